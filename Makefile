@@ -1,0 +1,50 @@
+# The platform's commands. `make run` and `make test` install what is missing first;
+# both are idempotent and fast the second time.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+
+.PHONY: help install infra run stop status test test-unit lint-deploy snapshot-events bench clean
+
+help:
+	@echo "make run    - install, start broker + store + services + gateway (:8000), load demo data"
+	@echo "make stop   - stop exactly what make run started (PID files in var/run)"
+	@echo "make test   - install, start broker + store, run all tests (own vhost and databases)"
+	@echo "make status - what is running"
+
+$(INSTALLED): requirements.txt requirements-dev.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || { echo "error: could not create a Python venv: install python3-venv (Python 3.11)"; exit 1; }
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+install: $(INSTALLED)
+
+infra: install
+	@$(PY) scripts/infra.py up
+
+run: infra
+	@$(PY) scripts/platformctl.py start --demo
+
+stop:
+	@if [ -x $(PY) ]; then $(PY) scripts/platformctl.py stop; $(PY) scripts/infra.py down; fi
+
+status:
+	@$(PY) scripts/platformctl.py status; $(PY) scripts/infra.py status
+
+test: infra
+	$(PY) -m pytest
+	bash deploy/lint/run.sh
+
+test-unit: install
+	$(PY) -m pytest -m "not e2e and not integration"
+
+lint-deploy:
+	bash deploy/lint/run.sh
+
+snapshot-events: install
+	$(PY) scripts/snapshot_events.py --write
+
+clean: stop
+	rm -rf var

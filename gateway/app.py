@@ -1,0 +1,57 @@
+"""The gateway's app factory: the only HTTP entry for clients.
+
+``create_app(deps)`` takes its collaborators (RPC client, activity publisher, config) so that
+tests can inject fakes; ``create_app_from_env()`` is what gunicorn runs.
+"""
+import logging
+from dataclasses import dataclass
+
+import falcon
+
+from . import errors
+from .activity_publisher import ActivityPublisher
+from .auth import AuthMiddleware
+from .body_limit import BodyLimitMiddleware
+from .config import GatewayConfig
+from .resources import accounts, courses, health, progress, reports
+from .rpc import RpcClient
+
+API = "/api/v1"
+
+
+@dataclass
+class Deps:
+    config: GatewayConfig
+    rpc: object
+    publisher: object
+
+
+def create_app(deps):
+    app = falcon.App(middleware=[BodyLimitMiddleware(deps.config.max_body_bytes),
+                                 AuthMiddleware(deps.config.jwt_secret)])
+    errors.register(app)
+    rpc = deps.rpc
+    app.add_route("/health", health.Health())
+    app.add_route("/ready", health.Ready(rpc, deps.publisher, deps.config.ready_timeout))
+    app.add_route(f"{API}/auth/token", accounts.Tokens(rpc))
+    app.add_route(f"{API}/tenants", accounts.Tenants(rpc))
+    app.add_route(f"{API}/tenants/{{tenant_id}}", accounts.Tenant(rpc))
+    app.add_route(f"{API}/tenants/{{tenant_id}}/users", accounts.TenantUsers(rpc))
+    app.add_route(f"{API}/tenants/{{tenant_id}}/report", reports.TenantReport(rpc))
+    app.add_route(f"{API}/users/{{user_id}}", accounts.User(rpc))
+    app.add_route(f"{API}/courses", courses.Courses(rpc))
+    app.add_route(f"{API}/courses/{{course_id}}", courses.Course(rpc))
+    app.add_route(f"{API}/courses/{{course_id}}/publish", courses.CoursePublication(rpc))
+    app.add_route(f"{API}/courses/{{course_id}}/enrollments", courses.CourseEnrollments(rpc))
+    activities = progress.Activities(deps.publisher)
+    app.add_route(f"{API}/activities", activities)
+    app.add_route(f"{API}/activities/batch", activities, suffix="batch")
+    app.add_route(f"{API}/me/courses/{{course_id}}/progress", progress.MyProgress(rpc))
+    return app
+
+
+def create_app_from_env():
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    config = GatewayConfig.from_env()
+    return create_app(Deps(config=config, rpc=RpcClient(config.amqp_uri, config.rpc_timeout),
+                           publisher=ActivityPublisher(config.amqp_uri)))

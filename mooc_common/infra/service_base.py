@@ -1,0 +1,43 @@
+"""What every nameko service of the platform exposes besides its domain entrypoints.
+
+- ``ping`` RPC: the gateway's /ready calls it on every service.
+- ``GET /health`` on ``WEB_SERVER_ADDRESS``: the event loop answers (Kubernetes liveness).
+- ``GET /ready``: the service's store answers a ping (Kubernetes readiness). The broker is
+  implied: without it the RPC and event consumers cannot run and nameko exits.
+"""
+import json
+
+from nameko.rpc import rpc
+from nameko.web.handlers import http
+
+from .store import ProcessedEvents, Store
+
+
+class Probe:
+    def __init__(self, db):
+        self.db = db
+
+    def store_ok(self):
+        try:
+            self.db.command("ping")
+            return True
+        except Exception:
+            return False
+
+
+class PlatformService:
+    processed_events = Store(ProcessedEvents)
+    probe = Store(Probe)
+
+    @rpc
+    def ping(self):
+        return {"service": self.name, "store": self.probe.store_ok()}
+
+    @http("GET", "/health")
+    def http_health(self, request):
+        return 200, json.dumps({"status": "ok", "service": self.name})
+
+    @http("GET", "/ready")
+    def http_ready(self, request):
+        ok = self.probe.store_ok()
+        return (200 if ok else 503), json.dumps({"service": self.name, "store": ok})

@@ -1,0 +1,100 @@
+"""The store behind a nameko DependencyProvider that hands each worker a small wrapper.
+
+Each service owns one database, named ``<MONGO_DB_PREFIX><service>``; no service opens
+another's. The wrapper class (the service's ``storage.py``) receives the pymongo Database,
+lists its collections in ``COLLECTIONS`` and may declare ``ensure_indexes(db)``; both run once
+at start-up. Collections are created up front because FerretDB (SQLite) can stall when two
+workers create the same collection at once with their first writes.
+"""
+import datetime as dt
+import threading
+
+import pymongo
+from pymongo.errors import DuplicateKeyError
+from nameko.extensions import DependencyProvider
+
+_clients = {}
+_clients_lock = threading.Lock()
+
+
+def mongo_client(uri):
+    """One MongoClient per URI and process: it is thread-safe and pools its connections."""
+    with _clients_lock:
+        if uri not in _clients:
+            # tz_aware: datetimes come back in UTC, as they went in.
+            # A bounded socket timeout turns a stuck store call into an error (and a retry).
+            _clients[uri] = pymongo.MongoClient(uri, tz_aware=True, serverSelectionTimeoutMS=5000,
+                                                socketTimeoutMS=30000)
+        return _clients[uri]
+
+
+def service_database(config, service_name):
+    """The service's own database: ``<MONGO_DB_PREFIX><service>``."""
+    name = f"{config.get('MONGO_DB_PREFIX') or ''}{service_name}"
+    return mongo_client(config["MONGO_URI"])[name]
+
+
+class Store(DependencyProvider):
+    def __init__(self, wrapper_cls):
+        self.wrapper_cls = wrapper_cls
+        self.db = None
+
+    def setup(self):
+        self.db = service_database(self.container.config, self.container.service_name)
+        existing = set(self.db.list_collection_names())
+        for name in getattr(self.wrapper_cls, "COLLECTIONS", ()):
+            if name not in existing:
+                try:
+                    self.db.create_collection(name)
+                except pymongo.errors.CollectionInvalid:
+                    pass  # another instance created it meanwhile
+        ensure_indexes = getattr(self.wrapper_cls, "ensure_indexes", None)
+        if ensure_indexes:
+            ensure_indexes(self.db)
+
+    def get_dependency(self, worker_ctx):
+        return self.wrapper_cls(self.db)
+
+
+class ProcessedEvents:
+    """Claims on event ids, so that each handler applies each event once.
+
+    A handler claims the event id before applying it and marks it done after. A duplicate
+    that arrives while the first copy is in flight finds the claim and is retried later
+    (by then it is done and skipped). A claim left by a crashed worker goes stale after
+    ``STALE_AFTER`` and is taken over; effects stay idempotent for that rare replay.
+    """
+    COLLECTION = "processed_events"
+    COLLECTIONS = (COLLECTION,)
+    STALE_AFTER = dt.timedelta(seconds=120)
+    FRESH, DONE, IN_FLIGHT = "fresh", "done", "in_flight"
+
+    def __init__(self, db):
+        self.collection = db[self.COLLECTION]
+
+    @staticmethod
+    def _key(handler_name, event_id):
+        return f"{handler_name}:{event_id}"
+
+    def claim(self, handler_name, event_id, event_type):
+        key, now = self._key(handler_name, event_id), dt.datetime.now(dt.timezone.utc)
+        try:
+            self.collection.insert_one({"_id": key, "state": "claimed", "claimed_at": now,
+                                        "event_type": event_type})
+            return self.FRESH
+        except DuplicateKeyError:
+            pass
+        existing = self.collection.find_one({"_id": key}) or {}
+        if existing.get("state") == "done":
+            return self.DONE
+        claimed_at = existing.get("claimed_at")
+        if claimed_at and now - claimed_at > self.STALE_AFTER and self.collection.find_one_and_update(
+                {"_id": key, "state": "claimed", "claimed_at": claimed_at}, {"$set": {"claimed_at": now}}):
+            return self.FRESH
+        return self.IN_FLIGHT
+
+    def complete(self, handler_name, event_id):
+        self.collection.update_one({"_id": self._key(handler_name, event_id)}, {"$set": {"state": "done"}})
+
+    def release(self, handler_name, event_id):
+        self.collection.delete_one({"_id": self._key(handler_name, event_id), "state": "claimed"})

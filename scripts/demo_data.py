@@ -1,0 +1,67 @@
+"""Loads a small demo data set through the public API (idempotent: a second run skips it).
+
+The operator, a ministry and a province, an admin and a few learners in each, and one
+published course of the ministry with the learners enrolled. Generated passwords are written
+to var/demo-credentials.txt (not committed).
+"""
+import secrets
+from pathlib import Path
+
+from api_client import ApiClient, ApiError
+
+CREDENTIALS = Path(__file__).resolve().parent.parent / "var" / "demo-credentials.txt"
+
+TENANTS = [
+    {"code": "BNV", "name": "Bộ Nội vụ", "kind": "ministry",
+     "focal_contact": {"full_name": "Nguyễn Thị Hồng", "mobile": "0912345678", "email": "dau.moi@bnv.example.vn"},
+     "learners": [("Trần Văn Đức", "civil_servant"), ("Lê Thị Thu Hằng", "public_employee")]},
+    {"code": "LCI", "name": "Tỉnh Lào Cai", "kind": "province", "learner_quota": 40000,
+     "focal_contact": {"full_name": "Phạm Quốc Việt", "mobile": "0987654321", "email": "cds@laocai.example.vn"},
+     "learners": [("Hoàng Thị Mỹ", "cadre"), ("Vũ Đình Khoa", "worker"), ("Đặng Ngọc Ánh", "citizen")]},
+]
+
+
+def load_demo(base_url, operator_username, operator_password):
+    operator = ApiClient(base_url).signed_in(operator_username, operator_password)
+    lines = []
+    for spec in TENANTS:
+        tenant_in = {k: v for k, v in spec.items() if k != "learners"}
+        try:
+            tenant = operator.post("/api/v1/tenants", tenant_in)
+        except ApiError as exc:
+            if exc.status == 409:
+                print(f"demo data: tenant {spec['code']} already present, skipping")
+                continue
+            raise
+        users = f"/api/v1/tenants/{tenant['tenant_id']}/users"
+        admin_pw = secrets.token_urlsafe(12)
+        admin = operator.post(users, {"username": f"admin.{spec['code'].lower()}", "full_name": "Quản trị viên",
+                                      "email": f"admin@{spec['code'].lower()}.example.vn",
+                                      "role": "tenant_admin", "password": admin_pw})
+        lines.append(f"{admin['username']} {admin_pw}")
+        learners = []
+        for index, (name, category) in enumerate(spec["learners"], 1):
+            password = secrets.token_urlsafe(12)
+            learner = operator.post(users, {"username": f"hv{index}.{spec['code'].lower()}", "full_name": name,
+                                            "phone": f"09{secrets.randbelow(10 ** 8):08d}",
+                                            "category": category, "password": password})
+            learners.append(learner)
+            lines.append(f"{learner['username']} {password}")
+        if spec["code"] == "BNV":
+            author = ApiClient(base_url).signed_in(admin["username"], admin_pw)
+            course = author.post("/api/v1/courses", {
+                "code": "KNS-01", "title": "Kỹ năng số cơ bản cho cán bộ, công chức",
+                "description": "Khóa học theo Đề án 146: an toàn thông tin, dịch vụ công trực tuyến.",
+                "lessons": [{"title": "Bài 1: Chuyển đổi số là gì?", "kind": "video"},
+                            {"title": "Bài 2: An toàn thông tin cá nhân", "kind": "rich_text"}]})
+            author.post(f"/api/v1/courses/{course['course_id']}/publish")
+            for learner in learners:
+                author.post(f"/api/v1/courses/{course['course_id']}/enrollments",
+                            {"learner_id": learner["user_id"]})
+        print(f"demo data: tenant {spec['code']} ({spec['name']}) with {len(learners)} learners")
+    if lines:
+        CREDENTIALS.parent.mkdir(parents=True, exist_ok=True)
+        with open(CREDENTIALS, "a") as out:
+            out.write("".join(line + "\n" for line in lines))
+        CREDENTIALS.chmod(0o600)
+        print(f"demo data: usernames and passwords in {CREDENTIALS}")
