@@ -30,23 +30,11 @@ def create_app(deps):
     app = falcon.App(middleware=[BodyLimitMiddleware(deps.config.max_body_bytes),
                                  AuthMiddleware(deps.config.jwt_secret)])
     errors.register(app)
-    rpc = deps.rpc
     app.add_route("/health", health.Health())
-    app.add_route("/ready", health.Ready(rpc, deps.publisher, deps.config.ready_timeout))
-    app.add_route(f"{API}/auth/token", accounts.Tokens(rpc))
-    app.add_route(f"{API}/tenants", accounts.Tenants(rpc))
-    app.add_route(f"{API}/tenants/{{tenant_id}}", accounts.Tenant(rpc))
-    app.add_route(f"{API}/tenants/{{tenant_id}}/users", accounts.TenantUsers(rpc))
-    app.add_route(f"{API}/tenants/{{tenant_id}}/report", reports.TenantReport(rpc))
-    app.add_route(f"{API}/users/{{user_id}}", accounts.User(rpc))
-    app.add_route(f"{API}/courses", courses.Courses(rpc))
-    app.add_route(f"{API}/courses/{{course_id}}", courses.Course(rpc))
-    app.add_route(f"{API}/courses/{{course_id}}/publish", courses.CoursePublication(rpc))
-    app.add_route(f"{API}/courses/{{course_id}}/enrollments", courses.CourseEnrollments(rpc))
-    activities = progress.Activities(deps.publisher)
-    app.add_route(f"{API}/activities", activities)
-    app.add_route(f"{API}/activities/batch", activities, suffix="batch")
-    app.add_route(f"{API}/me/courses/{{course_id}}/progress", progress.MyProgress(rpc))
+    app.add_route("/ready", health.Ready(deps.rpc, deps.publisher, deps.config.ready_timeout))
+    # Each area adds its own routes under /api/v1 (resources/<area>.py: add_routes).
+    for area in (accounts, courses, progress, reports):
+        area.add_routes(app, API, deps)
     return app
 
 

@@ -49,3 +49,12 @@ class User:
 
     def on_get(self, req, resp, user_id):
         resp.media = self.rpc.call("accounts", "get_user", req.context.actor, user_id)
+
+
+def add_routes(app, api, deps):
+    rpc = deps.rpc
+    app.add_route(f"{api}/auth/token", Tokens(rpc))
+    app.add_route(f"{api}/tenants", Tenants(rpc))
+    app.add_route(f"{api}/tenants/{{tenant_id}}", Tenant(rpc))
+    app.add_route(f"{api}/tenants/{{tenant_id}}/users", TenantUsers(rpc))
+    app.add_route(f"{api}/users/{{user_id}}", User(rpc))

@@ -37,3 +37,11 @@ class CourseEnrollments:
         resp.status = falcon.HTTP_201
         resp.media = self.rpc.call("courses", "enroll", req.context.actor, course_id, learner_id,
                                    body.get("intake_id"))
+
+
+def add_routes(app, api, deps):
+    rpc = deps.rpc
+    app.add_route(f"{api}/courses", Courses(rpc))
+    app.add_route(f"{api}/courses/{{course_id}}", Course(rpc))
+    app.add_route(f"{api}/courses/{{course_id}}/publish", CoursePublication(rpc))
+    app.add_route(f"{api}/courses/{{course_id}}/enrollments", CourseEnrollments(rpc))

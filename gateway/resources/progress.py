@@ -43,3 +43,10 @@ class MyProgress:
 
     def on_get(self, req, resp, course_id):
         resp.media = self.rpc.call("progress", "get_my_progress", req.context.actor, course_id)
+
+
+def add_routes(app, api, deps):
+    activities = Activities(deps.publisher)
+    app.add_route(f"{api}/activities", activities)
+    app.add_route(f"{api}/activities/batch", activities, suffix="batch")
+    app.add_route(f"{api}/me/courses/{{course_id}}/progress", MyProgress(deps.rpc))
