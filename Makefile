@@ -14,9 +14,9 @@ help:
 	@echo "make test   - install, start broker + store, run all tests (own vhost and databases)"
 	@echo "make status - what is running"
 
-$(INSTALLED): requirements.txt requirements-dev.txt
+$(INSTALLED): requirements.txt requirements-dev.txt constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || { echo "error: could not create a Python venv: install python3-venv (Python 3.11)"; exit 1; }
-	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
 	@touch $@
 
 install: $(INSTALLED)

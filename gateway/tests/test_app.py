@@ -1,0 +1,150 @@
+"""Gateway behaviour with fake collaborators (falcon.testing.TestClient, no broker)."""
+import datetime as dt
+import uuid
+
+import falcon.testing
+import jwt
+import pytest
+
+from gateway.app import Deps, create_app
+from gateway.config import GatewayConfig
+from gateway.errors import ServiceUnavailable
+from mooc_common.contracts import errors, tokens
+
+SECRET = "s" * 48
+
+
+class FakeRpc:
+    def __init__(self, answers=None, failures=None):
+        self.answers, self.failures, self.calls = answers or {}, failures or {}, []
+
+    def call(self, service, method, *args):
+        self.calls.append((service, method, args))
+        if (service, method) in self.failures:
+            raise self.failures[(service, method)]
+        return self.answers.get((service, method), {"service": service, "store": True})
+
+
+class FakePublisher:
+    def __init__(self, fail=False):
+        self.fail, self.messages = fail, []
+
+    def publish(self, message):
+        if self.fail:
+            raise ServiceUnavailable("Activity could not be queued: the message broker is unavailable.")
+        self.messages.append(message)
+
+    def ping(self):
+        return not self.fail
+
+
+def token(role="learner", tenant="t1", secret=SECRET, typ=tokens.TOKEN_TYPE, alg="HS256", **overrides):
+    now = dt.datetime.now(dt.timezone.utc)
+    claims = {"iss": tokens.ISSUER, "aud": tokens.AUDIENCE, "sub": "u1", "tid": tenant, "role": role,
+              "iat": now, "exp": now + dt.timedelta(minutes=5), **overrides}
+    return jwt.encode(claims, secret, algorithm=alg, headers={"typ": typ})
+
+
+def client(rpc=None, publisher=None, max_body_bytes=1024 * 1024):
+    config = GatewayConfig(amqp_uri="amqp://unused", jwt_secret=SECRET, max_body_bytes=max_body_bytes)
+    return falcon.testing.TestClient(create_app(Deps(config, rpc or FakeRpc(), publisher or FakePublisher())))
+
+
+def auth(role="learner", **kwargs):
+    return {"Authorization": f"Bearer {token(role, **kwargs)}"}
+
+
+def assert_error_body(result, status, code):
+    assert result.status_code == status
+    assert set(result.json) == {"code", "message", "errors"}
+    assert result.json["code"] == code
+
+
+def test_unknown_route_has_the_common_error_body():
+    assert_error_body(client().simulate_get("/nope"), 404, "not_found")
+
+
+def test_missing_expired_forged_and_alg_none_tokens_are_refused():
+    c = client()
+    assert_error_body(c.simulate_get("/api/v1/tenants/t1"), 401, "authentication_failed")
+    expired = token(exp=dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=1))
+    for bad in (expired, token(secret="x" * 48), token(typ="JWT"),
+                jwt.encode({"sub": "u1", "role": "operator_admin"}, key=None, algorithm="none")):
+        result = c.simulate_get("/api/v1/tenants/t1", headers={"Authorization": f"Bearer {bad}"})
+        assert_error_body(result, 401, "authentication_failed")
+
+
+def test_service_errors_map_to_statuses_with_their_field_errors():
+    rpc = FakeRpc(failures={
+        ("accounts", "get_tenant"): errors.NotFound("Tenant not found."),
+        ("accounts", "create_user"): errors.QuotaExceeded("Learner quota exceeded", {"seats_remaining": 0}),
+        ("accounts", "get_user"): errors.ValidationFailed("bad", {"username": ["taken"]}),
+    })
+    c = client(rpc)
+    assert_error_body(c.simulate_get("/api/v1/tenants/x", headers=auth("tenant_admin")), 404, "not_found")
+    result = c.simulate_post("/api/v1/tenants/x/users", json={}, headers=auth("tenant_admin"))
+    assert_error_body(result, 409, "quota_exceeded")
+    assert result.json["errors"] == {"seats_remaining": 0}
+    assert c.simulate_get("/api/v1/users/u", headers=auth()).json["errors"] == {"username": ["taken"]}
+
+
+def test_role_checked_before_any_rpc():
+    rpc = FakeRpc()
+    result = client(rpc).simulate_post("/api/v1/tenants", json={}, headers=auth("tenant_admin"))
+    assert_error_body(result, 403, "permission_denied")
+    assert rpc.calls == []
+
+
+def test_body_over_the_limit_is_refused_with_413():
+    result = client(max_body_bytes=100).simulate_post(
+        "/api/v1/activities", body="x" * 200, headers=dict(auth(), **{"Content-Type": "application/json"}))
+    assert_error_body(result, 413, "payload_too_large")
+
+
+def activity(**overrides):
+    return {"activity_id": str(uuid.uuid4()), "kind": "lesson_completed", "course_id": "c1",
+            "lesson_id": "l1", "occurred_at": "2026-11-23T08:00:00+07:00", **overrides}
+
+
+def test_activity_is_published_with_identity_from_the_token_then_202():
+    publisher = FakePublisher()
+    result = client(publisher=publisher).simulate_post("/api/v1/activities", json=activity(), headers=auth())
+    assert result.status_code == 202
+    (message,) = publisher.messages
+    assert (message["learner_id"], message["tenant_id"]) == ("u1", "t1")
+    assert message["activities"][0]["occurred_at"].startswith("2026-11-23T08:00:00")
+
+
+def test_invalid_activity_lists_field_errors_and_publishes_nothing():
+    publisher = FakePublisher()
+    result = client(publisher=publisher).simulate_post(
+        "/api/v1/activities", json=activity(kind="teleport", activity_id="x"), headers=auth())
+    assert_error_body(result, 422, "validation_failed")
+    assert set(result.json["errors"]) == {"kind", "activity_id"}
+    assert publisher.messages == []
+
+
+def test_batch_is_bounded_to_500():
+    result = client().simulate_post("/api/v1/activities/batch",
+                                    json={"activities": [activity() for _ in range(501)]}, headers=auth())
+    assert_error_body(result, 422, "validation_failed")
+
+
+def test_broker_down_gives_503_with_retry_after():
+    result = client(publisher=FakePublisher(fail=True)).simulate_post(
+        "/api/v1/activities", json=activity(), headers=auth())
+    assert_error_body(result, 503, "service_unavailable")
+    assert result.headers["Retry-After"]
+
+
+def test_ready_lists_the_services_that_failed():
+    rpc = FakeRpc(failures={("reports", "ping"): ServiceUnavailable("The reports service is not running.")})
+    result = client(rpc).simulate_get("/ready")
+    assert result.status_code == 503
+    assert result.json["failed"] == ["reports"]
+    assert result.json["checks"]["accounts"] == "ok"
+
+
+@pytest.mark.parametrize("path", ["/health", "/ready"])
+def test_probes_need_no_token(path):
+    assert client().simulate_get(path).status_code == 200
