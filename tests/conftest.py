@@ -3,29 +3,22 @@
 Every test session gets its own RabbitMQ vhost and database prefix, so test runs never see
 each other's (or `make run`'s) messages and data, and its own free ports.
 """
-import contextlib
 import os
-import secrets
-import socket
 import sys
-import urllib.parse
 from pathlib import Path
 
-import pymongo
 import pytest
-import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from api_client import ApiClient  # noqa: E402
+from isolated_env import free_port, isolated_env  # noqa: E402
 from platformctl import SERVICES, Platform, read_env_file  # noqa: E402
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+# Short retry delays so that retry and dead-letter tests finish quickly.
+RETRY_FAST = {"EVENT_RETRY_DELAY_MS": "200", "EVENT_MAX_ATTEMPTS": "3"}
 
 
 @pytest.fixture(scope="session")
@@ -38,58 +31,17 @@ def infra():
     return values
 
 
-class Broker:
-    """Creates and deletes vhosts through the RabbitMQ management API."""
-
-    def __init__(self, infra):
-        mgmt = urllib.parse.urlparse(infra["RABBITMQ_MANAGEMENT_URI"])
-        self.api = f"{mgmt.scheme}://{mgmt.hostname}:{mgmt.port}/api"
-        self.auth = (mgmt.username or "guest", mgmt.password or "guest")
-        self.amqp = urllib.parse.urlparse(infra["AMQP_URI"])
-
-    def create_vhost(self, vhost):
-        requests.put(f"{self.api}/vhosts/{vhost}", auth=self.auth, timeout=10).raise_for_status()
-        requests.put(f"{self.api}/permissions/{vhost}/{self.amqp.username or 'guest'}", auth=self.auth,
-                     timeout=10, json={"configure": ".*", "write": ".*", "read": ".*"}).raise_for_status()
-        return self.amqp._replace(path="/" + vhost).geturl()
-
-    def delete_vhost(self, vhost):
-        requests.delete(f"{self.api}/vhosts/{vhost}", auth=self.auth, timeout=10)
-
-
-@contextlib.contextmanager
-def isolated_env(infra, label):
-    """A fresh vhost and database prefix; removed afterwards (unless KEEP_TEST_DATA is set)."""
-    run_id = secrets.token_hex(4)
-    vhost, prefix = f"mooc-test-{label}-{run_id}", f"t{run_id}_"
-    broker = Broker(infra)
-    env = dict(os.environ, AMQP_URI=broker.create_vhost(vhost), MONGO_URI=infra["MONGO_URI"],
-               MONGO_DB_PREFIX=prefix, RABBITMQ_MANAGEMENT_URI=infra["RABBITMQ_MANAGEMENT_URI"],
-               JWT_SECRET=secrets.token_urlsafe(48), OPERATOR_USERNAME="operator",
-               OPERATOR_PASSWORD=secrets.token_urlsafe(16), EVENT_RETRY_DELAY_MS="200",
-               EVENT_MAX_ATTEMPTS="3")
-    yield env
-    if os.environ.get("KEEP_TEST_DATA"):
-        print(f"\nkept vhost {vhost} and databases {prefix}*")
-        return
-    broker.delete_vhost(vhost)
-    client = pymongo.MongoClient(infra["MONGO_URI"])
-    for name in client.list_database_names():
-        if name.startswith(prefix):
-            client.drop_database(name)
-
-
 @pytest.fixture(scope="session")
 def test_env(infra):
     """The environment of the platform under test."""
-    with isolated_env(infra, "platform") as env:
+    with isolated_env(infra, "test-platform", **RETRY_FAST) as env:
         yield env
 
 
 @pytest.fixture(scope="session")
 def probe_env(infra):
     """A separate environment for in-process integration tests (no platform listening)."""
-    with isolated_env(infra, "probe") as env:
+    with isolated_env(infra, "test-probe", **RETRY_FAST) as env:
         yield env
 
 

@@ -1,0 +1,60 @@
+"""A fresh RabbitMQ vhost and database prefix, for test sessions and benchmark runs.
+
+Runs never see each other's (or `make run`'s) messages and data; everything is removed
+afterwards unless KEEP_TEST_DATA is set.
+"""
+import contextlib
+import os
+import secrets
+import socket
+import urllib.parse
+
+import pymongo
+import requests
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Broker:
+    """Creates and deletes vhosts through the RabbitMQ management API."""
+
+    def __init__(self, infra):
+        mgmt = urllib.parse.urlparse(infra["RABBITMQ_MANAGEMENT_URI"])
+        self.api = f"{mgmt.scheme}://{mgmt.hostname}:{mgmt.port}/api"
+        self.auth = (mgmt.username or "guest", mgmt.password or "guest")
+        self.amqp = urllib.parse.urlparse(infra["AMQP_URI"])
+
+    def create_vhost(self, vhost):
+        requests.put(f"{self.api}/vhosts/{vhost}", auth=self.auth, timeout=10).raise_for_status()
+        requests.put(f"{self.api}/permissions/{vhost}/{self.amqp.username or 'guest'}", auth=self.auth,
+                     timeout=10, json={"configure": ".*", "write": ".*", "read": ".*"}).raise_for_status()
+        return self.amqp._replace(path="/" + vhost).geturl()
+
+    def delete_vhost(self, vhost):
+        requests.delete(f"{self.api}/vhosts/{vhost}", auth=self.auth, timeout=10)
+
+
+@contextlib.contextmanager
+def isolated_env(infra, label, **overrides):
+    run_id = secrets.token_hex(4)
+    vhost, prefix = f"mooc-{label}-{run_id}", f"t{run_id}_"
+    broker = Broker(infra)
+    env = dict(os.environ, AMQP_URI=broker.create_vhost(vhost), MONGO_URI=infra["MONGO_URI"],
+               MONGO_DB_PREFIX=prefix, RABBITMQ_MANAGEMENT_URI=infra["RABBITMQ_MANAGEMENT_URI"],
+               JWT_SECRET=secrets.token_urlsafe(48), OPERATOR_USERNAME="operator",
+               OPERATOR_PASSWORD=secrets.token_urlsafe(16), **overrides)
+    try:
+        yield env
+    finally:
+        if os.environ.get("KEEP_TEST_DATA"):
+            print(f"\nkept vhost {vhost} and databases {prefix}*")
+        else:
+            broker.delete_vhost(vhost)
+            client = pymongo.MongoClient(infra["MONGO_URI"])
+            for name in client.list_database_names():
+                if name.startswith(prefix):
+                    client.drop_database(name)
