@@ -48,3 +48,7 @@ snapshot-events: install
 
 clean: stop
 	rm -rf var
+
+bench: infra
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } || { echo "error: wrk is missing: apt-get install wrk"; exit 1; }
+	$(PY) bench/run.py $(BENCH_ARGS)
