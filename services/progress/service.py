@@ -65,7 +65,14 @@ class ProgressService(PlatformService):
     @on_event(ENROLLMENT_CREATED)
     def on_enrollment_created(self, event):
         payload = dict(event["payload"], tenant_id=event["tenant_id"])
-        self.store.save_enrollment(payload, self.store.unit_path(payload["unit_id"]))
+        path = self.store.unit_path(payload["unit_id"])
+        self.store.save_enrollment(payload, path)
+        # The unit's event may have been applied between the lookup and the insert (and found
+        # no enrollment to re-path): look again now that the enrollment is stored.
+        fresh = self.store.unit_path(payload["unit_id"])
+        if fresh != path:
+            with ENROLLMENT_LOCKS.hold((payload["learner_id"], payload["course_id"])):
+                self.store.set_unit_path(payload["enrollment_id"], fresh)
 
     @on_event(ENROLLMENT_CANCELLED)
     def on_enrollment_cancelled(self, event):
