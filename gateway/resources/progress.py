@@ -1,5 +1,7 @@
-"""Learner activity ingestion (202 after the broker's confirm) and progress views."""
+"""Learner activity ingestion (202 after the broker's confirm), progress views, certificates."""
+import base64
 import datetime as dt
+import os
 import uuid
 
 import falcon
@@ -7,13 +9,21 @@ import falcon
 from mooc_common.contracts import activities as contract
 
 from ..auth import require_role
+from ..enrollment_context import EnrollmentContexts
+
+STAFF = ("tenant_admin", "instructor", "operator_admin")
 
 
 class Activities:
-    """``POST /activities`` (one) and ``POST /activities/batch`` (up to 500): one AMQP message each."""
+    """``POST /activities`` (one) and ``POST /activities/batch`` (up to 500): one AMQP message each.
 
-    def __init__(self, publisher):
+    Validated against the learner's enrollment context (cached, see enrollment_context.py):
+    no RPC per activity.
+    """
+
+    def __init__(self, publisher, contexts):
         self.publisher = publisher
+        self.contexts = contexts
 
     def _accept(self, req, resp, activities):
         actor = req.context.actor
@@ -23,7 +33,8 @@ class Activities:
             "correlation_id": req.get_header("X-Request-Id") or uuid.uuid4().hex,
             "activities": activities,
         })
-        self.publisher.publish(message)
+        with self.contexts.admitted(actor, activities):
+            self.publisher.publish(message)
         resp.status = falcon.HTTP_202
         resp.media = {"accepted": len(activities),
                       "activity_ids": [str(a["activity_id"]) for a in activities]}
@@ -45,8 +56,63 @@ class MyProgress:
         resp.media = self.rpc.call("progress", "get_my_progress", req.context.actor, course_id)
 
 
+def _send_file(resp, file, content_type, disposition="attachment"):
+    resp.content_type = content_type
+    resp.set_header("Content-Disposition", f'{disposition}; filename="{file["filename"]}"')
+    resp.data = base64.b64decode(file["data"])
+
+
+class MyCertificatePdf:
+    def __init__(self, rpc):
+        self.rpc = rpc
+
+    def on_get(self, req, resp, course_id):
+        require_role(req, "learner")
+        _send_file(resp, self.rpc.call("progress", "get_my_certificate_pdf", req.context.actor, course_id),
+                   "application/pdf")
+
+
+class CertificateVerification:
+    """Public: shows only what the certificate shows (name, course, issuer, date)."""
+    auth_required = False
+
+    def __init__(self, rpc):
+        self.rpc = rpc
+
+    def on_get(self, req, resp, code):
+        resp.media = self.rpc.call("progress", "verify_certificate", code[:64])
+
+
+def _filters(req, *names):
+    return {n: req.get_param(n) for n in names if req.get_param(n) is not None}
+
+
+class CourseProgress:
+    """Learners' progress in a course, for the course's staff (own tenant's learners only)."""
+
+    def __init__(self, rpc):
+        self.rpc = rpc
+
+    def on_get(self, req, resp, course_id):
+        require_role(req, *STAFF)
+        resp.media = self.rpc.call("progress", "list_course_progress", req.context.actor, course_id,
+                                   _filters(req, "status", "unit_id", "page", "page_size"))
+
+    def on_get_export(self, req, resp, course_id):
+        require_role(req, *STAFF)
+        file = self.rpc.call("progress", "export_course_progress", req.context.actor, course_id,
+                             _filters(req, "status", "unit_id", "format"))
+        _send_file(resp, file, file["content_type"])
+
+
 def add_routes(app, api, deps):
-    activities = Activities(deps.publisher)
+    contexts = EnrollmentContexts(deps.rpc, ttl=float(os.environ.get("PROGRESS_CONTEXT_TTL_SECONDS", "30")))
+    activities = Activities(deps.publisher, contexts)
     app.add_route(f"{api}/activities", activities)
     app.add_route(f"{api}/activities/batch", activities, suffix="batch")
     app.add_route(f"{api}/me/courses/{{course_id}}/progress", MyProgress(deps.rpc))
+    app.add_route(f"{api}/me/courses/{{course_id}}/certificate.pdf", MyCertificatePdf(deps.rpc))
+    app.add_route(f"{api}/certificates/verify/{{code}}", CertificateVerification(deps.rpc))
+    course_progress = CourseProgress(deps.rpc)
+    app.add_route(f"{api}/courses/{{course_id}}/progress", course_progress)
+    app.add_route(f"{api}/courses/{{course_id}}/progress/export", course_progress, suffix="export")

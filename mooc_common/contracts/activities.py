@@ -7,7 +7,7 @@ same id and is counted once.
 """
 import datetime as dt
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 INGEST_EXCHANGE = "progress.ingest"
 INGEST_QUEUE = "progress.activities"
@@ -15,19 +15,26 @@ INGEST_ROUTING_KEY = "activity"
 MAX_ACTIVITIES_PER_BATCH = 500
 
 ACTIVITY_KINDS = ("lesson_opened", "video_progress", "lesson_completed", "quiz_submitted")
+# Ids become keys of stored documents: no '.' or '$' (MongoDB field-name rules).
+ID = validate.Regexp(r"^[A-Za-z0-9_-]{1,64}$", error="1-64 letters, digits, '_' or '-'")
+MAX_CLOCK_SKEW = dt.timedelta(minutes=5)
 
 
 class ActivitySchema(Schema):
     """What a learner's client sends for one activity (the HTTP body and the wire item)."""
     activity_id = fields.UUID(required=True)
     kind = fields.String(required=True, validate=validate.OneOf(ACTIVITY_KINDS))
-    course_id = fields.String(required=True, validate=validate.Length(1, 64))
-    lesson_id = fields.String(required=True, validate=validate.Length(1, 64))
+    course_id = fields.String(required=True, validate=ID)
+    lesson_id = fields.String(required=True, validate=ID)
+    intake_id = fields.String(validate=ID, load_default=None, allow_none=True)
     occurred_at = fields.AwareDateTime(required=True, default_timezone=dt.timezone.utc)
     percent = fields.Float(validate=validate.Range(0, 100), load_default=None)
     # quiz answers: question id -> chosen option ids. Scored by the server only.
-    answers = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
-                          load_default=None)
+    answers = fields.Dict(keys=fields.String(validate=ID),
+                          values=fields.List(fields.String(validate=ID), validate=validate.Length(max=50)),
+                          validate=validate.Length(max=500), load_default=None)
+    # Accepted so that old clients are not refused, then dropped: the server scores quizzes.
+    score = fields.Raw(load_default=None, load_only=True)
 
     @validates_schema
     def _kind_fields(self, data, **kwargs):
@@ -35,6 +42,13 @@ class ActivitySchema(Schema):
             raise ValidationError({"percent": ["required for video_progress"]})
         if data["kind"] == "quiz_submitted" and data.get("answers") is None:
             raise ValidationError({"answers": ["required for quiz_submitted"]})
+        if data["occurred_at"] > dt.datetime.now(dt.timezone.utc) + MAX_CLOCK_SKEW:
+            raise ValidationError({"occurred_at": ["in the future"]})
+
+    @post_load
+    def _drop_client_score(self, data, **kwargs):
+        data.pop("score", None)
+        return data
 
 
 class ActivityBatchSchema(Schema):

@@ -1,27 +1,40 @@
-"""Progress service entrypoints: activity ingestion, enrollment progress, completion."""
+"""Progress service entrypoints: activity ingestion, progress, completion, certificates."""
+import base64
+import datetime as dt
+import secrets
+import unicodedata
+import uuid
 from collections import defaultdict
 
 from kombu import Exchange, Queue
 from marshmallow import ValidationError
-from nameko.rpc import rpc
+from nameko.dependency_providers import Config
+from nameko.rpc import RpcProxy, rpc
 
 from mooc_common.contracts import activities as contract
-from mooc_common.contracts.errors import NotFound
-from mooc_common.contracts.events.courses import COURSE_PUBLISHED, ENROLLMENT_CREATED
-from mooc_common.contracts.events.progress import COURSE_COMPLETED, LESSON_COMPLETED
 from mooc_common.contracts.envelope import deterministic_event_id
-from mooc_common.infra.keyed_locks import KeyedLocks
+from mooc_common.contracts.errors import NotFound
+from mooc_common.contracts.events.accounts import UNIT_CREATED, UNIT_UPDATED
+from mooc_common.contracts.events.courses import (COURSE_PUBLISHED, ENROLLMENT_CANCELLED,
+                                                  ENROLLMENT_CREATED)
+from mooc_common.contracts.events.progress import (CERTIFICATE_ISSUED, COURSE_COMPLETED,
+                                                   LEARNER_ACTIVE, LESSON_COMPLETED, QUIZ_GRADED)
+from mooc_common.infra.boundary import load
 from mooc_common.infra.events import (EventPublisher, PermanentEventError, on_event,
                                       reliable_consume)
+from mooc_common.infra.keyed_locks import KeyedLocks
 from mooc_common.infra.service_base import PlatformService
 from mooc_common.infra.store import Store
 
-from . import domain
+from . import certificate_pdf, domain, exports, schemas
 from .storage import ProgressStore
 
 INGEST_QUEUE = Queue(contract.INGEST_QUEUE,
                      exchange=Exchange(contract.INGEST_EXCHANGE, type="direct", durable=True),
                      routing_key=contract.INGEST_ROUTING_KEY, durable=True)
+SYSTEM_ACTOR = {"role": "operator_admin", "user_id": "progress-service", "tenant_id": None}
+DEFAULT_NATIONAL_ISSUER = "Nền tảng đào tạo trực tuyến quốc gia"
+MAX_EXPORT_ROWS = 50_000
 
 
 class NotYetKnown(Exception):
@@ -30,6 +43,10 @@ class NotYetKnown(Exception):
 
 # One enrollment's activities are applied one batch at a time in this process (see KeyedLocks).
 ENROLLMENT_LOCKS = KeyedLocks()
+# (learner, day) pairs already announced as LEARNER_ACTIVE by this process: skips a store
+# round trip on every batch. Bounded; the store's marker stays the authority.
+ANNOUNCED_DAYS = set()
+MAX_ANNOUNCED_DAYS = 200_000
 
 
 class ProgressService(PlatformService):
@@ -37,67 +54,189 @@ class ProgressService(PlatformService):
 
     store = Store(ProgressStore)
     events = EventPublisher()
+    accounts = RpcProxy("accounts")
+    config = Config()
 
+    # --- replicas fed by events -------------------------------------------------------------
     @on_event(COURSE_PUBLISHED)
     def on_course_published(self, event):
-        self.store.save_course(dict(event["payload"]))
+        self.store.save_course(dict(event["payload"]))  # a revision keeps lesson ids
 
     @on_event(ENROLLMENT_CREATED)
     def on_enrollment_created(self, event):
         payload = dict(event["payload"], tenant_id=event["tenant_id"])
-        self.store.save_enrollment(payload)
+        path = self.store.unit_path(payload["unit_id"])
+        self.store.save_enrollment(payload, path)
+        # The unit's event may have been applied between the lookup and the insert (and found
+        # no enrollment to re-path): look again now that the enrollment is stored.
+        fresh = self.store.unit_path(payload["unit_id"])
+        if fresh != path:
+            with ENROLLMENT_LOCKS.hold((payload["learner_id"], payload["course_id"])):
+                self.store.set_unit_path(payload["enrollment_id"], fresh)
 
+    @on_event(ENROLLMENT_CANCELLED)
+    def on_enrollment_cancelled(self, event):
+        payload = event["payload"]
+        enrollment = self.store.find_enrollment(payload["learner_id"], payload["course_id"])
+        if enrollment is None:
+            raise NotYetKnown(f"enrollment {payload['enrollment_id']} not known yet")
+        with ENROLLMENT_LOCKS.hold((payload["learner_id"], payload["course_id"])):
+            self.store.cancel_enrollment(enrollment["_id"], payload["cancelled_at"])
+
+    @on_event(UNIT_CREATED)
+    def on_unit_created(self, event):
+        self._save_unit(event["payload"])
+
+    @on_event(UNIT_UPDATED)
+    def on_unit_updated(self, event):
+        self._save_unit(event["payload"])
+
+    def _save_unit(self, unit):
+        """Store the unit and re-path its enrollments (a move publishes one event per unit)."""
+        self.store.save_unit(dict(unit))
+        for enrollment_id in self.store.enrollment_ids_in_unit(unit["unit_id"]):
+            enrollment = self.store.get_enrollment(enrollment_id)
+            with ENROLLMENT_LOCKS.hold((enrollment["learner_id"], enrollment["course_id"])):
+                self.store.set_unit_path(enrollment_id, list(unit["path"]))
+
+    # --- ingestion ------------------------------------------------------------------------
     @reliable_consume(INGEST_QUEUE)
     def ingest(self, body):
         try:
             message = contract.IngestMessageSchema().load(body)
         except ValidationError as exc:
             raise PermanentEventError(f"malformed activity message: {exc.messages}") from exc
-        self.store.record_activities([
-            dict(a, _id=str(a["activity_id"]), activity_id=str(a["activity_id"]),
-                 learner_id=message["learner_id"], tenant_id=message["tenant_id"],
-                 received_at=message["received_at"])
-            for a in message["activities"]])
         by_course = defaultdict(list)
         for activity in message["activities"]:
+            activity["activity_id"] = str(activity["activity_id"])
             by_course[activity["course_id"]].append(activity)
         for course_id, course_activities in by_course.items():
             with ENROLLMENT_LOCKS.hold((message["learner_id"], course_id)):
-                self._apply(message["learner_id"], course_id, course_activities)
+                self._apply(message, course_id, course_activities)
 
-    def _apply(self, learner_id, course_id, activities):
+    def _apply(self, message, course_id, activities):
+        learner_id = message["learner_id"]
         enrollment = self.store.find_enrollment(learner_id, course_id)
         course = self.store.get_course(course_id)
         if enrollment is None or course is None:
             raise NotYetKnown(f"enrollment of {learner_id} in {course_id} not known yet")
-        times = [a["occurred_at"] for a in activities]
-        self.store.touch(enrollment["_id"], min(times), max(times))
-        for activity in activities:
-            if activity["kind"] == "lesson_completed":
-                self.store.mark_lesson_done(enrollment["_id"], activity["lesson_id"], activity["occurred_at"])
-        enrollment = self.store.get_enrollment(enrollment["_id"])
-        if enrollment["completed_at"] is None and domain.completion_met(
-                course["completion_rule"], enrollment["lessons_done"]):
-            self.store.complete_once(enrollment["_id"], max(enrollment["lessons_done"].values()))
-            enrollment = self.store.get_enrollment(enrollment["_id"])
+        now = dt.datetime.now(dt.timezone.utc)
+        changes, outbox, outcomes = domain.apply_activities(enrollment, course, activities, now)
+        self.store.record_activities([
+            dict(a, _id=f"{learner_id}:{a['activity_id']}", learner_id=learner_id,
+                 tenant_id=message["tenant_id"], enrollment_id=enrollment["_id"],
+                 received_at=message["received_at"], outcome=outcomes[a["activity_id"]])
+            for a in activities])
+        self.store.update_progress(enrollment["_id"], changes, outbox)
+        enrollment.update(changes)
+        enrollment["outbox"] = dict(enrollment.get("outbox") or {}, **{key: True for key in outbox})
         self._flush_outbox(enrollment)
+        self._announce_active_days(enrollment, [a["occurred_at"] for a in activities
+                                                if outcomes[a["activity_id"]] == "applied"])
 
     def _flush_outbox(self, enrollment):
         context = domain.enrollment_context(dict(enrollment, enrollment_id=enrollment["_id"]))
-        for key, pending in enrollment.get("outbox", {}).items():
+        tenant_id = enrollment["tenant_id"]
+        for key, pending in (enrollment.get("outbox") or {}).items():
             if not pending:
                 continue
-            if key == "course":
+            kind, _, rest = key.partition(":")
+            if kind == "course":
                 self.events(COURSE_COMPLETED, dict(context, completed_at=enrollment["completed_at"]),
-                            enrollment["tenant_id"],
-                            event_id=deterministic_event_id("course.completed", enrollment["_id"]))
-            else:
-                lesson_id = key.split(":", 1)[1]
-                self.events(LESSON_COMPLETED, dict(context, lesson_id=lesson_id,
-                                                   completed_at=enrollment["lessons_done"][lesson_id]),
-                            enrollment["tenant_id"],
-                            event_id=deterministic_event_id("lesson.completed", enrollment["_id"], lesson_id))
+                            tenant_id, event_id=deterministic_event_id("course.completed", enrollment["_id"]))
+            elif kind == "lesson":
+                self.events(LESSON_COMPLETED, dict(context, lesson_id=rest,
+                                                   completed_at=enrollment["lessons_done"][rest]),
+                            tenant_id, event_id=deterministic_event_id("lesson.completed", enrollment["_id"], rest))
+            elif kind == "quiz":
+                lesson_id, attempt_id = rest.split(":", 1)
+                attempt = enrollment["quizzes"][lesson_id]["attempts"][attempt_id]
+                self.events(QUIZ_GRADED, dict(context, lesson_id=lesson_id, attempt=attempt["number"],
+                                              score=attempt["score"], passed=attempt["passed"],
+                                              graded_at=attempt["graded_at"]),
+                            tenant_id, event_id=deterministic_event_id("quiz.graded", enrollment["_id"], attempt_id))
             self.store.clear_outbox(enrollment["_id"], key)
+
+    def _announce_active_days(self, enrollment, times):
+        learner_id = enrollment["learner_id"]
+        for day in {domain.vietnam_day(t) for t in times}:
+            if (learner_id, day) in ANNOUNCED_DAYS or not self.store.mark_active_day(learner_id, day):
+                continue
+            self.events(LEARNER_ACTIVE, {"learner_id": learner_id, "unit_id": enrollment.get("unit_id"),
+                                         "category": enrollment.get("category"), "day": day},
+                        enrollment["tenant_id"],
+                        event_id=deterministic_event_id("learner.active", learner_id, day.isoformat()))
+            self.store.active_day_announced(learner_id, day)
+            if len(ANNOUNCED_DAYS) >= MAX_ANNOUNCED_DAYS:
+                ANNOUNCED_DAYS.clear()
+            ANNOUNCED_DAYS.add((learner_id, day))
+
+    # --- certificates ---------------------------------------------------------------------
+    @on_event(COURSE_COMPLETED)
+    def on_course_completed(self, event):
+        """Issue the certificate of a completed enrollment (once: keyed by the enrollment)."""
+        payload = event["payload"]
+        certificate = self.store.get_certificate(payload["enrollment_id"]) or self._issue(payload)
+        self.events(CERTIFICATE_ISSUED, dict(domain.enrollment_context(payload),
+                                             certificate_id=certificate["certificate_id"],
+                                             serial=certificate["serial"],
+                                             issued_at=certificate["issued_at"]),
+                    event["tenant_id"],
+                    event_id=deterministic_event_id("certificate.issued", payload["enrollment_id"]))
+
+    def _issue(self, completed):
+        course = self.store.get_course(completed["course_id"])
+        # The learner's name is personal data, never in events: asked once, at issuance.
+        learner = self.accounts.get_user(SYSTEM_ACTOR, completed["learner_id"])
+        owner = course.get("owner_tenant_id")
+        issuer = (self.accounts.get_tenant(SYSTEM_ACTOR, owner)["name"] if owner
+                  else self.config.get("NATIONAL_ISSUER_NAME") or DEFAULT_NATIONAL_ISSUER)
+        year = domain.vietnam_day(completed["completed_at"]).year
+        return self.store.insert_certificate({
+            "_id": completed["enrollment_id"], "certificate_id": uuid.uuid4().hex,
+            "serial": self.store.allocate_serial(completed["enrollment_id"], year),
+            # 80 random bits: cannot be guessed or enumerated through the public endpoint.
+            "verification_code": base64.b32encode(secrets.token_bytes(10)).decode(),
+            "learner_id": completed["learner_id"], "course_id": completed["course_id"],
+            "learner_name": unicodedata.normalize("NFC", learner["full_name"]),
+            "course_title": course["title"], "issuer_tenant_id": owner, "issuer_name": issuer,
+            "completed_at": completed["completed_at"], "issued_at": dt.datetime.now(dt.timezone.utc),
+        })
+
+    @rpc
+    def verify_certificate(self, code):
+        certificate = self.store.find_certificate_by_code(str(code or "").strip().upper())
+        if certificate is None:
+            raise NotFound("No certificate has this verification code.")
+        return schemas.PublicCertificateSchema().dump(
+            dict(certificate, issued_on=domain.vietnam_day(certificate["issued_at"])))
+
+    @rpc
+    def get_my_certificate_pdf(self, actor, course_id):
+        enrollment = self.store.find_enrollment(actor["user_id"], course_id)
+        certificate = enrollment and self.store.get_certificate(enrollment["_id"])
+        if not certificate:
+            raise NotFound("You have no certificate for this course.")
+        return {"filename": f"{certificate['serial']}.pdf",
+                "data": base64.b64encode(certificate_pdf.render(certificate)).decode()}
+
+    # --- views ----------------------------------------------------------------------------
+    @rpc
+    def enrollment_context(self, actor, course_id):
+        """What the gateway needs to validate a learner's activity without an RPC each time."""
+        enrollment = self.store.find_enrollment(actor["user_id"], course_id)
+        course = self.store.get_course(course_id)
+        if enrollment is None or course is None:
+            raise NotFound("You are not enrolled in this course.")
+        return {
+            "enrollment_id": enrollment["_id"], "intake_id": enrollment.get("intake_id"),
+            "cancelled": enrollment.get("cancelled_at") is not None, "revision": course["revision"],
+            "lessons": {l["lesson_id"]: {"kind": l["kind"], "accepts": domain.accepted_kinds(l),
+                                         "max_attempts": (l.get("quiz") or {}).get("max_attempts")}
+                        for l in course["lessons"]},
+            "attempt_ids": {lesson_id: sorted(state.get("attempts", {}))
+                            for lesson_id, state in enrollment.get("quizzes", {}).items()},
+        }
 
     @rpc
     def get_my_progress(self, actor, course_id):
@@ -105,9 +244,41 @@ class ProgressService(PlatformService):
         course = self.store.get_course(course_id)
         if enrollment is None or course is None:
             raise NotFound("You are not enrolled in this course.")
-        return {
-            "course_id": course_id, "enrollment_id": enrollment["_id"],
-            "status": enrollment.get("status"), "lessons_done": sorted(enrollment["lessons_done"]),
-            "percent_complete": domain.percent_complete(course, enrollment["lessons_done"]),
-            "completed_at": enrollment["completed_at"] and enrollment["completed_at"].isoformat(),
-        }
+        certificate = self.store.get_certificate(enrollment["_id"])
+        row = schemas.LearnerProgressRowSchema().dump(domain.learner_row(course, enrollment))
+        return dict(row, course_id=course_id, course_title=course.get("title"),
+                    lessons_done=sorted(enrollment["lessons_done"]),
+                    lessons=[{k: (v.isoformat() if isinstance(v, dt.datetime) else v) for k, v in l.items()}
+                             for l in domain.lesson_detail(course, enrollment)],
+                    certificate=certificate and schemas.CertificateSchema().dump(certificate))
+
+    def _staff_query(self, actor, course_id, filters):
+        course = self.store.get_course(course_id)
+        if course is None:
+            raise NotFound("Course not found.")
+        query = domain.staff_scope(actor, course)
+        if filters.get("status"):
+            query["status"] = filters["status"]
+        if filters.get("unit_id"):
+            query["unit_path"] = filters["unit_id"]  # any enrollment whose unit lies below it
+        return course, query
+
+    @rpc
+    def list_course_progress(self, actor, course_id, params):
+        filters = load(schemas.ProgressQuerySchema(), params)
+        course, query = self._staff_query(actor, course_id, filters)
+        size = filters["page_size"]
+        enrollments = self.store.list_enrollments(query, (filters["page"] - 1) * size, size)
+        return {"page": filters["page"], "page_size": size, "total": self.store.count_enrollments(query),
+                "items": schemas.LearnerProgressRowSchema(many=True).dump(
+                    [domain.learner_row(course, e) for e in enrollments])}
+
+    @rpc
+    def export_course_progress(self, actor, course_id, params):
+        filters = load(schemas.ExportQuerySchema(), params)
+        course, query = self._staff_query(actor, course_id, filters)
+        rows = schemas.LearnerProgressRowSchema(many=True).dump(
+            [domain.learner_row(course, e) for e in self.store.list_enrollments(query, 0, MAX_EXPORT_ROWS)])
+        content_type, render = exports.FORMATS[filters["format"]]
+        return {"filename": f"progress-{course.get('code') or course_id}.{filters['format']}",
+                "content_type": content_type, "data": base64.b64encode(render(rows)).decode()}

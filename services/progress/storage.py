@@ -1,27 +1,41 @@
-"""Progress storage: course structures and enrollments (from events), activities, progress.
+"""Progress storage: replicas (courses, enrollments, units from events), activities, progress,
+certificates.
 
-Progress lives on the enrollment document. State changes that must be announced are written
-in the same single-document update as an ``outbox`` entry; the service publishes outbox
-entries (with deterministic event ids) and then clears them. A crash in between re-publishes
-the same event id, which consumers drop: exactly-once effects over at-least-once delivery.
+Progress lives on the enrollment document and changes by ONE ``$set`` per batch of a
+learner's activities in a course, made under a per-enrollment lock (FerretDB loses concurrent
+updates of one document). State changes that must be announced are written in that same
+update as ``outbox`` entries; the service publishes them with deterministic event ids and then
+removes them. A crash in between re-publishes the same event id, which consumers drop.
 """
-import pymongo
+import datetime as dt
+
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 DUPLICATE_KEY = 11000
 
 
 class ProgressStore:
-    COLLECTIONS = ('courses', 'enrollments', 'activities')
+    COLLECTIONS = ('courses', 'enrollments', 'activities', 'units', 'certificates', 'serials',
+                   'active_days')
 
     def __init__(self, db):
+        self.db = db
         self.courses = db["courses"]
         self.enrollments = db["enrollments"]
         self.activities = db["activities"]
+        self.units = db["units"]
+        self.certificates = db["certificates"]
+        self.serials = db["serials"]
+        self.active_days = db["active_days"]
 
     @staticmethod
     def ensure_indexes(db):
         db["enrollments"].create_index("learner_course", unique=True)
+        db["enrollments"].create_index("course_tenant")
+        db["enrollments"].create_index("course_id")
+        db["enrollments"].create_index("unit_id")
+        db["certificates"].create_index("verification_code", unique=True)
+        db["serials"].create_index("enrollment_id", unique=True)
 
     # course structures, newest revision wins whatever the arrival order
     def save_course(self, course):
@@ -34,10 +48,29 @@ class ProgressStore:
     def get_course(self, course_id):
         return self.courses.find_one({"_id": course_id})
 
-    def save_enrollment(self, enrollment):
+    # units: path = ids from the tenant's root down to the unit
+    def save_unit(self, unit):
+        self.units.replace_one({"_id": unit["unit_id"]}, dict(unit, _id=unit["unit_id"]), upsert=True)
+
+    def unit_path(self, unit_id):
+        if unit_id is None:
+            return []
+        unit = self.units.find_one({"_id": unit_id}, {"path": 1})
+        return list(unit["path"]) if unit else [unit_id]
+
+    def enrollment_ids_in_unit(self, unit_id):
+        return [e["_id"] for e in self.enrollments.find({"unit_id": unit_id}, {"_id": 1})]
+
+    def set_unit_path(self, enrollment_id, path):
+        self.enrollments.update_one({"_id": enrollment_id}, {"$set": {"unit_path": path}})
+
+    # enrollments
+    def save_enrollment(self, enrollment, unit_path):
         doc = dict(enrollment, _id=enrollment["enrollment_id"],
                    learner_course=f"{enrollment['learner_id']}:{enrollment['course_id']}",
-                   lessons_done={}, outbox={}, status="not_started", completed_at=None,
+                   course_tenant=f"{enrollment['course_id']}:{enrollment['tenant_id']}",
+                   unit_path=unit_path, lessons_done={}, videos={}, opened={}, quizzes={}, outbox={},
+                   status="not_started", completed_at=None, cancelled_at=None,
                    first_activity_at=None, last_activity_at=None)
         try:  # insert, not an upsert: FerretDB 1.24 drops null fields from $setOnInsert
             self.enrollments.insert_one(doc)
@@ -47,8 +80,32 @@ class ProgressStore:
     def find_enrollment(self, learner_id, course_id):
         return self.enrollments.find_one({"learner_course": f"{learner_id}:{course_id}"})
 
+    def get_enrollment(self, enrollment_id):
+        return self.enrollments.find_one({"_id": enrollment_id})
+
+    def cancel_enrollment(self, enrollment_id, at):
+        self.enrollments.update_one({"_id": enrollment_id, "cancelled_at": None},
+                                    {"$set": {"cancelled_at": at}})
+
+    def update_progress(self, enrollment_id, changes, outbox_keys):
+        update = dict(changes, **{f"outbox.{key}": True for key in outbox_keys})
+        if update:
+            self.enrollments.update_one({"_id": enrollment_id}, {"$set": update})
+
+    def clear_outbox(self, enrollment_id, key):
+        self.enrollments.update_one({"_id": enrollment_id}, {"$unset": {f"outbox.{key}": ""}})
+
+    def list_enrollments(self, query, skip, limit):
+        """Equality filters only (course_tenant or course_id, status, unit_path element)."""
+        cursor = self.enrollments.find(query).sort("_id", 1).skip(skip).limit(limit)
+        return list(cursor)
+
+    def count_enrollments(self, query):
+        return self.enrollments.count_documents(query)
+
+    # activities: the raw log, keyed by learner and client id (a re-sent activity is a duplicate)
     def record_activities(self, docs):
-        """Insert activities keyed by their client id; duplicates are ignored (counted once)."""
+        """Insert in one batch; duplicates are ignored. Returns how many were new."""
         if not docs:
             return 0
         try:
@@ -59,28 +116,61 @@ class ProgressStore:
                 raise
             return exc.details.get("nInserted", 0)
 
-    def touch(self, enrollment_id, first, last):
-        """Widen [first_activity_at, last_activity_at]; order of arrival does not matter."""
-        self.enrollments.update_one({"_id": enrollment_id, "first_activity_at": None},
-                                    {"$set": {"first_activity_at": first, "last_activity_at": last,
-                                              "status": "in_progress"}})
-        self.enrollments.update_one({"_id": enrollment_id, "first_activity_at": {"$gt": first}},
-                                    {"$set": {"first_activity_at": first}})
-        self.enrollments.update_one({"_id": enrollment_id, "last_activity_at": {"$lt": last}},
-                                    {"$set": {"last_activity_at": last}})
+    def get_activity(self, activity_key):
+        return self.activities.find_one({"_id": activity_key})
 
-    def mark_lesson_done(self, enrollment_id, lesson_id, at):
-        self.enrollments.update_one(
-            {"_id": enrollment_id, f"lessons_done.{lesson_id}": {"$exists": False}},
-            {"$set": {f"lessons_done.{lesson_id}": at, f"outbox.lesson:{lesson_id}": True}})
+    # learner-active days: one marker per learner and day (an atomic unique insert)
+    def mark_active_day(self, learner_id, day):
+        """True if this is the first activity seen for that learner and day (or not yet announced)."""
+        key = f"{learner_id}:{day.isoformat()}"
+        try:
+            self.active_days.insert_one({"_id": key, "announced": False})
+            return True
+        except DuplicateKeyError:
+            marker = self.active_days.find_one({"_id": key}) or {}
+            return not marker.get("announced", False)
 
-    def complete_once(self, enrollment_id, at):
-        return self.enrollments.find_one_and_update(
-            {"_id": enrollment_id, "completed_at": None},
-            {"$set": {"completed_at": at, "status": "completed", "outbox.course": True}})
+    def active_day_announced(self, learner_id, day):
+        self.active_days.update_one({"_id": f"{learner_id}:{day.isoformat()}"}, {"$set": {"announced": True}})
 
-    def get_enrollment(self, enrollment_id):
-        return self.enrollments.find_one({"_id": enrollment_id})
+    # certificates
+    def get_certificate(self, enrollment_id):
+        return self.certificates.find_one({"_id": enrollment_id})
 
-    def clear_outbox(self, enrollment_id, key):
-        self.enrollments.update_one({"_id": enrollment_id}, {"$set": {f"outbox.{key}": False}})
+    def find_certificate_by_code(self, code):
+        return self.certificates.find_one({"verification_code": code})
+
+    def insert_certificate(self, doc):
+        try:
+            self.certificates.insert_one(doc)
+        except DuplicateKeyError:
+            pass  # issued meanwhile (a redelivery): the first one stands
+        return self.get_certificate(doc["_id"])
+
+    def allocate_serial(self, enrollment_id, year, prefix="CC"):
+        """A serial unique across instances: a unique insert per number, never a shared $inc.
+
+        The counter document is only a hint of where to start; losing a concurrent update of it
+        costs a few extra insert attempts, never a duplicate. The same enrollment always gets
+        the same serial (unique index on enrollment_id), so a retried issuance leaves no gap.
+        """
+        existing = self.serials.find_one({"enrollment_id": enrollment_id})
+        if existing:
+            return existing["_id"]
+        counter_id = f"counter:{prefix}:{year}"
+        hint = (self.serials.find_one({"_id": counter_id}) or {}).get("next", 1)
+        number = hint
+        while True:
+            serial = f"{prefix}-{year}-{number:06d}"
+            try:
+                self.serials.insert_one({"_id": serial, "enrollment_id": enrollment_id,
+                                         "allocated_at": dt.datetime.now(dt.timezone.utc)})
+                break
+            except DuplicateKeyError:
+                existing = self.serials.find_one({"enrollment_id": enrollment_id})
+                if existing:  # a concurrent issuance for this enrollment won
+                    return existing["_id"]
+                number += 1
+        self.serials.update_one({"_id": counter_id}, {"$set": {"next": number + 1, "enrollment_id": counter_id}},
+                                upsert=True)  # enrollment_id: the unique index admits one null only
+        return serial
