@@ -2,11 +2,16 @@
 
 The RPC stores the job and puts its id on a durable queue; the consumer runs it here. A job
 redelivered after a crash runs again: the enrollments already written are skipped (natural
-ids) and their pending events are re-published (see enrolment.announce).
+ids) and a batch's leftover outbox entry is published (see enrolment.py).
 """
+import logging
+import time
+
 from . import domain
 from .enrolment import BATCH, enroll_batch
 from .storage import now
+
+log = logging.getLogger(__name__)
 
 
 def _unit_learners(store, tenant_id, unit_id):
@@ -43,6 +48,7 @@ def target_learners(store, job, skipped):
 
 
 def run(store, publish, job, course):
+    started = time.monotonic()
     skipped = {"unknown": job.get("unresolved", 0), "not_enrollable": 0}
     learners = list(target_learners(store, job, skipped))
     store.update_job(job["_id"], {"state": "running", "total": len(learners), "done": 0})
@@ -54,4 +60,5 @@ def run(store, publish, job, course):
         store.update_job(job["_id"], {"done": start + len(batch)})
     result = {"enrolled": created, "already_enrolled": len(learners) - created, "skipped": skipped}
     store.update_job(job["_id"], {"state": "succeeded", "result": result, "finished_at": now()})
+    log.info("assignment job %s: %d learners in %.1f s", job["_id"], len(learners), time.monotonic() - started)
     return result

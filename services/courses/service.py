@@ -1,10 +1,12 @@
 """Courses service entrypoints: authoring, publishing, intakes, enrollment and assignment jobs."""
 import base64
 import binascii
+import datetime as dt
 
 from kombu import Exchange, Queue
 from nameko.messaging import Publisher
 from nameko.rpc import RpcProxy, rpc
+from nameko.timer import timer
 
 from mooc_common.contracts.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from mooc_common.contracts.events import accounts as accounts_events
@@ -18,12 +20,13 @@ from mooc_common.infra.service_base import PlatformService
 from mooc_common.infra.store import Store
 
 from . import assignment, content, documents, domain, schemas
-from .enrolment import announce, enroll_batch
+from .enrolment import announce, enroll_batch, flush
 from .storage import CoursesStore, enrollment_id, now
 
 SYSTEM_ACTOR = {"role": "operator_admin", "user_id": "courses-service", "tenant_id": None}
 JOB_QUEUE = Queue("courses.assignment-jobs", exchange=Exchange("courses.jobs", type="direct", durable=True),
                   routing_key="assignment", durable=True)
+OUTBOX_STALE_AFTER = dt.timedelta(minutes=2)
 COURSE_LOCKS = KeyedLocks()
 ENROLLMENT_LOCKS = KeyedLocks()
 REPLICA_LOCKS = KeyedLocks()
@@ -202,16 +205,15 @@ class CoursesService(PlatformService):
         source = "self" if actor.get("user_id") == learner_id else "admin"
         key = enrollment_id(course_id, learner_id)
         with ENROLLMENT_LOCKS.hold(key):
-            marker = f"single:{key}"
             if not enroll_batch(self.store, self.events, course, [learner], intake and intake["_id"],
-                                source, marker):
+                                source, f"single:{key}"):
                 existing = self.store.get_enrollment(key)
                 if existing["status"] == "cancelled":  # re-enrolling reactivates, announced again
-                    self.store.update_enrollment(key, {
+                    reactivated = self.store.update_enrollment(key, {
                         "status": "active", "activation": existing.get("activation", 0) + 1,
                         "enrolled_at": now(), "cancelled_at": None, "source": source,
-                        "intake_id": intake and intake["_id"], "pending_event": marker})
-                    announce(self.store, self.events, marker)
+                        "intake_id": intake and intake["_id"]})
+                    announce(self.store, self.events, f"single:{key}", reactivated)
         return schemas.EnrollmentSchema().dump(self.store.get_enrollment(key))
 
     @rpc
@@ -221,12 +223,10 @@ class CoursesService(PlatformService):
             if enrollment is None:
                 raise NotFound("Enrollment not found.")
             domain.require_may_cancel(actor, enrollment)
-            marker = f"cancel:{enrollment_key}"
             if enrollment["status"] != "cancelled":
-                self.store.update_enrollment(enrollment_key, {
-                    "status": "cancelled", "cancelled_at": now(), "cancelled_by": actor["user_id"],
-                    "pending_event": marker})
-            announce(self.store, self.events, marker)
+                cancelled = self.store.update_enrollment(enrollment_key, {
+                    "status": "cancelled", "cancelled_at": now(), "cancelled_by": actor["user_id"]})
+                announce(self.store, self.events, f"cancel:{enrollment_key}", cancelled)
         return schemas.EnrollmentSchema().dump(self.store.get_enrollment(enrollment_key))
 
     @rpc
@@ -282,6 +282,12 @@ class CoursesService(PlatformService):
         if actor.get("role") not in domain.ASSIGNER_ROLES:
             raise PermissionDenied("Only administrators follow assignment jobs.")
         return schemas.JobSchema().dump(job)
+
+    @timer(interval=60)
+    def sweep_outbox(self):
+        """Publishes outbox entries left behind by a crash (see enrolment.py)."""
+        for key in self.store.stale_outbox_keys(now() - OUTBOX_STALE_AFTER):
+            flush(self.store, self.events, key)
 
     @reliable_consume(JOB_QUEUE)
     def run_assignment_job(self, body):

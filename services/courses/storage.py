@@ -2,9 +2,8 @@
 tenants, units and learners (fed by accounts events).
 
 Reads are ``_id`` lookups or equality on indexed fields (FerretDB pushes down only those).
-Enrollments are inserted with a natural id (course, learner), in batches; each new one carries
-a ``pending_event`` marker until its ENROLLMENT_CREATED is published, so a crash in between
-re-publishes (with the same deterministic event id) instead of losing the event.
+Enrollments are inserted with a natural id (course, learner), in batches; the events that
+announce them wait in ``outbox`` documents (one per batch) until published (enrolment.py).
 """
 import datetime as dt
 import uuid
@@ -44,7 +43,7 @@ def insert_ignoring_duplicates(collection, docs):
 
 class CoursesStore:
     COLLECTIONS = ('courses', 'intakes', 'documents', 'document_chunks', 'storage_usage',
-                   'enrollments', 'jobs', 'learners', 'units', 'tenants')
+                   'enrollments', 'outbox', 'jobs', 'learners', 'units', 'tenants')
 
     def __init__(self, db):
         self.db = db
@@ -59,7 +58,6 @@ class CoursesStore:
         db["document_chunks"].create_index("document_id")
         db["enrollments"].create_index("course_id")
         db["enrollments"].create_index("learner_id")
-        db["enrollments"].create_index("pending_event")
         db["learners"].create_index("unit_id")
         db["learners"].create_index("tenant_id")
         db["units"].create_index("tenant_id")
@@ -158,11 +156,19 @@ class CoursesStore:
     def insert_enrollments(self, docs):
         return insert_ignoring_duplicates(self.enrollments, docs)
 
-    def pending_enrollments(self, marker):
-        return list(self.enrollments.find({"pending_event": marker}))
+    # -- outbox: events to publish, one document per batch -----------------------------------
+    def put_outbox(self, key, events):
+        self.outbox.replace_one({"_id": key}, {"_id": key, "events": events, "created_at": now()}, upsert=True)
 
-    def clear_pending(self, marker):
-        self.enrollments.update_many({"pending_event": marker}, {"$set": {"pending_event": None}})
+    def get_outbox(self, key):
+        return self.outbox.find_one({"_id": key})
+
+    def delete_outbox(self, key):
+        self.outbox.delete_one({"_id": key})
+
+    def stale_outbox_keys(self, older_than):
+        """Batches left behind by a crash (the collection is normally empty or tiny)."""
+        return [d["_id"] for d in self.outbox.find({}, {"created_at": 1}) if d["created_at"] < older_than]
 
     def update_enrollment(self, enrollment_id_, changes):
         return self.enrollments.find_one_and_update({"_id": enrollment_id_}, {"$set": changes},
