@@ -136,6 +136,20 @@ def test_assignment_by_category_and_csv_then_job_isolation(a, b):
     assert done["result"]["enrolled"] == 0 and done["result"]["already_enrolled"] == 3
 
 
+def test_bulk_assignment_from_a_csv_of_usernames(a, b):
+    course = published_course(a.instructor)
+    users = [a.user()[0] for _ in range(2)]
+    foreign = b.user()[0]
+    rows = "username,ghi chú\n" + "".join(f"{u['username']},\n" for u in users + [foreign]) + "khong.ton.tai,\n"
+    job = a.admin.request("POST", f"/api/v1/courses/{course['course_id']}/assignments", expect=(202,),
+                          data=rows.encode(), headers={"Content-Type": "text/csv"})
+    done = eventually(lambda: _finished(a.admin, job["job_id"]))
+    assert done["result"]["enrolled"] == 2 and done["result"]["skipped"]["unknown"] == 2
+    bad = a.admin.request("POST", f"/api/v1/courses/{course['course_id']}/assignments", expect=(422,),
+                          data=b"name\nx\n", headers={"Content-Type": "text/csv"})
+    assert bad["code"] == "validation_failed"
+
+
 def _finished(client, job_id):
     try:
         job = client.get(f"/api/v1/assignment-jobs/{job_id}")
