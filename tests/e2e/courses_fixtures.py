@@ -3,6 +3,7 @@ import secrets
 import uuid
 
 import pymongo
+import requests
 from nameko.standalone.events import event_dispatcher
 
 from api_client import ApiClient
@@ -84,3 +85,13 @@ def courses_db(platform):
     """The courses service's database (read only here: to wait for its replica)."""
     client = pymongo.MongoClient(platform.env["MONGO_URI"])
     return client[f"{platform.env['MONGO_DB_PREFIX']}courses"]
+
+
+def finished_job(client, job_id):
+    """The assignment job once it succeeded (None while it runs; fails the test if it failed)."""
+    try:
+        job = client.get(f"/api/v1/assignment-jobs/{job_id}")
+    except requests.ConnectionError:  # a keep-alive connection closed by the server meanwhile
+        return None
+    assert job["state"] != "failed", job
+    return job if job["state"] == "succeeded" else None

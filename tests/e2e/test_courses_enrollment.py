@@ -2,10 +2,8 @@
 import datetime as dt
 
 import pytest
-import requests
 
-from tests.e2e.courses_fixtures import (TenantKit, course_body, courses_db, import_unit_learners,
-                                        published_course)
+from tests.e2e.courses_fixtures import TenantKit, course_body, finished_job, published_course
 from tests.polling import eventually
 
 pytestmark = pytest.mark.e2e
@@ -120,7 +118,7 @@ def test_assignment_by_category_and_csv_then_job_isolation(a, b):
     a.user(category="citizen")
     job = a.admin.post(f"/api/v1/courses/{course['course_id']}/assignments", {"category": "worker"},
                        expect=(202,))
-    done = eventually(lambda: _finished(a.admin, job["job_id"]))
+    done = eventually(lambda: finished_job(a.admin, job["job_id"]))
     assert done["result"]["enrolled"] == 3 and done["total"] == 3
     enrolled = {e["learner_id"] for e in a.admin.get(f"/api/v1/courses/{course['course_id']}/enrollments")["items"]}
     assert enrolled == {w["user_id"] for w in workers}
@@ -132,7 +130,7 @@ def test_assignment_by_category_and_csv_then_job_isolation(a, b):
                         expect=(403,))["code"] == "permission_denied"
     again = a.admin.post(f"/api/v1/courses/{course['course_id']}/assignments",
                          {"learner_ids": [w["user_id"] for w in workers]}, expect=(202,))
-    done = eventually(lambda: _finished(a.admin, again["job_id"]))
+    done = eventually(lambda: finished_job(a.admin, again["job_id"]))
     assert done["result"]["enrolled"] == 0 and done["result"]["already_enrolled"] == 3
 
 
@@ -143,36 +141,8 @@ def test_bulk_assignment_from_a_csv_of_usernames(a, b):
     rows = "username,ghi chú\n" + "".join(f"{u['username']},\n" for u in users + [foreign]) + "khong.ton.tai,\n"
     job = a.admin.request("POST", f"/api/v1/courses/{course['course_id']}/assignments", expect=(202,),
                           data=rows.encode(), headers={"Content-Type": "text/csv"})
-    done = eventually(lambda: _finished(a.admin, job["job_id"]))
+    done = eventually(lambda: finished_job(a.admin, job["job_id"]))
     assert done["result"]["enrolled"] == 2 and done["result"]["skipped"]["unknown"] == 2
     bad = a.admin.request("POST", f"/api/v1/courses/{course['course_id']}/assignments", expect=(422,),
                           data=b"name\nx\n", headers={"Content-Type": "text/csv"})
     assert bad["code"] == "validation_failed"
-
-
-def _finished(client, job_id):
-    try:
-        job = client.get(f"/api/v1/assignment-jobs/{job_id}")
-    except requests.ConnectionError:  # a keep-alive connection closed by the server meanwhile
-        return None
-    assert job["state"] != "failed", job
-    return job if job["state"] == "succeeded" else None
-
-
-@pytest.mark.timeout(900)  # the machine's 2 cores are shared: allow a slow run
-def test_assigning_a_unit_subtree_of_40000_learners_runs_as_a_background_job(platform, a, b):
-    count = 40_000
-    root, unit, ids = import_unit_learners(platform, a.tenant_id, count)
-    learners = courses_db(platform)["learners"]
-    eventually(lambda: learners.count_documents({"unit_id": unit}) == count, timeout=240, interval=2)
-    course = published_course(a.admin)
-    assert b.admin.post(f"/api/v1/courses/{course['course_id']}/assignments", {"unit_id": root},
-                        expect=(404,))["code"] == "not_found"
-    job = a.admin.post(f"/api/v1/courses/{course['course_id']}/assignments", {"unit_id": root},
-                       expect=(202,))
-    assert job["state"] == "queued"
-    done = eventually(lambda: _finished(a.admin, job["job_id"]), timeout=800, interval=1)
-    assert done["total"] == count and done["done"] == count and done["result"]["enrolled"] == count
-    page = a.admin.get(f"/api/v1/courses/{course['course_id']}/enrollments", params={"limit": 200})["items"]
-    assert len(page) == 200 and all(e["source"] == "unit" and e["unit_id"] == unit for e in page)
-    assert b.admin.get(f"/api/v1/courses/{course['course_id']}/enrollments", expect=(404,))["code"] == "not_found"
