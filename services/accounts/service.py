@@ -112,3 +112,13 @@ class AccountsService(PlatformService):
                                             user.get("tenant_id"), user["role"])
         return {"access_token": token, "token_type": "Bearer",
                 "expires_in": tokens.ACCESS_TOKEN_TTL_SECONDS}
+
+    @rpc
+    def resolve_usernames(self, actor, tenant_id, usernames):
+        """{username: user id or None} for users of ``tenant_id`` (bulk CSV assignment in courses)."""
+        domain.require_tenant_admin_of(actor, tenant_id)
+        found = {}
+        for username in dict.fromkeys(usernames):
+            user = self.store.find_user_by_username(username)
+            found[username] = user["_id"] if user and user.get("tenant_id") == tenant_id else None
+        return found

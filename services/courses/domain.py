@@ -1,7 +1,21 @@
-"""Courses domain rules: pure functions over plain dicts."""
-from mooc_common.contracts.errors import Conflict, NotFound, PermissionDenied
+"""Courses domain rules: pure functions over plain dicts (no I/O)."""
+import uuid
+
+from mooc_common.contracts.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 
 AUTHOR_ROLES = ("tenant_admin", "instructor")
+ASSIGNER_ROLES = ("tenant_admin", "operator_admin")
+NATIONAL = "national"  # owner key of operator-owned courses
+EDITABLE = ("draft", "published")
+
+
+def new_id():
+    return uuid.uuid4().hex
+
+
+def owner_key(owner_tenant_id):
+    """An indexable, never-null key of the owner (equality on null is not pushed down)."""
+    return owner_tenant_id or NATIONAL
 
 
 def course_owner_for(actor, national):
@@ -15,17 +29,20 @@ def course_owner_for(actor, national):
     return actor["tenant_id"]
 
 
-def require_editor(actor, course):
-    """Editors are the owner's instructors and admins (the operator for national courses)."""
+def is_editor(actor, course):
     owner = course.get("owner_tenant_id")
     if owner is None:
-        allowed = actor.get("role") == "operator_admin"
-    else:
-        allowed = actor.get("tenant_id") == owner and actor.get("role") in AUTHOR_ROLES
-    if not allowed:
-        if actor.get("role") != "operator_admin" and actor.get("tenant_id") != owner:
-            raise NotFound("Course not found.")
-        raise PermissionDenied("You may not edit this course.")
+        return actor.get("role") == "operator_admin"
+    return actor.get("tenant_id") == owner and actor.get("role") in AUTHOR_ROLES
+
+
+def require_editor(actor, course):
+    """Editors are the owner's instructors and admins (the operator for national courses)."""
+    if is_editor(actor, course):
+        return
+    if actor.get("role") != "operator_admin" and not visible_to(course, actor.get("tenant_id")):
+        raise NotFound("Course not found.")
+    raise PermissionDenied("You may not edit this course.")
 
 
 def visible_to(course, tenant_id):
@@ -36,14 +53,154 @@ def visible_to(course, tenant_id):
     return not audience or tenant_id in audience
 
 
-def completion_rule(lessons):
-    return {"required_lesson_ids": [l["lesson_id"] for l in lessons if l["required"]],
-            "min_average_quiz_score": None}
+def require_readable(actor, course):
+    """Editors see drafts; others see published or archived courses visible to their tenant."""
+    if is_editor(actor, course) or actor.get("role") == "operator_admin":
+        return
+    if course.get("status") == "draft" or not visible_to(course, actor.get("tenant_id")):
+        raise NotFound("Course not found.")
+
+
+def require_editable(course):
+    if course.get("status") not in EDITABLE:
+        raise Conflict(f"An {course.get('status')} course cannot be edited.",
+                       {"status": [course.get("status")]})
 
 
 def require_published(course):
     if course.get("status") != "published":
-        raise Conflict("The course is not published.", {"status": [course.get("status")]})
+        raise Conflict("The course is not open for enrollment (not published).",
+                       {"status": [course.get("status")]})
+
+
+def check_audience(owner_tenant_id, audience):
+    if audience and owner_tenant_id is not None:
+        raise ValidationFailed("Only national courses have an audience list.",
+                               {"audience_tenant_ids": ["only for national courses"]})
+
+
+# -- structure -------------------------------------------------------------------------------
+
+def assign_ids(sections, previous=None):
+    """Give new sections, lessons, questions and options ids; keep the ids the client sent.
+
+    A client-sent lesson id must be one of the course's current lessons (editing a published
+    course keeps lesson ids so that learners keep their progress)."""
+    known = {l["lesson_id"] for l in lessons_of(previous)} if previous else set()
+    seen, errors = set(), {}
+    for s_index, section in enumerate(sections):
+        section["section_id"] = section.get("section_id") or new_id()
+        for l_index, lesson in enumerate(section["lessons"]):
+            lesson_id = lesson.get("lesson_id")
+            where = f"sections.{s_index}.lessons.{l_index}.lesson_id"
+            if lesson_id and lesson_id not in known:
+                errors[where] = ["unknown lesson id (omit it for a new lesson)"]
+            elif lesson_id in seen:
+                errors[where] = ["lesson id used twice"]
+            lesson["lesson_id"] = lesson_id or new_id()
+            seen.add(lesson["lesson_id"])
+            lesson["section_id"] = section["section_id"]
+            for question in (lesson.get("quiz") or {}).get("questions", []):
+                question["question_id"] = question.get("question_id") or new_id()
+                for option in question["options"]:
+                    option["option_id"] = option.get("option_id") or new_id()
+    if errors:
+        raise ValidationFailed("The course structure is invalid.", errors)
+    return sections
+
+
+def lessons_of(course):
+    return [lesson for section in course.get("sections", []) for lesson in section["lessons"]]
+
+
+def document_ids(sections):
+    return {l["document_id"] for s in sections for l in s["lessons"] if l["kind"] == "document"}
+
+
+def completion_rule(sections, min_average_quiz_score=None):
+    lessons = [l for s in sections for l in s["lessons"]]
+    return {"required_lesson_ids": [l["lesson_id"] for l in lessons if l["required"]],
+            "required_quiz_ids": [l["lesson_id"] for l in lessons if l["required"] and l["kind"] == "quiz"],
+            "min_average_quiz_score": min_average_quiz_score}
+
+
+def quiz_spec(quiz):
+    """The quiz with its answer key, as the internal COURSE_PUBLISHED event carries it."""
+    return {"pass_mark": quiz["pass_mark"], "max_attempts": quiz.get("max_attempts"), "questions": [
+        {"question_id": q["question_id"], "kind": q["kind"], "points": q.get("points", 1.0),
+         "option_ids": [o["option_id"] for o in q["options"]],
+         "correct_option_ids": [o["option_id"] for o in q["options"] if o["correct"]]}
+        for q in quiz["questions"]]}
+
+
+def published_payload(course):
+    lessons = []
+    for lesson in lessons_of(course):
+        lessons.append({"lesson_id": lesson["lesson_id"], "kind": lesson["kind"],
+                        "required": lesson["required"], "title": lesson["title"],
+                        "section_id": lesson["section_id"],
+                        "duration_seconds": lesson.get("duration_seconds"),
+                        "quiz": quiz_spec(lesson["quiz"]) if lesson["kind"] == "quiz" else None})
+    return {"course_id": course["_id"], "owner_tenant_id": course["owner_tenant_id"],
+            "code": course["code"], "title": course["title"], "revision": course["revision"],
+            "lessons": lessons, "completion_rule": course["completion_rule"],
+            "topic": course.get("topic"), "target_categories": course.get("target_categories", []),
+            "audience_tenant_ids": course.get("audience_tenant_ids"),
+            "estimated_hours": course.get("estimated_hours")}
+
+
+def summary_payload(course):
+    return {k: course[k] for k in ("owner_tenant_id", "code", "title", "revision", "status")} | {
+        "course_id": course["_id"]}
+
+
+def without_answer_keys(course):
+    """The learner's view of a course: quiz options without the answer key."""
+    view = dict(course, sections=[])
+    for section in course.get("sections", []):
+        lessons = []
+        for lesson in section["lessons"]:
+            if lesson["kind"] == "quiz":
+                quiz = lesson["quiz"]
+                lesson = dict(lesson, quiz={
+                    "pass_mark": quiz["pass_mark"], "max_attempts": quiz.get("max_attempts"),
+                    "questions": [{"question_id": q["question_id"], "text": q["text"], "kind": q["kind"],
+                                   "points": q.get("points", 1.0),
+                                   "options": [{"option_id": o["option_id"], "text": o["text"]}
+                                               for o in q["options"]]}
+                                  for q in quiz["questions"]]})
+            lessons.append(lesson)
+        view["sections"].append(dict(section, lessons=lessons))
+    return view
+
+
+# -- intakes and enrollment --------------------------------------------------------------------
+
+def _window(intake):
+    return f"{intake['enroll_from'].isoformat()} – {intake['enroll_until'].isoformat()}"
+
+
+def choose_intake(intakes, intake_id, now):
+    """The intake an enrollment goes into; None when the course runs without intakes.
+
+    Refuses (409 conflict) an enrollment outside the chosen intake's window, saying the window."""
+    if intake_id is None and not intakes:
+        return None
+    if intake_id is not None:
+        intake = next((i for i in intakes if i["_id"] == intake_id), None)
+        if intake is None:
+            raise NotFound("Intake not found.")
+        if not intake["enroll_from"] <= now <= intake["enroll_until"]:
+            raise Conflict(f"Enrollment in intake '{intake['name']}' is open only from "
+                           f"{_window(intake)} (UTC).", {"intake_id": [f"enrollment window {_window(intake)}"]})
+        return intake
+    open_now = sorted((i for i in intakes if i["enroll_from"] <= now <= i["enroll_until"]),
+                      key=lambda i: i["enroll_until"])
+    if not open_now:
+        windows = "; ".join(f"'{i['name']}': {_window(i)}" for i in intakes)
+        raise Conflict(f"No intake of this course is open for enrollment now. Windows: {windows} (UTC).",
+                       {"intake_id": [f"enrollment window {_window(i)}" for i in intakes]})
+    return open_now[0]
 
 
 def require_may_enroll(actor, learner, course):
@@ -51,9 +208,54 @@ def require_may_enroll(actor, learner, course):
     role = actor.get("role")
     if role == "learner" and actor.get("user_id") != learner["user_id"]:
         raise PermissionDenied("Learners enroll only themselves.")
-    if role not in ("learner", "tenant_admin", "operator_admin"):
+    if role not in ("learner",) + ASSIGNER_ROLES:
         raise PermissionDenied("You may not enroll learners.")
     if role != "operator_admin" and learner.get("tenant_id") != actor.get("tenant_id"):
         raise NotFound("Learner not found.")
     if not visible_to(course, learner["tenant_id"]):
         raise NotFound("Course not found.")
+
+
+def require_assigner(actor, course):
+    """Tenant admins assign their learners to courses visible to their tenant; the operator any."""
+    if actor.get("role") not in ASSIGNER_ROLES:
+        if not visible_to(course, actor.get("tenant_id")):
+            raise NotFound("Course not found.")
+        raise PermissionDenied("Only administrators assign learners.")
+    if actor["role"] == "tenant_admin" and not visible_to(course, actor.get("tenant_id")):
+        raise NotFound("Course not found.")
+
+
+def enrollable(learner):
+    """Learners (active or awaiting activation) can be enrolled; deactivated ones cannot."""
+    return learner.get("role") == "learner" and learner.get("status") != "inactive"
+
+
+def require_may_cancel(actor, enrollment):
+    role = actor.get("role")
+    if role == "operator_admin":
+        return
+    if enrollment["tenant_id"] != actor.get("tenant_id"):
+        raise NotFound("Enrollment not found.")
+    if role == "learner" and enrollment["learner_id"] != actor.get("user_id"):
+        raise NotFound("Enrollment not found.")
+    if role not in ("learner", "tenant_admin"):
+        raise PermissionDenied("You may not cancel enrollments.")
+
+
+def enrollment_scope(actor, course):
+    """Whose enrollments in ``course`` the actor may list: a tenant id, or None for all."""
+    if actor.get("role") == "operator_admin":
+        return None
+    if actor.get("role") not in ASSIGNER_ROLES + AUTHOR_ROLES or not visible_to(course, actor.get("tenant_id")):
+        raise NotFound("Course not found.")
+    return actor["tenant_id"]
+
+
+def in_subtree(unit, root_id):
+    return root_id in (unit.get("path") or [])
+
+
+def newer(stored, occurred_at):
+    """Replica updates apply in event time order, whatever the arrival order."""
+    return stored is None or stored.get("as_of") is None or stored["as_of"] <= occurred_at

@@ -1,11 +1,14 @@
 """Marshmallow schemas of the courses RPC boundary."""
 import unicodedata
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from mooc_common.contracts.events.accounts import LEARNER_CATEGORIES
+from mooc_common.infra.boundary import load
 
 LESSON_KINDS = ("video", "document", "rich_text", "quiz", "external_package")
+PACKAGE_STANDARDS = ("scorm12", "scorm2004", "xapi", "cmi5", "other")
+MAX_PAGE = 200
 
 
 class Nfc(fields.String):
@@ -13,44 +16,233 @@ class Nfc(fields.String):
         return unicodedata.normalize("NFC", super()._deserialize(value, attr, data, **kwargs).strip())
 
 
+def _id(**kwargs):
+    return fields.String(validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,64}$"), **kwargs)
+
+
+def _url(**kwargs):
+    return fields.Url(schemes={"http", "https"}, validate=validate.Length(max=2000), **kwargs)
+
+
+class OptionInSchema(Schema):
+    option_id = _id(load_default=None)
+    text = Nfc(required=True, validate=validate.Length(1, 2000))
+    correct = fields.Boolean(load_default=False)
+
+
+class QuestionInSchema(Schema):
+    question_id = _id(load_default=None)
+    text = Nfc(required=True, validate=validate.Length(1, 5000))
+    kind = fields.String(required=True, validate=validate.OneOf(("single", "multiple")))
+    points = fields.Float(load_default=1.0, validate=validate.Range(min=0, max=1000, min_inclusive=False))
+    options = fields.List(fields.Nested(OptionInSchema), required=True, validate=validate.Length(2, 20))
+
+    @validates_schema
+    def answer_key(self, data, **kwargs):
+        correct = sum(1 for o in data["options"] if o["correct"])
+        if data["kind"] == "single" and correct != 1:
+            raise ValidationError("a single-choice question has exactly one correct option", "options")
+        if data["kind"] == "multiple" and correct < 1:
+            raise ValidationError("a multiple-choice question has at least one correct option", "options")
+
+
+class QuizInSchema(Schema):
+    questions = fields.List(fields.Nested(QuestionInSchema), required=True, validate=validate.Length(1, 200))
+    pass_mark = fields.Float(required=True, validate=validate.Range(0, 100))
+    max_attempts = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(1, 100))
+
+
+# Which content field each lesson kind needs (the others are dropped).
+KIND_FIELDS = {"video": ("video_url", "duration_seconds"), "document": ("document_id",),
+               "rich_text": ("html",), "quiz": ("quiz",),
+               "external_package": ("package_url", "package_standard")}
+KIND_REQUIRED = {"document": ("document_id",), "quiz": ("quiz",), "external_package": ("package_url",)}
+
+
 class LessonInSchema(Schema):
+    lesson_id = _id(load_default=None)
     title = Nfc(required=True, validate=validate.Length(1, 300))
     kind = fields.String(required=True, validate=validate.OneOf(LESSON_KINDS))
     required = fields.Boolean(load_default=True)
+    video_url = _url(load_default=None, allow_none=True)
+    duration_seconds = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(0, 86_400))
+    document_id = _id(load_default=None, allow_none=True)
+    html = fields.String(load_default="", validate=validate.Length(max=200_000))
+    quiz = fields.Nested(QuizInSchema, load_default=None, allow_none=True)
+    package_url = _url(load_default=None, allow_none=True)
+    package_standard = fields.String(load_default="other", validate=validate.OneOf(PACKAGE_STANDARDS))
+
+    @validates_schema
+    def kind_content(self, data, **kwargs):
+        missing = {f: ["required for a %s lesson" % data["kind"]]
+                   for f in KIND_REQUIRED.get(data["kind"], ()) if not data.get(f)}
+        if missing:
+            raise ValidationError(missing)
 
 
-class CourseCreateSchema(Schema):
-    code = fields.String(required=True, validate=validate.Regexp(
-        r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,63}$", error="2-64 letters, digits, '.', '_' or '-'"))
+class SectionInSchema(Schema):
+    section_id = _id(load_default=None)
+    title = Nfc(load_default="", validate=validate.Length(max=300))
+    lessons = fields.List(fields.Nested(LessonInSchema), required=True, validate=validate.Length(1, 200))
+
+
+class CourseInSchema(Schema):
+    """A course's editable fields. ``lessons`` is a shorthand for one untitled section."""
     title = Nfc(required=True, validate=validate.Length(1, 300))
     description = Nfc(load_default="", validate=validate.Length(max=20_000))
-    national = fields.Boolean(load_default=False)
+    topic = Nfc(load_default=None, allow_none=True, validate=validate.Length(max=200))
     target_categories = fields.List(fields.String(validate=validate.OneOf(LEARNER_CATEGORIES)),
                                     load_default=list)
-    estimated_hours = fields.Float(load_default=None, validate=validate.Range(0, 1000))
-    lessons = fields.List(fields.Nested(LessonInSchema), required=True,
-                          validate=validate.Length(1, 500))
+    estimated_hours = fields.Float(load_default=None, allow_none=True, validate=validate.Range(0, 1000))
+    audience_tenant_ids = fields.List(_id(), load_default=None, allow_none=True,
+                                      validate=validate.Length(max=1000))
+    min_average_quiz_score = fields.Float(load_default=None, allow_none=True, validate=validate.Range(0, 100))
+    sections = fields.List(fields.Nested(SectionInSchema), validate=validate.Length(1, 50))
+    lessons = fields.List(fields.Nested(LessonInSchema), validate=validate.Length(1, 200))
+
+    @validates_schema
+    def structure(self, data, **kwargs):
+        if bool(data.get("sections")) == bool(data.get("lessons")):
+            raise ValidationError("give either sections or lessons", "sections")
+        count = sum(len(s["lessons"]) for s in data.get("sections") or [])
+        if count > 500:
+            raise ValidationError("at most 500 lessons", "sections")
+
+def load_course(schema, data):
+    """Load a course body; ``lessons`` becomes one untitled section, lessons keep only their
+    kind's content fields."""
+    course = load(schema, data)
+    if course.get("lessons"):
+        course["sections"] = [{"section_id": None, "title": "", "lessons": course.pop("lessons")}]
+    course.pop("lessons", None)
+    for section in course["sections"]:
+        section["lessons"] = [
+            {k: v for k, v in lesson.items()
+             if k in ("lesson_id", "title", "kind", "required") + KIND_FIELDS[lesson["kind"]]}
+            for lesson in section["lessons"]]
+    return course
+
+
+class CourseCreateSchema(CourseInSchema):
+    code = fields.String(required=True, validate=validate.Regexp(
+        r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,63}$", error="2-64 letters, digits, '.', '_' or '-'"))
+    national = fields.Boolean(load_default=False)
+
+
+class IntakeInSchema(Schema):
+    name = Nfc(required=True, validate=validate.Length(1, 200))
+    enroll_from = fields.AwareDateTime(required=True)
+    enroll_until = fields.AwareDateTime(required=True)
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(required=True)
+
+    @validates_schema
+    def order(self, data, **kwargs):
+        if data["enroll_until"] <= data["enroll_from"]:
+            raise ValidationError("must be after enroll_from", "enroll_until")
+        if data["ends_on"] < data["starts_on"]:
+            raise ValidationError("must not be before starts_on", "ends_on")
+
+
+class AssignmentInSchema(Schema):
+    """Exactly one target: learner ids, a unit subtree, a learner category, or usernames (CSV)."""
+    learner_ids = fields.List(_id(), validate=validate.Length(1, 10_000))
+    unit_id = _id()
+    category = fields.String(validate=validate.OneOf(LEARNER_CATEGORIES))
+    usernames = fields.List(fields.String(validate=validate.Length(1, 100)), validate=validate.Length(1, 10_000))
+    tenant_id = _id(load_default=None)  # the operator names the tenant of a category
+    intake_id = _id(load_default=None, allow_none=True)
+
+    @validates_schema
+    def one_target(self, data, **kwargs):
+        targets = [k for k in ("learner_ids", "unit_id", "category", "usernames") if k in data]
+        if len(targets) != 1:
+            raise ValidationError("give exactly one of learner_ids, unit_id, category, usernames", "target")
+
+
+class PageSchema(Schema):
+    offset = fields.Integer(load_default=0, validate=validate.Range(0, 10_000_000))
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, MAX_PAGE))
+
+
+class DocumentStartSchema(Schema):
+    filename = Nfc(required=True, validate=validate.Length(1, 255))
+    size = fields.Integer(required=True, validate=validate.Range(1))
+
+
+# -- output ------------------------------------------------------------------------------------
+
+class OptionSchema(Schema):
+    option_id = fields.String()
+    text = fields.String()
+    correct = fields.Boolean()
+
+
+class QuestionSchema(Schema):
+    question_id = fields.String()
+    text = fields.String()
+    kind = fields.String()
+    points = fields.Float()
+    options = fields.List(fields.Nested(OptionSchema))
+
+
+class QuizSchema(Schema):
+    questions = fields.List(fields.Nested(QuestionSchema))
+    pass_mark = fields.Float()
+    max_attempts = fields.Integer(allow_none=True)
 
 
 class LessonSchema(Schema):
     lesson_id = fields.String()
+    section_id = fields.String()
     title = fields.String()
     kind = fields.String()
     required = fields.Boolean()
+    video_url = fields.String()
+    duration_seconds = fields.Integer(allow_none=True)
+    document_id = fields.String()
+    html = fields.String()
+    quiz = fields.Nested(QuizSchema)
+    package_url = fields.String()
+    package_standard = fields.String()
 
 
-class CourseSchema(Schema):
+class SectionSchema(Schema):
+    section_id = fields.String()
+    title = fields.String()
+    lessons = fields.List(fields.Nested(LessonSchema))
+
+
+class CourseSummarySchema(Schema):
     course_id = fields.String(attribute="_id")
     owner_tenant_id = fields.String(allow_none=True)
+    national = fields.Function(lambda c: c.get("owner_tenant_id") is None)
     code = fields.String()
     title = fields.String()
-    description = fields.String()
+    topic = fields.String(allow_none=True)
     status = fields.String()
     revision = fields.Integer()
     target_categories = fields.List(fields.String())
     estimated_hours = fields.Float(allow_none=True)
-    lessons = fields.List(fields.Nested(LessonSchema))
+
+
+class CourseSchema(CourseSummarySchema):
+    description = fields.String()
+    audience_tenant_ids = fields.List(fields.String(), allow_none=True)
+    sections = fields.List(fields.Nested(SectionSchema))
+    lessons = fields.Function(lambda c: LessonSchema(many=True).dump(
+        [l for s in c.get("sections", []) for l in s["lessons"]]))
     completion_rule = fields.Dict()
+
+
+class IntakeSchema(Schema):
+    intake_id = fields.String(attribute="_id")
+    course_id = fields.String()
+    name = fields.String()
+    enroll_from = fields.AwareDateTime()
+    enroll_until = fields.AwareDateTime()
+    starts_on = fields.String()
+    ends_on = fields.String()
 
 
 class EnrollmentSchema(Schema):
@@ -58,6 +250,30 @@ class EnrollmentSchema(Schema):
     course_id = fields.String()
     learner_id = fields.String()
     tenant_id = fields.String()
+    unit_id = fields.String(allow_none=True)
+    category = fields.String(allow_none=True)
     intake_id = fields.String(allow_none=True)
+    source = fields.String()
     status = fields.String()
     enrolled_at = fields.AwareDateTime()
+    cancelled_at = fields.AwareDateTime(allow_none=True)
+
+
+class JobSchema(Schema):
+    job_id = fields.String(attribute="_id")
+    course_id = fields.String()
+    state = fields.String()
+    total = fields.Integer(allow_none=True)
+    done = fields.Integer()
+    result = fields.Dict(allow_none=True)
+    created_at = fields.AwareDateTime()
+    finished_at = fields.AwareDateTime(allow_none=True)
+
+
+class DocumentSchema(Schema):
+    document_id = fields.String(attribute="_id")
+    course_id = fields.String()
+    filename = fields.String()
+    content_type = fields.String(allow_none=True)
+    size = fields.Integer()
+    state = fields.String()

@@ -1,20 +1,35 @@
-"""Courses service entrypoints: authoring, publishing and enrollment."""
-import uuid
+"""Courses service entrypoints: authoring, publishing, intakes, enrollment and assignment jobs."""
+import base64
+import binascii
+import datetime as dt
 
+from kombu import Exchange, Queue
+from nameko.messaging import Publisher
 from nameko.rpc import RpcProxy, rpc
+from nameko.timer import timer
 
-from mooc_common.contracts.errors import NotFound
-from mooc_common.contracts.events.accounts import USER_REGISTERED
-from mooc_common.contracts.events.courses import COURSE_PUBLISHED, ENROLLMENT_CREATED
+from mooc_common.contracts.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from mooc_common.contracts.events import accounts as accounts_events
+from mooc_common.contracts.events.courses import (COURSE_ARCHIVED, COURSE_PUBLISHED,
+                                                  COURSE_SUMMARY_PUBLISHED, INTAKE_OPENED)
+from mooc_common.contracts.events.progress import COURSE_COMPLETED
 from mooc_common.infra.boundary import load
-from mooc_common.infra.events import EventPublisher, on_event
+from mooc_common.infra.events import EventPublisher, PermanentEventError, on_event, reliable_consume
+from mooc_common.infra.keyed_locks import KeyedLocks
 from mooc_common.infra.service_base import PlatformService
 from mooc_common.infra.store import Store
 
-from . import domain, schemas
-from .storage import CoursesStore
+from . import assignment, content, documents, domain, schemas
+from .enrolment import announce, enroll_batch, flush
+from .storage import CoursesStore, enrollment_id, now
 
 SYSTEM_ACTOR = {"role": "operator_admin", "user_id": "courses-service", "tenant_id": None}
+JOB_QUEUE = Queue("courses.assignment-jobs", exchange=Exchange("courses.jobs", type="direct", durable=True),
+                  routing_key="assignment", durable=True)
+OUTBOX_STALE_AFTER = dt.timedelta(minutes=2)
+COURSE_LOCKS = KeyedLocks()
+ENROLLMENT_LOCKS = KeyedLocks()
+REPLICA_LOCKS = KeyedLocks()
 
 
 class CoursesService(PlatformService):
@@ -22,56 +37,323 @@ class CoursesService(PlatformService):
 
     store = Store(CoursesStore)
     events = EventPublisher()
+    jobs = Publisher(exchange=JOB_QUEUE.exchange, declare=[JOB_QUEUE])
     accounts = RpcProxy("accounts")
 
+    # -- authoring ---------------------------------------------------------------------------
     @rpc
     def create_course(self, actor, data):
-        course_in = load(schemas.CourseCreateSchema(), data)
+        course_in = schemas.load_course(schemas.CourseCreateSchema(), data)
         course_in["owner_tenant_id"] = domain.course_owner_for(actor, course_in.pop("national"))
-        for lesson in course_in["lessons"]:
-            lesson["lesson_id"] = uuid.uuid4().hex
-        course_in["completion_rule"] = domain.completion_rule(course_in["lessons"])
-        return schemas.CourseSchema().dump(self.store.insert_course(course_in))
+        domain.check_audience(course_in["owner_tenant_id"], course_in.get("audience_tenant_ids"))
+        if domain.document_ids(course_in["sections"]):
+            raise ValidationFailed("Upload documents to the created course, then add their lessons.",
+                                   {"document_id": ["upload to the course first"]})
+        self._prepare(course_in)
+        return self._dump_full(self.store.insert_course(course_in))
 
     @rpc
-    def get_course(self, actor, course_id):
-        course = self._course(course_id)
-        if actor.get("role") != "operator_admin" and not domain.visible_to(course, actor.get("tenant_id")):
-            raise NotFound("Course not found.")
-        return schemas.CourseSchema().dump(course)
+    def update_course(self, actor, course_id, data):
+        """Replace the editable fields and structure; a published course gets a new revision."""
+        course_in = schemas.load_course(schemas.CourseInSchema(), data)
+        with COURSE_LOCKS.hold(course_id):
+            course = self._course(course_id)
+            domain.require_editor(actor, course)
+            domain.require_editable(course)
+            domain.check_audience(course["owner_tenant_id"], course_in.get("audience_tenant_ids"))
+            documents.require_ready(self.store, course_id, domain.document_ids(course_in["sections"]))
+            self._prepare(course_in, previous=course)
+            if course["status"] == "published":
+                course_in["revision"] = course["revision"] + 1
+            course = self.store.update_course(course_id, course_in)
+            if course["status"] == "published":
+                self._announce_published(course)
+        return self._dump_full(course)
+
+    def _prepare(self, course_in, previous=None):
+        domain.assign_ids(course_in["sections"], previous)
+        for lesson in domain.lessons_of(course_in):
+            if lesson["kind"] == "rich_text":
+                lesson["html"] = content.sanitise_html(lesson["html"])
+        course_in["completion_rule"] = domain.completion_rule(
+            course_in["sections"], course_in.pop("min_average_quiz_score"))
 
     @rpc
     def publish_course(self, actor, course_id):
-        domain.require_editor(actor, self._course(course_id))
-        course = self.store.mark_published(course_id)
-        self.events(COURSE_PUBLISHED, {
-            "course_id": course["_id"], "owner_tenant_id": course["owner_tenant_id"],
-            "code": course["code"], "title": course["title"], "revision": course["revision"],
-            "lessons": [{k: l[k] for k in ("lesson_id", "kind", "required")} for l in course["lessons"]],
-            "completion_rule": course["completion_rule"],
-        }, course["owner_tenant_id"])
+        with COURSE_LOCKS.hold(course_id):
+            course = self._course(course_id)
+            domain.require_editor(actor, course)
+            if course["status"] != "draft":
+                raise Conflict("Only a draft course can be published.", {"status": [course["status"]]})
+            course = self.store.update_course(course_id, {"status": "published", "published_at": now(),
+                                                          "revision": course["revision"] + 1})
+            self._announce_published(course)
+        return self._dump_full(course)
+
+    @rpc
+    def archive_course(self, actor, course_id):
+        with COURSE_LOCKS.hold(course_id):
+            course = self._course(course_id)
+            domain.require_editor(actor, course)
+            if course["status"] == "archived":
+                return self._dump_full(course)
+            course = self.store.update_course(course_id, {"status": "archived", "archived_at": now()})
+            self.events(COURSE_ARCHIVED, domain.summary_payload(course), course["owner_tenant_id"])
+            self.events(COURSE_SUMMARY_PUBLISHED, domain.summary_payload(course), course["owner_tenant_id"])
+        return self._dump_full(course)
+
+    def _announce_published(self, course):
+        self.events(COURSE_PUBLISHED, domain.published_payload(course), course["owner_tenant_id"])
+        self.events(COURSE_SUMMARY_PUBLISHED, domain.summary_payload(course), course["owner_tenant_id"])
+
+    # -- reading ---------------------------------------------------------------------------
+    @rpc
+    def get_course(self, actor, course_id):
+        course = self._course(course_id)
+        domain.require_readable(actor, course)
+        if domain.is_editor(actor, course):
+            return self._dump_full(course)
+        return schemas.CourseSchema().dump(domain.without_answer_keys(course))
+
+    @rpc
+    def list_courses(self, actor, scope, page):
+        """``catalog``: published courses the actor's tenant may join; ``owned``: the owner's."""
+        page = load(schemas.PageSchema(), page)
+        if scope == "owned":
+            if actor.get("role") not in domain.AUTHOR_ROLES + ("operator_admin",):
+                raise NotFound("No such course list.")
+            courses = self.store.courses_of_owner(domain.owner_key(actor.get("tenant_id")))
+        else:
+            tenant_id = actor.get("tenant_id")
+            courses = [c for key in ({tenant_id} - {None}) | {domain.NATIONAL}
+                       for c in self.store.courses_of_owner(key, "published")
+                       if actor.get("role") == "operator_admin" or domain.visible_to(c, tenant_id)]
+        courses.sort(key=lambda c: (c["code"], c["_id"]))
+        window = courses[page["offset"]:page["offset"] + page["limit"]]
+        return {"items": schemas.CourseSummarySchema(many=True).dump(window), "total": len(courses),
+                **page}
+
+    def _dump_full(self, course):
         return schemas.CourseSchema().dump(course)
 
+    # -- documents -----------------------------------------------------------------------
+    @rpc
+    def start_document(self, actor, course_id, data):
+        data = load(schemas.DocumentStartSchema(), data)
+        course = self._course(course_id)
+        domain.require_editor(actor, course)
+        quota = self._storage_quota(course["owner_tenant_id"])
+        return schemas.DocumentSchema().dump(documents.start(self.store, course, data, quota))
+
+    @rpc
+    def put_document_chunk(self, actor, document_id, index, data_b64):
+        document = self._document(actor, document_id)
+        try:
+            data = base64.b64decode(data_b64, validate=True)
+        except (binascii.Error, TypeError):
+            raise ValidationFailed("The chunk is not base64.", {"data": ["not base64"]})
+        return schemas.DocumentSchema().dump(documents.put_chunk(self.store, document, index, data))
+
+    @rpc
+    def finish_document(self, actor, document_id):
+        document = self._document(actor, document_id)
+        return schemas.DocumentSchema().dump(documents.finish(self.store, document))
+
+    def _document(self, actor, document_id):
+        document = self.store.get_document(document_id)
+        if document is None:
+            raise NotFound("Document not found.")
+        domain.require_editor(actor, self._course(document["course_id"]))
+        return document
+
+    def _storage_quota(self, tenant_id):
+        if tenant_id is None:
+            return None
+        tenant = self.store.get_replica("tenants", tenant_id)
+        if tenant is None:  # the tenant event is still in flight
+            tenant = self.accounts.get_tenant(SYSTEM_ACTOR, tenant_id)
+        return tenant["storage_quota_bytes"]
+
+    # -- intakes ---------------------------------------------------------------------------
+    @rpc
+    def create_intake(self, actor, course_id, data):
+        intake_in = load(schemas.IntakeInSchema(), data)
+        course = self._course(course_id)
+        domain.require_editor(actor, course)
+        domain.require_editable(course)
+        intake = self.store.insert_intake(dict(
+            intake_in, course_id=course_id, starts_on=intake_in["starts_on"].isoformat(),
+            ends_on=intake_in["ends_on"].isoformat()))
+        self.events(INTAKE_OPENED, {
+            "intake_id": intake["_id"], "course_id": course_id,
+            "course_owner_tenant_id": course["owner_tenant_id"], **intake_in}, course["owner_tenant_id"])
+        return schemas.IntakeSchema().dump(intake)
+
+    @rpc
+    def list_intakes(self, actor, course_id):
+        domain.require_readable(actor, self._course(course_id))
+        return schemas.IntakeSchema(many=True).dump(self.store.intakes_of(course_id))
+
+    # -- enrollment ------------------------------------------------------------------------
     @rpc
     def enroll(self, actor, course_id, learner_id, intake_id=None):
         course = self._course(course_id)
         learner = self._learner(learner_id)
         domain.require_may_enroll(actor, learner, course)
         domain.require_published(course)
-        enrollment, created = self.store.enroll(course, learner, intake_id)
-        if created:
-            self.events(ENROLLMENT_CREATED, {
-                "enrollment_id": enrollment["_id"], "course_id": course_id,
-                "course_owner_tenant_id": course["owner_tenant_id"], "intake_id": intake_id,
-                "learner_id": learner_id, "unit_id": enrollment["unit_id"],
-                "category": enrollment["category"], "enrolled_at": enrollment["enrolled_at"],
-            }, enrollment["tenant_id"])
-        return schemas.EnrollmentSchema().dump(enrollment)
+        intake = domain.choose_intake(self.store.intakes_of(course_id), intake_id, now())
+        source = "self" if actor.get("user_id") == learner_id else "admin"
+        key = enrollment_id(course_id, learner_id)
+        with ENROLLMENT_LOCKS.hold(key):
+            if not enroll_batch(self.store, self.events, course, [learner], intake and intake["_id"],
+                                source, f"single:{key}"):
+                existing = self.store.get_enrollment(key)
+                if existing["status"] == "cancelled":  # re-enrolling reactivates, announced again
+                    reactivated = self.store.update_enrollment(key, {
+                        "status": "active", "activation": existing.get("activation", 0) + 1,
+                        "enrolled_at": now(), "cancelled_at": None, "source": source,
+                        "intake_id": intake and intake["_id"]})
+                    announce(self.store, self.events, f"single:{key}", reactivated)
+        return schemas.EnrollmentSchema().dump(self.store.get_enrollment(key))
 
-    @on_event(USER_REGISTERED)
+    @rpc
+    def cancel_enrollment(self, actor, enrollment_key):
+        with ENROLLMENT_LOCKS.hold(enrollment_key):
+            enrollment = self.store.get_enrollment(enrollment_key)
+            if enrollment is None:
+                raise NotFound("Enrollment not found.")
+            domain.require_may_cancel(actor, enrollment)
+            if enrollment["status"] != "cancelled":
+                cancelled = self.store.update_enrollment(enrollment_key, {
+                    "status": "cancelled", "cancelled_at": now(), "cancelled_by": actor["user_id"]})
+                announce(self.store, self.events, f"cancel:{enrollment_key}", cancelled)
+        return schemas.EnrollmentSchema().dump(self.store.get_enrollment(enrollment_key))
+
+    @rpc
+    def list_enrollments(self, actor, course_id, page):
+        page = load(schemas.PageSchema(), page)
+        course = self._course(course_id)
+        tenant_id = domain.enrollment_scope(actor, course)
+        items = self.store.enrollments_of_course(course_id, tenant_id, page["offset"], page["limit"])
+        return {"items": schemas.EnrollmentSchema(many=True).dump(items), **page}
+
+    @rpc
+    def my_courses(self, actor):
+        items = []
+        for enrollment in self.store.enrollments_of_learner(actor["user_id"]):
+            course = self.store.get_course(enrollment["course_id"])
+            status = enrollment["status"]
+            if status == "active" and enrollment.get("completed_at"):
+                status = "completed"
+            items.append(dict(schemas.EnrollmentSchema().dump(enrollment), status=status,
+                              course=schemas.CourseSummarySchema().dump(course)))
+        items.sort(key=lambda i: i["enrolled_at"], reverse=True)
+        return {"items": items}
+
+    # -- assignment jobs -------------------------------------------------------------------
+    @rpc
+    def assign(self, actor, course_id, data):
+        spec = load(schemas.AssignmentInSchema(), data)
+        course = self._course(course_id)
+        domain.require_assigner(actor, course)
+        domain.require_published(course)
+        named_tenant = spec.pop("tenant_id", None)
+        tenant_id = actor.get("tenant_id") or named_tenant
+        if tenant_id is None or not domain.visible_to(course, tenant_id):
+            raise ValidationFailed("Name a tenant that may see this course.", {"tenant_id": ["required"]})
+        if "unit_id" in spec:
+            unit = self.store.get_replica("units", spec["unit_id"])
+            if unit is None or unit["tenant_id"] != tenant_id:
+                raise NotFound("Unit not found.")
+        intake = domain.choose_intake(self.store.intakes_of(course_id), spec.pop("intake_id", None), now())
+        source = next(s for k, s in (("unit_id", "unit"), ("category", "category"),
+                                     ("usernames", "csv"), ("learner_ids", "admin")) if k in spec)
+        job = self.store.insert_job({"course_id": course_id, "tenant_id": tenant_id, "spec": spec,
+                                     "source": source, "intake_id": intake and intake["_id"],
+                                     "created_by": actor["user_id"]})
+        self.jobs({"job_id": job["_id"]}, routing_key=JOB_QUEUE.routing_key)
+        return schemas.JobSchema().dump(job)
+
+    @rpc
+    def get_job(self, actor, job_id):
+        job = self.store.get_job(job_id)
+        if job is None or (actor.get("role") != "operator_admin" and job["tenant_id"] != actor.get("tenant_id")):
+            raise NotFound("Job not found.")
+        if actor.get("role") not in domain.ASSIGNER_ROLES:
+            raise PermissionDenied("Only administrators follow assignment jobs.")
+        return schemas.JobSchema().dump(job)
+
+    @timer(interval=60)
+    def sweep_outbox(self):
+        """Publishes outbox entries left behind by a crash (see enrolment.py)."""
+        for key in self.store.stale_outbox_keys(now() - OUTBOX_STALE_AFTER):
+            flush(self.store, self.events, key)
+
+    @reliable_consume(JOB_QUEUE)
+    def run_assignment_job(self, body):
+        job = self.store.get_job((body or {}).get("job_id"))
+        if job is None:
+            raise PermanentEventError(f"unknown assignment job {body!r}")
+        if job["state"] == "succeeded":
+            return
+        if job["spec"].get("usernames") and "resolved_ids" not in job:
+            ids = self.accounts.resolve_usernames(SYSTEM_ACTOR, job["tenant_id"], job["spec"]["usernames"])
+            job["resolved_ids"] = [i for i in ids.values() if i]
+            job["unresolved"] = sum(1 for i in ids.values() if not i)
+            self.store.update_job(job["_id"], {k: job[k] for k in ("resolved_ids", "unresolved")})
+        assignment.run(self.store, self.events, job, self._course(job["course_id"]))
+
+    # -- replicas of accounts data (event-carried state) -------------------------------------
+    @on_event(accounts_events.TENANT_CREATED)
+    def on_tenant_created(self, event):
+        self._replicate("tenants", "tenant_id", event)
+
+    @on_event(accounts_events.TENANT_UPDATED)
+    def on_tenant_updated(self, event):
+        self._replicate("tenants", "tenant_id", event)
+
+    @on_event(accounts_events.UNIT_CREATED)
+    def on_unit_created(self, event):
+        self._replicate("units", "unit_id", event)
+
+    @on_event(accounts_events.UNIT_UPDATED)
+    def on_unit_updated(self, event):
+        self._replicate("units", "unit_id", event)
+
+    @on_event(accounts_events.USER_REGISTERED)
     def on_user_registered(self, event):
-        self.store.upsert_learner(event["payload"])
+        self._replicate("learners", "user_id", event)
 
+    @on_event(accounts_events.USER_UPDATED)
+    def on_user_updated(self, event):
+        self._replicate("learners", "user_id", event)
+
+    @on_event(accounts_events.USERS_IMPORTED)
+    def on_users_imported(self, event):
+        """A batch of new users: one bulk insert; users already known go the one-by-one way."""
+        users = {u["user_id"]: dict(u, as_of=event["occurred_at"]) for u in event["payload"]["users"]}
+        inserted = self.store.insert_replicas("learners", [dict(u, _id=k) for k, u in users.items()])
+        for user_id in users.keys() - inserted:
+            self._put_replica("learners", user_id, users[user_id])
+
+    def _replicate(self, collection, key_field, event):
+        payload = event["payload"]
+        self._put_replica(collection, payload[key_field], dict(payload, as_of=event["occurred_at"]))
+
+    def _put_replica(self, collection, key, doc):
+        with REPLICA_LOCKS.hold((collection, key)):
+            if domain.newer(self.store.get_replica(collection, key), doc["as_of"]):
+                self.store.put_replica(collection, key, doc)
+
+    @on_event(COURSE_COMPLETED)
+    def on_course_completed(self, event):
+        """Kept on the enrollment so that "my courses" shows completion without asking progress."""
+        key = event["payload"]["enrollment_id"]
+        with ENROLLMENT_LOCKS.hold(key):
+            if self.store.get_enrollment(key):
+                self.store.update_enrollment(key, {"completed_at": event["payload"]["completed_at"]})
+
+    # -- lookups ---------------------------------------------------------------------------
     def _course(self, course_id):
         course = self.store.get_course(course_id)
         if not course:
@@ -80,11 +362,15 @@ class CoursesService(PlatformService):
 
     def _learner(self, learner_id):
         """From the replica fed by accounts events; asks accounts if the event is still in flight."""
-        learner = self.store.get_learner(learner_id)
+        learner = self.store.get_replica("learners", learner_id)
         if learner is None:
-            user = self.accounts.get_user(SYSTEM_ACTOR, learner_id)
+            try:
+                user = self.accounts.get_user(SYSTEM_ACTOR, learner_id)
+            except NotFound:
+                raise NotFound("Learner not found.")
             learner = {k: user.get(k) for k in ("user_id", "tenant_id", "role", "unit_id", "category", "status")}
-            self.store.upsert_learner(learner)
-        if learner.get("role") != "learner":
+            learner["_id"] = learner_id
+        if not domain.enrollable(learner):
             raise NotFound("Learner not found.")
         return learner
+

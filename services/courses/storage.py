@@ -1,34 +1,72 @@
-"""Courses storage: courses, the learner replica (from accounts events) and enrollments."""
+"""Courses storage: courses, intakes, documents, enrollments, assignment jobs, and replicas of
+tenants, units and learners (fed by accounts events).
+
+Reads are ``_id`` lookups or equality on indexed fields (FerretDB pushes down only those).
+Enrollments are inserted with a natural id (course, learner), in batches; the events that
+announce them wait in ``outbox`` documents (one per batch) until published (enrolment.py).
+"""
 import datetime as dt
 import uuid
 
-from pymongo.errors import DuplicateKeyError
+import pymongo
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from mooc_common.contracts.errors import Conflict
+
+from .domain import owner_key
+
+DUPLICATE_KEY = 11000
 
 
 def now():
     return dt.datetime.now(dt.timezone.utc)
 
 
+def enrollment_id(course_id, learner_id):
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"enrollment:{course_id}:{learner_id}").hex
+
+
+def insert_ignoring_duplicates(collection, docs):
+    """insert_many that skips documents whose _id exists; returns the inserted ids."""
+    if not docs:
+        return set()
+    try:
+        collection.insert_many(docs, ordered=False)
+        return {d["_id"] for d in docs}
+    except BulkWriteError as exc:
+        errors = exc.details.get("writeErrors", [])
+        if any(e.get("code") != DUPLICATE_KEY for e in errors):
+            raise
+        failed = {e["index"] for e in errors}
+        return {d["_id"] for i, d in enumerate(docs) if i not in failed}
+
+
 class CoursesStore:
-    COLLECTIONS = ('courses', 'learners', 'enrollments')
+    COLLECTIONS = ('courses', 'intakes', 'documents', 'document_chunks', 'storage_usage',
+                   'enrollments', 'outbox', 'jobs', 'learners', 'units', 'tenants')
 
     def __init__(self, db):
-        self.courses = db["courses"]
-        self.learners = db["learners"]
-        self.enrollments = db["enrollments"]
+        self.db = db
+        for name in self.COLLECTIONS:
+            setattr(self, name, db[name])
 
     @staticmethod
     def ensure_indexes(db):
         db["courses"].create_index("owner_code", unique=True)
-        db["enrollments"].create_index("tenant_id")
+        db["courses"].create_index("owner_key")
+        db["intakes"].create_index("course_id")
+        db["document_chunks"].create_index("document_id")
         db["enrollments"].create_index("course_id")
+        db["enrollments"].create_index("learner_id")
+        db["learners"].create_index("unit_id")
+        db["learners"].create_index("tenant_id")
+        db["units"].create_index("tenant_id")
 
+    # -- courses ---------------------------------------------------------------------------
     def insert_course(self, doc):
-        owner = doc["owner_tenant_id"] or "national"
-        doc = dict(doc, _id=uuid.uuid4().hex, owner_code=f"{owner}:{doc['code']}",
-                   status="draft", revision=0, created_at=now())
+        key = owner_key(doc["owner_tenant_id"])
+        doc = dict(doc, _id=uuid.uuid4().hex, owner_key=key, owner_code=f"{key}:{doc['code']}",
+                   status="draft", revision=0, created_at=now(), updated_at=now())
         try:
             self.courses.insert_one(doc)
         except DuplicateKeyError:
@@ -38,27 +76,121 @@ class CoursesStore:
     def get_course(self, course_id):
         return self.courses.find_one({"_id": course_id})
 
-    def mark_published(self, course_id):
+    def update_course(self, course_id, changes):
         return self.courses.find_one_and_update(
-            {"_id": course_id}, {"$set": {"status": "published", "published_at": now()},
-                                 "$inc": {"revision": 1}}, return_document=True)
+            {"_id": course_id}, {"$set": dict(changes, updated_at=now())},
+            return_document=pymongo.ReturnDocument.AFTER)
 
-    def upsert_learner(self, learner):
-        self.learners.update_one({"_id": learner["user_id"]}, {"$set": learner}, upsert=True)
+    def courses_of_owner(self, key, status=None):
+        query = {"owner_key": key} if status is None else {"owner_key": key, "status": status}
+        return list(self.courses.find(query, {"sections": 0}).limit(5000))
 
-    def get_learner(self, user_id):
-        return self.learners.find_one({"_id": user_id})
+    # -- intakes ---------------------------------------------------------------------------
+    def insert_intake(self, doc):
+        doc = dict(doc, _id=uuid.uuid4().hex, created_at=now())
+        self.intakes.insert_one(doc)
+        return doc
 
-    def enroll(self, course, learner, intake_id):
-        """Idempotent: one enrollment per (course, learner); returns (doc, created)."""
-        enrollment_id = uuid.uuid5(uuid.NAMESPACE_URL, f"enrollment:{course['_id']}:{learner['user_id']}").hex
-        doc = {"_id": enrollment_id, "course_id": course["_id"], "learner_id": learner["user_id"],
-               "tenant_id": learner["tenant_id"], "unit_id": learner.get("unit_id"),
-               "category": learner.get("category"), "intake_id": intake_id,
-               "course_owner_tenant_id": course["owner_tenant_id"], "status": "active",
-               "enrolled_at": now()}
+    def intakes_of(self, course_id):
+        return sorted(self.intakes.find({"course_id": course_id}), key=lambda i: i["enroll_from"])
+
+    # -- documents (bytes in chunks of at most 4 MiB) -------------------------------------
+    def insert_document(self, doc):
+        doc = dict(doc, _id=uuid.uuid4().hex, state="uploading", received=0, created_at=now())
+        self.documents.insert_one(doc)
+        return doc
+
+    def get_document(self, document_id):
+        return self.documents.find_one({"_id": document_id})
+
+    def put_chunk(self, document_id, index, data):
         try:
-            self.enrollments.insert_one(doc)
-            return doc, True
+            self.document_chunks.insert_one({"_id": f"{document_id}:{index}", "document_id": document_id,
+                                             "n": index, "data": data})
         except DuplicateKeyError:
-            return self.enrollments.find_one({"_id": enrollment_id}), False
+            raise Conflict(f"Chunk {index} was already received.", {"index": ["duplicate"]})
+
+    def chunk(self, document_id, index):
+        found = self.document_chunks.find_one({"_id": f"{document_id}:{index}"})
+        return found and found["data"]
+
+    def update_document(self, document_id, changes):
+        return self.documents.find_one_and_update({"_id": document_id}, {"$set": changes},
+                                                  return_document=pymongo.ReturnDocument.AFTER)
+
+    def delete_document(self, document_id):
+        self.document_chunks.delete_many({"document_id": document_id})
+        self.documents.delete_one({"_id": document_id})
+
+    # -- storage usage per tenant (callers serialise per tenant) ---------------------------
+    def storage_used(self, tenant_id):
+        found = self.storage_usage.find_one({"_id": tenant_id})
+        return found["bytes"] if found else 0
+
+    def add_storage(self, tenant_id, delta):
+        self.storage_usage.update_one({"_id": tenant_id}, {"$inc": {"bytes": delta}}, upsert=True)
+
+    # -- replicas of accounts data ---------------------------------------------------------
+    def get_replica(self, collection, key):
+        return getattr(self, collection).find_one({"_id": key})
+
+    def put_replica(self, collection, key, doc):
+        getattr(self, collection).replace_one({"_id": key}, dict(doc, _id=key), upsert=True)
+
+    def insert_replicas(self, collection, docs):
+        return insert_ignoring_duplicates(getattr(self, collection), docs)
+
+    def units_of_tenant(self, tenant_id):
+        return list(self.units.find({"tenant_id": tenant_id}, {"path": 1}))
+
+    def learners_in_unit(self, unit_id):
+        return list(self.learners.find({"unit_id": unit_id}))
+
+    def learners_of_tenant(self, tenant_id):
+        return self.learners.find({"tenant_id": tenant_id})
+
+    # -- enrollments -----------------------------------------------------------------------
+    def get_enrollment(self, enrollment_id_):
+        return self.enrollments.find_one({"_id": enrollment_id_})
+
+    def insert_enrollments(self, docs):
+        return insert_ignoring_duplicates(self.enrollments, docs)
+
+    # -- outbox: events to publish, one document per batch -----------------------------------
+    def put_outbox(self, key, events):
+        self.outbox.replace_one({"_id": key}, {"_id": key, "events": events, "created_at": now()}, upsert=True)
+
+    def get_outbox(self, key):
+        return self.outbox.find_one({"_id": key})
+
+    def delete_outbox(self, key):
+        self.outbox.delete_one({"_id": key})
+
+    def stale_outbox_keys(self, older_than):
+        """Batches left behind by a crash (the collection is normally empty or tiny)."""
+        return [d["_id"] for d in self.outbox.find({}, {"created_at": 1}) if d["created_at"] < older_than]
+
+    def update_enrollment(self, enrollment_id_, changes):
+        return self.enrollments.find_one_and_update({"_id": enrollment_id_}, {"$set": changes},
+                                                    return_document=pymongo.ReturnDocument.AFTER)
+
+    def enrollments_of_course(self, course_id, tenant_id, offset, limit):
+        query = {"course_id": course_id} if tenant_id is None else {"course_id": course_id, "tenant_id": tenant_id}
+        # insertion order: a sort would make FerretDB read every enrollment of the course
+        return list(self.enrollments.find(query).skip(offset).limit(limit))
+
+    def enrollments_of_learner(self, learner_id):
+        return list(self.enrollments.find({"learner_id": learner_id}).limit(1000))
+
+    # -- assignment jobs -------------------------------------------------------------------
+    def insert_job(self, doc):
+        doc = dict(doc, _id=uuid.uuid4().hex, state="queued", total=None, done=0, result=None,
+                   created_at=now(), finished_at=None)
+        self.jobs.insert_one(doc)
+        return doc
+
+    def get_job(self, job_id):
+        return self.jobs.find_one({"_id": job_id})
+
+    def update_job(self, job_id, changes):
+        self.jobs.update_one({"_id": job_id}, {"$set": changes})

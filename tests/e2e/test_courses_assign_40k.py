@@ -1,0 +1,51 @@
+"""A 40,000-learner unit subtree assigned as a background job, on a platform of its own:
+the 40,000 enrollment events it floods progress and reports with stay out of other tests."""
+import pytest
+
+from api_client import ApiClient
+from platformctl import SERVICES, Platform
+from tests.conftest import ROOT, free_port, isolated_env
+from tests.e2e.courses_fixtures import (TenantKit, courses_db, finished_job, import_unit_learners,
+                                        published_course)
+from tests.polling import eventually
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def big_platform(infra, tmp_path_factory):
+    with isolated_env(infra, "assign") as env:
+        plat = Platform(env, tmp_path_factory.mktemp("run-assign"), ROOT / "var" / "log" / "test-assign",
+                        gateway_port=free_port(), health_ports={s: free_port() for s in SERVICES})
+        try:
+            plat.start(timeout=120)
+            yield plat
+        finally:
+            plat.stop()
+
+
+@pytest.fixture(scope="module")
+def big_operator(big_platform):
+    return ApiClient(big_platform.base_url, timeout=30).signed_in(
+        big_platform.env["OPERATOR_USERNAME"], big_platform.env["OPERATOR_PASSWORD"])
+
+
+@pytest.mark.timeout(900)  # the machine's 2 cores are shared: allow a slow run
+def test_assigning_a_unit_subtree_of_40000_learners_runs_as_a_background_job(big_platform, big_operator):
+    platform = big_platform
+    a, b = TenantKit(big_operator, platform), TenantKit(big_operator, platform)
+    count = 40_000
+    root, unit, ids = import_unit_learners(platform, a.tenant_id, count)
+    learners = courses_db(platform)["learners"]
+    eventually(lambda: learners.count_documents({"unit_id": unit}) == count, timeout=240, interval=2)
+    course = published_course(a.admin)
+    assert b.admin.post(f"/api/v1/courses/{course['course_id']}/assignments", {"unit_id": root},
+                        expect=(404,))["code"] == "not_found"
+    job = a.admin.post(f"/api/v1/courses/{course['course_id']}/assignments", {"unit_id": root},
+                       expect=(202,))
+    assert job["state"] == "queued"
+    done = eventually(lambda: finished_job(a.admin, job["job_id"]), timeout=800, interval=1)
+    assert done["total"] == count and done["done"] == count and done["result"]["enrolled"] == count
+    page = a.admin.get(f"/api/v1/courses/{course['course_id']}/enrollments", params={"limit": 200})["items"]
+    assert len(page) == 200 and all(e["source"] == "unit" and e["unit_id"] == unit for e in page)
+    assert b.admin.get(f"/api/v1/courses/{course['course_id']}/enrollments", expect=(404,))["code"] == "not_found"
