@@ -67,7 +67,10 @@ def isolated_env(infra, label):
                MONGO_DB_PREFIX=prefix, RABBITMQ_MANAGEMENT_URI=infra["RABBITMQ_MANAGEMENT_URI"],
                JWT_SECRET=secrets.token_urlsafe(48), OPERATOR_USERNAME="operator",
                OPERATOR_PASSWORD=secrets.token_urlsafe(16), EVENT_RETRY_DELAY_MS="200",
-               EVENT_MAX_ATTEMPTS="3")
+               EVENT_MAX_ATTEMPTS="3",
+               # Webhook tests post to a receiver on loopback, with short backoffs.
+               WEBHOOK_ALLOW_LOOPBACK_HTTP="1", WEBHOOK_BACKOFF_BASE_MS="200",
+               WEBHOOK_BACKOFF_MAX_MS="2000", WEBHOOK_MAX_ATTEMPTS="6", WEBHOOK_TIMEOUT_SECONDS="2")
     yield env
     if os.environ.get("KEEP_TEST_DATA"):
         print(f"\nkept vhost {vhost} and databases {prefix}*")
