@@ -25,9 +25,6 @@ from .exchange import IntegrationExchange
 from .storage import IntegrationsStore, now
 from .webhooks import WebhookDispatcher, retention_hours_to_purge
 
-DEFAULT_RETENTION_DAYS = 30
-
-
 def _require_operator(actor):
     if (actor or {}).get("role") != "operator_admin":
         raise PermissionDenied("Integrations are managed by the operator.")
@@ -59,8 +56,7 @@ class IntegrationsService(PlatformService):
 
     @timer(interval=3600, eager=True)
     def purge_event_log(self):
-        days = int(self.container.config.get("EVENT_LOG_RETENTION_DAYS") or DEFAULT_RETENTION_DAYS)
-        for hour in retention_hours_to_purge(now(), days):
+        for hour in retention_hours_to_purge(now(), self.webhooks.settings.retention_days):
             self.store.purge_event_log_hour(hour)
 
     # -- catalog ---------------------------------------------------------------------------

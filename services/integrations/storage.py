@@ -104,7 +104,8 @@ class IntegrationsStore:
         return self.deliveries.find_one({"_id": delivery_id})
 
     def record_attempt(self, delivery, attempt, outcome, state, next_attempt_at):
-        self.attempts.insert_one({"_id": f"{delivery['_id']}#{attempt}", "delivery_id": delivery["_id"],
+        # A fresh id: two replicas racing on one delivery both leave their attempt in the log.
+        self.attempts.insert_one({"_id": uuid.uuid4().hex, "delivery_id": delivery["_id"],
                                   "subscriber_id": delivery["subscriber_id"], "attempt": attempt,
                                   "at": now(), **outcome})
         self.deliveries.update_one({"_id": delivery["_id"]}, {"$set": {

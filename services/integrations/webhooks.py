@@ -3,9 +3,11 @@
 Isolation: each subscriber has its own small green pool (``WEBHOOK_CONCURRENCY`` requests
 at once) and every attempt has a hard deadline (``WEBHOOK_TIMEOUT_SECONDS``), so a slow or
 dead endpoint holds at most its own pool; event handling never waits for HTTP (handlers
-only insert deliveries). A short timer tick hands due deliveries to the pools; a delivery
-being sent is in ``inflight`` and is not picked again, so only one greenthread updates it.
-At least once: a delivery stays pending until a 2xx is recorded; a crash mid-send resends.
+only insert deliveries). One feeder greenthread per subscriber hands its due deliveries to
+its pool; a delivery being sent is in ``inflight`` and is not picked again, so only one
+greenthread updates it. At least once: a delivery stays pending until a 2xx is recorded; a
+crash mid-send sends it again. Several replicas may both send one delivery (duplicates,
+never losses): receivers deduplicate on the event id.
 """
 import datetime as dt
 import logging
@@ -26,6 +28,7 @@ log = logging.getLogger(__name__)
 
 RESPONSE_EXCERPT = 500
 SCAN_LIMIT = 200
+IDLE_POLL_SECONDS = 0.2
 
 
 def flag(value):
@@ -40,6 +43,7 @@ class WebhookSettings:
     timeout_s: float = 5.0
     concurrency: int = 4
     allow_loopback_http: bool = False
+    retention_days: int = 30  # of the event log that replays read
 
     @classmethod
     def from_config(cls, config):
@@ -51,7 +55,8 @@ class WebhookSettings:
                    backoff_max_ms=get("WEBHOOK_BACKOFF_MAX_MS", cls.backoff_max_ms, int),
                    timeout_s=get("WEBHOOK_TIMEOUT_SECONDS", cls.timeout_s, float),
                    concurrency=get("WEBHOOK_CONCURRENCY", cls.concurrency, int),
-                   allow_loopback_http=get("WEBHOOK_ALLOW_LOOPBACK_HTTP", False, flag))
+                   allow_loopback_http=get("WEBHOOK_ALLOW_LOOPBACK_HTTP", False, flag),
+                   retention_days=get("EVENT_LOG_RETENTION_DAYS", cls.retention_days, int))
 
 
 def post(url, body, headers, timeout_s):
@@ -96,44 +101,57 @@ class WebhookDispatcher(DependencyProvider):
         config = self.container.config
         self.settings = WebhookSettings.from_config(config)
         self.store = IntegrationsStore(service_database(config, self.container.service_name))
-        self.pools = {}  # subscriber id -> GreenPool
+        self.feeders = {}  # subscriber id -> the greenthread feeding its pool
         self.inflight = set()  # delivery ids being sent by this process
         self.replaying = set()
-
-    def stop(self):
-        # Unfinished sends stay pending in the store and are sent again after a restart.
-        for pool in self.pools.values():
-            for thread in list(pool.coroutines_running):
-                thread.kill()
 
     def get_dependency(self, worker_ctx):
         return self
 
     # -- called by the service's timer ---------------------------------------------------
     def tick(self):
-        subscribers = self.store.active_subscribers("webhook")
-        active = {s["_id"] for s in subscribers}
-        for gone in set(self.pools) - active:  # revoked: stop sending at once
-            for thread in list(self.pools.pop(gone).coroutines_running):
-                thread.kill()
-        moment = now()
-        for subscriber in subscribers:
-            pool = self.pools.setdefault(subscriber["_id"], GreenPool(self.settings.concurrency))
-            free = pool.free()
-            if not free:
-                continue
-            due = [d for d in self.store.deliveries_in(subscriber["_id"], "pending", SCAN_LIMIT)
-                   if d["_id"] not in self.inflight and d["next_attempt_at"] <= moment][:free]
-            for delivery in due:
-                self.inflight.add(delivery["_id"])
-                pool.spawn_n(self._deliver, subscriber, delivery)
+        """Keep one feeder per active webhook subscriber; start pending replays."""
+        active = {s["_id"] for s in self.store.active_subscribers("webhook")}
+        for gone in set(self.feeders) - active:  # revoked: stop sending at once
+            self.feeders.pop(gone).kill()
+        for subscriber_id in active:
+            feeder = self.feeders.get(subscriber_id)
+            if feeder is None or feeder.dead:
+                self.feeders[subscriber_id] = self.container.spawn_managed_thread(
+                    lambda sid=subscriber_id: self._feed(sid))
         for replay in self.store.pending_replays():
             if replay["_id"] not in self.replaying:
                 self.replaying.add(replay["_id"])
                 self.container.spawn_managed_thread(lambda r=replay: self._replay(r))
 
-    def _deliver(self, subscriber, delivery):
+    def _feed(self, subscriber_id):
+        """Hand due deliveries to the subscriber's own pool; ``spawn`` blocks while the pool is
+        full, so a slow endpoint only slows its own feeder. Killing the feeder (revocation,
+        shutdown) kills its pool's sends; unfinished ones stay pending and are sent again."""
+        pool = GreenPool(self.settings.concurrency)
         try:
+            while True:
+                moment = now()
+                due = [d for d in self.store.deliveries_in(subscriber_id, "pending", SCAN_LIMIT)
+                       if d["_id"] not in self.inflight and d["next_attempt_at"] <= moment]
+                for delivery in due:
+                    self.inflight.add(delivery["_id"])
+                    pool.spawn(self._deliver, subscriber_id, delivery["_id"])
+                if not due:
+                    eventlet.sleep(IDLE_POLL_SECONDS)
+        except Exception:
+            log.exception("webhook feeder of %s stopped; the next tick restarts it", subscriber_id)
+        finally:
+            for thread in list(pool.coroutines_running):
+                thread.kill()
+
+    def _deliver(self, subscriber_id, delivery_id):
+        try:
+            # Read both again: a queued delivery may have been tried meanwhile, the secret rotated.
+            delivery, subscriber = self.store.get_delivery(delivery_id), self.store.get_subscriber(subscriber_id)
+            if (not delivery or delivery["state"] != "pending" or delivery["next_attempt_at"] > now()
+                    or not subscriber or subscriber["status"] != "active"):
+                return
             attempt = delivery["attempts"] + 1
             at = now()
             outcome = post(subscriber["url"], delivery["body"],
@@ -142,16 +160,16 @@ class WebhookDispatcher(DependencyProvider):
                 state, next_at = "delivered", None
             elif attempt >= self.settings.max_attempts:
                 state, next_at = "dead", None
-                log.warning("webhook delivery %s dead after %d attempts", delivery["_id"], attempt)
+                log.warning("webhook delivery %s dead after %d attempts", delivery_id, attempt)
             else:
                 state = "pending"
                 next_at = now() + domain.backoff(attempt, self.settings.backoff_base_ms,
                                                  self.settings.backoff_max_ms)
             self.store.record_attempt(delivery, attempt, outcome, state, next_at)
         except Exception:  # store trouble: the delivery stays pending and is tried again
-            log.exception("could not record webhook delivery %s", delivery["_id"])
+            log.exception("could not record webhook delivery %s", delivery_id)
         finally:
-            self.inflight.discard(delivery["_id"])
+            self.inflight.discard(delivery_id)
 
     def _replay(self, replay):
         """Queue again every logged event of the subscriber's tenants and types in the window."""

@@ -4,6 +4,7 @@ import http.server
 import json
 import secrets
 import threading
+import time
 import uuid
 
 import pytest
@@ -43,6 +44,7 @@ class Receiver:
     def __init__(self):
         self.requests = []  # (headers, body bytes)
         self.status = 200
+        self.delay = 0.0  # seconds before answering (a slow endpoint)
         self.lock = threading.Lock()
         self.server = None
         self.port = None
@@ -58,6 +60,7 @@ class Receiver:
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
+                time.sleep(receiver.delay)
                 with receiver.lock:
                     receiver.requests.append((dict(self.headers), body))
                     status = receiver.status
@@ -89,7 +92,17 @@ class Receiver:
 
 
 @pytest.fixture
-def receiver():
-    r = Receiver()
-    yield r
-    r.stop()
+def receivers():
+    made = []
+
+    def make():
+        made.append(Receiver())
+        return made[-1]
+    yield make
+    for r in made:
+        r.stop()
+
+
+def webhook(operator, url, tenants, event_types=(LEARNER_ACTIVE.type,)):
+    return operator.post(SUBSCRIBERS, {"name": "Sở Nội vụ — cổng dữ liệu", "kind": "webhook", "url": url,
+                                       "tenants": list(tenants), "event_types": list(event_types)})
