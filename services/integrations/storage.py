@@ -97,8 +97,8 @@ class IntegrationsStore:
         except BulkWriteError as exc:
             return exc.details.get("nInserted", 0)
 
-    def deliveries_in(self, subscriber_id, state, limit):
-        return list(self.deliveries.find({"queue": self._queue(subscriber_id, state)}).limit(limit))
+    def deliveries_in(self, subscriber_id, state, limit, fields=None):
+        return list(self.deliveries.find({"queue": self._queue(subscriber_id, state)}, fields).limit(limit))
 
     def get_delivery(self, delivery_id):
         return self.deliveries.find_one({"_id": delivery_id})

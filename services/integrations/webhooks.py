@@ -132,7 +132,8 @@ class WebhookDispatcher(DependencyProvider):
         try:
             while True:
                 moment = now()
-                due = [d for d in self.store.deliveries_in(subscriber_id, "pending", SCAN_LIMIT)
+                due = [d for d in self.store.deliveries_in(subscriber_id, "pending", SCAN_LIMIT,
+                                                          fields=["next_attempt_at"])
                        if d["_id"] not in self.inflight and d["next_attempt_at"] <= moment]
                 for delivery in due:
                     self.inflight.add(delivery["_id"])

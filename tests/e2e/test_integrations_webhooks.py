@@ -28,6 +28,10 @@ def verify(secret, headers, body):
     return fresh and any(hmac.compare_digest(expected, sig) for sig in offered)
 
 
+def request_for(receiver, envelope):
+    return next((h, b) for h, b in receiver.requests if h["X-Mooc-Event-Id"] == envelope["event_id"])
+
+
 def unit_created(tenant_id):
     return UNIT_CREATED.build({"unit_id": "u1", "tenant_id": tenant_id, "code": "PNV",
                                "name": "Phòng Nội vụ huyện Bảo Lạc", "parent_id": None, "path": ["u1"],
@@ -56,7 +60,9 @@ def test_signed_deliveries_reach_only_the_granted_tenant_and_types(operator, pla
     assert headers["X-Mooc-Event-Type"] == "progress.learner.active.v1"
     assert rec_a.bodies()[0]["payload"] == event_a["payload"]
 
-    delivered = operator.get(f"{SUBSCRIBERS}/{sub_a['subscriber_id']}/deliveries?state=delivered")["items"]
+    # The receiver answered before the platform recorded the outcome: wait for the record.
+    delivered = eventually(lambda: operator.get(
+        f"{SUBSCRIBERS}/{sub_a['subscriber_id']}/deliveries?state=delivered")["items"])
     assert [d["event_id"] for d in delivered] == [event_a["event_id"]]
     log = operator.get(f"{SUBSCRIBERS}/{sub_a['subscriber_id']}/deliveries/{delivered[0]['delivery_id']}")
     assert [(a["attempt"], a["status_code"], a["response"]) for a in log["attempts_log"]] == [(1, 200, "ok")]
@@ -132,14 +138,14 @@ def test_rotated_secret_signs_new_deliveries_and_the_old_one_stops(operator, pla
     first = learner_active(tenant_a)
     publish(platform, first)
     eventually(lambda: first["event_id"] in rec.event_ids())
-    headers, body = rec.requests[-1]
+    headers, body = request_for(rec, first)
     assert verify(rotated["secret"], headers, body) and verify(old_secret, headers, body)  # grace: both
 
     final = operator.post(f"{base}/secret")  # no grace: only the newest secret signs
     second = learner_active(tenant_a)
     publish(platform, second)
     eventually(lambda: second["event_id"] in rec.event_ids())
-    headers, body = rec.requests[-1]
+    headers, body = request_for(rec, second)
     assert verify(final["secret"], headers, body)
     assert not verify(rotated["secret"], headers, body) and not verify(old_secret, headers, body)
 
