@@ -45,6 +45,7 @@ lint-deploy:
 
 snapshot-events: install
 	$(PY) scripts/snapshot_events.py --write
+	$(PY) scripts/gen_event_catalog.py
 
 clean: stop
 	rm -rf var

@@ -22,8 +22,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var"
-SERVICES = ("accounts", "courses", "progress", "reports")
-HEALTH_PORTS = {"accounts": 8101, "courses": 8102, "progress": 8103, "reports": 8104}
+SERVICES = ("accounts", "courses", "progress", "reports", "integrations")
+HEALTH_PORTS = {"accounts": 8101, "courses": 8102, "progress": 8103, "reports": 8104,
+                "integrations": 8105}
 
 
 def read_env_file(path):

@@ -17,8 +17,11 @@ from isolated_env import free_port, isolated_env  # noqa: E402
 from platformctl import SERVICES, Platform, read_env_file  # noqa: E402
 
 
-# Short retry delays so that retry and dead-letter tests finish quickly.
-RETRY_FAST = {"EVENT_RETRY_DELAY_MS": "200", "EVENT_MAX_ATTEMPTS": "3"}
+# Short retry delays and backoffs so that retry, dead-letter and webhook tests finish quickly.
+TEST_SETTINGS = {"EVENT_RETRY_DELAY_MS": "200", "EVENT_MAX_ATTEMPTS": "3",
+              # Webhook tests post to a receiver on loopback, with short backoffs.
+              "WEBHOOK_ALLOW_LOOPBACK_HTTP": "1", "WEBHOOK_BACKOFF_BASE_MS": "200",
+              "WEBHOOK_BACKOFF_MAX_MS": "2000", "WEBHOOK_MAX_ATTEMPTS": "6", "WEBHOOK_TIMEOUT_SECONDS": "2"}
 
 
 @pytest.fixture(scope="session")
@@ -34,14 +37,14 @@ def infra():
 @pytest.fixture(scope="session")
 def test_env(infra):
     """The environment of the platform under test."""
-    with isolated_env(infra, "test-platform", **RETRY_FAST) as env:
+    with isolated_env(infra, "test-platform", **TEST_SETTINGS) as env:
         yield env
 
 
 @pytest.fixture(scope="session")
 def probe_env(infra):
     """A separate environment for in-process integration tests (no platform listening)."""
-    with isolated_env(infra, "test-probe", **RETRY_FAST) as env:
+    with isolated_env(infra, "test-probe", **TEST_SETTINGS) as env:
         yield env
 
 

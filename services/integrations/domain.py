@@ -1,0 +1,92 @@
+"""Pure rules of the integrations edge: endpoint policy, matching, backoff and signatures."""
+import datetime as dt
+import hashlib
+import hmac
+import ipaddress
+import json
+import random
+import urllib.parse
+
+from mooc_common.contracts.envelope import EnvelopeSchema
+from mooc_common.contracts.errors import ValidationFailed
+
+SIGNATURE_VERSION = "v1"
+
+
+def check_endpoint(url, allow_loopback_http=False):
+    """HTTPS only, to a public host. ``allow_loopback_http`` (tests, local runs) also admits
+    ``http://127.0.0.1:<port>``. IP literals in private ranges are refused (a first SSRF
+    guard; names resolving to private addresses must be blocked by egress policy)."""
+    parts = urllib.parse.urlsplit(url)
+    host = parts.hostname or ""
+    if allow_loopback_http and parts.scheme == "http" and host == "127.0.0.1":
+        return url
+    if parts.scheme != "https" or not host or parts.username or parts.password:
+        raise ValidationFailed("The endpoint is not accepted.",
+                               {"url": ["must be an https:// URL without credentials"]})
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        if host == "localhost" or host.endswith(".local") or host.endswith(".internal"):
+            raise ValidationFailed("The endpoint is not accepted.", {"url": ["must be a public host"]})
+        return url
+    if not address.is_global:
+        raise ValidationFailed("The endpoint is not accepted.", {"url": ["must be a public address"]})
+    return url
+
+
+def wants(subscriber, event_type, tenant):
+    return tenant in subscriber["tenants"] and event_type in subscriber["event_types"]
+
+
+def wire_body(event_type, envelope):
+    """The envelope as sent to agencies: canonical JSON (UTF-8, sorted keys), signed as is."""
+    doc = EnvelopeSchema().dump({k: v for k, v in envelope.items() if k != "payload"} | {"payload": {}})
+    doc["payload"] = event_type.payload_schema().dump(envelope["payload"])
+    return json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def backoff(attempt, base_ms, cap_ms, rand=random.random):
+    """Delay before attempt ``attempt + 1``: exponential with +-20% jitter, capped."""
+    delay = min(cap_ms, base_ms * 2 ** (attempt - 1))
+    return dt.timedelta(milliseconds=delay * (0.8 + 0.4 * rand()))
+
+
+def sign(secret, timestamp, body):
+    message = f"{timestamp}.".encode() + body.encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def signature_header(secrets_in_force, timestamp, body):
+    """``v1=<hex>`` per secret in force (two during a rotation's grace period)."""
+    return ", ".join(f"{SIGNATURE_VERSION}={sign(s, timestamp, body)}" for s in secrets_in_force)
+
+
+def verify(secret, timestamp, body, header, now, tolerance_s=300):
+    """What a receiver does (documented in docs/integrations.md; used by the tests)."""
+    if abs(now - int(timestamp)) > tolerance_s:
+        return False
+    expected = sign(secret, timestamp, body)
+    candidates = [p.strip().partition("=") for p in header.split(",")]
+    return any(v == SIGNATURE_VERSION and hmac.compare_digest(expected, sig)
+               for v, _, sig in candidates)
+
+
+def secrets_in_force(subscriber, now):
+    secrets = [subscriber["secret"]]
+    until = subscriber.get("previous_secret_until")
+    if subscriber.get("previous_secret") and until and until > now:
+        secrets.append(subscriber["previous_secret"])
+    return secrets
+
+
+def hour_bucket(moment):
+    return moment.astimezone(dt.timezone.utc).strftime("%Y%m%d%H")
+
+
+def hours_between(since, until):
+    """Every UTC hour bucket from ``since`` to ``until`` inclusive (replay walks them)."""
+    hour = since.astimezone(dt.timezone.utc).replace(minute=0, second=0, microsecond=0)
+    while hour <= until:
+        yield hour_bucket(hour)
+        hour += dt.timedelta(hours=1)

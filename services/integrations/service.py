@@ -1,0 +1,197 @@
+"""Integrations service: the edge towards integrating agencies. Thin entrypoints only.
+
+It owns subscribers, the public event log and webhook deliveries, and no domain rule of the
+other services. Every public event type gets its own reliable handler (one queue each,
+idempotent by event id, retried then dead-lettered): the handler logs the event, republishes
+it on ``integration.events`` (confirmed) and queues one webhook delivery per matching
+subscriber. Internal events (``public=False``) are never subscribed to.
+"""
+import datetime as dt
+import secrets
+
+from nameko.rpc import RpcProxy, rpc
+from nameko.timer import timer
+
+from mooc_common.contracts.errors import NotFound, PermissionDenied, ValidationFailed
+from mooc_common.infra.boundary import load
+from mooc_common.infra.events import on_event
+from mooc_common.infra.service_base import PlatformService
+from mooc_common.infra.store import Store
+
+from . import domain, routing, schemas
+from .broker_admin import BrokerAdminProvider
+from .catalog import asyncapi_document, public_event_types
+from .exchange import IntegrationExchange
+from .storage import IntegrationsStore, now
+from .webhooks import WebhookDispatcher, retention_hours_to_purge
+
+def _require_operator(actor):
+    if (actor or {}).get("role") != "operator_admin":
+        raise PermissionDenied("Integrations are managed by the operator.")
+
+
+class IntegrationsService(PlatformService):
+    name = "integrations"
+
+    store = Store(IntegrationsStore)
+    exchange = IntegrationExchange()
+    broker = BrokerAdminProvider()
+    webhooks = WebhookDispatcher()
+    accounts = RpcProxy("accounts")
+
+    # -- events: see the generated relay_* handlers below ---------------------------------
+    def _relay(self, event_type, event):
+        event_id, tenant = str(event["event_id"]), routing.tenant_key(event["tenant_id"])
+        body = domain.wire_body(event_type, event)
+        self.store.log_event(event_id, event_type.type, tenant, event["occurred_at"], body)
+        self.exchange(body, routing.routing_key(event_type.type, event["tenant_id"]), event_id,
+                      event_type.type)
+        self.store.insert_deliveries([
+            self.store.delivery_doc(s["_id"], event_id, event_type.type, tenant, body)
+            for s in self.store.active_subscribers("webhook") if domain.wants(s, event_type.type, tenant)])
+
+    @timer(interval=0.5)
+    def dispatch_webhooks(self):
+        self.webhooks.tick()
+
+    @timer(interval=3600, eager=True)
+    def purge_event_log(self):
+        for hour in retention_hours_to_purge(now(), self.webhooks.settings.retention_days):
+            self.store.purge_event_log_hour(hour)
+
+    # -- catalog ---------------------------------------------------------------------------
+    @rpc
+    def event_catalog(self):
+        return asyncapi_document()
+
+    # -- subscribers (operator only) -------------------------------------------------------
+    @rpc
+    def register_subscriber(self, actor, data):
+        _require_operator(actor)
+        sub_in = load(schemas.SubscriberCreateSchema(), data)
+        sub_in["tenants"] = sorted(set(sub_in["tenants"]))
+        sub_in["event_types"] = sorted(set(sub_in["event_types"] or [e.type for e in public_event_types()]))
+        self._check_tenants(actor, sub_in["tenants"])
+        credentials = {}
+        if sub_in["kind"] == "webhook":
+            domain.check_endpoint(sub_in["url"], self.webhooks.settings.allow_loopback_http)
+            sub_in["secret"] = credentials["secret"] = "whsec_" + secrets.token_urlsafe(32)
+        subscriber = self.store.insert_subscriber(sub_in)
+        changes = {"status": "active"}
+        if sub_in["kind"] == "amqp":
+            password = secrets.token_urlsafe(24)
+            try:
+                user = self.broker.create_agency(subscriber["_id"], password, sub_in["tenants"],
+                                                 sub_in["event_types"])
+            except Exception:  # leave nothing half-made behind
+                self.store.update_subscriber(subscriber["_id"], {"status": "failed"})
+                self.broker.revoke_agency(subscriber["_id"])
+                raise
+            changes.update(broker_user=user, queue=routing.agency_queue(subscriber["_id"]))
+            credentials = {"username": user, "password": password, "vhost": self.broker.vhost,
+                           "exchange": routing.EXCHANGE, "queue": changes["queue"],
+                           "read_pattern": routing.topic_read_pattern(sub_in["tenants"], sub_in["event_types"])}
+        subscriber = self.store.update_subscriber(subscriber["_id"], changes)
+        return dict(schemas.SubscriberSchema().dump(subscriber), credentials=credentials)
+
+    def _check_tenants(self, actor, tenants):
+        unknown = []
+        for tenant_id in tenants:
+            if tenant_id == routing.PLATFORM_KEY:
+                continue
+            try:
+                self.accounts.get_tenant(actor, tenant_id)
+            except NotFound:
+                unknown.append(tenant_id)
+        if unknown:
+            raise ValidationFailed("Unknown tenants.", {"tenants": [f"unknown tenant {t}" for t in unknown]})
+
+    def _subscriber(self, actor, subscriber_id):
+        _require_operator(actor)
+        subscriber = self.store.get_subscriber(subscriber_id)
+        if not subscriber:
+            raise NotFound("Subscriber not found.")
+        return subscriber
+
+    @rpc
+    def list_subscribers(self, actor):
+        _require_operator(actor)
+        return {"items": schemas.SubscriberSchema(many=True).dump(self.store.list_subscribers())}
+
+    @rpc
+    def get_subscriber(self, actor, subscriber_id):
+        return schemas.SubscriberSchema().dump(self._subscriber(actor, subscriber_id))
+
+    @rpc
+    def revoke_subscriber(self, actor, subscriber_id):
+        subscriber = self._subscriber(actor, subscriber_id)
+        if subscriber["kind"] == "amqp":
+            self.broker.revoke_agency(subscriber_id)
+        subscriber = self.store.update_subscriber(subscriber_id, {"status": "revoked", "revoked_at": now()})
+        return schemas.SubscriberSchema().dump(subscriber)
+
+    @rpc
+    def rotate_secret(self, actor, subscriber_id, data):
+        subscriber = self._subscriber(actor, subscriber_id)
+        if subscriber["kind"] != "webhook" or subscriber["status"] != "active":
+            raise ValidationFailed("Only an active webhook subscriber has a secret.", {})
+        grace = load(schemas.RotateSecretSchema(), data)["grace_seconds"]
+        secret = "whsec_" + secrets.token_urlsafe(32)
+        self.store.update_subscriber(subscriber_id, {
+            "secret": secret, "previous_secret": subscriber["secret"] if grace else None,
+            "previous_secret_until": now() + dt.timedelta(seconds=grace) if grace else None})
+        return {"subscriber_id": subscriber_id, "secret": secret, "previous_secret_valid_seconds": grace}
+
+    # -- deliveries ------------------------------------------------------------------------
+    @rpc
+    def list_deliveries(self, actor, subscriber_id, query):
+        self._subscriber(actor, subscriber_id)
+        q = load(schemas.DeliveryQuerySchema(), query)
+        items = self.store.deliveries_in(subscriber_id, q["state"], q["limit"])
+        return {"items": schemas.DeliverySchema(many=True).dump(items), "state": q["state"]}
+
+    @rpc
+    def get_delivery(self, actor, subscriber_id, delivery_id):
+        self._subscriber(actor, subscriber_id)
+        delivery = self.store.get_delivery(delivery_id)
+        if not delivery or delivery["subscriber_id"] != subscriber_id:
+            raise NotFound("Delivery not found.")
+        return dict(schemas.DeliverySchema().dump(delivery),
+                    attempts_log=schemas.AttemptSchema(many=True).dump(self.store.attempts_of(delivery_id)))
+
+    @rpc
+    def replay(self, actor, subscriber_id, data):
+        subscriber = self._subscriber(actor, subscriber_id)
+        if subscriber["kind"] != "webhook" or subscriber["status"] != "active":
+            raise ValidationFailed("Only an active webhook subscriber can be replayed to.", {})
+        window = load(schemas.ReplaySchema(), data)
+        if window["until"] and window["until"] < window["since"]:
+            raise ValidationFailed("Empty window.", {"until": ["must not be before since"]})
+        replay = self.store.insert_replay(subscriber_id, window["since"], window["until"])
+        return {"replay_id": replay["_id"], "state": replay["state"]}
+
+    @rpc
+    def get_replay(self, actor, subscriber_id, replay_id):
+        self._subscriber(actor, subscriber_id)
+        replay = self.store.get_replay(replay_id)
+        if not replay or replay["subscriber_id"] != subscriber_id:
+            raise NotFound("Replay not found.")
+        return {"replay_id": replay["_id"], "state": replay["state"], "queued": replay["queued"],
+                "since": replay["since"].isoformat(),
+                "until": replay["until"].isoformat() if replay["until"] else None}
+
+
+def handler_name(event_type):
+    return "relay_" + event_type.type.replace(".", "_")
+
+
+def _relay_handler(event_type):
+    def relay(self, event):
+        self._relay(event_type, event)
+    relay.__name__ = handler_name(event_type)  # names the handler's queue: keep it stable
+    return on_event(event_type)(relay)
+
+
+# One reliable handler (and queue) per public event type, generated from the contracts.
+for _event_type in public_event_types():
+    setattr(IntegrationsService, handler_name(_event_type), _relay_handler(_event_type))
