@@ -1,5 +1,9 @@
-"""Password hashing and access-token issuing."""
+"""Password hashing, access tokens, refresh tokens and activation codes."""
 import datetime as dt
+import hashlib
+import hmac
+import secrets
+import uuid
 
 import jwt
 from argon2 import PasswordHasher
@@ -34,3 +38,38 @@ def issue_access_token(secret, user_id, tenant_id, role, now=None):
     }
     return jwt.encode(claims, secret, algorithm=tokens.ALGORITHMS[0],
                       headers={"typ": tokens.TOKEN_TYPE})
+
+
+REFRESH_TOKEN_TTL = dt.timedelta(days=14)
+ACTIVATION_CODE_TTL = dt.timedelta(days=30)
+
+
+def token_hash(secret):
+    """SHA-256 is enough for random 256-bit secrets (refresh tokens, activation codes): they
+    cannot be guessed, so a slow password hash would only cost time."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def new_refresh_token(user_id, family_id=None, now=None):
+    """(token for the client, document to store): ``<id>.<secret>``, only the hash is kept."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    token_id, secret = uuid.uuid4().hex, secrets.token_urlsafe(32)
+    doc = {"_id": token_id, "family_id": family_id or uuid.uuid4().hex, "user_id": user_id,
+           "hash": token_hash(secret), "created_at": now, "expires_at": now + REFRESH_TOKEN_TTL}
+    return f"{token_id}.{secret}", doc
+
+
+def split_refresh_token(token):
+    token_id, _, secret = token.partition(".")
+    return token_id, secret
+
+
+def refresh_secret_matches(doc, secret):
+    return hmac.compare_digest(doc["hash"], token_hash(secret))
+
+
+def new_activation_code():
+    """A one-time code a learner types once: 20 characters from an unambiguous alphabet
+    (about 100 bits)."""
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return "".join(secrets.choice(alphabet) for _ in range(20))
