@@ -63,3 +63,42 @@ def world_a(platform, operator):
 @pytest.fixture(scope="module")
 def world_b(platform, operator):
     return tenant_world(platform, operator)
+
+
+class EventTap:
+    """A temporary queue bound to ``accounts.events``: what the service really published."""
+
+    def __init__(self, amqp_uri, routing_key):
+        from kombu import Connection, Exchange, Queue
+        self.conn = Connection(amqp_uri)
+        exchange = Exchange("accounts.events", type="topic", durable=True)
+        self.queue = Queue(f"test-tap-{secrets.token_hex(4)}", exchange, routing_key=routing_key,
+                           exclusive=True, auto_delete=True)
+        self.queue(self.conn.default_channel).declare()
+
+    def drain(self, count, timeout=15.0):
+        import time
+        bound, bodies = self.queue(self.conn.default_channel), []
+        deadline = time.monotonic() + timeout
+        while len(bodies) < count and time.monotonic() < deadline:
+            message = bound.get(no_ack=True)
+            if message is None:
+                time.sleep(0.1)
+                continue
+            bodies.append(message.payload)
+        return bodies
+
+    def close(self):
+        self.conn.release()
+
+
+@pytest.fixture
+def event_tap(platform):
+    taps = []
+
+    def tap(routing_key):
+        taps.append(EventTap(platform.env["AMQP_URI"], routing_key))
+        return taps[-1]
+    yield tap
+    for t in taps:
+        t.close()
