@@ -38,7 +38,7 @@ def make_user(operator, tenant_id, role, unit_id=None, **extra):
             "role": role, "password": password(), "unit_id": unit_id}
     if role == "learner":
         body["category"] = "civil_servant"
-    body.update(extra)
+    body.update(extra.pop("fields", {}), **extra)
     user = operator.post(f"{API}/tenants/{tenant_id}/users", body)
     return user, body
 
