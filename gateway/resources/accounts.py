@@ -163,14 +163,19 @@ class UserStatus(_Resource):
         resp.media = self.call(self.method, req.context.actor, user_id)
 
 
+def _csv(resp, text, filename):
+    # set only once the call succeeded: an error must still render as JSON
+    resp.content_type = "text/csv; charset=utf-8"
+    resp.downloadable_as = filename
+    resp.text = text
+
+
 # --- bulk import --------------------------------------------------------------------------
 
 class ImportTemplate(_Resource):
     def on_get(self, req, resp):
         require_role(req, *ADMINS)
-        resp.content_type = "text/csv; charset=utf-8"
-        resp.downloadable_as = "learners-import-template.csv"
-        resp.text = self.call("import_template")["csv"]
+        _csv(resp, self.call("import_template")["csv"], "learners-import-template.csv")
 
 
 class TenantImports(_Resource):
@@ -202,9 +207,8 @@ class Import(_Resource):
 class ImportActivationCodes(_Resource):
     def on_get(self, req, resp, job_id):
         require_role(req, *ADMINS)
-        resp.content_type = "text/csv; charset=utf-8"
-        resp.downloadable_as = f"activation-codes-{job_id}.csv"
-        resp.text = self.call("import_activation_codes", req.context.actor, job_id)
+        _csv(resp, self.call("import_activation_codes", req.context.actor, job_id),
+             f"activation-codes-{job_id}.csv")
 
 
 def add_routes(app, api, deps):

@@ -216,7 +216,7 @@ class ImportRowSchema(Schema):
     category = fields.String(required=True, validate=validate.OneOf(LEARNER_CATEGORIES))
     job_title = NfcString(load_default=None, allow_none=True, validate=validate.Length(max=200))
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)  # report every problem of the row at once
     def _contact(self, data, **kwargs):
         if not data.get("email") and not data.get("phone"):
             raise ValidationError({"email": ["email or phone is required"]})
