@@ -12,7 +12,7 @@ from mooc_common.contracts.envelope import deterministic_event_id
 from mooc_common.contracts.errors import QuotaExceeded, ValidationFailed
 from mooc_common.contracts.events.accounts import USERS_IMPORTED
 
-from . import imports
+from . import imports, security
 from .storage import now
 
 BATCH_SIZE = 1000  # users per insert_many and per users.imported event
@@ -27,8 +27,9 @@ def imported_user_id(job_id, username):
 
 
 class ImportRunner:
-    def __init__(self, store, publish, seat_lock):
+    def __init__(self, store, publish, seat_lock, code_secret):
         self.store, self.publish, self.seat_lock = store, publish, seat_lock
+        self.code_secret = code_secret
 
     def run(self, job_id, content):
         job = self.store.get_job(job_id)
@@ -107,6 +108,9 @@ class ImportRunner:
                          password_hash=None, import_id=job_id, created_at=created_at)
                     for learner in learners[start:start + BATCH_SIZE]]
             self.store.insert_users(docs)
+            self.store.insert_activation_codes([{
+                "_id": security.token_hash(security.activation_code(self.code_secret, job["code_nonce"], d["_id"])),
+                "user_id": d["_id"], "expires_at": job["codes_expire_at"]} for d in docs])
             self.publish(USERS_IMPORTED, {
                 "import_id": job_id, "batch": batch_no,
                 "users": [{k: d[k] for k in ("tenant_id", "role", "unit_id", "category", "status")}

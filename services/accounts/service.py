@@ -6,6 +6,7 @@ import base64
 import csv
 import datetime as dt
 import io
+import secrets
 import uuid
 
 from kombu import Exchange, Queue
@@ -460,6 +461,8 @@ class AccountsService(PlatformService):
         self.store.insert_job({"_id": job_id, "tenant_id": tenant_id, "created_by": actor["user_id"],
                                "dry_run": bool(dry_run), "state": "queued", "rows_total": None,
                                "rows_done": 0, "result": None, "errors": [], "error_count": 0,
+                               "code_nonce": secrets.token_hex(16),
+                               "codes_expire_at": now() + security.ACTIVATION_CODE_TTL,
                                "created_at": now()})
         # The broker confirms the persistent message before we answer: the job cannot be lost.
         self.dispatch_import({"job_id": job_id, "content": content_b64}, routing_key="run")
@@ -467,7 +470,7 @@ class AccountsService(PlatformService):
 
     @reliable_consume(IMPORT_QUEUE)
     def run_import(self, message):
-        ImportRunner(self.store, self.events, SEAT_LOCKS.hold).run(
+        ImportRunner(self.store, self.events, SEAT_LOCKS.hold, self.config["JWT_SECRET"]).run(
             message["job_id"], base64.b64decode(message["content"]))
 
     def _job_for_admin(self, actor, job_id):
@@ -483,8 +486,8 @@ class AccountsService(PlatformService):
 
     @rpc
     def import_activation_codes(self, actor, job_id):
-        """The activation codes of the job's learners, as CSV, once: only their hashes are kept,
-        so they are generated here and cannot be shown again."""
+        """The activation codes of the job's learners, as CSV, once (only their hashes are
+        stored; see security.activation_code)."""
         job = self._job_for_admin(actor, job_id)
         if job["dry_run"] or job["state"] != "done":
             raise Conflict("Activation codes exist only for a finished import.")
@@ -493,15 +496,8 @@ class AccountsService(PlatformService):
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\r\n")
         writer.writerow(("username", "full_name", "activation_code", "expires_at"))
-        expires = now() + security.ACTIVATION_CODE_TTL
-        batch = []
+        expires = job["codes_expire_at"].date().isoformat()
         for user in self.store.import_users(job_id):
-            code = security.new_activation_code()
-            batch.append({"_id": security.token_hash(code), "user_id": user["_id"], "expires_at": expires})
-            writer.writerow((user["username"], user["full_name"], code, expires.date().isoformat()))
-            if len(batch) == 1000:
-                self.store.insert_activation_codes(batch)
-                batch = []
-        if batch:
-            self.store.insert_activation_codes(batch)
+            code = security.activation_code(self.config["JWT_SECRET"], job["code_nonce"], user["_id"])
+            writer.writerow((user["username"], user["full_name"], code, expires))
         return "\ufeff" + out.getvalue()

@@ -26,6 +26,15 @@ def _inserted_once(collection, doc):
         return False
 
 
+def _insert_new(collection, docs):
+    """Bulk insert; documents already there (a redelivered import batch) are skipped."""
+    try:
+        collection.insert_many(docs, ordered=False)
+    except BulkWriteError as exc:
+        if any(e.get("code") != 11000 for e in exc.details.get("writeErrors", [])):
+            raise
+
+
 class AccountsStore:
     COLLECTIONS = ('tenants', 'users', 'units', 'training_plans', 'refresh_tokens',
                    'refresh_rotations', 'revoked_families', 'sign_in_failures', 'import_jobs',
@@ -122,12 +131,7 @@ class AccountsStore:
         return doc
 
     def insert_users(self, docs):
-        """Bulk insert; documents already there (a redelivered import batch) are skipped."""
-        try:
-            self.users.insert_many(docs, ordered=False)
-        except BulkWriteError as exc:
-            if any(e.get("code") != 11000 for e in exc.details.get("writeErrors", [])):
-                raise
+        _insert_new(self.users, docs)
 
     def upsert_operator(self, username, password_hash):
         self.users.update_one(
@@ -193,7 +197,7 @@ class AccountsStore:
 
     # activation codes (only their hashes are stored)
     def insert_activation_codes(self, docs):
-        self.activation_codes.insert_many(docs, ordered=False)
+        _insert_new(self.activation_codes, docs)
 
     def get_activation_code(self, code_hash):
         return self.activation_codes.find_one({"_id": code_hash})

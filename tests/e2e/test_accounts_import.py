@@ -145,3 +145,36 @@ def test_xlsx_import_keeps_vietnamese(operator, tenant):
     users = operator.get(f"{API}/tenants/{tenant['tenant_id']}/users", params={"limit": 200})
     assert any(u["username"] == username and u["full_name"] == "Hoàng Thị Thu Hương"
                and u["status"] == "pending_activation" for u in users)
+
+
+def test_40000_row_import_fills_the_quota_exactly(operator):
+    """The one big import (timing is in bench/accounts_import.py). Then the quota holds:
+    a further learner is refused with the seats remaining, and of 10 concurrent creations
+    after 5 deactivations exactly 5 succeed."""
+    from concurrent.futures import ThreadPoolExecutor
+    tenant = new_tenant(operator, learner_quota=40_000)
+    operator.post(f"{API}/tenants/{tenant['tenant_id']}/units", {"code": "SO-GD", "name": "Sở Giáo dục"})
+    job = upload(operator, tenant["tenant_id"], csv_bytes(learner_rows("big" + secrets.token_hex(3), 40_000)))
+    job = finished(operator, job["job_id"], timeout=240)
+    assert (job["state"], job["result"]["created"], job["rows_done"]) == ("done", 40_000, 40_000)
+    assert seats(operator, tenant) == 40_000
+
+    users_path = f"{API}/tenants/{tenant['tenant_id']}/users"
+
+    def create(i):
+        try:
+            operator.post(users_path, {"username": f"extra.{tenant['code'].lower()}.{i}", "full_name": "Đinh Văn Tú",
+                                       "phone": "0987654321", "category": "worker"})
+            return "created"
+        except ApiError as exc:
+            assert exc.body["code"] == "quota_exceeded", exc.body
+            return int(exc.body["errors"]["seats_remaining"])
+    assert create("first") == 0
+
+    for user in operator.get(users_path, params={"limit": 5}):
+        operator.post(f"{API}/users/{user['user_id']}/deactivate")
+    assert seats(operator, tenant) == 39_995
+    with ThreadPoolExecutor(10) as pool:
+        outcomes = list(pool.map(create, range(10)))
+    assert outcomes.count("created") == 5 and outcomes.count(0) == 5
+    assert seats(operator, tenant) == 40_000
