@@ -97,23 +97,24 @@ def validate_rows(header, rows, units_by_code, taken_usernames, seats_remaining,
         if record.get("username"):
             record["username"] = record["username"].lower()
         try:
-            learner = schema.load(record)
-        except ValidationError as exc:
-            errors.extend({"row": number, "column": c, "message": m} for c, m in _flatten(exc.messages))
-            continue
-        username = learner["username"]
-        if username in first_row_of:
-            errors.append({"row": number, "column": "username",
-                           "message": f"duplicate of row {first_row_of[username]}"})
-        else:
-            first_row_of[username] = number
-        if username in taken_usernames and (import_id is None or taken_usernames[username] != import_id):
-            errors.append({"row": number, "column": "username", "message": "already taken"})
-        unit = units_by_code.get(learner.pop("unit_code"))
-        if unit is None:
+            learner, row_errors = schema.load(record), {}
+        except ValidationError as exc:  # still check the other columns: report every error
+            learner, row_errors = dict(record), exc.messages
+            errors.extend({"row": number, "column": c, "message": m} for c, m in _flatten(row_errors))
+        username = learner.get("username")
+        if username and "username" not in row_errors:
+            if username in first_row_of:
+                errors.append({"row": number, "column": "username",
+                               "message": f"duplicate of row {first_row_of[username]}"})
+            else:
+                first_row_of[username] = number
+            if username in taken_usernames and (import_id is None or taken_usernames[username] != import_id):
+                errors.append({"row": number, "column": "username", "message": "already taken"})
+        unit = units_by_code.get(str(learner.pop("unit_code", None) or "").upper())
+        if unit is None and "unit_code" not in row_errors:
             errors.append({"row": number, "column": "unit_code",
                            "message": "no active unit with this code in the tenant"})
-        else:
+        elif unit is not None:
             learner["unit_id"] = unit["_id"]
         learners.append(learner)
     if not errors and len(learners) > seats_remaining:
