@@ -48,7 +48,8 @@ class ImportRunner:
             self._finish(job_id, "failed", {"valid": False, "created": 0, "message": exc.message},
                          errors=exc.errors.get("rows"), error_count=exc.errors.get("error_count"))
             return
-        self._finish(job_id, "done", {"valid": True, "created": created})
+        self._finish(job_id, "done", {"valid": True, "created": created,
+                                      "batches": -(-created // BATCH_SIZE)})
 
     def _validate(self, job, content):
         try:
@@ -108,6 +109,8 @@ class ImportRunner:
                          password_hash=None, import_id=job_id, created_at=created_at)
                     for learner in learners[start:start + BATCH_SIZE]]
             self.store.insert_users(docs)
+            self.store.save_import_batch(job_id, batch_no, [
+                {k: d[k] for k in ("_id", "username", "full_name")} for d in docs])
             self.store.insert_activation_codes([{
                 "_id": security.token_hash(security.activation_code(self.code_secret, job["code_nonce"], d["_id"])),
                 "user_id": d["_id"], "expires_at": job["codes_expire_at"]} for d in docs])

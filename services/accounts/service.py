@@ -497,7 +497,7 @@ class AccountsService(PlatformService):
         writer = csv.writer(out, lineterminator="\r\n")
         writer.writerow(("username", "full_name", "activation_code", "expires_at"))
         expires = job["codes_expire_at"].date().isoformat()
-        for user in self.store.import_users(job_id):
+        for user in self.store.import_users(job_id, job["result"]["batches"]):
             code = security.activation_code(self.config["JWT_SECRET"], job["code_nonce"], user["_id"])
             writer.writerow((user["username"], user["full_name"], code, expires))
         return "\ufeff" + out.getvalue()
