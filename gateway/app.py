@@ -15,6 +15,7 @@ from .body_limit import BodyLimitMiddleware
 from .config import GatewayConfig
 from .resources import accounts, courses, health, integrations, progress, reports
 from .rpc import RpcClient
+from .tenant_status import SuspendedTenants
 
 API = "/api/v1"
 
@@ -28,7 +29,7 @@ class Deps:
 
 def create_app(deps):
     app = falcon.App(middleware=[BodyLimitMiddleware(deps.config.max_body_bytes),
-                                 AuthMiddleware(deps.config.jwt_secret)])
+                                 AuthMiddleware(deps.config.jwt_secret, SuspendedTenants(deps.rpc))])
     errors.register(app)
     app.add_route("/health", health.Health())
     app.add_route("/ready", health.Ready(deps.rpc, deps.publisher, deps.config.ready_timeout))

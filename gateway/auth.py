@@ -12,10 +12,12 @@ class AuthMiddleware:
     """Sets ``req.context.actor`` = {user_id, tenant_id, role} for authenticated requests.
 
     Resources with ``auth_required = False`` are public (health, sign-in, verification).
+    Tokens of a suspended tenant (``suspended``: a container of tenant ids) are refused.
     """
 
-    def __init__(self, secret):
+    def __init__(self, secret, suspended=()):
         self.secret = secret
+        self.suspended = suspended
 
     def process_resource(self, req, resp, resource, params):
         req.context.actor = None
@@ -25,7 +27,11 @@ class AuthMiddleware:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token:
             raise _unauthorized("A bearer token is required.")
-        req.context.actor = self.verify(token)
+        actor = self.verify(token)
+        if actor["tenant_id"] and actor["tenant_id"] in self.suspended:
+            raise ApiError(falcon.HTTP_403, "tenant_suspended",
+                           "Your organisation's access to the platform is suspended.")
+        req.context.actor = actor
 
     def verify(self, token):
         try:

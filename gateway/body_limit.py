@@ -1,7 +1,7 @@
 """Refuses request bodies above the configured size before anything reads them.
 
-Checked once the route is known (before the responder reads the body), so that a resource
-may allow more with a ``max_body_bytes`` attribute (e.g. document uploads)."""
+Checked once the route is known: a resource may allow more with ``max_body_bytes``
+(file uploads)."""
 import falcon
 
 from .errors import ApiError

@@ -1,11 +1,17 @@
 """Accounts domain rules: pure functions, no I/O (unit-tested with plain values)."""
+import datetime as dt
 import unicodedata
 
-from mooc_common.contracts.errors import PermissionDenied, QuotaExceeded
+from mooc_common.contracts.errors import PermissionDenied, QuotaExceeded, ValidationFailed
 
 DEFAULT_LEARNER_QUOTA = 20_000
 MIN_LEARNER_QUOTA = 20_000
 MAX_LEARNER_QUOTA = 40_000  # above it only with an explicit, recorded override
+
+OPERATOR, TENANT_ADMIN = "operator_admin", "tenant_admin"
+
+SIGN_IN_WINDOW_SECONDS = 60
+MAX_FAILED_SIGN_INS = 5  # per account and window; the next attempt answers 429
 
 
 def nfc(text):
@@ -22,18 +28,32 @@ def check_learner_quota(quota, override):
     return None
 
 
+# --- who may do what -----------------------------------------------------------------------
+
 def require_operator(actor):
-    if actor.get("role") != "operator_admin":
+    if actor.get("role") != OPERATOR:
         raise PermissionDenied("Only the platform operator may do this.")
 
 
 def require_tenant_admin_of(actor, tenant_id):
     """Operator, or the tenant's own admin. Other tenants' admins learn nothing."""
-    if actor.get("role") == "operator_admin":
+    if actor.get("role") == OPERATOR:
         return
-    if actor.get("role") != "tenant_admin" or actor.get("tenant_id") != tenant_id:
+    if actor.get("role") != TENANT_ADMIN or actor.get("tenant_id") != tenant_id:
         raise PermissionDenied("Only an administrator of this tenant may do this.")
 
+
+def sees_tenant(actor, tenant_id):
+    """Objects of another tenant are answered 404 (as if they did not exist)."""
+    return actor.get("role") == OPERATOR or actor.get("tenant_id") == tenant_id
+
+
+def may_read_user(actor, user):
+    return (actor.get("role") == OPERATOR or actor.get("user_id") == user["_id"]
+            or (actor.get("role") == TENANT_ADMIN and actor.get("tenant_id") == user.get("tenant_id")))
+
+
+# --- learner seats -------------------------------------------------------------------------
 
 def ensure_seats(quota, seats_used, requested):
     remaining = quota - seats_used
@@ -41,3 +61,73 @@ def ensure_seats(quota, seats_used, requested):
         raise QuotaExceeded(
             f"Learner quota exceeded: {requested} requested, {max(remaining, 0)} seat(s) remain.",
             {"seats_remaining": max(remaining, 0), "quota": quota})
+
+
+def holds_seat(user):
+    """Active and not-yet-activated learners hold a seat; deactivated ones free it."""
+    return user.get("role") == "learner" and user.get("status") in ("active", "pending_activation")
+
+
+# --- organisational units ------------------------------------------------------------------
+
+def unit_path(parent, unit_id):
+    return (list(parent["path"]) if parent else []) + [unit_id]
+
+
+def check_move(unit, new_parent):
+    """A unit cannot move under itself or one of its descendants (no cycles)."""
+    if new_parent is not None and unit["_id"] in new_parent["path"]:
+        raise ValidationFailed("A unit cannot be moved under itself or one of its descendants.",
+                               {"parent_id": ["would create a cycle"]})
+
+
+def repath_subtree(units, moved_id, new_path):
+    """New paths of the moved unit and of every unit below it: {unit_id: path}."""
+    changed = {}
+    for unit in units:
+        path = unit["path"]
+        if moved_id in path:
+            changed[unit["_id"]] = list(new_path) + path[path.index(moved_id) + 1:]
+    return changed
+
+
+# --- passwords and sign-in -----------------------------------------------------------------
+
+# Length over composition (NIST SP 800-63B, OWASP): no "one digit, one symbol" rules, but
+# a minimum length, no username inside and none of the passwords everybody tries first.
+PASSWORD_MIN, PASSWORD_MAX = 10, 128
+COMMON_PASSWORDS = frozenset({
+    "1234567890", "12345678910", "0123456789", "1111111111", "qwertyuiop", "password123",
+    "password1234", "matkhau123", "matkhau1234", "abc1234567", "123456789a", "a123456789",
+    "iloveyou123", "admin12345", "qwerty1234", "1q2w3e4r5t", "vietnam123", "hanoi12345"})
+
+
+def password_problems(password, username=None):
+    """Every rule the password breaks, in words a user understands (empty list: fine)."""
+    problems = []
+    if len(password) < PASSWORD_MIN:
+        problems.append(f"must be at least {PASSWORD_MIN} characters long")
+    if len(password) > PASSWORD_MAX:
+        problems.append(f"must be at most {PASSWORD_MAX} characters long")
+    if password.lower() in COMMON_PASSWORDS or len(set(password)) < 3:
+        problems.append("is too easy to guess; choose a longer phrase")
+    if username and username.lower() in password.lower():
+        problems.append("must not contain the username")
+    return problems
+
+
+def check_password(password, username=None, field="password"):
+    problems = password_problems(password, username)
+    if problems:
+        raise ValidationFailed("The password does not meet the rules.", {field: problems})
+
+
+def sign_in_retry_after(failure_times, now):
+    """Seconds to wait if the account already had MAX_FAILED_SIGN_INS failures in the window."""
+    window_start = now - dt.timedelta(seconds=SIGN_IN_WINDOW_SECONDS)
+    recent = sorted(t for t in failure_times if t > window_start)
+    if len(recent) < MAX_FAILED_SIGN_INS:
+        return 0
+    # the attempt becomes possible once the oldest counted failure leaves the window
+    oldest = recent[-MAX_FAILED_SIGN_INS]
+    return max(1, int((oldest - window_start).total_seconds()) + 1)

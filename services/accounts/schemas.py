@@ -49,6 +49,28 @@ class TenantCreateSchema(Schema):
         return data
 
 
+class TenantUpdateSchema(Schema):
+    """What the operator may change; the code is the tenant's identity and stays."""
+    name = NfcString(validate=validate.Length(1, 300))
+    kind = fields.String(validate=validate.OneOf(TENANT_KINDS))
+    learner_quota = fields.Integer()
+    quota_override = fields.Boolean(load_default=False)
+    storage_quota_bytes = fields.Integer(validate=validate.Range(min=0))
+    focal_contact = fields.Nested(FocalContactSchema)
+
+    @validates_schema
+    def _quota(self, data, **kwargs):
+        if "learner_quota" in data:
+            problem = domain.check_learner_quota(data["learner_quota"], data.get("quota_override"))
+            if problem:
+                raise ValidationError({"learner_quota": [problem]})
+
+
+class OverrideSchema(Schema):
+    by = fields.String()
+    at = fields.AwareDateTime()
+
+
 class TenantSchema(Schema):
     tenant_id = fields.String(attribute="_id")
     code = fields.String()
@@ -56,7 +78,7 @@ class TenantSchema(Schema):
     kind = fields.String()
     status = fields.String()
     learner_quota = fields.Integer()
-    quota_override = fields.Dict(allow_none=True)
+    quota_override = fields.Nested(OverrideSchema, allow_none=True)
     storage_quota_bytes = fields.Integer()
     focal_contact = fields.Nested(FocalContactSchema)
     seats_used = fields.Integer()
@@ -66,7 +88,7 @@ class TenantSchema(Schema):
 class UserCreateSchema(Schema):
     username = fields.String(required=True, validate=USERNAME)
     full_name = NfcString(required=True, validate=validate.Length(1, 200))
-    password = fields.String(load_default=None, load_only=True, validate=validate.Length(10, 256))
+    password = fields.String(load_default=None, load_only=True)
     email = fields.Email(load_default=None)
     phone = fields.String(load_default=None, validate=VN_MOBILE)
     role = fields.String(load_default="learner",
@@ -82,8 +104,22 @@ class UserCreateSchema(Schema):
             errors["email"] = ["email or phone is required"]
         if data.get("role") == "learner" and not data.get("category"):
             errors["category"] = ["required for learners"]
+        if data.get("password") is not None:
+            problems = domain.password_problems(data["password"], data.get("username"))
+            if problems:
+                errors["password"] = problems
         if errors:
             raise ValidationError(errors)
+
+
+class UserUpdateSchema(Schema):
+    """Profile fields an administrator may change (role, username and status have their own rules)."""
+    full_name = NfcString(validate=validate.Length(1, 200))
+    email = fields.Email(allow_none=True)
+    phone = fields.String(allow_none=True, validate=VN_MOBILE)
+    unit_id = fields.String(allow_none=True)
+    category = fields.String(validate=validate.OneOf(LEARNER_CATEGORIES))
+    job_title = NfcString(allow_none=True, validate=validate.Length(max=200))
 
 
 class UserSchema(Schema):
@@ -104,3 +140,88 @@ class UserSchema(Schema):
 class CredentialsSchema(Schema):
     username = fields.String(required=True, validate=validate.Length(1, 64))
     password = fields.String(required=True, validate=validate.Length(1, 256))
+
+
+class RefreshSchema(Schema):
+    refresh_token = fields.String(required=True, validate=validate.Length(1, 200))
+
+
+class ActivationSchema(Schema):
+    code = fields.String(required=True, validate=validate.Length(1, 200))
+    password = fields.String(required=True, validate=validate.Length(1, 256))
+
+
+class TrainingPlanInSchema(Schema):
+    planned_courses = fields.Integer(required=True, validate=validate.Range(0, 100_000))
+    planned_learners = fields.Integer(required=True, validate=validate.Range(0, 10_000_000))
+
+
+class TrainingPlanSchema(Schema):
+    tenant_id = fields.String()
+    year = fields.Integer()
+    planned_courses = fields.Integer()
+    planned_learners = fields.Integer()
+    submitted_by = fields.String()
+    submitted_at = fields.AwareDateTime()
+
+
+class YearSchema(Schema):
+    year = fields.Integer(required=True, strict=False,
+                          validate=validate.Range(2000, 2100, error="must be a year between 2000 and 2100"))
+
+
+class UnitCreateSchema(Schema):
+    code = fields.String(required=True, validate=CODE)
+    name = NfcString(required=True, validate=validate.Length(1, 300))
+    parent_id = fields.String(load_default=None, allow_none=True)
+    level = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=50))
+
+    @post_load
+    def _upper_code(self, data, **kwargs):
+        data["code"] = data["code"].upper()
+        return data
+
+
+class UnitRenameSchema(Schema):
+    name = NfcString(required=True, validate=validate.Length(1, 300))
+
+
+class UnitMoveSchema(Schema):
+    parent_id = fields.String(required=True, allow_none=True)
+
+
+class UnitSchema(Schema):
+    unit_id = fields.String(attribute="_id")
+    tenant_id = fields.String()
+    code = fields.String()
+    name = fields.String()
+    parent_id = fields.String(allow_none=True)
+    path = fields.List(fields.String())
+    level = fields.String(allow_none=True)
+    status = fields.String()
+
+
+class PageSchema(Schema):
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
+
+
+class ImportRowSchema(Schema):
+    """One learner row of a bulk import file (columns documented in docs/accounts.md)."""
+    username = fields.String(required=True, validate=USERNAME)
+    full_name = NfcString(required=True, validate=validate.Length(1, 200))
+    email = fields.Email(load_default=None, allow_none=True)
+    phone = fields.String(load_default=None, allow_none=True, validate=VN_MOBILE)
+    unit_code = fields.String(required=True, validate=validate.Length(1, 32))
+    category = fields.String(required=True, validate=validate.OneOf(LEARNER_CATEGORIES))
+    job_title = NfcString(load_default=None, allow_none=True, validate=validate.Length(max=200))
+
+    @validates_schema(skip_on_field_errors=False)  # report every problem of the row at once
+    def _contact(self, data, **kwargs):
+        if not data.get("email") and not data.get("phone"):
+            raise ValidationError({"email": ["email or phone is required"]})
+
+    @post_load
+    def _normalise(self, data, **kwargs):
+        data["unit_code"] = data["unit_code"].upper()
+        return data

@@ -1,5 +1,10 @@
-"""Password hashing and access-token issuing."""
+"""Password hashing, access tokens, refresh tokens and activation codes."""
+import base64
 import datetime as dt
+import hashlib
+import hmac
+import secrets
+import uuid
 
 import jwt
 from argon2 import PasswordHasher
@@ -34,3 +39,43 @@ def issue_access_token(secret, user_id, tenant_id, role, now=None):
     }
     return jwt.encode(claims, secret, algorithm=tokens.ALGORITHMS[0],
                       headers={"typ": tokens.TOKEN_TYPE})
+
+
+REFRESH_TOKEN_TTL = dt.timedelta(days=14)
+ACTIVATION_CODE_TTL = dt.timedelta(days=30)
+
+
+def token_hash(secret):
+    """SHA-256 is enough for random 256-bit secrets (refresh tokens, activation codes): they
+    cannot be guessed, so a slow password hash would only cost time."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def new_refresh_token(user_id, family_id=None, now=None):
+    """(token for the client, document to store): ``<id>.<secret>``, only the hash is kept."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    token_id, secret = uuid.uuid4().hex, secrets.token_urlsafe(32)
+    doc = {"_id": token_id, "family_id": family_id or uuid.uuid4().hex, "user_id": user_id,
+           "hash": token_hash(secret), "created_at": now, "expires_at": now + REFRESH_TOKEN_TTL}
+    return f"{token_id}.{secret}", doc
+
+
+def split_refresh_token(token):
+    token_id, _, secret = token.partition(".")
+    return token_id, secret
+
+
+def refresh_secret_matches(doc, secret):
+    return hmac.compare_digest(doc["hash"], token_hash(secret))
+
+
+def activation_code(secret, job_nonce, user_id):
+    """The one-time code of an imported learner: 20 base32 characters (100 bits) of an HMAC
+    keyed by the service secret over the import's random nonce and the user id.
+
+    Why derived, not stored: only the code's hash is kept, yet the admin downloads the codes
+    once after the background import; recomputing them at download avoids keeping plaintext
+    codes anywhere (and makes the download fast for 40,000 learners)."""
+    key = hmac.new(secret.encode(), b"activation-codes", hashlib.sha256).digest()
+    digest = hmac.new(key, f"{job_nonce}:{user_id}".encode(), hashlib.sha256).digest()
+    return base64.b32encode(digest)[:20].decode()

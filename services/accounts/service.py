@@ -1,17 +1,41 @@
-"""Accounts service entrypoints: tenants, users and sign-in. Thin: rules live in domain.py."""
+"""Accounts service entrypoints: tenants, units, users, sign-in and bulk import.
+
+Thin: rules live in domain.py, file reading in imports.py, the import job in import_job.py.
+"""
+import base64
+import csv
+import datetime as dt
+import io
+import secrets
+import uuid
+
+from kombu import Exchange, Queue
 from nameko.extensions import DependencyProvider
+from nameko.messaging import Publisher
 from nameko.rpc import rpc
 
 from mooc_common.contracts import tokens
-from mooc_common.contracts.errors import AuthenticationFailed, NotFound, TenantSuspended
-from mooc_common.contracts.events.accounts import TENANT_CREATED, USER_REGISTERED
+from mooc_common.contracts.errors import (AuthenticationFailed, Conflict, NotFound, PermissionDenied,
+                                          RateLimited, TenantSuspended, ValidationFailed)
+from mooc_common.contracts.events.accounts import (
+    TENANT_CREATED, TENANT_REACTIVATED, TENANT_SUSPENDED, TENANT_UPDATED, TRAINING_PLAN_SUBMITTED,
+    UNIT_CREATED, UNIT_UPDATED, USER_REGISTERED, USER_UPDATED)
 from mooc_common.infra.boundary import load
-from mooc_common.infra.events import EventPublisher
+from mooc_common.infra.events import EventPublisher, reliable_consume
+from mooc_common.infra.keyed_locks import KeyedLocks
 from mooc_common.infra.service_base import PlatformService
 from mooc_common.infra.store import Store, service_database
 
-from . import domain, schemas, security
+from . import domain, imports, schemas, security
+from .import_job import ImportRunner
 from .storage import AccountsStore, now
+
+IMPORT_EXCHANGE = Exchange("accounts.imports", type="direct", durable=True)
+IMPORT_QUEUE = Queue("accounts.imports", exchange=IMPORT_EXCHANGE, routing_key="run", durable=True)
+
+# Seat counters and unit trees are updated under a per-tenant lock: FerretDB loses concurrent
+# updates of one document (docs/architecture.md); MongoDB's conditional update is atomic anyway.
+SEAT_LOCKS, TREE_LOCKS, FAMILY_LOCKS = KeyedLocks(), KeyedLocks(), KeyedLocks()
 
 
 class Config(DependencyProvider):
@@ -40,6 +64,18 @@ def _user_event(user):
         "tenant_id", "role", "unit_id", "category", "status")}}
 
 
+def _unit_event(unit):
+    return {"unit_id": unit["_id"], **{k: unit.get(k) for k in (
+        "tenant_id", "code", "name", "parent_id", "path", "level", "status")}}
+
+
+def _job_view(job):
+    return {k: job.get(k) for k in ("state", "dry_run", "rows_total", "rows_done", "result",
+                                    "errors", "error_count", "tenant_id")} | {
+        "job_id": job["_id"], "created_at": job["created_at"].isoformat(),
+        "finished_at": job["finished_at"].isoformat() if job.get("finished_at") else None}
+
+
 class AccountsService(PlatformService):
     name = "accounts"
 
@@ -47,71 +83,424 @@ class AccountsService(PlatformService):
     events = EventPublisher()
     config = Config()
     bootstrap = OperatorBootstrap()
+    dispatch_import = Publisher(exchange=IMPORT_EXCHANGE, declare=[IMPORT_QUEUE])
+
+    # --- lookups that enforce tenant visibility (another tenant's object: 404) ---------------
+
+    def _tenant(self, tenant_id):
+        tenant = self.store.get_tenant(tenant_id)
+        if not tenant:
+            raise NotFound("Tenant not found.")
+        return tenant
+
+    def _visible_tenant(self, actor, tenant_id, admin=True):
+        if not domain.sees_tenant(actor, tenant_id):
+            raise NotFound("Tenant not found.")
+        if admin:
+            domain.require_tenant_admin_of(actor, tenant_id)
+        return self._tenant(tenant_id)
+
+    def _unit_for_admin(self, actor, unit_id):
+        unit = self.store.get_unit(unit_id)
+        if not unit or not domain.sees_tenant(actor, unit["tenant_id"]):
+            raise NotFound("Unit not found.")
+        domain.require_tenant_admin_of(actor, unit["tenant_id"])
+        return unit
+
+    def _user_for_admin(self, actor, user_id):
+        user = self.store.get_user(user_id)
+        if not user or not user.get("tenant_id") or not domain.sees_tenant(actor, user["tenant_id"]):
+            raise NotFound("User not found.")
+        domain.require_tenant_admin_of(actor, user["tenant_id"])
+        return user
+
+    # --- tenants (operator) ------------------------------------------------------------------
 
     @rpc
     def create_tenant(self, actor, data):
         domain.require_operator(actor)
         tenant_in = load(schemas.TenantCreateSchema(), data)
-        if tenant_in.pop("quota_override"):
-            tenant_in["quota_override"] = {"by": actor["user_id"], "at": now()}
+        overridden = tenant_in.pop("quota_override") and tenant_in["learner_quota"] > domain.MAX_LEARNER_QUOTA
+        tenant_in["quota_override"] = {"by": actor["user_id"], "at": now()} if overridden else None
         tenant = self.store.insert_tenant(tenant_in)
         self.events(TENANT_CREATED, _tenant_event(tenant), tenant["_id"])
         return schemas.TenantSchema().dump(tenant)
 
     @rpc
+    def list_tenants(self, actor, page=None):
+        domain.require_operator(actor)
+        page = load(schemas.PageSchema(), page)
+        return [schemas.TenantSchema().dump(t)
+                for t in self.store.list_tenants(page["offset"], page["limit"])]
+
+    @rpc
     def get_tenant(self, actor, tenant_id):
-        domain.require_tenant_admin_of(actor, tenant_id)
-        tenant = self.store.get_tenant(tenant_id)
-        if not tenant:
-            raise NotFound("Tenant not found.")
+        return schemas.TenantSchema().dump(self._visible_tenant(actor, tenant_id))
+
+    @rpc
+    def update_tenant(self, actor, tenant_id, data):
+        domain.require_operator(actor)
+        tenant = self._tenant(tenant_id)
+        changes = load(schemas.TenantUpdateSchema(), data)
+        if changes.pop("quota_override") and changes.get("learner_quota", 0) > domain.MAX_LEARNER_QUOTA:
+            changes["quota_override"] = {"by": actor["user_id"], "at": now()}
+        if changes.get("learner_quota", tenant["learner_quota"]) < tenant["seats_used"]:
+            raise ValidationFailed("The quota cannot be below the seats in use.", {
+                "learner_quota": [f"{tenant['seats_used']} seats are in use"]})
+        if not changes:
+            return schemas.TenantSchema().dump(tenant)
+        with SEAT_LOCKS.hold(tenant_id):  # the same document as the seat counter
+            tenant = self.store.update_tenant(tenant_id, changes)
+        self.events(TENANT_UPDATED, _tenant_event(tenant), tenant_id)
+        return schemas.TenantSchema().dump(tenant)
+
+    def _set_tenant_status(self, actor, tenant_id, status, event_type):
+        domain.require_operator(actor)
+        tenant = self._tenant(tenant_id)
+        if tenant["status"] == status:
+            return schemas.TenantSchema().dump(tenant)
+        with SEAT_LOCKS.hold(tenant_id):
+            tenant = self.store.update_tenant(tenant_id, {"status": status, "status_changed_at": now(),
+                                                          "status_changed_by": actor["user_id"]})
+        self.events(event_type, _tenant_event(tenant), tenant_id)
         return schemas.TenantSchema().dump(tenant)
 
     @rpc
-    def create_user(self, actor, tenant_id, data):
-        domain.require_tenant_admin_of(actor, tenant_id)
-        tenant = self.store.get_tenant(tenant_id)
-        if not tenant:
+    def suspend_tenant(self, actor, tenant_id):
+        return self._set_tenant_status(actor, tenant_id, "suspended", TENANT_SUSPENDED)
+
+    @rpc
+    def reactivate_tenant(self, actor, tenant_id):
+        return self._set_tenant_status(actor, tenant_id, "active", TENANT_REACTIVATED)
+
+    @rpc
+    def suspended_tenants(self):
+        """Ids of suspended tenants: the gateway caches them for a few seconds and refuses
+        every token of those tenants (it verifies JWTs locally, without an RPC per call)."""
+        return self.store.suspended_tenant_ids()
+
+    # --- annual training plans ---------------------------------------------------------------
+
+    @rpc
+    def submit_training_plan(self, actor, tenant_id, year, data):
+        if not domain.sees_tenant(actor, tenant_id):
             raise NotFound("Tenant not found.")
+        if actor.get("role") != domain.TENANT_ADMIN:
+            raise PermissionDenied("Only the tenant's administrator submits its training plan.")
+        self._tenant(tenant_id)
+        year = load(schemas.YearSchema(), {"year": year})["year"]
+        plan_in = load(schemas.TrainingPlanInSchema(), data)
+        plan = self.store.save_training_plan(dict(
+            plan_in, _id=f"{tenant_id}:{year}", tenant_id=tenant_id, year=year,
+            submitted_by=actor["user_id"], submitted_at=now()))
+        self.events(TRAINING_PLAN_SUBMITTED, plan, tenant_id)
+        return schemas.TrainingPlanSchema().dump(plan)
+
+    @rpc
+    def get_training_plan(self, actor, tenant_id, year):
+        self._visible_tenant(actor, tenant_id)
+        year = load(schemas.YearSchema(), {"year": year})["year"]
+        plan = self.store.get_training_plan(tenant_id, year)
+        if not plan:
+            raise NotFound(f"No training plan was submitted for {year}.")
+        return schemas.TrainingPlanSchema().dump(plan)
+
+    # --- organisational units ----------------------------------------------------------------
+
+    @rpc
+    def create_unit(self, actor, tenant_id, data):
+        self._visible_tenant(actor, tenant_id)
+        unit_in = load(schemas.UnitCreateSchema(), data)
+        parent = None
+        if unit_in["parent_id"]:
+            parent = self.store.get_unit(unit_in["parent_id"])
+            if not parent or parent["tenant_id"] != tenant_id:
+                raise ValidationFailed("Unknown parent unit.", {"parent_id": ["no such unit in this tenant"]})
+        unit_id = uuid.uuid4().hex
+        unit = self.store.insert_unit(dict(unit_in, _id=unit_id, tenant_id=tenant_id, status="active",
+                                           path=domain.unit_path(parent, unit_id), created_at=now()))
+        self.events(UNIT_CREATED, _unit_event(unit), tenant_id)
+        return schemas.UnitSchema().dump(unit)
+
+    @rpc
+    def list_units(self, actor, tenant_id):
+        self._visible_tenant(actor, tenant_id)
+        units = sorted(self.store.tenant_units(tenant_id), key=lambda u: (len(u["path"]), u["code"]))
+        return schemas.UnitSchema(many=True).dump(units)
+
+    @rpc
+    def rename_unit(self, actor, unit_id, data):
+        unit = self._unit_for_admin(actor, unit_id)
+        name = load(schemas.UnitRenameSchema(), data)["name"]
+        with TREE_LOCKS.hold(unit["tenant_id"]):
+            unit = self.store.update_unit(unit_id, {"name": name})
+        self.events(UNIT_UPDATED, _unit_event(unit), unit["tenant_id"])
+        return schemas.UnitSchema().dump(unit)
+
+    @rpc
+    def move_unit(self, actor, unit_id, data):
+        """Re-parent a unit; it and every unit below it get a new path (and an event)."""
+        unit = self._unit_for_admin(actor, unit_id)
+        tenant_id = unit["tenant_id"]
+        parent_id = load(schemas.UnitMoveSchema(), data)["parent_id"]
+        with TREE_LOCKS.hold(tenant_id):
+            units = {u["_id"]: u for u in self.store.tenant_units(tenant_id)}
+            parent = units.get(parent_id) if parent_id else None
+            if parent_id and parent is None:
+                raise ValidationFailed("Unknown parent unit.", {"parent_id": ["no such unit in this tenant"]})
+            domain.check_move(units[unit_id], parent)
+            new_paths = domain.repath_subtree(units.values(), unit_id, domain.unit_path(parent, unit_id))
+            changed = []
+            for moved_id, path in new_paths.items():
+                changes = {"path": path} | ({"parent_id": parent_id} if moved_id == unit_id else {})
+                changed.append(self.store.update_unit(moved_id, changes))
+        for moved in changed:
+            self.events(UNIT_UPDATED, _unit_event(moved), tenant_id)
+        return schemas.UnitSchema().dump(next(u for u in changed if u["_id"] == unit_id))
+
+    @rpc
+    def deactivate_unit(self, actor, unit_id):
+        unit = self._unit_for_admin(actor, unit_id)
+        if unit["status"] != "inactive":
+            with TREE_LOCKS.hold(unit["tenant_id"]):
+                unit = self.store.update_unit(unit_id, {"status": "inactive"})
+            self.events(UNIT_UPDATED, _unit_event(unit), unit["tenant_id"])
+        return schemas.UnitSchema().dump(unit)
+
+    def _active_unit_id(self, tenant_id, unit_id):
+        if unit_id is None:
+            return None
+        unit = self.store.get_unit(unit_id)
+        if not unit or unit["tenant_id"] != tenant_id or unit["status"] != "active":
+            raise ValidationFailed("Unknown unit.", {"unit_id": ["no active unit with this id in the tenant"]})
+        return unit_id
+
+    # --- users -------------------------------------------------------------------------------
+
+    @rpc
+    def create_user(self, actor, tenant_id, data):
+        tenant = self._visible_tenant(actor, tenant_id)
         user_in = load(schemas.UserCreateSchema(), data)
+        self._active_unit_id(tenant_id, user_in["unit_id"])
         password = user_in.pop("password")
-        user_in.update(tenant_id=tenant_id, password_hash=security.hash_password(password) if password else None)
-        is_learner = user_in["role"] == "learner"
-        if is_learner and not self.store.reserve_seats(tenant_id, 1, tenant["learner_quota"]):
-            domain.ensure_seats(tenant["learner_quota"], tenant["seats_used"], 1)
-        try:
+        user_in.update(tenant_id=tenant_id,
+                       password_hash=security.hash_password(password) if password else None)
+        if not password:
+            user_in["status"] = "pending_activation"
+        if domain.holds_seat(dict(user_in, status=user_in.get("status", "active"))):
+            with SEAT_LOCKS.hold(tenant_id):
+                self._reserve_seat(tenant)
+                try:
+                    user = self.store.insert_user(user_in)
+                except Exception:
+                    self.store.release_seats(tenant_id, 1)
+                    raise
+        else:
             user = self.store.insert_user(user_in)
-        except Exception:
-            if is_learner:
-                self.store.release_seats(tenant_id, 1)
-            raise
         self.events(USER_REGISTERED, _user_event(user), tenant_id)
         return schemas.UserSchema().dump(user)
+
+    def _reserve_seat(self, tenant):
+        """Under SEAT_LOCKS: take one seat or refuse with how many remain."""
+        current = self.store.get_tenant(tenant["_id"])
+        if not self.store.reserve_seats(current["_id"], 1, current["learner_quota"]):
+            domain.ensure_seats(current["learner_quota"], current["seats_used"], 1)
+
+    @rpc
+    def list_users(self, actor, tenant_id, page=None):
+        self._visible_tenant(actor, tenant_id)
+        page = load(schemas.PageSchema(), page)
+        return schemas.UserSchema(many=True).dump(
+            self.store.list_users(tenant_id, page["offset"], page["limit"]))
 
     @rpc
     def get_user(self, actor, user_id):
         user = self.store.get_user(user_id)
-        if not user or (actor.get("role") != "operator_admin"
-                        and actor.get("user_id") != user_id
-                        and actor.get("tenant_id") != user.get("tenant_id")):
+        if not user or not (domain.may_read_user(actor, user) or domain.sees_tenant(actor, user.get("tenant_id"))):
             raise NotFound("User not found.")
+        if not domain.may_read_user(actor, user):
+            raise PermissionDenied("Only the user and the tenant's administrators may see this.")
         return schemas.UserSchema().dump(user)
+
+    @rpc
+    def update_user(self, actor, user_id, data):
+        user = self._user_for_admin(actor, user_id)
+        changes = load(schemas.UserUpdateSchema(), data)
+        if "unit_id" in changes:
+            self._active_unit_id(user["tenant_id"], changes["unit_id"])
+        if not changes:
+            return schemas.UserSchema().dump(user)
+        user = self.store.update_user(user_id, changes)
+        self.events(USER_UPDATED, _user_event(user), user["tenant_id"])
+        return schemas.UserSchema().dump(user)
+
+    @rpc
+    def deactivate_user(self, actor, user_id):
+        """A deactivated learner frees its seat (it counts again when reactivated)."""
+        user = self._user_for_admin(actor, user_id)
+        if user["status"] == "inactive":
+            return schemas.UserSchema().dump(user)
+        with SEAT_LOCKS.hold(user["tenant_id"]):
+            was_holding = domain.holds_seat(user)
+            user = self.store.update_user(user_id, {"status": "inactive", "status_before": user["status"]})
+            if was_holding:
+                self.store.release_seats(user["tenant_id"], 1)
+        self.events(USER_UPDATED, _user_event(user), user["tenant_id"])
+        return schemas.UserSchema().dump(user)
+
+    @rpc
+    def reactivate_user(self, actor, user_id):
+        user = self._user_for_admin(actor, user_id)
+        if user["status"] != "inactive":
+            return schemas.UserSchema().dump(user)
+        status = user.get("status_before") or "active"
+        with SEAT_LOCKS.hold(user["tenant_id"]):
+            if domain.holds_seat(dict(user, status=status)):
+                self._reserve_seat(self._tenant(user["tenant_id"]))
+            user = self.store.update_user(user_id, {"status": status})
+        self.events(USER_UPDATED, _user_event(user), user["tenant_id"])
+        return schemas.UserSchema().dump(user)
+
+    # --- sign-in -----------------------------------------------------------------------------
 
     @rpc
     def sign_in(self, credentials):
         creds = load(schemas.CredentialsSchema(), credentials)
-        user = self.store.find_user_by_username(creds["username"].strip().lower())
+        username, at = creds["username"].strip().lower(), now()
+        failures = self.store.failed_sign_ins(
+            username, at - dt.timedelta(seconds=domain.SIGN_IN_WINDOW_SECONDS))
+        retry_after = domain.sign_in_retry_after(failures, at)
+        if retry_after:
+            raise RateLimited(f"Too many failed sign-ins; try again in {retry_after} s.",
+                              {"retry_after": retry_after})
+        user = self.store.find_user_by_username(username)
         if not user or not security.verify_password(user.get("password_hash"), creds["password"]):
+            self.store.record_failed_sign_in(username, at)
             raise AuthenticationFailed("Wrong username or password.")
+        self._check_may_sign_in(user)
+        refresh, doc = security.new_refresh_token(user["_id"])
+        self.store.insert_refresh_token(doc)
+        return self._tokens(user, refresh)
+
+    def _check_may_sign_in(self, user):
         if user.get("status") != "active":
-            raise AuthenticationFailed("This account is deactivated.")
+            raise AuthenticationFailed("This account is not active.")
         if user.get("tenant_id"):
             tenant = self.store.get_tenant(user["tenant_id"])
             if not tenant or tenant["status"] != "active":
                 raise TenantSuspended("Your organisation's access to the platform is suspended.")
-        token = security.issue_access_token(self.config["JWT_SECRET"], user["_id"],
-                                            user.get("tenant_id"), user["role"])
-        return {"access_token": token, "token_type": "Bearer",
-                "expires_in": tokens.ACCESS_TOKEN_TTL_SECONDS}
+
+    def _tokens(self, user, refresh_token):
+        access = security.issue_access_token(self.config["JWT_SECRET"], user["_id"],
+                                             user.get("tenant_id"), user["role"])
+        return {"access_token": access, "token_type": "Bearer",
+                "expires_in": tokens.ACCESS_TOKEN_TTL_SECONDS, "refresh_token": refresh_token}
+
+    def _refresh_doc(self, token):
+        token_id, secret = security.split_refresh_token(load(schemas.RefreshSchema(), token)["refresh_token"])
+        doc = self.store.get_refresh_token(token_id)
+        if not doc or not security.refresh_secret_matches(doc, secret):
+            raise AuthenticationFailed("The refresh token is invalid.")
+        return doc
+
+    @rpc
+    def refresh(self, token):
+        """Rotate: the presented token is spent and a new one of the same family issued. A spent
+        token presented again means it leaked: the whole family is revoked."""
+        doc = self._refresh_doc(token)
+        if doc["expires_at"] < now() or self.store.family_revoked(doc["family_id"]):
+            raise AuthenticationFailed("The refresh token has expired or was revoked.")
+        if not self.store.mark_rotated(doc["_id"]):
+            self.store.revoke_family(doc["family_id"], "reuse")
+            raise AuthenticationFailed("The refresh token was already used; sign in again.")
+        user = self.store.get_user(doc["user_id"])
+        if not user:
+            raise AuthenticationFailed("The account no longer exists.")
+        self._check_may_sign_in(user)
+        refresh, new_doc = security.new_refresh_token(user["_id"], doc["family_id"])
+        self.store.insert_refresh_token(new_doc)
+        return self._tokens(user, refresh)
+
+    @rpc
+    def sign_out(self, token):
+        doc = self._refresh_doc(token)
+        self.store.revoke_family(doc["family_id"], "sign_out")
+        return {"signed_out": True}
+
+    @rpc
+    def activate(self, data):
+        """A learner created without a password (bulk import) sets one with its one-time code."""
+        data = load(schemas.ActivationSchema(), data)
+        code_hash = security.token_hash(data["code"].strip().upper())
+        code = self.store.get_activation_code(code_hash)
+        if not code or code["expires_at"] < now():
+            raise AuthenticationFailed("The activation code is invalid or has expired.")
+        user = self.store.get_user(code["user_id"])
+        if not user or user["status"] != "pending_activation":
+            raise AuthenticationFailed("The activation code is invalid or has expired.")
+        domain.check_password(data["password"], user["username"])
+        if not self.store.use_activation_code(code_hash):
+            raise AuthenticationFailed("The activation code was already used.")
+        user = self.store.update_user(user["_id"], {
+            "password_hash": security.hash_password(data["password"]), "status": "active"})
+        self.events(USER_UPDATED, _user_event(user), user["tenant_id"])
+        return {"activated": True, "username": user["username"]}
+
+    # --- bulk import -------------------------------------------------------------------------
+
+    @rpc
+    def import_template(self):
+        return {"columns": list(imports.COLUMNS), "required": list(imports.REQUIRED_COLUMNS),
+                "csv": imports.template_csv()}
+
+    @rpc
+    def start_import(self, actor, tenant_id, content_b64, dry_run=False):
+        """Stores the job and queues the file; the import runs in the background."""
+        self._visible_tenant(actor, tenant_id)
+        job_id = uuid.uuid4().hex
+        self.store.insert_job({"_id": job_id, "tenant_id": tenant_id, "created_by": actor["user_id"],
+                               "dry_run": bool(dry_run), "state": "queued", "rows_total": None,
+                               "rows_done": 0, "result": None, "errors": [], "error_count": 0,
+                               "code_nonce": secrets.token_hex(16),
+                               "codes_expire_at": now() + security.ACTIVATION_CODE_TTL,
+                               "created_at": now()})
+        # The broker confirms the persistent message before we answer: the job cannot be lost.
+        self.dispatch_import({"job_id": job_id, "content": content_b64}, routing_key="run")
+        return _job_view(self.store.get_job(job_id))
+
+    @reliable_consume(IMPORT_QUEUE)
+    def run_import(self, message):
+        ImportRunner(self.store, self.events, SEAT_LOCKS.hold, self.config["JWT_SECRET"]).run(
+            message["job_id"], base64.b64decode(message["content"]))
+
+    def _job_for_admin(self, actor, job_id):
+        job = self.store.get_job(job_id)
+        if not job or not domain.sees_tenant(actor, job["tenant_id"]):
+            raise NotFound("Import job not found.")
+        domain.require_tenant_admin_of(actor, job["tenant_id"])
+        return job
+
+    @rpc
+    def get_import(self, actor, job_id):
+        return _job_view(self._job_for_admin(actor, job_id))
+
+    @rpc
+    def import_activation_codes(self, actor, job_id):
+        """The activation codes of the job's learners, as CSV, once (only their hashes are
+        stored; see security.activation_code)."""
+        job = self._job_for_admin(actor, job_id)
+        if job["dry_run"] or job["state"] != "done":
+            raise Conflict("Activation codes exist only for a finished import.")
+        if not self.store.claim_codes_download(job_id):
+            raise Conflict("The activation codes of this import were already downloaded.")
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow(("username", "full_name", "activation_code", "expires_at"))
+        expires = job["codes_expire_at"].date().isoformat()
+        for user in self.store.import_users(job_id, job["result"]["batches"]):
+            code = security.activation_code(self.config["JWT_SECRET"], job["code_nonce"], user["_id"])
+            writer.writerow((user["username"], user["full_name"], code, expires))
+        return "\ufeff" + out.getvalue()
 
     @rpc
     def resolve_usernames(self, actor, tenant_id, usernames):

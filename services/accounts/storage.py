@@ -1,9 +1,14 @@
-"""Accounts storage: tenants and users in the accounts database."""
+"""Accounts storage: tenants, units, users, credentials and import jobs.
+
+Store semantics (docs/architecture.md): exactly-once facts are inserts with a natural unique
+id (a refresh token's rotation, an activation code's use, an import of one file); the seat
+counter of a tenant is only changed under the service's per-tenant lock (see service.py).
+"""
 import datetime as dt
 import uuid
 
 import pymongo
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from mooc_common.contracts.errors import Conflict
 
@@ -12,18 +17,45 @@ def now():
     return dt.datetime.now(dt.timezone.utc)
 
 
+def _inserted_once(collection, doc):
+    """Insert ``doc``; False if its _id exists already (the fact was recorded before)."""
+    try:
+        collection.insert_one(doc)
+        return True
+    except DuplicateKeyError:
+        return False
+
+
+def _insert_new(collection, docs):
+    """Bulk insert; documents already there (a redelivered import batch) are skipped."""
+    try:
+        collection.insert_many(docs, ordered=False)
+    except BulkWriteError as exc:
+        if any(e.get("code") != 11000 for e in exc.details.get("writeErrors", [])):
+            raise
+
+
 class AccountsStore:
-    COLLECTIONS = ('tenants', 'users')
+    COLLECTIONS = ('tenants', 'users', 'usernames', 'units', 'training_plans', 'refresh_tokens',
+                   'refresh_rotations', 'revoked_families', 'sign_in_failures', 'import_jobs',
+                   'import_files', 'import_batches', 'activation_codes', 'activation_uses')
 
     def __init__(self, db):
-        self.tenants = db["tenants"]
-        self.users = db["users"]
+        self.db = db
+        for name in self.COLLECTIONS:
+            setattr(self, name, db[name])
 
     @staticmethod
     def ensure_indexes(db):
         db["tenants"].create_index("code", unique=True)
+        db["tenants"].create_index("status")
         db["users"].create_index("username", unique=True)
         db["users"].create_index("tenant_id")
+        db["users"].create_index("import_id")
+        db["units"].create_index([("tenant_id", 1), ("code", 1)], unique=True)
+        db["units"].create_index("tenant_id")
+        db["sign_in_failures"].create_index("username")
+        db["refresh_tokens"].create_index("family_id")
 
     # tenants
     def insert_tenant(self, data):
@@ -38,11 +70,22 @@ class AccountsStore:
     def get_tenant(self, tenant_id):
         return self.tenants.find_one({"_id": tenant_id})
 
+    def update_tenant(self, tenant_id, changes):
+        return self.tenants.find_one_and_update({"_id": tenant_id}, {"$set": changes},
+                                                return_document=pymongo.ReturnDocument.AFTER)
+
     def list_tenants(self, offset, limit):
         return list(self.tenants.find({}).sort("code", pymongo.ASCENDING).skip(offset).limit(limit))
 
+    def suspended_tenant_ids(self):
+        return [t["_id"] for t in self.tenants.find({"status": "suspended"}, {"_id": 1})]
+
     def reserve_seats(self, tenant_id, count, quota):
-        """Atomically take ``count`` learner seats if they fit in the quota; None if not."""
+        """Take ``count`` learner seats if they fit in the quota; None if not.
+
+        The conditional update is atomic on MongoDB; on FerretDB the caller holds the
+        tenant's lock (one accounts instance locally).
+        """
         return self.tenants.find_one_and_update(
             {"_id": tenant_id, "seats_used": {"$lte": quota - count}},
             {"$inc": {"seats_used": count}}, return_document=pymongo.ReturnDocument.AFTER)
@@ -50,14 +93,53 @@ class AccountsStore:
     def release_seats(self, tenant_id, count):
         self.tenants.update_one({"_id": tenant_id}, {"$inc": {"seats_used": -count}})
 
+    # training plans: one document per tenant and year, replaced on resubmission
+    def save_training_plan(self, plan):
+        self.training_plans.replace_one({"_id": plan["_id"]}, plan, upsert=True)
+        return plan
+
+    def get_training_plan(self, tenant_id, year):
+        return self.training_plans.find_one({"_id": f"{tenant_id}:{year}"})
+
+    # units
+    def insert_unit(self, doc):
+        try:
+            self.units.insert_one(doc)
+        except DuplicateKeyError:
+            raise Conflict(f"A unit with code {doc['code']} already exists in this tenant.",
+                           {"code": ["already exists"]})
+        return doc
+
+    def get_unit(self, unit_id):
+        return self.units.find_one({"_id": unit_id})
+
+    def tenant_units(self, tenant_id):
+        return list(self.units.find({"tenant_id": tenant_id}))
+
+    def update_unit(self, unit_id, changes):
+        return self.units.find_one_and_update({"_id": unit_id}, {"$set": changes},
+                                              return_document=pymongo.ReturnDocument.AFTER)
+
     # users
+    # Usernames are also the _id of a small ``usernames`` document: sign-in then reads by _id
+    # (FerretDB does not use the secondary index for a lookup in a big collection), and the
+    # insert of that document is what makes the username unique, atomically.
     def insert_user(self, doc):
-        doc = dict(doc, _id=doc.get("_id") or uuid.uuid4().hex, status="active", created_at=now())
+        doc = dict(doc, _id=doc.get("_id") or uuid.uuid4().hex, status=doc.get("status", "active"),
+                   created_at=now())
+        if not _inserted_once(self.usernames, {"_id": doc["username"], "user_id": doc["_id"]}):
+            raise Conflict(f"The username {doc['username']} is taken.", {"username": ["already taken"]})
         try:
             self.users.insert_one(doc)
-        except DuplicateKeyError:
-            raise Conflict(f"The username {doc['username']} is taken.", {"username": ["already taken"]})
+        except Exception:
+            self.usernames.delete_one({"_id": doc["username"], "user_id": doc["_id"]})
+            raise
         return doc
+
+    def insert_users(self, docs):
+        _insert_new(self.usernames, [{"_id": d["username"], "user_id": d["_id"],
+                                      "import_id": d.get("import_id")} for d in docs])
+        _insert_new(self.users, docs)
 
     def upsert_operator(self, username, password_hash):
         self.users.update_one(
@@ -66,9 +148,94 @@ class AccountsStore:
              "$setOnInsert": {"_id": uuid.uuid4().hex, "tenant_id": None, "full_name": "Operator",
                               "unit_id": None, "category": None, "created_at": now()}},
             upsert=True)
+        user = self.users.find_one({"username": username})  # once, at start-up
+        self.usernames.replace_one({"_id": username}, {"_id": username, "user_id": user["_id"]}, upsert=True)
 
     def get_user(self, user_id):
         return self.users.find_one({"_id": user_id})
 
+    def update_user(self, user_id, changes):
+        return self.users.find_one_and_update({"_id": user_id}, {"$set": changes},
+                                              return_document=pymongo.ReturnDocument.AFTER)
+
     def find_user_by_username(self, username):
-        return self.users.find_one({"username": username})
+        entry = self.usernames.find_one({"_id": username})
+        return self.users.find_one({"_id": entry["user_id"]}) if entry else None
+
+    def list_users(self, tenant_id, offset, limit):
+        # natural order: a sort would make FerretDB read the tenant's whole user set
+        return list(self.users.find({"tenant_id": tenant_id}).skip(offset).limit(limit))
+
+    def existing_usernames(self, usernames):
+        """{username: import_id} of those already taken: one pass over the small ``usernames``
+        documents (``$in`` is not pushed down by FerretDB; one pass beats 40 of them)."""
+        wanted = set(usernames)
+        return {d["_id"]: d.get("import_id") for d in self.usernames.find({}, {"import_id": 1})
+                if d["_id"] in wanted}
+
+    def save_import_batch(self, import_id, batch_no, users):
+        """Who a batch created, by _id: the codes download then reads a few documents by _id
+        instead of searching 40,000 users by import id."""
+        _inserted_once(self.import_batches, {"_id": f"{import_id}:{batch_no}", "users": users})
+
+    def import_users(self, import_id, batches):
+        for batch_no in range(1, batches + 1):
+            yield from (self.import_batches.find_one({"_id": f"{import_id}:{batch_no}"}) or {}).get("users", [])
+
+    # failed sign-ins: one insert per failure (no shared counter document to race on)
+    def record_failed_sign_in(self, username, at):
+        self.sign_in_failures.insert_one({"_id": uuid.uuid4().hex, "username": username, "at": at})
+
+    def failed_sign_ins(self, username, since):
+        old, recent = [], []
+        for doc in self.sign_in_failures.find({"username": username}):
+            (recent if doc["at"] > since else old).append(doc)
+        if old:
+            self.sign_in_failures.delete_many({"_id": {"$in": [d["_id"] for d in old]}})
+        return [d["at"] for d in recent]
+
+    # refresh tokens
+    def insert_refresh_token(self, doc):
+        self.refresh_tokens.insert_one(doc)
+
+    def get_refresh_token(self, token_id):
+        return self.refresh_tokens.find_one({"_id": token_id})
+
+    def mark_rotated(self, token_id):
+        """True the first time only: a second use of the same refresh token is a reuse."""
+        return _inserted_once(self.refresh_rotations, {"_id": token_id, "at": now()})
+
+    def revoke_family(self, family_id, reason):
+        _inserted_once(self.revoked_families, {"_id": family_id, "reason": reason, "at": now()})
+
+    def family_revoked(self, family_id):
+        return self.revoked_families.find_one({"_id": family_id}) is not None
+
+    # activation codes (only their hashes are stored)
+    def insert_activation_codes(self, docs):
+        _insert_new(self.activation_codes, docs)
+
+    def get_activation_code(self, code_hash):
+        return self.activation_codes.find_one({"_id": code_hash})
+
+    def use_activation_code(self, code_hash):
+        return _inserted_once(self.activation_uses, {"_id": code_hash, "at": now()})
+
+    # import jobs
+    def insert_job(self, doc):
+        return _inserted_once(self.import_jobs, doc)
+
+    def get_job(self, job_id):
+        return self.import_jobs.find_one({"_id": job_id})
+
+    def update_job(self, job_id, changes):
+        self.import_jobs.update_one({"_id": job_id}, {"$set": changes})
+
+    def claim_codes_download(self, job_id):
+        return _inserted_once(self.activation_uses, {"_id": f"download:{job_id}", "at": now()})
+
+    def claim_file(self, fingerprint, job_id):
+        """The job that imports this file (this one if it is the first): one import per file."""
+        if _inserted_once(self.import_files, {"_id": fingerprint, "job_id": job_id, "at": now()}):
+            return job_id
+        return self.import_files.find_one({"_id": fingerprint})["job_id"]

@@ -1,0 +1,73 @@
+"""Pure rules of the accounts service and the import file reader (no broker, no store)."""
+import datetime as dt
+
+import pytest
+
+from mooc_common.contracts.errors import QuotaExceeded, ValidationFailed
+from services.accounts import domain, imports, security
+
+T0 = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.timezone.utc)
+
+
+def test_quota_range_and_override():
+    assert domain.check_learner_quota(20_000, False) is None
+    assert domain.check_learner_quota(19_999, False)
+    assert domain.check_learner_quota(40_001, False)
+    assert domain.check_learner_quota(40_001, True) is None
+
+
+def test_seats_refusal_says_how_many_remain():
+    with pytest.raises(QuotaExceeded) as err:
+        domain.ensure_seats(20_000, 19_998, 3)
+    assert err.value.errors["seats_remaining"] == 2
+
+
+def test_deactivated_learners_hold_no_seat():
+    assert domain.holds_seat({"role": "learner", "status": "pending_activation"})
+    assert not domain.holds_seat({"role": "learner", "status": "inactive"})
+    assert not domain.holds_seat({"role": "instructor", "status": "active"})
+
+
+def test_move_refuses_cycles_and_repaths_the_subtree():
+    root, a, b = {"_id": "r", "path": ["r"]}, {"_id": "a", "path": ["r", "a"]}, {"_id": "b", "path": ["r", "a", "b"]}
+    with pytest.raises(ValidationFailed):
+        domain.check_move(a, b)
+    other = {"_id": "o", "path": ["r", "o"]}
+    assert domain.repath_subtree([root, a, b, other], "a", ["r", "o", "a"]) == {
+        "a": ["r", "o", "a"], "b": ["r", "o", "a", "b"]}
+
+
+@pytest.mark.parametrize("password, problem", [
+    ("short", "at least 10"), ("1234567890", "too easy"), ("aaaaaaaaaaaa", "too easy"),
+    ("my-ngoc.tran-pass", "username")])
+def test_password_rules(password, problem):
+    assert any(problem in p for p in domain.password_problems(password, "ngoc.tran"))
+    assert domain.password_problems("Mật khẩu rất dài 2026", "ngoc.tran") == []
+
+
+def test_sign_in_rate_limit_window():
+    failures = [T0 + dt.timedelta(seconds=s) for s in (0, 10, 20, 30, 40)]
+    assert domain.sign_in_retry_after(failures[:4], T0 + dt.timedelta(seconds=45)) == 0
+    assert domain.sign_in_retry_after(failures, T0 + dt.timedelta(seconds=45)) == 16
+    assert domain.sign_in_retry_after(failures, T0 + dt.timedelta(seconds=61)) == 0
+
+
+def test_activation_codes_are_derived_per_user_and_job():
+    secret = "s" * 40
+    code = security.activation_code(secret, "nonce", "user-1")
+    assert len(code) == 20 and code == security.activation_code(secret, "nonce", "user-1")
+    assert code != security.activation_code(secret, "nonce", "user-2")
+    assert code != security.activation_code(secret, "other", "user-1")
+
+
+def test_csv_with_bom_and_row_errors():
+    content = ("\ufeffUsername,full_name,email,phone,unit_code,category,job_title\r\n"
+               "le.an,Lê Ân,,0912345678,u1,cadre,\r\n\r\n"
+               "le.an,Lê Ân,,,u2,cadre,\r\n").encode()
+    header, rows = imports.read_rows(content)
+    assert header[0] == "username" and len(rows) == 2
+    learners, errors = imports.validate_rows(header, rows, {"U1": {"_id": "x"}}, {}, 100)
+    assert learners == []
+    assert {(e["row"], e["column"]) for e in errors} == {(3, "email"), (3, "username"), (3, "unit_code")}
+    learners, errors = imports.validate_rows(header, rows[:1], {"U1": {"_id": "x"}}, {}, 0)
+    assert "quota" in errors[0]["message"]
