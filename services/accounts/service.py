@@ -8,7 +8,7 @@ from mooc_common.contracts.events.accounts import TENANT_CREATED, USER_REGISTERE
 from mooc_common.infra.boundary import load
 from mooc_common.infra.events import EventPublisher
 from mooc_common.infra.service_base import PlatformService
-from mooc_common.infra.store import Store, service_database
+from mooc_common.infra.store import Store, export_page, service_database
 
 from . import domain, schemas, security
 from .storage import AccountsStore, now
@@ -112,3 +112,12 @@ class AccountsService(PlatformService):
                                             user.get("tenant_id"), user["role"])
         return {"access_token": token, "token_type": "Bearer",
                 "expires_in": tokens.ACCESS_TOKEN_TTL_SECONDS}
+
+    # ---- read-only exports for rebuilding the reports read models (scripts/rebuild_reports.py)
+    @rpc
+    def export_tenants(self, after=None, limit=500):
+        return [_tenant_event(t) for t in export_page(self.store.tenants, after, limit)]
+
+    @rpc
+    def export_users(self, tenant_id, after=None, limit=500):
+        return [_user_event(u) for u in export_page(self.store.users, after, limit, tenant_id=tenant_id)]

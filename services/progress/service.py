@@ -14,7 +14,7 @@ from mooc_common.infra.keyed_locks import KeyedLocks
 from mooc_common.infra.events import (EventPublisher, PermanentEventError, on_event,
                                       reliable_consume)
 from mooc_common.infra.service_base import PlatformService
-from mooc_common.infra.store import Store
+from mooc_common.infra.store import Store, export_page
 
 from . import domain
 from .storage import ProgressStore
@@ -111,3 +111,13 @@ class ProgressService(PlatformService):
             "percent_complete": domain.percent_complete(course, enrollment["lessons_done"]),
             "completed_at": enrollment["completed_at"] and enrollment["completed_at"].isoformat(),
         }
+
+    # ---- read-only export for rebuilding the reports read models (scripts/rebuild_reports.py)
+    @rpc
+    def export_completions(self, tenant_id, after=None, limit=500):
+        """A page of the tenant's enrollments (by _id) with, for the completed ones, the
+        COURSE_COMPLETED payload; the page cursor is the last enrollment id."""
+        page = export_page(self.store.enrollments, after, limit, tenant_id=tenant_id)
+        return {"next_after": page[-1]["_id"] if page else None,
+                "completions": [dict(domain.enrollment_context(dict(e, enrollment_id=e["_id"])),
+                                     completed_at=e["completed_at"]) for e in page if e.get("completed_at")]}
