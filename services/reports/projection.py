@@ -60,7 +60,9 @@ def record_course(store, course, status, at):
 
 def record_intake(store, intake, at):
     owner = intake["course_owner_tenant_id"] or "national"
-    store.save_latest("intakes", intake["intake_id"], dict(intake, owner=owner), at)
+    fact = dict(intake, owner=owner, starts_on=intake["starts_on"].isoformat(),
+                ends_on=intake["ends_on"].isoformat())  # BSON has no date type
+    store.save_latest("intakes", intake["intake_id"], fact, at)
     return owner
 
 
