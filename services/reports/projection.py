@@ -154,7 +154,7 @@ def refresh(store, markers):
         tenants = store.tenant_ids() if marker["tenant_id"] == "*" else [marker["tenant_id"]]
         moment = marker["occurred_at"].isoformat()
         for tenant_id in tenants:
-            parts[tenant_id].add(marker["part"])
+            parts[tenant_id].update(marker["parts"])
             as_of[tenant_id] = max(as_of.get(tenant_id, ""), moment)
     for tenant_id, tenant_parts in parts.items():
         for part in sorted(tenant_parts):

@@ -6,7 +6,7 @@ at (the event's ``occurred_at``) and an older event never overwrites a newer one
 final facts do not depend on delivery order; redelivered events rewrite the same values.
 
 Aggregates are recomputed, never incremented: each event leaves an insert-only dirty marker
-naming the *part* of a tenant's report it touches (``course:<id>``, ``unit:<id>``,
+naming the *parts* of a tenant's report it touches (``course:<id>``, ``unit:<id>``,
 ``month:<YYYY-MM>``, ``year:<YYYY>`` or ``info``). The single timer worker recomputes each
 dirty part once per tick with one ``aggregate`` ($match on one indexed equality key, then
 $group/$sum) and re-assembles the tenant's stored summary from its parts. Report reads are
@@ -106,14 +106,13 @@ class ReportsStore:
 
     # ---- dirty markers -----------------------------------------------------------------
     def mark_dirty(self, tenant_id, event_id, occurred_at, *parts):
-        """One insert-only marker per (event, part); tenant ``*`` means every tenant."""
-        docs = [{"_id": key(event_id, part), "tenant_id": tenant_id or "*", "part": part,
-                 "occurred_at": occurred_at} for part in parts or ("info",)]
+        """One insert-only marker per event listing every part it touches, so that a tick
+        sees all of an event's effects or none; tenant ``*`` means every tenant."""
         try:
-            self.dirty.insert_many(docs, ordered=False)
-        except BulkWriteError as exc:
-            if any(e.get("code") != DUPLICATE_KEY for e in exc.details.get("writeErrors", [])):
-                raise
+            self.dirty.insert_one({"_id": str(event_id), "tenant_id": tenant_id or "*",
+                                   "parts": list(parts or ("info",)), "occurred_at": occurred_at})
+        except DuplicateKeyError:
+            pass
 
     def dirty_markers(self, limit=20000):
         return list(self.dirty.find({}).limit(limit))
