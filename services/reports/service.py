@@ -18,6 +18,7 @@ from mooc_common.infra.store import Store
 from . import domain, exports, projection, schemas
 from .storage import ReportsStore
 
+ANNOUNCE_GRACE = dt.timedelta(seconds=30)
 FILE_TYPES = {"csv": ("text/csv; charset=utf-8", exports.to_csv),
               "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", exports.to_xlsx)}
 
@@ -148,8 +149,10 @@ class ReportsService(PlatformService):
         markers = self.store.dirty_markers()
         if markers:
             projection.refresh(self.store, markers)
+        stale = (dt.datetime.now(dt.timezone.utc) - ANNOUNCE_GRACE).isoformat()
         for doc in self.store.unpublished_year_end_versions():
-            self._announce(doc)
+            if doc["submitted_at"] < stale:  # the submitting worker did not get to announce it
+                self._announce(doc)
 
     # ---- queries -----------------------------------------------------------------------
     @rpc
