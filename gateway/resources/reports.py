@@ -1,4 +1,18 @@
 """Reports: thin HTTP adapters over the reports service."""
+import base64
+
+import falcon
+
+from ..auth import require_role
+
+READERS = ("operator_admin", "tenant_admin", "report_viewer")
+
+
+def _send(resp, result):
+    """A CSV/XLSX export as a file download."""
+    resp.data = base64.b64decode(result["base64"])
+    resp.content_type = result["media_type"]
+    resp.downloadable_as = result["filename"]
 
 
 class TenantReport:
@@ -6,8 +20,85 @@ class TenantReport:
         self.rpc = rpc
 
     def on_get(self, req, resp, tenant_id):
+        require_role(req, *READERS)
         resp.media = self.rpc.call("reports", "tenant_report", req.context.actor, tenant_id)
 
 
+class NationalReport:
+    def __init__(self, rpc):
+        self.rpc = rpc
+
+    def on_get(self, req, resp):
+        require_role(req, "operator_admin")
+        query = {k: req.params[k] for k in ("year", "sort", "order") if k in req.params}
+        resp.media = self.rpc.call("reports", "national_report", req.context.actor, query)
+
+
+class YearEndReport:
+    def __init__(self, rpc):
+        self.rpc = rpc
+
+    def on_get(self, req, resp, tenant_id, year):
+        require_role(req, *READERS)
+        query = {"year": year, "format": req.get_param("format") or "json"}
+        result = self.rpc.call("reports", "year_end_report", req.context.actor, tenant_id, query)
+        if result["format"] == "json":
+            resp.media = result["content"]
+        else:
+            _send(resp, result)
+
+
+class YearEndEvaluation:
+    def __init__(self, rpc):
+        self.rpc = rpc
+
+    def on_put(self, req, resp, tenant_id, year):
+        require_role(req, "tenant_admin")
+        resp.media = self.rpc.call("reports", "save_year_end_evaluation", req.context.actor, tenant_id, year,
+                                   req.get_media())
+
+
+class YearEndSubmit:
+    def __init__(self, rpc):
+        self.rpc = rpc
+
+    def on_post(self, req, resp, tenant_id, year):
+        require_role(req, "tenant_admin")
+        body = req.get_media(default_when_empty={})
+        resp.status = falcon.HTTP_201
+        resp.media = self.rpc.call("reports", "submit_year_end_report", req.context.actor, tenant_id, year, body)
+
+
+class YearEndVersions:
+    def __init__(self, rpc):
+        self.rpc = rpc
+
+    def on_get(self, req, resp, tenant_id, year):
+        require_role(req, *READERS)
+        resp.media = self.rpc.call("reports", "year_end_versions", req.context.actor, tenant_id, year)
+
+
+class YearEndVersion:
+    def __init__(self, rpc):
+        self.rpc = rpc
+
+    def on_get(self, req, resp, tenant_id, year, version):
+        require_role(req, *READERS)
+        query = {"year": year, "version": version, "format": req.get_param("format") or "json"}
+        result = self.rpc.call("reports", "year_end_version", req.context.actor, tenant_id, query)
+        if result["format"] == "json":
+            resp.media = result
+        else:
+            _send(resp, result)
+
+
 def add_routes(app, api, deps):
-    app.add_route(f"{api}/tenants/{{tenant_id}}/report", TenantReport(deps.rpc))
+    rpc = deps.rpc
+    base = f"{api}/tenants/{{tenant_id}}"
+    app.add_route(f"{base}/report", TenantReport(rpc))
+    app.add_route(f"{api}/reports/national", NationalReport(rpc))
+    app.add_route(f"{base}/year-end-reports/{{year}}", YearEndReport(rpc))
+    app.add_route(f"{base}/year-end-reports/{{year}}/evaluation", YearEndEvaluation(rpc))
+    app.add_route(f"{base}/year-end-reports/{{year}}/submit", YearEndSubmit(rpc))
+    app.add_route(f"{base}/year-end-reports/{{year}}/versions", YearEndVersions(rpc))
+    app.add_route(f"{base}/year-end-reports/{{year}}/versions/{{version}}", YearEndVersion(rpc))

@@ -98,3 +98,16 @@ class ProcessedEvents:
 
     def release(self, handler_name, event_id):
         self.collection.delete_one({"_id": self._key(handler_name, event_id), "state": "claimed"})
+
+
+EXPORT_PAGE_MAX = 1000
+
+
+def export_page(collection, after=None, limit=500, **equal):
+    """One page of a paginated, read-only export (rebuilding read models): documents whose
+    ``_id`` sorts after ``after``, in ``_id`` order, with equality filters only."""
+    query = dict(equal)
+    if after:
+        query["_id"] = {"$gt": after}
+    limit = max(1, min(int(limit), EXPORT_PAGE_MAX))
+    return list(collection.find(query).sort("_id", pymongo.ASCENDING).limit(limit))

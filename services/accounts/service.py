@@ -24,7 +24,7 @@ from mooc_common.infra.boundary import load
 from mooc_common.infra.events import EventPublisher, reliable_consume
 from mooc_common.infra.keyed_locks import KeyedLocks
 from mooc_common.infra.service_base import PlatformService
-from mooc_common.infra.store import Store, service_database
+from mooc_common.infra.store import Store, export_page, service_database
 
 from . import domain, imports, schemas, security
 from .import_job import ImportRunner
@@ -511,3 +511,12 @@ class AccountsService(PlatformService):
             user = self.store.find_user_by_username(username)
             found[username] = user["_id"] if user and user.get("tenant_id") == tenant_id else None
         return found
+
+    # ---- read-only exports for rebuilding the reports read models (scripts/rebuild_reports.py)
+    @rpc
+    def export_tenants(self, after=None, limit=500):
+        return [_tenant_event(t) for t in export_page(self.store.tenants, after, limit)]
+
+    @rpc
+    def export_users(self, tenant_id, after=None, limit=500):
+        return [_user_event(u) for u in export_page(self.store.users, after, limit, tenant_id=tenant_id)]

@@ -17,7 +17,7 @@ from mooc_common.infra.boundary import load
 from mooc_common.infra.events import EventPublisher, PermanentEventError, on_event, reliable_consume
 from mooc_common.infra.keyed_locks import KeyedLocks
 from mooc_common.infra.service_base import PlatformService
-from mooc_common.infra.store import Store
+from mooc_common.infra.store import Store, export_page
 
 from . import assignment, content, documents, domain, schemas
 from .enrolment import announce, enroll_batch, flush
@@ -374,3 +374,15 @@ class CoursesService(PlatformService):
             raise NotFound("Learner not found.")
         return learner
 
+
+    # ---- read-only exports for rebuilding the reports read models (scripts/rebuild_reports.py)
+    @rpc
+    def export_courses(self, after=None, limit=500):
+        return [{"course_id": c["_id"], **{k: c.get(k) for k in ("owner_tenant_id", "code", "title", "revision",
+                                                                   "status")}}
+                for c in export_page(self.store.courses, after, limit)]
+
+    @rpc
+    def export_enrollments(self, tenant_id, after=None, limit=500):
+        return [dict({k: v for k, v in e.items() if k != "_id"}, enrollment_id=e["_id"])
+                for e in export_page(self.store.enrollments, after, limit, tenant_id=tenant_id)]

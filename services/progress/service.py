@@ -24,7 +24,7 @@ from mooc_common.infra.events import (EventPublisher, PermanentEventError, on_ev
                                       reliable_consume)
 from mooc_common.infra.keyed_locks import KeyedLocks
 from mooc_common.infra.service_base import PlatformService
-from mooc_common.infra.store import Store
+from mooc_common.infra.store import Store, export_page
 
 from . import certificate_pdf, domain, exports, schemas
 from .storage import ProgressStore
@@ -282,3 +282,13 @@ class ProgressService(PlatformService):
         content_type, render = exports.FORMATS[filters["format"]]
         return {"filename": f"progress-{course.get('code') or course_id}.{filters['format']}",
                 "content_type": content_type, "data": base64.b64encode(render(rows)).decode()}
+
+    # ---- read-only export for rebuilding the reports read models (scripts/rebuild_reports.py)
+    @rpc
+    def export_completions(self, tenant_id, after=None, limit=500):
+        """A page of the tenant's enrollments (by _id) with, for the completed ones, the
+        COURSE_COMPLETED payload; the page cursor is the last enrollment id."""
+        page = export_page(self.store.enrollments, after, limit, tenant_id=tenant_id)
+        return {"next_after": page[-1]["_id"] if page else None,
+                "completions": [dict(domain.enrollment_context(dict(e, enrollment_id=e["_id"])),
+                                     completed_at=e["completed_at"]) for e in page if e.get("completed_at")]}

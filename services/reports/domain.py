@@ -1,16 +1,339 @@
-"""Report arithmetic: pure functions."""
+"""Report arithmetic: pure functions (no I/O).
+
+Parts are the per-partition aggregates the timer recomputes (one course, one unit, one
+month, one year of a tenant); ``assemble`` turns a tenant's parts and reference facts into
+the stored tenant summary; ``national_report`` and ``year_end_content`` are built from
+stored summaries/rows. Everything here is deterministic in its inputs, so the same facts
+always give the same numbers, whatever order the events arrived in.
+"""
+import datetime as dt
+import hashlib
+import json
+from collections import Counter, defaultdict
+
+VN = dt.timezone(dt.timedelta(hours=7))  # calendar months and the deadline are Vietnam time
+NONE = "-"  # key for a missing unit / intake / category (Mongo keys cannot be empty or null)
+METRICS = ("enrollments", "completions", "certificates")
+NATIONAL_SORT_FIELDS = ("code", "name", "kind", "learners", "seats_used", "courses", "enrollments",
+                        "completions", "completion_rate", "certificates", "planned_learners",
+                        "learners_trained", "year_end_submitted")
+
+
+def month_of(moment):
+    """'YYYY-MM' of a datetime (Vietnam calendar) or of a date."""
+    if isinstance(moment, dt.datetime):
+        moment = moment.astimezone(VN)
+    return moment.strftime("%Y-%m")
 
 
 def completion_rate(completions, enrollments):
     return round(completions / enrollments, 4) if enrollments else 0.0
 
 
-def tenant_summary(tenant, counts, as_of):
+def _k(value):
+    return NONE if value in (None, "") else str(value)
+
+
+def _percent(actual, planned):
+    return round(100.0 * actual / planned, 1) if planned else None
+
+
+# ---- parts --------------------------------------------------------------------------
+def course_part(enrollments, completions, certificates):
+    """Rows are ([dims], n) grouped by intake_id, unit_id, category, month."""
+    part = {"totals": Counter(), "by_intake": defaultdict(Counter), "by_unit": defaultdict(Counter),
+            "by_category": defaultdict(Counter), "by_month": defaultdict(Counter)}
+    for metric, rows in zip(METRICS, (enrollments, completions, certificates)):
+        for dims, n in rows:
+            part["totals"][metric] += n
+            part["by_intake"][_k(dims.get("intake_id"))][metric] += n
+            part["by_unit"][_k(dims.get("unit_id"))][metric] += n
+            part["by_category"][_k(dims.get("category"))][metric] += n
+            part["by_month"][_k(dims.get("month"))][metric] += n
+    return _plain(part)
+
+
+def people_part(rows, extra_dim=None):
+    """Learner counts grouped by unit_id, category (and ``extra_dim``, e.g. status)."""
+    part = {"total": 0, "by_unit": Counter(), "by_category": Counter()}
+    if extra_dim:
+        part["by_" + extra_dim] = Counter()
+    for dims, n in rows:
+        part["total"] += n
+        part["by_unit"][_k(dims.get("unit_id"))] += n
+        part["by_category"][_k(dims.get("category"))] += n
+        if extra_dim:
+            part["by_" + extra_dim][_k(dims.get(extra_dim))] += n
+    return _plain(part)
+
+
+def _plain(value):
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def _parts(parts, prefix):
+    return {name[len(prefix):]: data for name, data in parts.items() if name.startswith(prefix)}
+
+
+# ---- unit subtrees ------------------------------------------------------------------
+def subtree_rollup(values_by_unit, units):
+    """{unit: Counter} of own values -> {unit: Counter} of the unit's whole subtree.
+
+    ``units`` maps unit_id -> fact with ``path`` (root..self). A unit not (yet) known is
+    its own root, so nothing is ever lost, only placed higher up until its event arrives.
+    """
+    rolled = defaultdict(Counter)
+    for unit_id, values in values_by_unit.items():
+        path = (units.get(unit_id) or {}).get("path") or [unit_id]
+        for ancestor in path:
+            rolled[ancestor].update(values)
+    return rolled
+
+
+# ---- the tenant summary ---------------------------------------------------------------
+def assemble(tenant, parts, units, courses, intakes, plans, as_of):
+    """The stored tenant report. ``courses``: course_id -> fact (own and national);
+    ``units``: unit_id -> fact; ``intakes``: intake_id -> fact; ``plans``: year -> fact."""
+    course_parts, unit_parts = _parts(parts, "course:"), _parts(parts, "unit:")
+    month_parts, year_parts = _parts(parts, "month:"), _parts(parts, "year:")
+    totals = Counter()
+    by_unit, by_category, by_month, by_year = (defaultdict(Counter) for _ in range(4))
+    by_course = []
+    for course_id, part in sorted(course_parts.items()):
+        course = courses.get(course_id) or {}
+        totals.update(part["totals"])
+        for name, target in (("by_unit", by_unit), ("by_category", by_category), ("by_month", by_month)):
+            for key, values in part[name].items():
+                target[key].update(values)
+        per_year = defaultdict(Counter)
+        for month, values in part["by_month"].items():
+            per_year[month[:4]].update(values)
+        by_year_course = {y: _metrics(v) for y, v in sorted(per_year.items())}
+        for year, values in per_year.items():
+            by_year[year].update(values)
+        by_course.append(dict(
+            _metrics(part["totals"]), course_id=course_id, code=course.get("code"),
+            title=course.get("title"), status=course.get("status"),
+            national=course.get("owner") == "national", by_year=by_year_course,
+            by_intake=[dict(_metrics(values), intake_id=None if intake_id == NONE else intake_id,
+                            name=(intakes.get(intake_id) or {}).get("name"))
+                       for intake_id, values in sorted(part["by_intake"].items())]))
+
+    learners = Counter()
+    learners_by_category, learners_by_status = Counter(), Counter()
+    for unit_key, part in unit_parts.items():
+        learners["total"] += part["total"]
+        learners_by_category.update(part["by_category"])
+        learners_by_status.update(part["by_status"])
+        by_unit[unit_key or NONE]["learners"] += part["total"]
+    for category, n in learners_by_category.items():
+        by_category[category]["learners"] += n
+    active_by_month = {month: part["total"] for month, part in sorted(month_parts.items())}
+    for month, n in active_by_month.items():
+        by_month[month]["active_learners"] += n
+
+    quota = tenant.get("learner_quota")
+    seats_used = learners["total"] - learners_by_status.get("inactive", 0)
+    own = [c for c in courses.values() if c.get("owner") == tenant["_id"]]
+    national = [c for c in courses.values() if c.get("owner") == "national"]
+    rolled = subtree_rollup(by_unit, units)
+    years = sorted(set(plans) | set(year_parts) | set(by_year))
     return {
         "tenant_id": tenant["_id"], "code": tenant.get("code"), "name": tenant.get("name"),
-        "kind": tenant.get("kind"), "learner_quota": tenant.get("learner_quota"),
-        "learners": counts["learners"], "enrollments": counts["enrollments"],
-        "completions": counts["completions"],
-        "completion_rate": completion_rate(counts["completions"], counts["enrollments"]),
+        "kind": tenant.get("kind"), "status": tenant.get("status"),
+        "learner_quota": quota, "seats_used": seats_used,
+        "seats_available": None if quota is None else max(quota - seats_used, 0),
+        "learners": learners["total"],
+        "learners_by_category": dict(sorted(learners_by_category.items())),
+        "learners_by_status": dict(sorted(learners_by_status.items())),
+        "courses": {"own": _by_status(own), "national": _by_status(national)},
+        **_metrics(totals),
+        "active_learners": {"by_month": active_by_month,
+                            "by_year": {y: p["active"]["total"] for y, p in sorted(year_parts.items())}},
+        "by_course": by_course,
+        "by_unit": [dict(_unit_ref(unit_id, units), learners=values["learners"], **_metrics(values))
+                    for unit_id, values in sorted(rolled.items())],
+        "by_category": [dict(category=c, learners=v["learners"], **_metrics(v))
+                        for c, v in sorted(by_category.items())],
+        "by_month": [dict(month=m, active_learners=v["active_learners"], **_metrics(v))
+                     for m, v in sorted(by_month.items())],
+        "plan_vs_actual": [_plan_vs_actual(y, plans.get(y), by_year.get(y, Counter()), by_course,
+                                           year_parts.get(y), units)
+                           for y in years],
         "as_of": as_of,
     }
+
+
+def _metrics(values):
+    numbers = {m: values.get(m, 0) for m in METRICS}
+    numbers["completion_rate"] = completion_rate(numbers["completions"], numbers["enrollments"])
+    return numbers
+
+
+def _by_status(courses):
+    counts = Counter(c.get("status") or "unknown" for c in courses)
+    return {"total": len(courses), **dict(sorted(counts.items()))}
+
+
+def _unit_ref(unit_id, units):
+    unit = units.get(unit_id) or {}
+    return {"unit_id": None if unit_id == NONE else unit_id, "code": unit.get("code"),
+            "name": unit.get("name"), "path": unit.get("path") or [unit_id]}
+
+
+def _plan_vs_actual(year, plan, year_totals, by_course, year_part, units):
+    plan = plan or {}
+    trained = (year_part or {}).get("trained") or {"total": 0, "by_unit": {}, "by_category": {}}
+    courses_run = sum(1 for c in by_course if c["by_year"].get(year, {}).get("enrollments"))
+    planned_courses, planned_learners = plan.get("planned_courses"), plan.get("planned_learners")
+    trained_by_unit = subtree_rollup({u: Counter(learners=n) for u, n in trained["by_unit"].items()}, units)
+    return {
+        "year": int(year), "planned_courses": planned_courses, "planned_learners": planned_learners,
+        "courses_run": courses_run, "learners_trained": trained["total"],
+        "courses_achievement_pct": _percent(courses_run, planned_courses),
+        "learners_achievement_pct": _percent(trained["total"], planned_learners),
+        "active_learners": ((year_part or {}).get("active") or {}).get("total", 0),
+        **_metrics(year_totals),
+        "learners_trained_by_category": dict(sorted(trained["by_category"].items())),
+        "learners_trained_by_unit": [dict(_unit_ref(u, units), learners=v["learners"])
+                                     for u, v in sorted(trained_by_unit.items())],
+    }
+
+
+def plan_for_year(summary, year):
+    for row in summary.get("plan_vs_actual", []):
+        if row["year"] == year:
+            return row
+    return _plan_vs_actual(str(year), None, Counter(), [], None, {})
+
+
+# ---- national report ------------------------------------------------------------------
+def national_row(summary):
+    """The compact per-tenant row kept beside the summary (the national report reads 1 per tenant)."""
+    return {
+        **{k: summary[k] for k in ("tenant_id", "code", "name", "kind", "status", "learners", "seats_used",
+                                   "learner_quota", *METRICS, "completion_rate", "as_of")},
+        "courses": summary["courses"]["own"]["total"],
+        "plan_vs_actual": [{k: row[k] for k in ("year", "planned_courses", "planned_learners", "courses_run",
+                                               "learners_trained")} for row in summary["plan_vs_actual"]],
+        "national_courses": [{k: c[k] for k in ("course_id", *METRICS, "completion_rate")}
+                             for c in summary["by_course"] if c["national"]],
+    }
+
+
+def deadline(year):
+    """The statutory deadline of the year-end report: end of 15 December (Vietnam time)."""
+    return dt.datetime(year, 12, 16, tzinfo=VN)
+
+
+def is_late(year, submitted_at):
+    return submitted_at >= deadline(year)
+
+
+def submission_status(year, versions):
+    """What the operator sees of a tenant's year-end report for ``year``."""
+    if not versions:
+        return {"submitted": False, "version": None, "submitted_at": None, "late": None}
+    first, latest = versions[0], versions[-1]
+    return {"submitted": True, "version": latest["version"], "submitted_at": latest["submitted_at"],
+            "first_submitted_at": first["submitted_at"], "late": first["late"],
+            "content_sha256": latest["content_sha256"]}
+
+
+def national_report(rows, submissions, national_courses, year, sort="code", order="asc"):
+    """One row per tenant with totals, sorted; and per national course, the numbers per tenant."""
+    by_tenant = defaultdict(list)
+    for doc in sorted(submissions, key=lambda d: d["version"]):
+        by_tenant[doc["tenant_id"]].append(doc)
+    out, totals, per_course = [], Counter(), defaultdict(list)
+    for row in rows:
+        plan = next((p for p in row["plan_vs_actual"] if p["year"] == year), {})
+        year_end = submission_status(year, by_tenant.get(row["tenant_id"]))
+        flat = {k: row[k] for k in ("tenant_id", "code", "name", "kind", "status", "learners", "seats_used",
+                                    "learner_quota", "courses", *METRICS, "completion_rate", "as_of")}
+        flat.update(planned_courses=plan.get("planned_courses"), planned_learners=plan.get("planned_learners"),
+                    courses_run=plan.get("courses_run", 0), learners_trained=plan.get("learners_trained", 0),
+                    year_end_submitted=year_end["submitted"], year_end=year_end)
+        out.append(flat)
+        for field in ("learners", "seats_used", "courses", *METRICS, "courses_run", "learners_trained"):
+            totals[field] += flat[field] or 0
+        for field in ("planned_courses", "planned_learners"):
+            totals[field] += flat[field] or 0
+        totals["year_end_submitted"] += int(year_end["submitted"])
+        for course in row["national_courses"]:
+            per_course[course["course_id"]].append(dict(course, tenant_id=row["tenant_id"], code=row["code"]))
+    out.sort(key=lambda r: _sort_key(r.get(sort)), reverse=(order == "desc"))
+    totals = dict(totals, tenants=len(out),
+                  completion_rate=completion_rate(totals["completions"], totals["enrollments"]))
+    courses = []
+    for course_id, tenant_rows in sorted(per_course.items()):
+        course = national_courses.get(course_id) or {}
+        sums = Counter()
+        for r in tenant_rows:
+            sums.update({m: r[m] for m in METRICS})
+        courses.append({"course_id": course_id, "code": course.get("code"), "title": course.get("title"),
+                        "status": course.get("status"), "totals": _metrics(sums),
+                        "tenants": sorted(({k: r[k] for k in ("tenant_id", "code", *METRICS, "completion_rate")}
+                                           for r in tenant_rows), key=lambda r: r["code"] or "")})
+    as_of = max((r["as_of"] or "" for r in out), default="") or None
+    return {"year": year, "deadline": deadline(year).isoformat(), "sort": sort, "order": order,
+            "tenants": out, "totals": totals, "national_courses": courses, "as_of": as_of}
+
+
+def _sort_key(value):
+    # None sorts first ascending; mixed types never compare (a field has one type).
+    return (value is not None, value if value is not None else 0)
+
+
+# ---- year-end report ------------------------------------------------------------------
+def year_end_content(summary, year, evaluation):
+    """The year-end report of a tenant, built from its stored summary."""
+    plan = plan_for_year(summary, year)
+    courses = []
+    for course in summary["by_course"]:
+        numbers = course["by_year"].get(str(year))
+        if numbers and numbers["enrollments"]:
+            courses.append(dict(numbers, course_id=course["course_id"], code=course["code"],
+                                title=course["title"], national=course["national"]))
+    return {
+        "tenant": {k: summary[k] for k in ("tenant_id", "code", "name", "kind")},
+        "year": year,
+        "plan": {"planned_courses": plan["planned_courses"], "planned_learners": plan["planned_learners"]},
+        "actual": {k: plan[k] for k in ("courses_run", "learners_trained", "active_learners", *METRICS,
+                                        "completion_rate")},
+        "achievement": {"courses_pct": plan["courses_achievement_pct"],
+                        "learners_pct": plan["learners_achievement_pct"]},
+        "courses": courses,
+        "learners_trained_by_category": [{"category": c, "learners": n}
+                                         for c, n in plan["learners_trained_by_category"].items()],
+        "learners_trained_by_unit": plan["learners_trained_by_unit"],
+        "evaluation": evaluation or "",
+        "as_of": summary["as_of"],
+    }
+
+
+def content_sha256(content):
+    canonical = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+# ---- who may see what -----------------------------------------------------------------
+REPORT_ROLES = ("tenant_admin", "report_viewer")
+
+
+def may_read_tenant(actor, tenant_id):
+    """Operator: any tenant. Admin/viewer: own tenant. Another tenant's users: 'not found'."""
+    if actor.get("role") == "operator_admin":
+        return True
+    if actor.get("tenant_id") != tenant_id:
+        return "not_found"
+    return True if actor.get("role") in REPORT_ROLES else "forbidden"
+
+
+def may_write_year_end(actor, tenant_id):
+    """Only the tenant's own admin writes the evaluation and submits."""
+    if actor.get("tenant_id") != tenant_id and actor.get("role") != "operator_admin":
+        return "not_found"
+    return True if actor.get("role") == "tenant_admin" else "forbidden"

@@ -1,75 +1,244 @@
-"""Reports service entrypoints: event handlers feeding read models, and report queries."""
-from collections import defaultdict
+"""Reports service entrypoints: event handlers feeding read models, a refresh timer, and
+report queries. Thin: facts and recomputation live in projection.py, arithmetic in domain.py."""
+import base64
+import datetime as dt
 
 from nameko.rpc import rpc
 from nameko.timer import timer
 
+from mooc_common.contracts.envelope import deterministic_event_id
 from mooc_common.contracts.errors import NotFound, PermissionDenied
-from mooc_common.contracts.events.accounts import TENANT_CREATED, USER_REGISTERED
-from mooc_common.contracts.events.courses import ENROLLMENT_CREATED
-from mooc_common.contracts.events.progress import COURSE_COMPLETED
-from mooc_common.infra.events import on_event
+from mooc_common.contracts.events import accounts as acc, courses as crs, progress as prg
+from mooc_common.contracts.events.reports import YEAR_END_REPORT_SUBMITTED
+from mooc_common.infra.boundary import load
+from mooc_common.infra.events import EventPublisher, on_event
 from mooc_common.infra.service_base import PlatformService
 from mooc_common.infra.store import Store
 
-from . import domain
+from . import domain, exports, projection, schemas
 from .storage import ReportsStore
 
-REPORT_ROLES = ("tenant_admin", "report_viewer")
-FACT_KINDS = ("learners", "enrollments", "completions")
+ANNOUNCE_GRACE = dt.timedelta(seconds=30)
+FILE_TYPES = {"csv": ("text/csv; charset=utf-8", exports.to_csv),
+              "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", exports.to_xlsx)}
+
+
+def _check(verdict):
+    if verdict == "not_found":
+        raise NotFound("Tenant not found.")
+    if verdict == "forbidden":
+        raise PermissionDenied("Your role does not allow this report action.")
+
+
+def _render(content, fmt, filename):
+    if fmt == "json":
+        return {"format": "json", "content": content}
+    media_type, render = FILE_TYPES[fmt]
+    return {"format": fmt, "media_type": media_type, "filename": f"{filename}.{fmt}",
+            "base64": base64.b64encode(render(content)).decode("ascii")}
+
+
+def _version_meta(doc):
+    return {k: doc[k] for k in ("tenant_id", "year", "version", "content_sha256", "submitted_by",
+                                "submitted_at", "late")}
 
 
 class ReportsService(PlatformService):
     name = "reports"
 
     store = Store(ReportsStore)
+    events = EventPublisher()
 
-    @on_event(TENANT_CREATED)
+    # ---- accounts ----------------------------------------------------------------------
+    def _dirty(self, event, parts, tenant_id=None):
+        if parts:
+            self.store.mark_dirty(tenant_id or event["tenant_id"], event["event_id"], event["occurred_at"], *parts)
+
+    @on_event(acc.TENANT_CREATED)
     def on_tenant_created(self, event):
-        self.store.save_tenant(dict(event["payload"]))
-        self.store.mark_dirty(event["tenant_id"], event["event_id"], event["occurred_at"])
+        self._dirty(event, projection.record_tenant(self.store, event["payload"], event["occurred_at"]))
 
-    @on_event(USER_REGISTERED)
+    @on_event(acc.TENANT_UPDATED)
+    def on_tenant_updated(self, event):
+        self._dirty(event, projection.record_tenant(self.store, event["payload"], event["occurred_at"]))
+
+    @on_event(acc.TENANT_SUSPENDED)
+    def on_tenant_suspended(self, event):
+        self._dirty(event, projection.record_tenant(self.store, event["payload"], event["occurred_at"]))
+
+    @on_event(acc.TENANT_REACTIVATED)
+    def on_tenant_reactivated(self, event):
+        self._dirty(event, projection.record_tenant(self.store, event["payload"], event["occurred_at"]))
+
+    @on_event(acc.TRAINING_PLAN_SUBMITTED)
+    def on_training_plan_submitted(self, event):
+        self._dirty(event, projection.record_plan(self.store, event["payload"]), event["payload"]["tenant_id"])
+
+    @on_event(acc.UNIT_CREATED)
+    def on_unit_created(self, event):
+        self._dirty(event, projection.record_unit(self.store, event["payload"], event["occurred_at"]),
+                    event["payload"]["tenant_id"])
+
+    @on_event(acc.UNIT_UPDATED)
+    def on_unit_updated(self, event):
+        self._dirty(event, projection.record_unit(self.store, event["payload"], event["occurred_at"]),
+                    event["payload"]["tenant_id"])
+
+    @on_event(acc.USER_REGISTERED)
     def on_user_registered(self, event):
-        user = event["payload"]
-        if user["role"] == "learner":
-            self.store.save_fact("learners", user["user_id"], user)
-            self.store.mark_dirty(event["tenant_id"], event["event_id"], event["occurred_at"])
+        self._dirty(event, projection.record_user(self.store, event["payload"], event["occurred_at"]),
+                    event["payload"]["tenant_id"])
 
-    @on_event(ENROLLMENT_CREATED)
+    @on_event(acc.USER_UPDATED)
+    def on_user_updated(self, event):
+        self._dirty(event, projection.record_user(self.store, event["payload"], event["occurred_at"]),
+                    event["payload"]["tenant_id"])
+
+    @on_event(acc.USERS_IMPORTED)
+    def on_users_imported(self, event):
+        self._dirty(event, projection.record_users(self.store, event["payload"]["users"], event["occurred_at"]))
+
+    # ---- courses -----------------------------------------------------------------------
+    def _course_event(self, event, status):
+        owner = projection.record_course(self.store, event["payload"], status, event["occurred_at"])
+        self._dirty(event, ["info"], None if owner == "national" else owner)
+
+    @on_event(crs.COURSE_PUBLISHED)
+    def on_course_published(self, event):
+        self._course_event(event, "published")
+
+    @on_event(crs.COURSE_SUMMARY_PUBLISHED)
+    def on_course_summary_published(self, event):
+        self._course_event(event, event["payload"]["status"])
+
+    @on_event(crs.COURSE_ARCHIVED)
+    def on_course_archived(self, event):
+        self._course_event(event, "archived")
+
+    @on_event(crs.INTAKE_OPENED)
+    def on_intake_opened(self, event):
+        owner = projection.record_intake(self.store, event["payload"], event["occurred_at"])
+        self._dirty(event, ["info"], None if owner == "national" else owner)
+
+    @on_event(crs.ENROLLMENT_CREATED)
     def on_enrollment_created(self, event):
-        fact = dict(event["payload"], tenant_id=event["tenant_id"])
-        self.store.save_fact("enrollments", fact["enrollment_id"], fact)
-        self.store.mark_dirty(event["tenant_id"], event["event_id"], event["occurred_at"])
+        self._dirty(event, projection.record_enrollment(self.store, event["tenant_id"], event["payload"],
+                                                        True, event["occurred_at"]))
 
-    @on_event(COURSE_COMPLETED)
+    @on_event(crs.ENROLLMENT_CANCELLED)
+    def on_enrollment_cancelled(self, event):
+        self._dirty(event, projection.record_enrollment(self.store, event["tenant_id"], event["payload"],
+                                                        False, event["occurred_at"]))
+
+    # ---- progress ----------------------------------------------------------------------
+    @on_event(prg.COURSE_COMPLETED)
     def on_course_completed(self, event):
-        fact = dict(event["payload"], tenant_id=event["tenant_id"])
-        self.store.save_fact("completions", fact["enrollment_id"], fact)
-        self.store.mark_dirty(event["tenant_id"], event["event_id"], event["occurred_at"])
+        self._dirty(event, projection.record_completion(self.store, event["tenant_id"], event["payload"]))
 
+    @on_event(prg.CERTIFICATE_ISSUED)
+    def on_certificate_issued(self, event):
+        self._dirty(event, projection.record_certificate(self.store, event["tenant_id"], event["payload"]))
+
+    @on_event(prg.LEARNER_ACTIVE)
+    def on_learner_active(self, event):
+        self._dirty(event, projection.record_active_day(self.store, event["tenant_id"], event["payload"]))
+
+    # ---- recomputation -----------------------------------------------------------------
     @timer(interval=0.5)
     def refresh_summaries(self):
-        by_tenant = defaultdict(list)
-        for marker in self.store.dirty_markers():
-            by_tenant[marker["tenant_id"]].append(marker)
-        for tenant_id, markers in by_tenant.items():
-            tenant = self.store.get_tenant(tenant_id) or {"_id": tenant_id}
-            previous = self.store.get_summary(tenant_id) or {}
-            as_of = max([m["occurred_at"].isoformat() for m in markers] + [previous.get("as_of") or ""])
-            counts = {kind: self.store.count(kind, tenant_id) for kind in FACT_KINDS}
-            self.store.save_summary(domain.tenant_summary(tenant, counts, as_of),
-                                    [m["_id"] for m in markers])
+        markers = self.store.dirty_markers()
+        if markers:
+            projection.refresh(self.store, markers)
+        stale = (dt.datetime.now(dt.timezone.utc) - ANNOUNCE_GRACE).isoformat()
+        for doc in self.store.unpublished_year_end_versions():
+            if doc["submitted_at"] < stale:  # the submitting worker did not get to announce it
+                self._announce(doc)
 
+    # ---- queries -----------------------------------------------------------------------
     @rpc
     def tenant_report(self, actor, tenant_id):
-        if actor.get("role") != "operator_admin" and (
-                actor.get("role") not in REPORT_ROLES or actor.get("tenant_id") != tenant_id):
-            if actor.get("tenant_id") != tenant_id:
-                raise NotFound("Tenant not found.")
-            raise PermissionDenied("Reports are for administrators and report viewers.")
+        _check(domain.may_read_tenant(actor, tenant_id))
+        return self._summary(tenant_id)
+
+    @rpc
+    def national_report(self, actor, query):
+        _check(True if actor.get("role") == "operator_admin" else "forbidden")
+        query = load(schemas.NationalQuerySchema(), query)
+        year = query["year"] or dt.datetime.now(domain.VN).year
+        national = {c["_id"]: c for c in self.store.find("courses", owner="national")}
+        return domain.national_report(self.store.all_national_rows(), self.store.year_end_submissions(year),
+                                      national, year, query["sort"], query["order"])
+
+    # ---- year-end report ---------------------------------------------------------------
+    @rpc
+    def year_end_report(self, actor, tenant_id, query):
+        """The live (not yet submitted) year-end report, as JSON, CSV or XLSX."""
+        _check(domain.may_read_tenant(actor, tenant_id))
+        query = load(schemas.ExportSchema(), query)
+        content = self._year_end_content(tenant_id, query["year"])
+        return _render(content, query["format"], f"bao-cao-nam-{query['year']}-{content['tenant']['code']}")
+
+    @rpc
+    def save_year_end_evaluation(self, actor, tenant_id, year, data):
+        _check(domain.may_write_year_end(actor, tenant_id))
+        year = load(schemas.YearSchema(), {"year": year})["year"]
+        evaluation = load(schemas.EvaluationSchema(), data)["evaluation"]
+        self._summary(tenant_id)
+        self.store.save_draft(tenant_id, year, evaluation, actor["user_id"], dt.datetime.now(dt.timezone.utc))
+        return {"tenant_id": tenant_id, "year": year, "evaluation": evaluation}
+
+    @rpc
+    def submit_year_end_report(self, actor, tenant_id, year, data):
+        """Freeze the report as it is now: an immutable, hashed, numbered version."""
+        _check(domain.may_write_year_end(actor, tenant_id))
+        year = load(schemas.YearSchema(), {"year": year})["year"]
+        evaluation = load(schemas.SubmitSchema(), data)["evaluation"]
+        content = self._year_end_content(tenant_id, year, evaluation)
+        now = dt.datetime.now(dt.timezone.utc)
+        doc = {"tenant_id": tenant_id, "year": year, "tenant_year": f"{tenant_id}|{year}", "content": content,
+               "content_sha256": domain.content_sha256(content), "submitted_by": actor["user_id"],
+               "submitted_at": now.isoformat(), "late": domain.is_late(year, now), "published": False}
+        doc["version"] = self.store.insert_year_end_version(doc)
+        self._announce(dict(doc, _id=f"{tenant_id}|{year}|{doc['version']}"))
+        return _version_meta(doc)
+
+    @rpc
+    def year_end_versions(self, actor, tenant_id, year):
+        _check(domain.may_read_tenant(actor, tenant_id))
+        year = load(schemas.YearSchema(), {"year": year})["year"]
+        versions = self.store.year_end_versions(tenant_id, year)
+        return {"tenant_id": tenant_id, "year": year, "deadline": domain.deadline(year).isoformat(),
+                "versions": [_version_meta(v) for v in versions]}
+
+    @rpc
+    def year_end_version(self, actor, tenant_id, query):
+        _check(domain.may_read_tenant(actor, tenant_id))
+        query = load(schemas.VersionSchema(), query)
+        doc = self.store.year_end_version(tenant_id, query["year"], query["version"])
+        if doc is None:
+            raise NotFound("No such version of this year-end report.")
+        rendered = _render(doc["content"], query["format"],
+                           f"bao-cao-nam-{query['year']}-{doc['content']['tenant']['code']}-v{doc['version']}")
+        return dict(rendered, **_version_meta(doc))
+
+    def _summary(self, tenant_id):
         summary = self.store.get_summary(tenant_id)
         if summary is None:
             raise NotFound("No report for this tenant yet.")
-        summary.pop("_id", None)
         return summary
+
+    def _year_end_content(self, tenant_id, year, evaluation=None):
+        if evaluation is None:
+            draft = self.store.get_draft(tenant_id, year) or {}
+            evaluation = draft.get("evaluation", "")
+        return domain.year_end_content(self._summary(tenant_id), year, evaluation)
+
+    def _announce(self, doc):
+        """Publish the submission (deterministic id: a re-publication is dropped by consumers)."""
+        payload = {k: doc[k] for k in ("tenant_id", "year", "version", "content_sha256", "submitted_by")}
+        payload["submitted_at"] = dt.datetime.fromisoformat(doc["submitted_at"])
+        self.events(YEAR_END_REPORT_SUBMITTED, payload,
+                    doc["tenant_id"],
+                    event_id=deterministic_event_id("year_end_report.submitted", doc["tenant_id"], doc["year"],
+                                                    doc["version"]))
+        self.store.mark_announced(doc["_id"])

@@ -1,0 +1,48 @@
+"""Marshmallow schemas of the reports RPC boundary."""
+import unicodedata
+
+from marshmallow import Schema, fields, validate, post_load
+
+from . import domain
+
+EVALUATION_MAX_CHARS = 8000
+FORMATS = ("json", "csv", "xlsx")
+
+
+class YearSchema(Schema):
+    year = fields.Integer(required=True, validate=validate.Range(min=2000, max=2100))
+
+
+class ExportSchema(YearSchema):
+    format = fields.String(load_default="json", validate=validate.OneOf(FORMATS))
+
+
+class VersionSchema(ExportSchema):
+    version = fields.Integer(required=True, validate=validate.Range(min=1))
+
+
+class EvaluationSchema(Schema):
+    """The tenant admin's free-text evaluation: NFC-normalised, bounded."""
+    evaluation = fields.String(required=True, validate=validate.Length(max=EVALUATION_MAX_CHARS))
+
+    @post_load
+    def normalise(self, data, **kwargs):
+        data["evaluation"] = unicodedata.normalize("NFC", data["evaluation"]).strip()
+        return data
+
+
+class SubmitSchema(Schema):
+    evaluation = fields.String(load_default=None, allow_none=True,
+                               validate=validate.Length(max=EVALUATION_MAX_CHARS))
+
+    @post_load
+    def normalise(self, data, **kwargs):
+        if data["evaluation"] is not None:
+            data["evaluation"] = unicodedata.normalize("NFC", data["evaluation"]).strip()
+        return data
+
+
+class NationalQuerySchema(YearSchema):
+    year = fields.Integer(load_default=None, validate=validate.Range(min=2000, max=2100))
+    sort = fields.String(load_default="code", validate=validate.OneOf(domain.NATIONAL_SORT_FIELDS))
+    order = fields.String(load_default="asc", validate=validate.OneOf(("asc", "desc")))
