@@ -1,6 +1,5 @@
 """Accounts domain rules: pure functions, no I/O (unit-tested with plain values)."""
 import datetime as dt
-import unicodedata
 
 from mooc_common.contracts.errors import PermissionDenied, QuotaExceeded, ValidationFailed
 
@@ -12,11 +11,6 @@ OPERATOR, TENANT_ADMIN = "operator_admin", "tenant_admin"
 
 SIGN_IN_WINDOW_SECONDS = 60
 MAX_FAILED_SIGN_INS = 5  # per account and window; the next attempt answers 429
-
-
-def nfc(text):
-    """Vietnamese text is stored NFC-normalised so that equal names compare equal."""
-    return unicodedata.normalize("NFC", text.strip()) if isinstance(text, str) else text
 
 
 def check_learner_quota(quota, override):

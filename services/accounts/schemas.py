@@ -5,6 +5,7 @@ from marshmallow import (Schema, ValidationError, fields, post_load, validate,
                          validates_schema)
 
 from mooc_common.contracts.events.accounts import LEARNER_CATEGORIES, ROLES, TENANT_KINDS
+from mooc_common.infra.boundary import NfcString
 
 from . import domain
 
@@ -15,10 +16,6 @@ USERNAME = validate.Regexp(r"^[a-z0-9][a-z0-9._-]{2,63}$",
 # Vietnamese mobile numbers: 0 or +84, then a 3/5/7/8/9 prefix and 8 digits.
 VN_MOBILE = validate.Regexp(r"^(0|\+84)(3|5|7|8|9)\d{8}$", error="not a Vietnamese mobile number")
 
-
-class NfcString(fields.String):
-    def _deserialize(self, value, attr, data, **kwargs):
-        return domain.nfc(super()._deserialize(value, attr, data, **kwargs))
 
 
 class FocalContactSchema(Schema):

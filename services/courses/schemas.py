@@ -1,19 +1,14 @@
 """Marshmallow schemas of the courses RPC boundary."""
-import unicodedata
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from mooc_common.contracts.events.accounts import LEARNER_CATEGORIES
-from mooc_common.infra.boundary import load
+from mooc_common.infra.boundary import NfcString, load
 
 LESSON_KINDS = ("video", "document", "rich_text", "quiz", "external_package")
 PACKAGE_STANDARDS = ("scorm12", "scorm2004", "xapi", "cmi5", "other")
 MAX_PAGE = 200
 
-
-class Nfc(fields.String):
-    def _deserialize(self, value, attr, data, **kwargs):
-        return unicodedata.normalize("NFC", super()._deserialize(value, attr, data, **kwargs).strip())
 
 
 def _id(**kwargs):
@@ -26,13 +21,13 @@ def _url(**kwargs):
 
 class OptionInSchema(Schema):
     option_id = _id(load_default=None)
-    text = Nfc(required=True, validate=validate.Length(1, 2000))
+    text = NfcString(required=True, validate=validate.Length(1, 2000))
     correct = fields.Boolean(load_default=False)
 
 
 class QuestionInSchema(Schema):
     question_id = _id(load_default=None)
-    text = Nfc(required=True, validate=validate.Length(1, 5000))
+    text = NfcString(required=True, validate=validate.Length(1, 5000))
     kind = fields.String(required=True, validate=validate.OneOf(("single", "multiple")))
     points = fields.Float(load_default=1.0, validate=validate.Range(min=0, max=1000, min_inclusive=False))
     options = fields.List(fields.Nested(OptionInSchema), required=True, validate=validate.Length(2, 20))
@@ -61,7 +56,7 @@ KIND_REQUIRED = {"document": ("document_id",), "quiz": ("quiz",), "external_pack
 
 class LessonInSchema(Schema):
     lesson_id = _id(load_default=None)
-    title = Nfc(required=True, validate=validate.Length(1, 300))
+    title = NfcString(required=True, validate=validate.Length(1, 300))
     kind = fields.String(required=True, validate=validate.OneOf(LESSON_KINDS))
     required = fields.Boolean(load_default=True)
     video_url = _url(load_default=None, allow_none=True)
@@ -82,15 +77,15 @@ class LessonInSchema(Schema):
 
 class SectionInSchema(Schema):
     section_id = _id(load_default=None)
-    title = Nfc(load_default="", validate=validate.Length(max=300))
+    title = NfcString(load_default="", validate=validate.Length(max=300))
     lessons = fields.List(fields.Nested(LessonInSchema), required=True, validate=validate.Length(1, 200))
 
 
 class CourseInSchema(Schema):
     """A course's editable fields. ``lessons`` is a shorthand for one untitled section."""
-    title = Nfc(required=True, validate=validate.Length(1, 300))
-    description = Nfc(load_default="", validate=validate.Length(max=20_000))
-    topic = Nfc(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    title = NfcString(required=True, validate=validate.Length(1, 300))
+    description = NfcString(load_default="", validate=validate.Length(max=20_000))
+    topic = NfcString(load_default=None, allow_none=True, validate=validate.Length(max=200))
     target_categories = fields.List(fields.String(validate=validate.OneOf(LEARNER_CATEGORIES)),
                                     load_default=list)
     estimated_hours = fields.Float(load_default=None, allow_none=True, validate=validate.Range(0, 1000))
@@ -130,7 +125,7 @@ class CourseCreateSchema(CourseInSchema):
 
 
 class IntakeInSchema(Schema):
-    name = Nfc(required=True, validate=validate.Length(1, 200))
+    name = NfcString(required=True, validate=validate.Length(1, 200))
     enroll_from = fields.AwareDateTime(required=True)
     enroll_until = fields.AwareDateTime(required=True)
     starts_on = fields.Date(required=True)
@@ -166,7 +161,7 @@ class PageSchema(Schema):
 
 
 class DocumentStartSchema(Schema):
-    filename = Nfc(required=True, validate=validate.Length(1, 255))
+    filename = NfcString(required=True, validate=validate.Length(1, 255))
     size = fields.Integer(required=True, validate=validate.Range(1))
 
 

@@ -1,7 +1,7 @@
 """Marshmallow schemas of the integrations RPC boundary."""
-import unicodedata
-
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from mooc_common.infra.boundary import NfcString
 
 from .catalog import public_event_types
 from .routing import PLATFORM_KEY
@@ -13,17 +13,13 @@ TENANT_REF = validate.Regexp(rf"^([0-9a-f]{{32}}|{PLATFORM_KEY})$",
                              error=f"a tenant id (32 hex characters) or '{PLATFORM_KEY}'")
 
 
-class Nfc(fields.String):
-    def _deserialize(self, value, attr, data, **kwargs):
-        return unicodedata.normalize("NFC", super()._deserialize(value, attr, data, **kwargs).strip())
-
 
 def _public_types():
     return [e.type for e in public_event_types()]
 
 
 class SubscriberCreateSchema(Schema):
-    name = Nfc(required=True, validate=validate.Length(1, 200))
+    name = NfcString(required=True, validate=validate.Length(1, 200))
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
     tenants = fields.List(fields.String(validate=TENANT_REF), required=True,
                           validate=validate.Length(1, MAX_TENANTS))
