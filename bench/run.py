@@ -6,16 +6,15 @@ through the API, runs each scenario (bounded in time and count, loopback only), 
 table, writes bench/results/<time>.json and regenerates docs/performance.md from it.
 """
 import argparse
-import base64
 import concurrent.futures
 import datetime as dt
 import json
 import os
 import platform as host
 import secrets
-import statistics
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -101,17 +100,48 @@ def ingest(platform, data, seconds, connections):
     return {"single": single, "batch_100": batch}
 
 
+class BacklogSampler(threading.Thread):
+    """Samples every queue's depth once a second: the consumer whose queue grows is the
+    bottleneck of the end-to-end path (a cheap profile that needs no instrumentation)."""
+
+    def __init__(self, env):
+        super().__init__(daemon=True)
+        self.broker, self.vhost = Broker(env), env["AMQP_URI"].rsplit("/", 1)[1]
+        self.peaks, self.stopped = {}, threading.Event()
+
+    def run(self):
+        while not self.stopped.wait(1.0):
+            try:
+                queues = requests.get(f"{self.broker.api}/queues/{self.vhost}", auth=self.broker.auth,
+                                      timeout=5).json()
+            except requests.RequestException:
+                continue
+            for queue in queues:
+                depth = queue.get("messages") or 0
+                if depth > self.peaks.get(queue["name"], 0):
+                    self.peaks[queue["name"]] = depth
+
+    def top(self, count=6):
+        return dict(sorted(self.peaks.items(), key=lambda item: -item[1])[:count])
+
+
 def end_to_end(platform, data, activities_per_s):
     lessons = len(data["course"]["lessons"])
     report_path = f"/api/v1/tenants/{data['tenant']['tenant_id']}/report"
-    run = load.paced_completions(platform.base_url, data["learners"], activities_per_s / lessons,
-                                 report_path, data["admin"])
+    sampler = BacklogSampler(platform.env)
+    sampler.start()
+    try:
+        run = load.paced_completions(platform.base_url, data["learners"], activities_per_s / lessons,
+                                     report_path, data["admin"])
+    finally:
+        sampler.stopped.set()
     learners = len(data["learners"])
     events = learners * lessons * 2 + learners  # activities + lesson.completed + course.completed
     return {"learners": learners, "lessons_per_learner": lessons, "target_activities_per_s": activities_per_s,
             "complete": run["complete"], "events": events,
             "events_per_s": round(events / run["last_visible"], 1) if run["last_visible"] else None,
-            "lag_p50_s": percentile(run["lags"], 50), "lag_p99_s": percentile(run["lags"], 99)}
+            "lag_p50_s": percentile(run["lags"], 50), "lag_p99_s": percentile(run["lags"], 99),
+            "peak_queue_backlogs": sampler.top()}
 
 
 # Scenarios 3 and 4 run as their own scripts (each starts its own platform); their printed
@@ -122,7 +152,7 @@ SCALE_SCENARIOS = {
     "unit assignment (40,000 learners)": ["bench/courses_assign.py", "--learners", "40000"],
     "reports (reduced scale)": ["bench/reports_bench.py", "--learners", "2000", "--courses", "10",
                                 "--enrollments", "10000", "--tenants", "20", "--seconds", "10",
-                                "--small-learners", "100", "--small-enrollments", "300"],
+                                "--small-learners", "100", "--small-enrollments", "100"],
 }
 
 
@@ -136,7 +166,8 @@ def scale_scenarios(timeout=1200):
                                  timeout=timeout)
             lines = [l for l in out.stdout.splitlines() if l.strip()]
             if out.returncode != 0:
-                lines.append(f"exit {out.returncode}: {out.stderr.strip().splitlines()[-1:]}")
+                last = (out.stderr.strip().splitlines() or [""])[-1]
+                lines.append(f"exit {out.returncode}: {last[:300]}")
         except subprocess.TimeoutExpired:
             lines = [f"stopped after {timeout} s"]
         outcomes[name] = {"command": " ".join(argv), "seconds": round(time.monotonic() - started, 1),
@@ -222,6 +253,8 @@ def summarise(results):
     print(f"\n{'scenario':95s} {'rate':>10s} {'of limit':>9s}")
     for name, value, fraction in rows:
         print(f"{name:95s} {value!s:>10s} {fraction:>9s}")
+    if e2e:
+        print(f"\nend to end, peak queue backlogs (the slowest consumers): {e2e['peak_queue_backlogs']}")
     for name, outcome in results.get("scale", {}).items():
         print(f"\n{name} ({outcome['command']}, {outcome['seconds']} s):")
         print("\n".join(f"  {line}" for line in outcome["output"]))
@@ -239,6 +272,9 @@ def write_performance_doc(results, path):
              f"The limit: the lower of the broker and store rates = {results['limit_per_s']}/s.", "",
              "| scenario | rate (/s) | fraction of the limit |", "|---|---:|---:|"]
     lines += [f"| {name} | {value} | {fraction} |" for name, value, fraction in results["table"]]
+    if results.get("end_to_end"):
+        lines += ["", "End to end, peak backlog of each queue during the run (the slowest consumers):", ""]
+        lines += [f"- `{q}`: {n}" for q, n in results["end_to_end"]["peak_queue_backlogs"].items()]
     for name, outcome in results.get("scale", {}).items():
         lines += ["", f"**{name}** (`{outcome['command']}`, {outcome['seconds']} s):", "", "```"]
         lines += outcome["output"] + ["```"]
