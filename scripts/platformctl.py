@@ -146,7 +146,7 @@ def main():
             load_demo(platform.base_url, platform.env["OPERATOR_USERNAME"], platform.env["OPERATOR_PASSWORD"])
         print(f"\nRunning (PID files in var/run/, logs in var/log/):")
         for name, pid in platform.status().items():
-            print(f"  {name:9s} pid {pid}")
+            print(f"  {name:12s} pid {pid}")
         print(f"  gateway   {platform.base_url}  (GET /ready, API under /api/v1)")
         print(f"  operator  {platform.env['OPERATOR_USERNAME']} / password in var/secrets.env")
     elif args.command == "stop":
@@ -154,7 +154,7 @@ def main():
         print("stopped the services and the gateway")
     else:
         for name, pid in platform.status().items():
-            print(f"{name:9s} {'pid %d' % pid if pid else 'not running'}")
+            print(f"{name:12s} {'pid %d' % pid if pid else 'not running'}")
 
 
 if __name__ == "__main__":
