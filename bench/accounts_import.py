@@ -10,9 +10,7 @@ the job. Prints the seconds from upload to done, and the time to download the co
 import argparse
 import csv
 import io
-import socket
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -20,16 +18,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
 
 from api_client import ApiClient  # noqa: E402
-from platformctl import SERVICES, Platform  # noqa: E402
-from tests.conftest import isolated_env, read_env_file  # noqa: E402
+from isolated_env import isolated_env, started_platform  # noqa: E402
+from platformctl import read_env_file  # noqa: E402
 
 API = "/api/v1"
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def learners_csv(rows):
@@ -68,14 +60,8 @@ def main():
     parser.add_argument("--rows", type=int, default=40_000)
     args = parser.parse_args()
     infra = read_env_file(ROOT / "var" / "infra.env")
-    with isolated_env(infra, "bench") as env, tempfile.TemporaryDirectory() as run_dir:
-        plat = Platform(env, run_dir, ROOT / "var" / "log" / "bench", gateway_port=free_port(),
-                        health_ports={s: free_port() for s in SERVICES})
-        plat.start(timeout=120)
-        try:
-            run(plat.base_url, env["OPERATOR_USERNAME"], env["OPERATOR_PASSWORD"], args.rows)
-        finally:
-            plat.stop()
+    with isolated_env(infra, "bench") as env, started_platform(env, ROOT / "var" / "log" / "bench") as plat:
+        run(plat.base_url, env["OPERATOR_USERNAME"], env["OPERATOR_PASSWORD"], args.rows)
 
 
 if __name__ == "__main__":

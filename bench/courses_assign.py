@@ -9,7 +9,6 @@ POST /courses/{id}/assignments {unit_id} -> 202 until the job reports "succeeded
 """
 import argparse
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -21,8 +20,8 @@ import eventlet  # noqa: E402
 eventlet.monkey_patch()
 
 from api_client import ApiClient  # noqa: E402
-from platformctl import SERVICES, Platform, read_env_file  # noqa: E402
-from tests.conftest import free_port, isolated_env  # noqa: E402
+from platformctl import read_env_file  # noqa: E402
+from isolated_env import isolated_env, started_platform  # noqa: E402
 from tests.e2e.courses_fixtures import (TenantKit, courses_db, import_unit_learners,  # noqa: E402
                                         published_course)
 from tests.polling import eventually  # noqa: E402
@@ -33,32 +32,26 @@ def main():
     parser.add_argument("--learners", type=int, default=40_000)
     args = parser.parse_args()
     infra = read_env_file(ROOT / "var" / "infra.env")
-    with isolated_env(infra, "bench") as env, tempfile.TemporaryDirectory() as run_dir:
-        platform = Platform(env, run_dir, ROOT / "var" / "log" / "bench", gateway_port=free_port(),
-                            health_ports={s: free_port() for s in SERVICES})
-        platform.start(timeout=120)
-        try:
-            operator = ApiClient(platform.base_url, timeout=60).signed_in(
-                env["OPERATOR_USERNAME"], env["OPERATOR_PASSWORD"])
-            kit = TenantKit(operator, platform)
-            started = time.monotonic()
-            root, unit, _ = import_unit_learners(platform, kit.tenant_id, args.learners)
-            learners = courses_db(platform)["learners"]
-            eventually(lambda: learners.count_documents({"unit_id": unit}) == args.learners,
-                       timeout=600, interval=1)
-            print(f"replica of {args.learners} learners fed by events: {time.monotonic() - started:.1f} s")
-            course = published_course(kit.admin)
-            started = time.monotonic()
-            job = kit.admin.post(f"/api/v1/courses/{course['course_id']}/assignments", {"unit_id": root},
-                                 expect=(202,))
-            accepted = time.monotonic() - started
-            job = eventually(lambda: _done(kit.admin, job["job_id"]), timeout=1200, interval=0.5)
-            elapsed = time.monotonic() - started
-            print(f"POST -> 202: {accepted * 1000:.0f} ms")
-            print(f"assignment of {job['total']} learners: {elapsed:.1f} s "
-                  f"({job['total'] / elapsed:.0f} enrollments/s), result {job['result']}")
-        finally:
-            platform.stop()
+    with isolated_env(infra, "bench") as env, started_platform(env, ROOT / "var" / "log" / "bench") as platform:
+        operator = ApiClient(platform.base_url, timeout=60).signed_in(
+            env["OPERATOR_USERNAME"], env["OPERATOR_PASSWORD"])
+        kit = TenantKit(operator, platform)
+        started = time.monotonic()
+        root, unit, _ = import_unit_learners(platform, kit.tenant_id, args.learners)
+        learners = courses_db(platform)["learners"]
+        eventually(lambda: learners.count_documents({"unit_id": unit}) == args.learners,
+                   timeout=600, interval=1)
+        print(f"replica of {args.learners} learners fed by events: {time.monotonic() - started:.1f} s")
+        course = published_course(kit.admin)
+        started = time.monotonic()
+        job = kit.admin.post(f"/api/v1/courses/{course['course_id']}/assignments", {"unit_id": root},
+                             expect=(202,))
+        accepted = time.monotonic() - started
+        job = eventually(lambda: _done(kit.admin, job["job_id"]), timeout=1200, interval=0.5)
+        elapsed = time.monotonic() - started
+        print(f"POST -> 202: {accepted * 1000:.0f} ms")
+        print(f"assignment of {job['total']} learners: {elapsed:.1f} s "
+              f"({job['total'] / elapsed:.0f} enrollments/s), result {job['result']}")
 
 
 def _done(client, job_id):

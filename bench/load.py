@@ -3,11 +3,9 @@ import json
 import os
 import shutil
 import subprocess
-import threading
 import time
 import uuid
 
-from api_client import ApiClient
 
 WRK_SCRIPTS = os.path.join(os.path.dirname(__file__), "wrk")
 

@@ -12,7 +12,6 @@ import argparse
 import concurrent.futures
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -23,8 +22,7 @@ eventlet.monkey_patch()  # the event helpers below use nameko's standalone dispa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
 
-from platformctl import SERVICES, Platform  # noqa: E402
-from tests.conftest import free_port, isolated_env  # noqa: E402
+from isolated_env import isolated_env, started_platform  # noqa: E402
 from platformctl import read_env_file  # noqa: E402
 from api_client import ApiClient  # noqa: E402
 from tests.e2e.progress_fixtures import Events, activity, make_tenant  # noqa: E402
@@ -59,14 +57,8 @@ def main():
     parser.add_argument("--samples", type=int, default=100)
     args = parser.parse_args()
     infra = read_env_file(ROOT / "var" / "infra.env")
-    with isolated_env(infra, "bench") as env, tempfile.TemporaryDirectory() as run_dir:
-        platform = Platform(env, run_dir, ROOT / "var" / "log" / "bench", gateway_port=free_port(),
-                            health_ports={s: free_port() for s in SERVICES})
-        platform.start(timeout=120)
-        try:
-            measure(platform, args)
-        finally:
-            platform.stop()
+    with isolated_env(infra, "bench") as env, started_platform(env, ROOT / "var" / "log" / "bench") as platform:
+        measure(platform, args)
 
 
 def measure(platform, args):

@@ -32,10 +32,10 @@ from kombu import Connection, Exchange, Producer  # noqa: E402
 from api_client import ApiClient  # noqa: E402
 from mooc_common.contracts.events import courses as crs, progress as prg  # noqa: E402
 from mooc_common.infra.store import service_database  # noqa: E402
-from platformctl import SERVICES, Platform, read_env_file  # noqa: E402
+from platformctl import read_env_file  # noqa: E402
 from services.reports import domain, projection  # noqa: E402
 from services.reports.storage import ReportsStore, key  # noqa: E402
-from tests.conftest import free_port, isolated_env  # noqa: E402
+from isolated_env import isolated_env, started_platform  # noqa: E402
 
 CATEGORIES = ("cadre", "civil_servant", "public_employee", "worker", "citizen")
 NOW = dt.datetime(2026, 6, 1, tzinfo=dt.timezone.utc)
@@ -132,14 +132,8 @@ def main():
     parser.add_argument("--small-enrollments", type=int, default=2000)
     args = parser.parse_args()
     infra = read_env_file(ROOT / "var" / "infra.env")
-    with isolated_env(infra, "bench") as env:
-        plat = Platform(env, ROOT / "var" / "run" / "bench", ROOT / "var" / "log" / "bench",
-                        gateway_port=free_port(), health_ports={s: free_port() for s in SERVICES})
-        plat.start(timeout=120)
-        try:
-            run(args, env, plat)
-        finally:
-            plat.stop()
+    with isolated_env(infra, "bench") as env, started_platform(env, ROOT / "var" / "log" / "bench") as plat:
+        run(args, env, plat)
 
 
 def run(args, env, plat):

@@ -27,8 +27,8 @@ import limits  # noqa: E402
 import load  # noqa: E402
 import peer_ralph  # noqa: E402
 from api_client import ApiClient  # noqa: E402
-from isolated_env import Broker, free_port, isolated_env  # noqa: E402
-from platformctl import SERVICES, Platform, read_env_file  # noqa: E402
+from isolated_env import Broker, isolated_env, started_platform  # noqa: E402
+from platformctl import read_env_file  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 PERFORMANCE_DOC = ROOT / "docs" / "performance.md"
@@ -188,29 +188,23 @@ def main():
     infra = read_env_file(ROOT / "var" / "infra.env")
     results = {"started_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                "command": "make bench", "args": vars(args), "machine": machine()}
-    with isolated_env(infra, "bench") as env:
-        plat = Platform(env, ROOT / "var" / "bench" / "run", ROOT / "var" / "log" / "bench",
-                        gateway_port=free_port(), health_ports={s: free_port() for s in SERVICES})
-        plat.start(timeout=120)
-        try:
-            print("seeding ...", flush=True)
-            data = seed(plat, args.learners, args.lessons)
-            print("limits ...", flush=True)
-            database = env["MONGO_DB_PREFIX"] + "bench"
-            results["limits"] = {"broker": limits.broker_rate(env["AMQP_URI"]),
-                                 "store": limits.store_rate(env["MONGO_URI"], database)}
-            print("ingestion ...", flush=True)
-            results["ingest"] = ingest(plat, data, args.seconds, args.connections)
-            drained = time.monotonic()
-            wait_drained(env, "progress.activities")
-            results["ingest"]["drain_after_s"] = round(time.monotonic() - drained, 1)
-            print("end to end ...", flush=True)
-            results["end_to_end"] = end_to_end(plat, data, args.e2e_rate)
-            if not args.no_peer:
-                print("peer (Ralph LRS) ...", flush=True)
-                results["peer"] = peer_ralph.measure(env, args.seconds, args.connections)
-        finally:
-            plat.stop()
+    with isolated_env(infra, "bench") as env, started_platform(env, ROOT / "var" / "log" / "bench") as plat:
+        print("seeding ...", flush=True)
+        data = seed(plat, args.learners, args.lessons)
+        print("limits ...", flush=True)
+        database = env["MONGO_DB_PREFIX"] + "bench"
+        results["limits"] = {"broker": limits.broker_rate(env["AMQP_URI"]),
+                             "store": limits.store_rate(env["MONGO_URI"], database)}
+        print("ingestion ...", flush=True)
+        results["ingest"] = ingest(plat, data, args.seconds, args.connections)
+        drained = time.monotonic()
+        wait_drained(env, "progress.activities")
+        results["ingest"]["drain_after_s"] = round(time.monotonic() - drained, 1)
+        print("end to end ...", flush=True)
+        results["end_to_end"] = end_to_end(plat, data, args.e2e_rate)
+        if not args.no_peer:
+            print("peer (Ralph LRS) ...", flush=True)
+            results["peer"] = peer_ralph.measure(env, args.seconds, args.connections)
     if not args.no_scale:
         results["scale"] = scale_scenarios()
     summarise(results)

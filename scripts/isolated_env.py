@@ -7,10 +7,13 @@ import contextlib
 import os
 import secrets
 import socket
+import tempfile
 import urllib.parse
 
 import pymongo
 import requests
+
+from platformctl import SERVICES, Platform
 
 
 def free_port():
@@ -58,3 +61,17 @@ def isolated_env(infra, label, **overrides):
             for name in client.list_database_names():
                 if name.startswith(prefix):
                     client.drop_database(name)
+
+
+@contextlib.contextmanager
+def started_platform(env, log_dir, timeout=120):
+    """The services and the gateway started with ``env`` on free ports; stopped afterwards
+    (also when they fail to start)."""
+    with tempfile.TemporaryDirectory() as run_dir:
+        plat = Platform(env, run_dir, log_dir, gateway_port=free_port(),
+                        health_ports={s: free_port() for s in SERVICES})
+        try:
+            plat.start(timeout=timeout)
+            yield plat
+        finally:
+            plat.stop()

@@ -13,8 +13,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from api_client import ApiClient  # noqa: E402
-from isolated_env import free_port, isolated_env  # noqa: E402
-from platformctl import SERVICES, Platform, read_env_file  # noqa: E402
+from isolated_env import isolated_env, started_platform  # noqa: E402
+from platformctl import read_env_file  # noqa: E402
 
 
 # Short retry delays and backoffs so that retry, dead-letter and webhook tests finish quickly.
@@ -49,19 +49,10 @@ def probe_env(infra):
 
 
 @pytest.fixture(scope="session")
-def platform(test_env, tmp_path_factory):
-    """The four services and the gateway, started as `make run` starts them."""
-    run_dir = tmp_path_factory.mktemp("run")
-    log_dir = ROOT / "var" / "log" / "test"
-    plat = Platform(test_env, run_dir, log_dir, gateway_port=free_port(),
-                    health_ports={s: free_port() for s in SERVICES})
-    try:
-        plat.start(timeout=120)
-    except Exception:
-        plat.stop()
-        raise
-    yield plat
-    plat.stop()
+def platform(test_env):
+    """The services and the gateway, started as `make run` starts them."""
+    with started_platform(test_env, ROOT / "var" / "log" / "test") as plat:
+        yield plat
 
 
 @pytest.fixture(scope="session")

@@ -3,8 +3,8 @@ the 40,000 enrollment events it floods progress and reports with stay out of oth
 import pytest
 
 from api_client import ApiClient
-from platformctl import SERVICES, Platform
-from tests.conftest import ROOT, free_port, isolated_env
+from isolated_env import isolated_env, started_platform
+from tests.conftest import ROOT
 from tests.e2e.courses_fixtures import (TenantKit, courses_db, finished_job, import_unit_learners,
                                         published_course)
 from tests.polling import eventually
@@ -13,15 +13,9 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def big_platform(infra, tmp_path_factory):
-    with isolated_env(infra, "assign") as env:
-        plat = Platform(env, tmp_path_factory.mktemp("run-assign"), ROOT / "var" / "log" / "test-assign",
-                        gateway_port=free_port(), health_ports={s: free_port() for s in SERVICES})
-        try:
-            plat.start(timeout=120)
-            yield plat
-        finally:
-            plat.stop()
+def big_platform(infra):
+    with isolated_env(infra, "assign") as env, started_platform(env, ROOT / "var" / "log" / "test-assign") as plat:
+        yield plat
 
 
 @pytest.fixture(scope="module")
