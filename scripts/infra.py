@@ -13,6 +13,7 @@ started on loopback with their data and logs under var/. Each failure ends with 
 saying what to do.
 """
 import argparse
+import hashlib
 import os
 import shutil
 import signal
@@ -167,14 +168,24 @@ def rabbitmq_down():
 
 # --- FerretDB -------------------------------------------------------------------------
 
+def ferretdb_sources_digest():
+    """Digest of the wrapper module: a changed source rebuilds the binary."""
+    source = ROOT / "tools" / "ferretdb"
+    digest = hashlib.sha256()
+    for path in sorted(source.glob("*.go")) + [source / "go.mod", source / "go.sum"]:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 def ferretdb_binary():
-    binary = TOOLS_BIN / "ferretdb"
-    if binary.exists():
+    binary, stamp = TOOLS_BIN / "ferretdb", TOOLS_BIN / "ferretdb.sources"
+    digest = ferretdb_sources_digest()
+    if binary.exists() and stamp.exists() and stamp.read_text() == digest:
         return binary
     if not shutil.which("go"):
         raise SetupError("The Go toolchain is missing (needed to build FerretDB): install Go 1.24+ "
                          "or set MONGO_URI to a running MongoDB.")
-    print("building FerretDB v1.24 with go install (first run only) ...", flush=True)
+    print("building FerretDB v1.24 with go install (first run, or its wrapper changed) ...", flush=True)
     env = dict(os.environ, GOBIN=str(TOOLS_BIN), GOFLAGS="-mod=mod", CGO_ENABLED="0")
     result = subprocess.run(["go", "install", "."],
                             cwd=ROOT / "tools" / "ferretdb", env=env, capture_output=True, text=True)
@@ -182,10 +193,16 @@ def ferretdb_binary():
         sys.stderr.write(result.stderr[-3000:])
         raise SetupError("go install of FerretDB failed (output above): check access to the Go "
                          "module proxy, or set MONGO_URI to a running MongoDB.")
+    stamp.write_text(digest)
     return binary
 
 
 def ferretdb_up(mongo_uri):
+    running_digest = RUN / "ferretdb.sources"
+    if pid_alive(RUN / "ferretdb.pid") and running_digest.exists() \
+            and running_digest.read_text() != ferretdb_sources_digest():
+        print("restarting FerretDB: its wrapper changed", flush=True)
+        stop_process("ferretdb")
     if mongo_answers(mongo_uri):
         return "running"
     parsed = urllib.parse.urlparse(mongo_uri)
@@ -200,6 +217,7 @@ def ferretdb_up(mongo_uri):
     data.mkdir(parents=True, exist_ok=True)
     log_file = start_process("ferretdb", [
         str(binary), f"--sqlite-url=file:{data}/", "--listen-addr=127.0.0.1:27017"])
+    running_digest.write_text(ferretdb_sources_digest())
     wait_for(lambda: mongo_answers(mongo_uri), 60, "FerretDB", log_file)
     return "started"
 

@@ -5,12 +5,16 @@
     python scripts/rebuild_reports.py --all
 
 Reads the current state through paginated, read-only RPC exports (accounts: export_tenants,
-export_users; courses: export_courses, export_enrollments; progress: export_completions),
-replaces the tenant's user, enrollment and completion facts with it (through the reports
-service's own projection code, so live and rebuilt numbers are computed identically), then
-marks every part of the tenant's report dirty: the running reports service recomputes them
-within a tick or two. Units, plans, certificates and activity days (not exported by the
-sources yet) and submitted year-end snapshots are kept as they are.
+export_users; courses: export_courses, export_enrollments; progress: export_completions)
+and hands it to the running reports service's projector through its inbox, so that live
+and rebuilt numbers go through exactly the same code:
+1. a *reset* record: the projector drops the tenant's user, enrollment, completion and
+   trained-learner facts and recounts the tenant's parts from scratch from the facts it
+   keeps (certificates and activity days, which the sources do not export yet);
+2. once that is done, the exported state as changes written at the rebuild's version (so an
+   older event still in flight cannot undo it);
+3. it waits until the projector has applied them.
+Units, plans and submitted year-end snapshots are kept as they are.
 
 Environment: AMQP_URI, MONGO_URI, MONGO_DB_PREFIX (as for the services; defaults from var/).
 Run it while the reports service is running.
@@ -19,6 +23,7 @@ import argparse
 import datetime as dt
 import os
 import sys
+import time
 import uuid
 from pathlib import Path
 
@@ -29,44 +34,63 @@ from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
 
 from mooc_common.infra.store import service_database  # noqa: E402
 from services.reports import projection  # noqa: E402
-from services.reports.storage import ReportsStore  # noqa: E402
+from services.reports.storage import REBUILT_FACTS, ReportsStore, inbox_record  # noqa: E402
 
 PAGE = 500
+WAIT_SECONDS = 600
 
 
 def _time(value):
     return dt.datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
-def rebuild_tenant(rpc, store, tenant_id, tenants, version):
-    tenant = tenants.get(tenant_id)
-    if tenant is None:
-        raise SystemExit(f"unknown tenant {tenant_id}")
-    parts = {"info"} | {p["part"].replace(":", "|", 1) for p in store.parts.find({"tenant_id": tenant_id})}
-    store.drop_rebuilt_facts(tenant_id)
-    projection.record_tenant(store, tenant, version)
+def wait_applied(store, record_ids, what):
+    deadline = time.monotonic() + WAIT_SECONDS
+    while any(store.has_record(r) for r in record_ids):
+        if time.monotonic() > deadline:
+            raise SystemExit(f"the reports projector did not apply the {what} within {WAIT_SECONDS}s: "
+                             "is the reports service running?")
+        time.sleep(0.2)
+
+
+def exported_changes(rpc, tenant_id, version):
+    """Pages of changes holding the tenant's current users, enrollments and completions."""
     after = None
     while rows := rpc.accounts.export_users(tenant_id, after, PAGE):
-        parts.update(projection.record_users(store, rows, version))
+        yield projection.user_changes(rows, version)
         after = rows[-1]["user_id"]
     after = None
     while rows := rpc.courses.export_enrollments(tenant_id, after, PAGE):
+        changes = []
         for row in rows:
             row["enrolled_at"] = _time(row["enrolled_at"])
-            parts.update(projection.record_enrollment(store, tenant_id, row, row.get("status") != "cancelled",
-                                                      version))
+            changes += projection.enrollment_changes(tenant_id, row, row.get("status") != "cancelled", version)
+        yield changes
         after = rows[-1]["enrollment_id"]
     after = None
     while True:
         page = rpc.progress.export_completions(tenant_id, after, PAGE)
         if page["next_after"] is None:
             break
+        changes = []
         for row in page["completions"]:
             row["completed_at"] = _time(row["completed_at"])
-            parts.update(projection.record_completion(store, tenant_id, row))
+            changes += projection.completion_changes(tenant_id, row)
+        yield changes
         after = page["next_after"]
-    store.mark_dirty(tenant_id, f"rebuild-{uuid.uuid4().hex}", version, *sorted(parts))
-    return len(parts)
+
+
+def rebuild_tenant(rpc, store, tenant, version):
+    tenant_id, run = tenant["tenant_id"], uuid.uuid4().hex
+    reset = inbox_record(f"rebuild-{run}-reset", tenant_id, version, kind="reset", collections=list(REBUILT_FACTS))
+    store.enqueue_many([reset])
+    wait_applied(store, [reset["_id"]], "reset")
+    records = [inbox_record(f"rebuild-{run}-tenant", tenant_id, version, projection.tenant_changes(tenant, version))]
+    for n, changes in enumerate(exported_changes(rpc, tenant_id, version)):
+        records.append(inbox_record(f"rebuild-{run}-{n}", tenant_id, version, changes))
+    store.enqueue_many(records)
+    wait_applied(store, [r["_id"] for r in records], "re-exported facts")
+    return sum(len(r["changes"]) for r in records)
 
 
 def main(argv=None):
@@ -85,15 +109,19 @@ def main(argv=None):
         while rows := rpc.accounts.export_tenants(after, PAGE):
             tenants.update({t["tenant_id"]: t for t in rows})
             after = rows[-1]["tenant_id"]
-        after = None
+        after, courses = None, []
         while rows := rpc.courses.export_courses(after, PAGE):
-            for course in rows:
-                if course["status"] in ("published", "archived"):
-                    projection.record_course(store, course, course["status"], version)
+            courses += [inbox_record(f"rebuild-course-{c['course_id']}-{version.isoformat()}",
+                                     "*" if not c["owner_tenant_id"] else c["owner_tenant_id"], version,
+                                     projection.course_changes(c, c["status"], version))
+                        for c in rows if c["status"] in ("published", "archived")]
             after = rows[-1]["course_id"]
+        store.enqueue_many(courses)
         for tenant_id in (sorted(tenants) if args.all else args.tenant):
-            n = rebuild_tenant(rpc, store, tenant_id, tenants, version)
-            print(f"tenant {tenant_id}: facts reloaded, {n} report parts queued for recomputation")
+            if tenant_id not in tenants:
+                raise SystemExit(f"unknown tenant {tenant_id}")
+            n = rebuild_tenant(rpc, store, tenants[tenant_id], version)
+            print(f"tenant {tenant_id}: {n} facts re-exported and applied")
 
 
 if __name__ == "__main__":

@@ -39,38 +39,67 @@ def _percent(actual, planned):
 
 
 # ---- parts --------------------------------------------------------------------------
-def course_part(enrollments, completions, certificates):
-    """Rows are ([dims], n) grouped by intake_id, unit_id, category, month."""
-    part = {"totals": Counter(), "by_intake": defaultdict(Counter), "by_unit": defaultdict(Counter),
-            "by_category": defaultdict(Counter), "by_month": defaultdict(Counter)}
-    for metric, rows in zip(METRICS, (enrollments, completions, certificates)):
-        for dims, n in rows:
-            part["totals"][metric] += n
-            part["by_intake"][_k(dims.get("intake_id"))][metric] += n
-            part["by_unit"][_k(dims.get("unit_id"))][metric] += n
-            part["by_category"][_k(dims.get("category"))][metric] += n
-            part["by_month"][_k(dims.get("month"))][metric] += n
-    return _plain(part)
+# A part is the stored aggregate of one partition of a tenant's report: "course:<id>",
+# "unit:<id>", "month:<YYYY-MM>" or "year:<YYYY>". Each fact contributes +1 at a few paths
+# of one part; the projector adds a fact's new contribution and subtracts its old one, so a
+# part is always the sum of the contributions of the facts as they are now.
+COUNTED_COLLECTIONS = ("users", "enrollments", "completions", "certificates", "active_months",
+                       "active_years", "trained_years")
+_METRIC_OF = {"enrollments": "enrollments", "completions": "completions", "certificates": "certificates"}
 
 
-def people_part(rows, extra_dim=None):
-    """Learner counts grouped by unit_id, category (and ``extra_dim``, e.g. status)."""
-    part = {"total": 0, "by_unit": Counter(), "by_category": Counter()}
-    if extra_dim:
-        part["by_" + extra_dim] = Counter()
-    for dims, n in rows:
-        part["total"] += n
-        part["by_unit"][_k(dims.get("unit_id"))] += n
-        part["by_category"][_k(dims.get("category"))] += n
-        if extra_dim:
-            part["by_" + extra_dim][_k(dims.get(extra_dim))] += n
-    return _plain(part)
+def contributions(collection, fact):
+    """[(tenant_id, part, path)]: where ``fact`` (a stored fact, or None) adds one."""
+    if not fact or collection not in COUNTED_COLLECTIONS:
+        return []
+    tenant = fact.get("tenant_id")
+    if collection in _METRIC_OF:
+        if collection == "enrollments" and not fact.get("active"):
+            return []
+        metric, part = _METRIC_OF[collection], "course:" + fact["course_id"]
+        return [(tenant, part, ("totals", metric))] + [
+            (tenant, part, ("by_" + dim, _k(fact.get(field)), metric))
+            for dim, field in (("intake", "intake_id"), ("unit", "unit_id"), ("category", "category"),
+                               ("month", "month"))]
+    if collection == "users":
+        if fact.get("role") != "learner":
+            return []
+        part, prefix = "unit:" + (fact.get("unit_id") or ""), ()
+        extra = [(tenant, part, ("by_status", _k(fact.get("status"))))]
+    elif collection == "active_months":
+        part, prefix, extra = "month:" + fact["month"], (), []
+    else:  # active_years / trained_years
+        part, prefix, extra = "year:" + fact["year"], ("active" if collection == "active_years" else "trained",), []
+    return [(tenant, part, prefix + ("total",)), (tenant, part, prefix + ("by_unit", _k(fact.get("unit_id")))),
+            (tenant, part, prefix + ("by_category", _k(fact.get("category"))))] + extra
 
 
-def _plain(value):
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    return value
+def add_count(part, path, n):
+    """Add ``n`` at ``path`` of a nested part; a count that reaches 0 disappears (so equal
+    facts always give equal parts, whatever happened before)."""
+    node, trail = part, []
+    for step in path[:-1]:
+        trail.append((node, step))
+        node = node.setdefault(step, {})
+    value = node.get(path[-1], 0) + n
+    if value:
+        node[path[-1]] = value
+    else:
+        node.pop(path[-1], None)
+        for parent, step in reversed(trail):
+            if parent[step]:
+                break
+            del parent[step]
+
+
+def parts_from_facts(facts):
+    """{(tenant, part): data} from ``[(collection, fact)]``: the definition the incremental
+    projector must always agree with (used by tests and checks)."""
+    parts = defaultdict(dict)
+    for collection, fact in facts:
+        for tenant, part, path in contributions(collection, fact):
+            add_count(parts[(tenant, part)], path, 1)
+    return dict(parts)
 
 
 def _parts(parts, prefix):
@@ -103,34 +132,34 @@ def assemble(tenant, parts, units, courses, intakes, plans, as_of):
     by_course = []
     for course_id, part in sorted(course_parts.items()):
         course = courses.get(course_id) or {}
-        totals.update(part["totals"])
+        totals.update(part.get("totals", {}))
         for name, target in (("by_unit", by_unit), ("by_category", by_category), ("by_month", by_month)):
-            for key, values in part[name].items():
+            for key, values in part.get(name, {}).items():
                 target[key].update(values)
         per_year = defaultdict(Counter)
-        for month, values in part["by_month"].items():
+        for month, values in part.get("by_month", {}).items():
             per_year[month[:4]].update(values)
         by_year_course = {y: _metrics(v) for y, v in sorted(per_year.items())}
         for year, values in per_year.items():
             by_year[year].update(values)
         by_course.append(dict(
-            _metrics(part["totals"]), course_id=course_id, code=course.get("code"),
+            _metrics(part.get("totals", {})), course_id=course_id, code=course.get("code"),
             title=course.get("title"), status=course.get("status"),
             national=course.get("owner") == "national", by_year=by_year_course,
             by_intake=[dict(_metrics(values), intake_id=None if intake_id == NONE else intake_id,
                             name=(intakes.get(intake_id) or {}).get("name"))
-                       for intake_id, values in sorted(part["by_intake"].items())]))
+                       for intake_id, values in sorted(part.get("by_intake", {}).items())]))
 
     learners = Counter()
     learners_by_category, learners_by_status = Counter(), Counter()
     for unit_key, part in unit_parts.items():
-        learners["total"] += part["total"]
-        learners_by_category.update(part["by_category"])
-        learners_by_status.update(part["by_status"])
-        by_unit[unit_key or NONE]["learners"] += part["total"]
+        learners["total"] += part.get("total", 0)
+        learners_by_category.update(part.get("by_category", {}))
+        learners_by_status.update(part.get("by_status", {}))
+        by_unit[unit_key or NONE]["learners"] += part.get("total", 0)
     for category, n in learners_by_category.items():
         by_category[category]["learners"] += n
-    active_by_month = {month: part["total"] for month, part in sorted(month_parts.items())}
+    active_by_month = {month: part["total"] for month, part in sorted(month_parts.items()) if part.get("total")}
     for month, n in active_by_month.items():
         by_month[month]["active_learners"] += n
 
@@ -151,7 +180,8 @@ def assemble(tenant, parts, units, courses, intakes, plans, as_of):
         "courses": {"own": _by_status(own), "national": _by_status(national)},
         **_metrics(totals),
         "active_learners": {"by_month": active_by_month,
-                            "by_year": {y: p["active"]["total"] for y, p in sorted(year_parts.items())}},
+                            "by_year": {y: p["active"]["total"] for y, p in sorted(year_parts.items())
+                                        if p.get("active", {}).get("total")}},
         "by_course": by_course,
         "by_unit": [dict(_unit_ref(unit_id, units), learners=values["learners"], **_metrics(values))
                     for unit_id, values in sorted(rolled.items())],
@@ -185,7 +215,7 @@ def _unit_ref(unit_id, units):
 
 def _plan_vs_actual(year, plan, year_totals, by_course, year_part, units):
     plan = plan or {}
-    trained = (year_part or {}).get("trained") or {"total": 0, "by_unit": {}, "by_category": {}}
+    trained = dict({"total": 0, "by_unit": {}, "by_category": {}}, **((year_part or {}).get("trained") or {}))
     courses_run = sum(1 for c in by_course if c["by_year"].get(year, {}).get("enrollments"))
     planned_courses, planned_learners = plan.get("planned_courses"), plan.get("planned_learners")
     trained_by_unit = subtree_rollup({u: Counter(learners=n) for u, n in trained["by_unit"].items()}, units)

@@ -1,167 +1,153 @@
-"""From facts to stored aggregates: how events become facts (``record_*``), how a dirty part
-is recomputed, and one refresh tick. Used by the service's handlers and timer, and by the
-rebuild command, so that live and rebuilt read models go through exactly the same code."""
+"""From events to fact changes (pure), and from fact changes to stored aggregates (the
+projector's arithmetic).
+
+An event handler turns its event into *changes*: candidate facts by natural id, each with
+the version it was written at and the rule that decides between two versions of one fact
+(``latest``: the newest event wins, e.g. an enrollment's status; ``earliest``: the first
+one wins, e.g. a learner's first completion in a year). Nothing is written by handlers but
+one inbox record per event; the single projector (``projector.py``) applies the changes.
+
+``apply_changes`` is that application, on plain dicts: it picks each fact's winner, and
+for every fact that changes subtracts the old fact's contributions and adds the new one's.
+Because a fact's winner does not depend on arrival order and a part is the sum of the
+contributions of the current facts, duplicates and any delivery order give equal numbers.
+"""
 import datetime as dt
-from collections import defaultdict
 
 from . import domain
 from .storage import key
 
-PART_DIMS = ("intake_id", "unit_id", "category", "month")
-PEOPLE_DIMS = ("unit_id", "category")
+LATEST, EARLIEST = "latest", "earliest"
 
 
-# ---- events -> facts (each returns the parts of the tenant's report it touches) -------
-def record_tenant(store, tenant, at):
-    store.save_latest("tenants", tenant["tenant_id"], dict(tenant), at)
-    return ["info"]
+def change(collection, fact_id, doc, version, rule=LATEST):
+    return {"c": collection, "id": fact_id, "doc": dict(doc, _id=fact_id), "v": version, "rule": rule}
 
 
-def record_unit(store, unit, at):
-    store.save_latest("units", unit["unit_id"], dict(unit), at)
-    return ["info"]
+# ---- events -> changes ---------------------------------------------------------------
+def tenant_changes(tenant, at):
+    return [change("tenants", tenant["tenant_id"], tenant, at)]
 
 
-def record_plan(store, plan):
-    store.save_latest("plans", key(plan["tenant_id"], plan["year"]), dict(plan), plan["submitted_at"])
-    return ["info"]
+def unit_changes(unit, at):
+    return [change("units", unit["unit_id"], unit, at)]
 
 
-def user_fact(user):
-    return dict(user, _id=user["user_id"], tu=key(user["tenant_id"], user.get("unit_id")))
+def plan_changes(plan):
+    return [change("plans", key(plan["tenant_id"], plan["year"]), plan, plan["submitted_at"])]
 
 
-def record_user(store, user, at):
-    if not user.get("tenant_id"):
-        return []  # the operator's own accounts belong to no tenant
-    previous = store.save_latest("users", user["user_id"], user_fact(user), at)
-    units = {user.get("unit_id"), previous.get("unit_id") if previous else user.get("unit_id")}
-    return [key("unit", u) for u in units]
+def user_changes(users, at):
+    """Users of a tenant (the operator's own accounts belong to no tenant and are skipped)."""
+    return [change("users", u["user_id"], u, at) for u in users if u.get("tenant_id")]
 
 
-def record_users(store, users, at):
-    users = [u for u in users if u.get("tenant_id")]
-    store.save_many_latest("users", [user_fact(u) for u in users], at)
-    return sorted({key("unit", u.get("unit_id")) for u in users})
-
-
-def course_fact(course, status):
+def course_changes(course, status, at):
     owner = course["owner_tenant_id"] or "national"
-    return {"course_id": course["course_id"], "owner": owner, "code": course["code"],
+    fact = {"course_id": course["course_id"], "owner": owner, "code": course["code"],
             "title": course["title"], "revision": course["revision"], "status": status}
-
-
-def record_course(store, course, status, at):
-    fact = course_fact(course, status)
     # newest revision wins; within one revision the later event (e.g. archived) wins
-    store.save_latest("courses", course["course_id"], fact, [course["revision"], at])
-    return fact["owner"]
+    return [change("courses", course["course_id"], fact, [course["revision"], at])]
 
 
-def record_intake(store, intake, at):
+def intake_changes(intake, at):
     owner = intake["course_owner_tenant_id"] or "national"
     fact = dict(intake, owner=owner, starts_on=intake["starts_on"].isoformat(),
                 ends_on=intake["ends_on"].isoformat())  # BSON has no date type
-    store.save_latest("intakes", intake["intake_id"], fact, at)
-    return owner
+    return [change("intakes", intake["intake_id"], fact, at)]
+
+
+def owner_of(changes):
+    """The tenant whose report a course or intake change touches ('*': every tenant)."""
+    owner = changes[0]["doc"]["owner"]
+    return "*" if owner == "national" else owner
 
 
 def _context(tenant_id, payload, moment):
-    return {"tenant_id": tenant_id, "tc": key(tenant_id, payload["course_id"]),
-            "course_id": payload["course_id"], "intake_id": payload.get("intake_id"),
+    return {"tenant_id": tenant_id, "course_id": payload["course_id"], "intake_id": payload.get("intake_id"),
             "learner_id": payload["learner_id"], "unit_id": payload.get("unit_id"),
             "category": payload.get("category"), "month": domain.month_of(moment)}
 
 
-def record_enrollment(store, tenant_id, payload, active, at):
+def enrollment_changes(tenant_id, payload, active, at):
     """Created and cancelled events of one enrollment: the newest one decides ``active``."""
     fact = dict(_context(tenant_id, payload, payload["enrolled_at"]), active=active)
-    store.save_latest("enrollments", payload["enrollment_id"], fact, at)
-    return [key("course", payload["course_id"])]
+    return [change("enrollments", payload["enrollment_id"], fact, at)]
 
 
-def record_completion(store, tenant_id, payload):
+def completion_changes(tenant_id, payload):
     completed_at = payload["completed_at"]
-    fact = _context(tenant_id, payload, completed_at)
-    store.save_earliest("completions", payload["enrollment_id"], fact, completed_at)
     year = domain.month_of(completed_at)[:4]
-    trained = {"tenant_id": tenant_id, "ty": key(tenant_id, year), "learner_id": payload["learner_id"],
+    trained = {"tenant_id": tenant_id, "year": year, "learner_id": payload["learner_id"],
                "unit_id": payload.get("unit_id"), "category": payload.get("category")}
-    store.save_earliest("trained_years", key(payload["learner_id"], year), trained, completed_at)
-    return [key("course", payload["course_id"]), key("year", year)]
+    return [change("completions", payload["enrollment_id"], _context(tenant_id, payload, completed_at),
+                   completed_at, EARLIEST),
+            change("trained_years", key(payload["learner_id"], year), trained, completed_at, EARLIEST)]
 
 
-def record_certificate(store, tenant_id, payload):
+def certificate_changes(tenant_id, payload):
     fact = dict(_context(tenant_id, payload, payload["issued_at"]), enrollment_id=payload["enrollment_id"])
-    store.save_earliest("certificates", payload["certificate_id"], fact, payload["issued_at"])
-    return [key("course", payload["course_id"])]
+    return [change("certificates", payload["certificate_id"], fact, payload["issued_at"], EARLIEST)]
 
 
-def record_active_day(store, tenant_id, payload):
-    """Distinct active learners per month and per year are insert-by-natural-id facts."""
+def active_day_changes(tenant_id, payload):
+    """Distinct active learners per month and per year: one fact per learner and period."""
     day = payload["day"]
     month, year = domain.month_of(day), str(day.year)
     first_day = dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
     base = {"tenant_id": tenant_id, "learner_id": payload["learner_id"], "unit_id": payload.get("unit_id"),
             "category": payload.get("category")}
-    store.save_earliest("active_months", key(payload["learner_id"], month),
-                        dict(base, tm=key(tenant_id, month)), first_day)
-    store.save_earliest("active_years", key(payload["learner_id"], year),
-                        dict(base, ty=key(tenant_id, year)), first_day)
-    return [key("month", month), key("year", year)]
+    return [change("active_months", key(payload["learner_id"], month), dict(base, month=month), first_day, EARLIEST),
+            change("active_years", key(payload["learner_id"], year), dict(base, year=year), first_day, EARLIEST)]
 
 
-# ---- recomputation ----------------------------------------------------------------------
-def compute_part(store, tenant_id, part):
-    kind, _, ident = part.partition("|")
-    if kind == "course":
-        tc = key(tenant_id, ident)
-        return domain.course_part(store.group_counts("enrollments", {"tc": tc, "active": True}, PART_DIMS),
-                                  store.group_counts("completions", {"tc": tc}, PART_DIMS),
-                                  store.group_counts("certificates", {"tc": tc}, PART_DIMS))
-    if kind == "unit":
-        return domain.people_part(store.group_counts(
-            "users", {"tu": key(tenant_id, ident or None), "role": "learner"}, PEOPLE_DIMS + ("status",)), "status")
-    if kind == "month":
-        return domain.people_part(store.group_counts("active_months", {"tm": key(tenant_id, ident)}, PEOPLE_DIMS))
-    if kind == "year":
-        ty = key(tenant_id, ident)
-        return {"active": domain.people_part(store.group_counts("active_years", {"ty": ty}, PEOPLE_DIMS)),
-                "trained": domain.people_part(store.group_counts("trained_years", {"ty": ty}, PEOPLE_DIMS))}
-    return None  # "info": nothing to aggregate, only re-assembly
+# ---- changes -> facts and part deltas ---------------------------------------------------
+def wins(candidate, current):
+    """Does ``candidate`` replace the ``current`` stored fact (None: there is none)?"""
+    if current is None:
+        return True
+    if candidate["rule"] == EARLIEST:
+        return candidate["v"] < current["v"]
+    return candidate["v"] > current["v"]
 
 
-def part_name(stored_part):
-    """Stored parts are named 'course:<id>' (':' reads well; '|' is the key separator)."""
-    return stored_part.replace("|", ":", 1)
+def winners(changes):
+    """The one candidate per (collection, fact id) that would win among ``changes``."""
+    best = {}
+    for candidate in changes:
+        ref = (candidate["c"], candidate["id"])
+        if wins(candidate, best.get(ref)):
+            best[ref] = candidate
+    return best
 
 
-def assemble_tenant(store, tenant_id, as_of):
+def apply_changes(changes, current_facts, parts):
+    """Apply ``changes`` to ``current_facts`` ({(collection, id): stored fact or None}, holding
+    every referenced fact) and to ``parts`` ({(tenant, part): data}, loaded on demand through
+    the mapping's ``__missing__``). Returns the new stored facts {(collection, id): doc} and
+    the set of touched parts; ``parts`` is updated in place."""
+    written, touched = {}, set()
+    for ref, candidate in winners(changes).items():
+        current = current_facts.get(ref)
+        if not wins(candidate, current):
+            continue
+        fact = dict(candidate["doc"], v=candidate["v"])
+        for sign, doc in ((-1, current), (1, fact)):
+            for tenant, part, path in domain.contributions(candidate["c"], doc):
+                domain.add_count(parts[(tenant, part)], path, sign)
+                touched.add((tenant, part))
+        written[ref] = fact
+    return written, touched
+
+
+# ---- parts -> the stored tenant report ------------------------------------------------------
+def assemble_tenant(store, tenant_id, parts, as_of):
+    """Re-assemble and store the tenant's report from its parts and reference facts."""
     tenant = store.get("tenants", tenant_id) or {"_id": tenant_id}
     units = {u["_id"]: u for u in store.find("units", tenant_id=tenant_id)}
     courses = {c["_id"]: c for c in store.find("courses", owner=tenant_id) + store.find("courses", owner="national")}
     intakes = {i["_id"]: i for i in store.find("intakes", owner=tenant_id) + store.find("intakes", owner="national")}
     plans = {str(p["year"]): p for p in store.find("plans", tenant_id=tenant_id)}
-    summary = domain.assemble(tenant, store.tenant_parts(tenant_id), units, courses, intakes, plans, as_of)
+    summary = domain.assemble(tenant, parts, units, courses, intakes, plans, as_of)
     store.save_summary(summary, domain.national_row(summary))
     return summary
-
-
-def refresh(store, markers):
-    """One tick: recompute each dirty part once, re-assemble each touched tenant once."""
-    parts, as_of = defaultdict(set), {}
-    for marker in markers:
-        tenants = store.tenant_ids() if marker["tenant_id"] == "*" else [marker["tenant_id"]]
-        moment = marker["occurred_at"].isoformat()
-        for tenant_id in tenants:
-            parts[tenant_id].update(marker["parts"])
-            as_of[tenant_id] = max(as_of.get(tenant_id, ""), moment)
-    for tenant_id, tenant_parts in parts.items():
-        for part in sorted(tenant_parts):
-            data = compute_part(store, tenant_id, part)
-            if data is not None:
-                store.save_part(tenant_id, part_name(part), data)
-        previous = store.get_summary(tenant_id) or {}
-        assemble_tenant(store, tenant_id, max(as_of[tenant_id], previous.get("as_of") or ""))
-    store.clear_markers([m["_id"] for m in markers])
-    return len(parts)

@@ -1,35 +1,29 @@
-"""Reports read models, built only from events.
+"""Reports storage: the inbox, facts, parts, the projector's journal and the stored reports.
 
-Facts are stored by natural id (tenant, unit, user, course, intake, enrollment, completion,
-certificate, learner-month, learner-year...). Each fact carries the version it was written
-at (the event's ``occurred_at``) and an older event never overwrites a newer one, so the
-final facts do not depend on delivery order; redelivered events rewrite the same values.
+Handlers only insert one **inbox** record per event (its changes, keyed by the event id, so
+a redelivery inserts nothing). The single projector (``projector.py``) is the only writer
+of **facts** (by natural id, each with the version it was written at) and **parts** (the
+per-partition aggregates); it writes them through a **journal**: one document holding the
+absolute results of a batch, written before any of them, so a crash between two writes is
+finished by replaying the journal, never by applying a batch twice.
 
-Aggregates are recomputed, never incremented: each event leaves an insert-only dirty marker
-naming the *parts* of a tenant's report it touches (``course:<id>``, ``unit:<id>``,
-``month:<YYYY-MM>``, ``year:<YYYY>`` or ``info``). The single timer worker recomputes each
-dirty part once per tick with one ``aggregate`` ($match on one indexed equality key, then
-$group/$sum) and re-assembles the tenant's stored summary from its parts. Report reads are
-single-document lookups. Markers are removed by id only after the recomputation that saw
-them, so an event arriving meanwhile always leaves its part dirty.
-
-Partition keys (``tc`` = tenant|course, ``tu`` = tenant|unit, ``tm`` = tenant|month,
-``ty`` = tenant|year) are single indexed fields because FerretDB only pushes equality
-filters down, and a per-course scan touches ~1/100 of a big tenant's enrollments.
+FerretDB 1.24 (SQLite) pushes down only ``{_id: <string>}`` filters, so every read on the
+hot path is by ``_id``; scans by other fields are kept to small collections (units,
+courses, intakes, plans, parts) and to operator commands (rebuild).
 """
+from eventlet.greenpool import GreenPool
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from mooc_common.infra.keyed_locks import KeyedLocks
-
 DUPLICATE_KEY = 11000
-# Same-document writes are serialised inside the service (FerretDB loses concurrent updates).
-FACT_LOCKS = KeyedLocks()
+JOURNAL_ID = "batch"
+READ_CONCURRENCY = 16  # parallel _id lookups (each is one round trip)
 
 FACT_COLLECTIONS = ('tenants', 'units', 'users', 'plans', 'courses', 'intakes', 'enrollments',
                     'completions', 'certificates', 'active_months', 'active_years', 'trained_years')
-DERIVED_COLLECTIONS = ('parts', 'tenant_summaries', 'national_rows', 'dirty_tenants')
-PARTITION_KEYS = {'users': 'tu', 'enrollments': 'tc', 'completions': 'tc', 'certificates': 'tc',
-                  'active_months': 'tm', 'active_years': 'ty', 'trained_years': 'ty'}
+DERIVED_COLLECTIONS = ('parts', 'tenant_summaries', 'national_rows')
+PROJECTOR_COLLECTIONS = ('inbox', 'journal', 'leases')
+# The facts a rebuild re-exports from the source services (the others are kept).
+REBUILT_FACTS = ("users", "enrollments", "completions", "trained_years")
 
 
 def key(*parts):
@@ -37,11 +31,14 @@ def key(*parts):
 
 
 class ReportsStore:
-    COLLECTIONS = FACT_COLLECTIONS + DERIVED_COLLECTIONS + ('year_end_drafts', 'year_end_reports')
+    COLLECTIONS = FACT_COLLECTIONS + DERIVED_COLLECTIONS + PROJECTOR_COLLECTIONS + (
+        'year_end_drafts', 'year_end_reports')
 
     def __init__(self, db):
         self.db = db
-        self.dirty = db["dirty_tenants"]
+        self.inbox = db["inbox"]
+        self.journal = db["journal"]
+        self.leases = db["leases"]
         self.parts = db["parts"]
         self.summaries = db["tenant_summaries"]
         self.national_rows = db["national_rows"]
@@ -50,98 +47,94 @@ class ReportsStore:
 
     @staticmethod
     def ensure_indexes(db):
-        for name, field in PARTITION_KEYS.items():
-            db[name].create_index(field)
-        for name in ("units", "plans", "parts"):
+        # Used by MongoDB in production; FerretDB ignores them for queries.
+        for name in ("units", "plans", "parts") + REBUILT_FACTS:
             db[name].create_index("tenant_id")
         db["courses"].create_index("owner")
         db["intakes"].create_index("owner")
         db["year_end_reports"].create_index("year")
         db["year_end_reports"].create_index("tenant_year")
 
-    # ---- facts -------------------------------------------------------------------------
-    def save_latest(self, collection, fact_id, doc, version):
-        """Keep the fact with the newest ``version``: arrival order does not matter.
-        Returns the fact as it was before (None if new)."""
-        return self._save_ordered(collection, fact_id, doc, version, "$lt")
-
-    def save_earliest(self, collection, fact_id, doc, version):
-        """Keep the fact with the oldest ``version`` (e.g. a learner's first completion in a year)."""
-        return self._save_ordered(collection, fact_id, doc, version, "$gt")
-
-    def _save_ordered(self, collection, fact_id, doc, version, older):
-        coll = self.db[collection]
-        doc = dict(doc, _id=fact_id, v=version)
-        with FACT_LOCKS.hold((collection, fact_id)):
-            try:
-                coll.insert_one(doc)
-                return None
-            except DuplicateKeyError:
-                previous = coll.find_one({"_id": fact_id})
-                if previous is not None and (previous["v"] < version if older == "$lt" else previous["v"] > version):
-                    coll.replace_one({"_id": fact_id}, doc)
-                return previous
-
-    def save_many_latest(self, collection, docs, version):
-        """Bulk form of save_latest (users imported in batches of up to 1,000)."""
-        if not docs:
-            return
-        docs = [dict(d, v=version) for d in docs]
+    # ---- inbox (written by handlers) ------------------------------------------------
+    def enqueue(self, record_id, tenant_id, at, changes=(), kind="changes", **extra):
+        """One record per event: inserting it twice inserts nothing. ``tenant_id`` is the
+        tenant whose report the record touches ('*' or None: every tenant)."""
         try:
-            self.db[collection].insert_many(docs, ordered=False)
-            return
-        except BulkWriteError as exc:
-            errors = exc.details.get("writeErrors", [])
-            if any(e.get("code") != DUPLICATE_KEY for e in errors):
-                raise
-            retry = [docs[e["index"]] for e in errors]
-        for doc in retry:
-            self.save_latest(collection, doc["_id"], doc, version)
+            self.inbox.insert_one(inbox_record(record_id, tenant_id, at, changes, kind, **extra))
+        except DuplicateKeyError:
+            pass
 
+    def enqueue_many(self, records):
+        """Bulk form (rebuild, benchmarks); records already inserted are skipped."""
+        _insert_new(self.inbox, records)
+
+    def inbox_batch(self, max_changes):
+        """The oldest records, up to ``max_changes`` changes (at least one record)."""
+        batch, total = [], 0
+        for record in self.inbox.find({}).limit(1000):
+            total += len(record.get("changes") or ())
+            if batch and total > max_changes:
+                break
+            batch.append(record)
+        return batch
+
+    def inbox_size(self):
+        return self.inbox.estimated_document_count()
+
+    def has_record(self, record_id):
+        return self.inbox.find_one({"_id": record_id}, {"_id": 1}) is not None
+
+    # ---- facts --------------------------------------------------------------------------
     def get(self, collection, fact_id):
         return self.db[collection].find_one({"_id": fact_id})
+
+    def get_many(self, refs):
+        """{(collection, id): fact or None}, looked up concurrently by _id."""
+        refs = list(refs)
+        found = GreenPool(READ_CONCURRENCY).imap(lambda ref: self.get(*ref), refs)
+        return dict(zip(refs, found))
 
     def find(self, collection, **equal):
         return list(self.db[collection].find(equal))
 
-    # ---- dirty markers -----------------------------------------------------------------
-    def mark_dirty(self, tenant_id, event_id, occurred_at, *parts):
-        """One insert-only marker per event listing every part it touches, so that a tick
-        sees all of an event's effects or none; tenant ``*`` means every tenant."""
-        try:
-            self.dirty.insert_one({"_id": str(event_id), "tenant_id": tenant_id or "*",
-                                   "parts": list(parts or ("info",)), "occurred_at": occurred_at})
-        except DuplicateKeyError:
-            pass
-
-    def dirty_markers(self, limit=20000):
-        return list(self.dirty.find({}).limit(limit))
-
-    def clear_markers(self, marker_ids):
-        for start in range(0, len(marker_ids), 1000):
-            self.dirty.delete_many({"_id": {"$in": marker_ids[start:start + 1000]}})
-
-    # ---- recomputation -----------------------------------------------------------------
-    def group_counts(self, collection, match, dims):
-        """[({dim: value}, n)] for the facts matching ``match`` (equality only), grouped by dims."""
-        pipeline = [{"$match": match},
-                    {"$group": {"_id": {d: f"${d}" for d in dims}, "n": {"$sum": 1}}}]
-        return [(row["_id"], row["n"]) for row in self.db[collection].aggregate(pipeline)]
-
-    def count(self, collection, **equal):
-        return self.db[collection].count_documents(equal)
-
-    def save_part(self, tenant_id, part, data):
-        self.parts.replace_one({"_id": key(tenant_id, part)},
-                               {"_id": key(tenant_id, part), "tenant_id": tenant_id, "part": part,
-                                "data": data}, upsert=True)
-
-    def tenant_parts(self, tenant_id):
-        return {p["part"]: p["data"] for p in self.parts.find({"tenant_id": tenant_id})}
-
     def tenant_ids(self):
         return [t["_id"] for t in self.db["tenants"].find({}, {"_id": 1})]
 
+    # ---- parts --------------------------------------------------------------------------
+    def tenant_parts(self, tenant_id):
+        return {p["part"]: p["data"] for p in self.parts.find({"tenant_id": tenant_id})}
+
+    # ---- the journal: one batch's absolute results --------------------------------------
+    def pending_journal(self):
+        return self.journal.find_one({"_id": JOURNAL_ID})
+
+    def write_journal(self, journal):
+        self.journal.insert_one(dict(journal, _id=JOURNAL_ID))
+
+    def apply_journal(self, journal):
+        """Write a batch's results; every step is idempotent, so a replay after a crash
+        finishes the batch. Returns the journal's tenants {tenant_id: as_of}."""
+        for forgotten in journal.get("forget", ()):
+            self.db[forgotten["c"]].delete_many({"tenant_id": forgotten["tenant_id"]})
+        for tenant_id in journal.get("reset_parts", ()):
+            self.parts.delete_many({"tenant_id": tenant_id})
+        by_collection = {}
+        for entry in journal.get("facts", ()):
+            by_collection.setdefault(entry["c"], ([], []))[0 if entry["new"] else 1].append(entry["doc"])
+        for collection, (new, changed) in by_collection.items():
+            if new:  # on a replay some are there already, as they were written
+                _insert_new(self.db[collection], new)
+            for doc in changed:
+                self.db[collection].replace_one({"_id": doc["_id"]}, doc, upsert=True)
+        for part in journal.get("parts", ()):
+            self.parts.replace_one({"_id": part["_id"]}, part, upsert=True)
+
+    def finish_journal(self, inbox_ids):
+        for start in range(0, len(inbox_ids), 1000):
+            self.inbox.delete_many({"_id": {"$in": inbox_ids[start:start + 1000]}})
+        self.journal.delete_one({"_id": JOURNAL_ID})
+
+    # ---- stored reports ----------------------------------------------------------------
     def save_summary(self, summary, national_row):
         self.summaries.replace_one({"_id": summary["tenant_id"]}, dict(summary, _id=summary["tenant_id"]),
                                    upsert=True)
@@ -156,14 +149,6 @@ class ReportsStore:
 
     def all_national_rows(self):
         return [dict(row) for row in self.national_rows.find({})]
-
-    REBUILT_FACTS = ("users", "enrollments", "completions", "trained_years")
-
-    def drop_rebuilt_facts(self, tenant_id):
-        """Before a rebuild: forget the tenant's facts that the source services re-export.
-        (Units, plans, certificates, activity days and year-end snapshots are kept.)"""
-        for name in self.REBUILT_FACTS:
-            self.db[name].delete_many({"tenant_id": tenant_id})
 
     # ---- year-end reports --------------------------------------------------------------
     def save_draft(self, tenant_id, year, evaluation, by, at):
@@ -201,3 +186,18 @@ class ReportsStore:
 
     def mark_announced(self, doc_id):
         self.year_end.update_one({"_id": doc_id}, {"$set": {"published": True}})
+
+
+def inbox_record(record_id, tenant_id, at, changes=(), kind="changes", **extra):
+    return dict(extra, _id=str(record_id), kind=kind, tenant_id=tenant_id or "*", at=at, changes=list(changes))
+
+
+def _insert_new(collection, docs):
+    """Insert ``docs``, skipping those whose _id exists (one round trip)."""
+    if not docs:
+        return
+    try:
+        collection.insert_many(docs, ordered=False)
+    except BulkWriteError as exc:
+        if any(e.get("code") != DUPLICATE_KEY for e in exc.details.get("writeErrors", [])):
+            raise

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
@@ -35,6 +36,7 @@ func main() {
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	go watchIDIndexes(ctx, strings.TrimSuffix(strings.TrimPrefix(*sqliteURL, "file:"), "/"), logger)
 	if err := db.Run(ctx); err != nil && ctx.Err() == nil {
 		log.Fatal(err)
 	}

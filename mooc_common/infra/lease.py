@@ -1,0 +1,53 @@
+"""A lease: at most one process at a time holds a named role (e.g. a single writer).
+
+The lease is one document ``{_id: name, holder, expires}``. Taking it is a unique insert
+(atomic on MongoDB and FerretDB alike); the holder renews it on every use; a lease whose
+holder stopped renewing expires after ``ttl`` and the next contender deletes it (only if it
+is still that stale one) and inserts its own. Compare-and-set updates are avoided because
+FerretDB 1.24 loses concurrent updates of one document.
+
+``hold()`` says whether this process holds the lease now, and ``acquired`` whether it was
+(re)taken since the last call, so the holder can drop state it cached under an older tenure.
+"""
+import datetime as dt
+import uuid
+
+from pymongo.errors import DuplicateKeyError
+
+
+class Lease:
+    def __init__(self, collection, name, ttl=dt.timedelta(seconds=30), holder=None):
+        self.collection, self.name, self.ttl = collection, name, ttl
+        self.holder = holder or uuid.uuid4().hex
+        self.held = False
+        self.acquired = False
+
+    def hold(self):
+        now = dt.datetime.now(dt.timezone.utc)
+        was_held, self.acquired = self.held, False
+        self.held = self._renew(now) or self._take(now)
+        self.acquired = self.held and not was_held
+        return self.held
+
+    def release(self):
+        if self.held:
+            self.collection.delete_one({"_id": self.name, "holder": self.holder})
+            self.held = False
+
+    def _renew(self, now):
+        current = self.collection.find_one({"_id": self.name})
+        if current is None or current["holder"] != self.holder:
+            if current is not None and current["expires"] <= now:
+                # Stale (its holder stopped renewing): remove exactly that document.
+                self.collection.delete_one({"_id": self.name, "holder": current["holder"],
+                                            "expires": current["expires"]})
+            return False
+        self.collection.update_one({"_id": self.name}, {"$set": {"expires": now + self.ttl}})
+        return True
+
+    def _take(self, now):
+        try:
+            self.collection.insert_one({"_id": self.name, "holder": self.holder, "expires": now + self.ttl})
+            return True
+        except DuplicateKeyError:
+            return False
