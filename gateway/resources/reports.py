@@ -15,13 +15,19 @@ def _send(resp, result):
     resp.downloadable_as = result["filename"]
 
 
+def _send_json_text(resp, text):
+    """A report the service stored (or built) as JSON text: sent as is, not decoded and re-encoded."""
+    resp.text = text
+    resp.content_type = falcon.MEDIA_JSON
+
+
 class TenantReport:
     def __init__(self, rpc):
         self.rpc = rpc
 
     def on_get(self, req, resp, tenant_id):
         require_role(req, *READERS)
-        resp.media = self.rpc.call("reports", "tenant_report", req.context.actor, tenant_id)
+        _send_json_text(resp, self.rpc.call("reports", "tenant_report", req.context.actor, tenant_id))
 
 
 class NationalReport:
@@ -31,7 +37,7 @@ class NationalReport:
     def on_get(self, req, resp):
         require_role(req, "operator_admin")
         query = {k: req.params[k] for k in ("year", "sort", "order") if k in req.params}
-        resp.media = self.rpc.call("reports", "national_report", req.context.actor, query)
+        _send_json_text(resp, self.rpc.call("reports", "national_report", req.context.actor, query))
 
 
 class YearEndReport:

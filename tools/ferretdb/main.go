@@ -10,6 +10,7 @@ import (
 	"flag"
 	"log"
 	"log/slog"
+	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -36,7 +37,11 @@ func main() {
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	go watchIDIndexes(ctx, strings.TrimSuffix(strings.TrimPrefix(*sqliteURL, "file:"), "/"), logger)
+	dataDir, err := url.Parse(*sqliteURL)
+	if err != nil {
+		log.Fatal(err)
+	}
+	go watchIDIndexes(ctx, strings.TrimSuffix(dataDir.Opaque+dataDir.Path, "/"), logger)
 	if err := db.Run(ctx); err != nil && ctx.Err() == nil {
 		log.Fatal(err)
 	}
