@@ -18,7 +18,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 DUPLICATE_KEY = 11000
 JOURNAL_ID = "batch"
-READ_CONCURRENCY = 16  # parallel _id lookups (each is one round trip)
+READ_CONCURRENCY = 16  # parallel single-_id calls (each is one round trip)
 
 FACT_COLLECTIONS = ('tenants', 'units', 'users', 'plans', 'courses', 'intakes', 'enrollments',
                     'completions', 'certificates', 'active_months', 'active_years', 'trained_years')
@@ -93,8 +93,7 @@ class ReportsStore:
     def get_many(self, refs):
         """{(collection, id): fact or None}, looked up concurrently by _id."""
         refs = list(refs)
-        found = GreenPool(READ_CONCURRENCY).imap(lambda ref: self.get(*ref), refs)
-        return dict(zip(refs, found))
+        return dict(zip(refs, _concurrently(lambda ref: self.get(*ref), refs)))
 
     def find(self, collection, **equal):
         return list(self.db[collection].find(equal))
@@ -134,9 +133,7 @@ class ReportsStore:
     def finish_journal(self, inbox_ids):
         # One delete per _id, concurrently: FerretDB evaluates ``$in`` by reading the whole
         # inbox, which holds the backlog (30 s and more at 250,000 records).
-        for _ in GreenPool(READ_CONCURRENCY).imap(lambda record_id: self.inbox.delete_one({"_id": record_id}),
-                                                   inbox_ids):
-            pass
+        _concurrently(lambda record_id: self.inbox.delete_one({"_id": record_id}), inbox_ids)
         self.journal.delete_one({"_id": JOURNAL_ID})
 
     # ---- stored reports ----------------------------------------------------------------
@@ -200,6 +197,11 @@ class ReportsStore:
 
     def mark_announced(self, doc_id):
         self.year_end.update_one({"_id": doc_id}, {"$set": {"published": True}})
+
+
+def _concurrently(call, items):
+    """[call(item)] in order, READ_CONCURRENCY at a time (each is one store round trip)."""
+    return list(GreenPool(READ_CONCURRENCY).imap(call, items))
 
 
 def _json(value):
