@@ -63,31 +63,66 @@ class EventInFlight(Exception):
     """A duplicate of an event that another worker is applying right now: retry later."""
 
 
+class FailurePolicy:
+    """Bounded, delayed retries, then dead-letter, for the messages of one queue.
+
+    A failed message is republished (confirmed) to ``<queue>.retry``, whose TTL dead-letters
+    it back to ``<queue>`` after ``EVENT_RETRY_DELAY_MS``; at ``EVENT_MAX_ATTEMPTS`` attempts,
+    or at once for a ``PermanentEventError``, it goes to ``dead-letter.<service>`` with the
+    error. The caller acks the original only after ``republish`` returned.
+    """
+
+    def __init__(self, config, service_name, queue_name):
+        self.queue_name = queue_name
+        self.max_attempts = int(config.get("EVENT_MAX_ATTEMPTS") or DEFAULT_MAX_ATTEMPTS)
+        retry_delay = int(config.get("EVENT_RETRY_DELAY_MS") or DEFAULT_RETRY_DELAY_MS)
+        self.retry_queue = Queue(
+            f"{queue_name}.retry", exchange=Exchange(""), routing_key=f"{queue_name}.retry",
+            durable=True, queue_arguments={
+                "x-message-ttl": retry_delay,
+                "x-dead-letter-exchange": "",
+                "x-dead-letter-routing-key": queue_name,
+            })
+        self.dead_letter_queue = Queue(
+            dead_letter_queue_name(service_name), exchange=Exchange(""),
+            routing_key=dead_letter_queue_name(service_name), durable=True)
+        self.republisher = AmqpPublisher(config[AMQP_URI_CONFIG_KEY], use_confirms=True)
+
+    def declare(self, channel):
+        # Declared up front so that operators see (and monitor) them before any failure.
+        for queue in (self.retry_queue, self.dead_letter_queue):
+            queue(channel).declare()
+
+    def republish(self, message, exc_info):
+        """Send a failed ``message`` (a kombu Message) to the retry or the dead-letter queue."""
+        headers = dict(message.headers or {})
+        attempts = int(headers.get(ATTEMPTS_HEADER, 0)) + 1
+        headers[ATTEMPTS_HEADER] = attempts
+        permanent = issubclass(exc_info[0], PermanentEventError)
+        if permanent or attempts >= self.max_attempts:
+            headers.update({
+                "x-mooc-original-queue": self.queue_name,
+                "x-mooc-error": "".join(traceback.format_exception_only(*exc_info[:2]))[-2000:],
+            })
+            target = self.dead_letter_queue
+            log.error("message dead-lettered after %d attempt(s) in %s", attempts, self.queue_name)
+        else:
+            target = self.retry_queue
+        self.republisher.publish(
+            message.payload, exchange=target.exchange, routing_key=target.routing_key,
+            headers=headers, declare=[target])
+
+
 class RetryThenDeadLetter:
     """Failure policy for a nameko Consumer: bounded, delayed retries, then dead-letter."""
 
     def setup(self):
         super().setup()
-        config = self.container.config
-        self.max_attempts = int(config.get("EVENT_MAX_ATTEMPTS") or DEFAULT_MAX_ATTEMPTS)
-        retry_delay = int(config.get("EVENT_RETRY_DELAY_MS") or DEFAULT_RETRY_DELAY_MS)
-        self.retry_queue = Queue(
-            f"{self.queue.name}.retry", exchange=Exchange(""), routing_key=f"{self.queue.name}.retry",
-            durable=True, queue_arguments={
-                "x-message-ttl": retry_delay,
-                "x-dead-letter-exchange": "",
-                "x-dead-letter-routing-key": self.queue.name,
-            })
-        self.dead_letter_queue = Queue(
-            dead_letter_queue_name(self.container.service_name), exchange=Exchange(""),
-            routing_key=dead_letter_queue_name(self.container.service_name), durable=True)
-        self.republisher = AmqpPublisher(config[AMQP_URI_CONFIG_KEY], use_confirms=True)
+        self.failures = FailurePolicy(self.container.config, self.container.service_name, self.queue.name)
 
     def start(self):
-        # Declared up front so that operators see (and monitor) them before any failure.
         with Connection(self.container.config[AMQP_URI_CONFIG_KEY]) as conn:
-            for queue in (self.retry_queue, self.dead_letter_queue):
-                queue(conn.default_channel).declare()
+            self.failures.declare(conn.default_channel)
         super().start()
 
     def handle_message_processed(self, message, result=None, exc_info=None):
@@ -95,30 +130,12 @@ class RetryThenDeadLetter:
             self.queue_consumer.ack_message(message)
             return
         try:
-            self._retry_or_dead_letter(message, exc_info)
+            self.failures.republish(message, exc_info)
         except Exception:  # the broker refused the republish: keep the original
             log.exception("could not republish failed event; requeueing it")
             self.queue_consumer.requeue_message(message)
         else:
             self.queue_consumer.ack_message(message)
-
-    def _retry_or_dead_letter(self, message, exc_info):
-        headers = dict(message.headers or {})
-        attempts = int(headers.get(ATTEMPTS_HEADER, 0)) + 1
-        headers[ATTEMPTS_HEADER] = attempts
-        permanent = issubclass(exc_info[0], PermanentEventError)
-        if permanent or attempts >= self.max_attempts:
-            headers.update({
-                "x-mooc-original-queue": self.queue.name,
-                "x-mooc-error": "".join(traceback.format_exception_only(*exc_info[:2]))[-2000:],
-            })
-            target = self.dead_letter_queue
-            log.error("message dead-lettered after %d attempt(s) in %s", attempts, self.queue.name)
-        else:
-            target = self.retry_queue
-        self.republisher.publish(
-            message.payload, exchange=target.exchange, routing_key=target.routing_key,
-            headers=headers, declare=[target])
 
 
 class ReliableEventHandler(RetryThenDeadLetter, EventHandler):

@@ -1,11 +1,11 @@
 """From events to fact changes (pure), and from fact changes to stored aggregates (the
 projector's arithmetic).
 
-An event handler turns its event into *changes*: candidate facts by natural id, each with
-the version it was written at and the rule that decides between two versions of one fact
-(``latest``: the newest event wins, e.g. an enrollment's status; ``earliest``: the first
-one wins, e.g. a learner's first completion in a year). Nothing is written by handlers but
-one inbox record per event; the single projector (``projector.py``) applies the changes.
+Each consumed event becomes a *record* (``record_of``): its *changes*, candidate facts by
+natural id, each with the version it was written at and the rule that decides between two
+versions of one fact (``latest``: the newest event wins, e.g. an enrollment's status;
+``earliest``: the first one wins, e.g. a learner's first completion in a year), and the
+tenant whose report it touches. The single projector (``projector.py``) applies them.
 
 ``apply_changes`` is that application, on plain dicts: it picks each fact's winner, and
 for every fact that changes subtracts the old fact's contributions and adds the new one's.
@@ -14,8 +14,10 @@ contributions of the current facts, duplicates and any delivery order give equal
 """
 import datetime as dt
 
+from mooc_common.contracts.events import accounts as acc, courses as crs, progress as prg
+
 from . import domain
-from .storage import key
+from .storage import inbox_record, key
 
 LATEST, EARLIEST = "latest", "earliest"
 
@@ -101,6 +103,79 @@ def active_day_changes(tenant_id, payload):
             change("active_years", key(payload["learner_id"], year), dict(base, year=year), first_day, EARLIEST)]
 
 
+# ---- consumed events -> records -----------------------------------------------------------
+def _tenant_event(envelope):
+    return tenant_changes(envelope["payload"], envelope["occurred_at"]), envelope["tenant_id"]
+
+
+def _unit_event(envelope):
+    return unit_changes(envelope["payload"], envelope["occurred_at"]), envelope["payload"]["tenant_id"]
+
+
+def _users_event(envelope, users):
+    changes = user_changes(users, envelope["occurred_at"])
+    return changes, changes[0]["doc"]["tenant_id"] if changes else None
+
+
+def _course_event(status=None):
+    def to_changes(envelope):
+        payload = envelope["payload"]
+        changes = course_changes(payload, status or payload["status"], envelope["occurred_at"])
+        return changes, owner_of(changes)
+    return to_changes
+
+
+def _intake_event(envelope):
+    changes = intake_changes(envelope["payload"], envelope["occurred_at"])
+    return changes, owner_of(changes)
+
+
+def _enrollment_event(active):
+    def to_changes(envelope):
+        return (enrollment_changes(envelope["tenant_id"], envelope["payload"], active, envelope["occurred_at"]),
+                envelope["tenant_id"])
+    return to_changes
+
+
+def _learner_event(to_changes):
+    return lambda envelope: (to_changes(envelope["tenant_id"], envelope["payload"]), envelope["tenant_id"])
+
+
+# event type -> envelope -> (changes, tenant whose report it touches, '*': every tenant)
+CHANGES_OF = {
+    acc.TENANT_CREATED: _tenant_event,
+    acc.TENANT_UPDATED: _tenant_event,
+    acc.TENANT_SUSPENDED: _tenant_event,
+    acc.TENANT_REACTIVATED: _tenant_event,
+    acc.TRAINING_PLAN_SUBMITTED: lambda e: (plan_changes(e["payload"]), e["payload"]["tenant_id"]),
+    acc.UNIT_CREATED: _unit_event,
+    acc.UNIT_UPDATED: _unit_event,
+    acc.USER_REGISTERED: lambda e: _users_event(e, [e["payload"]]),
+    acc.USER_UPDATED: lambda e: _users_event(e, [e["payload"]]),
+    acc.USERS_IMPORTED: lambda e: _users_event(e, e["payload"]["users"]),
+    crs.COURSE_PUBLISHED: _course_event("published"),
+    crs.COURSE_SUMMARY_PUBLISHED: _course_event(),
+    crs.COURSE_ARCHIVED: _course_event("archived"),
+    crs.INTAKE_OPENED: _intake_event,
+    crs.ENROLLMENT_CREATED: _enrollment_event(True),
+    crs.ENROLLMENT_CANCELLED: _enrollment_event(False),
+    prg.COURSE_COMPLETED: _learner_event(completion_changes),
+    prg.CERTIFICATE_ISSUED: _learner_event(certificate_changes),
+    prg.LEARNER_ACTIVE: _learner_event(active_day_changes),
+}
+CONSUMED_TYPES = tuple(CHANGES_OF)
+_CHANGES_BY_NAME = {event_type.type: to_changes for event_type, to_changes in CHANGES_OF.items()}
+
+
+def record_of(envelope):
+    """The record of one consumed event (keyed by its event id), or None if it changes no
+    report (the operator's own accounts belong to no tenant)."""
+    changes, tenant_id = _CHANGES_BY_NAME[envelope["type"]](envelope)
+    if not changes:
+        return None
+    return inbox_record(envelope["event_id"], tenant_id, envelope["occurred_at"], changes)
+
+
 # ---- changes -> facts and part deltas ---------------------------------------------------
 def wins(candidate, current):
     """Does ``candidate`` replace the ``current`` stored fact (None: there is none)?"""
@@ -138,16 +213,3 @@ def apply_changes(changes, current_facts, parts):
                 touched.add((tenant, part))
         written[ref] = fact
     return written, touched
-
-
-# ---- parts -> the stored tenant report ------------------------------------------------------
-def assemble_tenant(store, tenant_id, parts, as_of):
-    """Re-assemble and store the tenant's report from its parts and reference facts."""
-    tenant = store.get("tenants", tenant_id) or {"_id": tenant_id}
-    units = {u["_id"]: u for u in store.find("units", tenant_id=tenant_id)}
-    courses = {c["_id"]: c for c in store.find("courses", owner=tenant_id) + store.find("courses", owner="national")}
-    intakes = {i["_id"]: i for i in store.find("intakes", owner=tenant_id) + store.find("intakes", owner="national")}
-    plans = {str(p["year"]): p for p in store.find("plans", tenant_id=tenant_id)}
-    summary = domain.assemble(tenant, parts, units, courses, intakes, plans, as_of)
-    store.save_summary(summary, domain.national_row(summary))
-    return summary

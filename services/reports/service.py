@@ -1,6 +1,6 @@
-"""Reports service entrypoints: event handlers queueing fact changes, the projector timer,
-report queries and year-end reports. Thin: events -> changes in projection.py, applying
-them in projector.py, arithmetic in domain.py."""
+"""Reports service entrypoints: report queries and year-end reports. Thin: the projector
+(projector.py, a dependency running its own loop) consumes the events, projection.py turns
+them into fact changes, domain.py holds the arithmetic."""
 import base64
 import datetime as dt
 import json
@@ -10,14 +10,13 @@ from nameko.timer import timer
 
 from mooc_common.contracts.envelope import deterministic_event_id
 from mooc_common.contracts.errors import NotFound, PermissionDenied
-from mooc_common.contracts.events import accounts as acc, courses as crs, progress as prg
 from mooc_common.contracts.events.reports import YEAR_END_REPORT_SUBMITTED
 from mooc_common.infra.boundary import load
-from mooc_common.infra.events import EventPublisher, on_event
+from mooc_common.infra.events import EventPublisher
 from mooc_common.infra.service_base import PlatformService
 from mooc_common.infra.store import Store
 
-from . import domain, exports, projection, schemas
+from . import domain, exports, schemas
 from .projector import SingleProjector
 from .storage import ReportsStore
 
@@ -51,109 +50,12 @@ class ReportsService(PlatformService):
 
     store = Store(ReportsStore)
     events = EventPublisher()
-    project = SingleProjector()
+    projector = SingleProjector()
 
-    # ---- events -> inbox (the projector applies them) -------------------------------------
-    def _enqueue(self, event, changes, tenant_id=None):
-        self.store.enqueue(event["event_id"], tenant_id or event["tenant_id"], event["occurred_at"], changes)
+    # Events are consumed by ``projector`` (one queue, in batches; see projector.py), not by
+    # one handler per event type.
 
-    @on_event(acc.TENANT_CREATED, idempotent=True)
-    def on_tenant_created(self, event):
-        self._enqueue(event, projection.tenant_changes(event["payload"], event["occurred_at"]))
-
-    @on_event(acc.TENANT_UPDATED, idempotent=True)
-    def on_tenant_updated(self, event):
-        self._enqueue(event, projection.tenant_changes(event["payload"], event["occurred_at"]))
-
-    @on_event(acc.TENANT_SUSPENDED, idempotent=True)
-    def on_tenant_suspended(self, event):
-        self._enqueue(event, projection.tenant_changes(event["payload"], event["occurred_at"]))
-
-    @on_event(acc.TENANT_REACTIVATED, idempotent=True)
-    def on_tenant_reactivated(self, event):
-        self._enqueue(event, projection.tenant_changes(event["payload"], event["occurred_at"]))
-
-    @on_event(acc.TRAINING_PLAN_SUBMITTED, idempotent=True)
-    def on_training_plan_submitted(self, event):
-        self._enqueue(event, projection.plan_changes(event["payload"]), event["payload"]["tenant_id"])
-
-    @on_event(acc.UNIT_CREATED, idempotent=True)
-    def on_unit_created(self, event):
-        self._enqueue(event, projection.unit_changes(event["payload"], event["occurred_at"]),
-                      event["payload"]["tenant_id"])
-
-    @on_event(acc.UNIT_UPDATED, idempotent=True)
-    def on_unit_updated(self, event):
-        self._enqueue(event, projection.unit_changes(event["payload"], event["occurred_at"]),
-                      event["payload"]["tenant_id"])
-
-    @on_event(acc.USER_REGISTERED, idempotent=True)
-    def on_user_registered(self, event):
-        self._on_users(event, [event["payload"]])
-
-    @on_event(acc.USER_UPDATED, idempotent=True)
-    def on_user_updated(self, event):
-        self._on_users(event, [event["payload"]])
-
-    @on_event(acc.USERS_IMPORTED, idempotent=True)
-    def on_users_imported(self, event):
-        self._on_users(event, event["payload"]["users"])
-
-    def _on_users(self, event, users):
-        changes = projection.user_changes(users, event["occurred_at"])
-        if changes:  # the operator's own accounts belong to no tenant
-            self._enqueue(event, changes, changes[0]["doc"]["tenant_id"])
-
-    # ---- courses -----------------------------------------------------------------------
-    def _course_event(self, event, status):
-        changes = projection.course_changes(event["payload"], status, event["occurred_at"])
-        self._enqueue(event, changes, projection.owner_of(changes))
-
-    @on_event(crs.COURSE_PUBLISHED, idempotent=True)
-    def on_course_published(self, event):
-        self._course_event(event, "published")
-
-    @on_event(crs.COURSE_SUMMARY_PUBLISHED, idempotent=True)
-    def on_course_summary_published(self, event):
-        self._course_event(event, event["payload"]["status"])
-
-    @on_event(crs.COURSE_ARCHIVED, idempotent=True)
-    def on_course_archived(self, event):
-        self._course_event(event, "archived")
-
-    @on_event(crs.INTAKE_OPENED, idempotent=True)
-    def on_intake_opened(self, event):
-        changes = projection.intake_changes(event["payload"], event["occurred_at"])
-        self._enqueue(event, changes, projection.owner_of(changes))
-
-    @on_event(crs.ENROLLMENT_CREATED, idempotent=True)
-    def on_enrollment_created(self, event):
-        self._enqueue(event, projection.enrollment_changes(event["tenant_id"], event["payload"], True,
-                                                           event["occurred_at"]))
-
-    @on_event(crs.ENROLLMENT_CANCELLED, idempotent=True)
-    def on_enrollment_cancelled(self, event):
-        self._enqueue(event, projection.enrollment_changes(event["tenant_id"], event["payload"], False,
-                                                           event["occurred_at"]))
-
-    # ---- progress ----------------------------------------------------------------------
-    @on_event(prg.COURSE_COMPLETED, idempotent=True)
-    def on_course_completed(self, event):
-        self._enqueue(event, projection.completion_changes(event["tenant_id"], event["payload"]))
-
-    @on_event(prg.CERTIFICATE_ISSUED, idempotent=True)
-    def on_certificate_issued(self, event):
-        self._enqueue(event, projection.certificate_changes(event["tenant_id"], event["payload"]))
-
-    @on_event(prg.LEARNER_ACTIVE, idempotent=True)
-    def on_learner_active(self, event):
-        self._enqueue(event, projection.active_day_changes(event["tenant_id"], event["payload"]))
-
-    # ---- projection and outbox ---------------------------------------------------------
-    @timer(interval=0.5)
-    def project_events(self):
-        self.project()
-
+    # ---- outbox ------------------------------------------------------------------------
     @timer(interval=5)
     def announce_pending_year_end(self):
         stale = (dt.datetime.now(dt.timezone.utc) - ANNOUNCE_GRACE).isoformat()

@@ -122,13 +122,14 @@ class ReportsStore:
         by_collection = {}
         for entry in journal.get("facts", ()):
             by_collection.setdefault(entry["c"], ([], []))[0 if entry["new"] else 1].append(entry["doc"])
+        replaced = [(self.parts, part) for part in journal.get("parts", ())]
         for collection, (new, changed) in by_collection.items():
             if new:  # on a replay some are there already, as they were written
                 _insert_new(self.db[collection], new)
-            for doc in changed:
-                self.db[collection].replace_one({"_id": doc["_id"]}, doc, upsert=True)
-        for part in journal.get("parts", ()):
-            self.parts.replace_one({"_id": part["_id"]}, part, upsert=True)
+            replaced += [(self.db[collection], doc) for doc in changed]
+        # One replace per document, concurrently: a multi-statement update (bulk_write) hangs
+        # FerretDB 1.24's SQLite backend (the database stops answering).
+        _concurrently(lambda item: item[0].replace_one({"_id": item[1]["_id"]}, item[1], upsert=True), replaced)
 
     def finish_journal(self, inbox_ids):
         # One delete per _id, concurrently: FerretDB evaluates ``$in`` by reading the whole

@@ -40,7 +40,7 @@ def test_a_batch_interrupted_after_its_journal_is_finished_once(store):
     _enroll(store, "T", 30)
     crashed = Projector(store)
     batch = store.inbox_batch(crashed.max_changes)
-    store.write_journal(crashed._project(batch))  # ... and the process dies here
+    store.write_journal(crashed._project(batch, [r["_id"] for r in batch]))  # ... and the process dies here
     assert _enrollments(store, "T") is None and store.inbox_size() == 30
 
     successor = Projector(store)

@@ -1,0 +1,138 @@
+"""Consuming events in batches from one queue, for a single writer that applies many events
+per store round trip (the reports projector). A nameko handler costs a worker, a store write
+and an ack per event; this costs one of each per batch.
+
+``EventBatches`` declares one durable queue bound to each given event type (the producer's
+``<producer>.events`` exchange, routing key = type), with the same retry and dead-letter
+queues as the per-message handlers (``FailurePolicy``). Its owner calls, in one loop:
+- ``next_batch(max_messages, linger, wait)``: the next messages, as (message, envelope)
+  pairs: consumed until ``max_messages`` are buffered or ``linger`` seconds passed once the
+  first came (or ``wait`` seconds passed with none);
+  a malformed message is dead-lettered on the spot and never handed out;
+- ``process(batch, apply)``: ``apply(envelopes)``, then ack the batch. If ``apply`` raises,
+  every message goes to the retry queue (then dead-letter), and comes back in a batch of its
+  own, so that one poison message is isolated instead of failing its neighbours forever;
+- ``pause()``: stop consuming (e.g. the writer role was lost); unacked messages go back to
+  the queue for the next consumer.
+
+The queue has ``x-single-active-consumer``, so the broker never delivers to two consumers at
+once even if two processes believe they are the writer. Delivery is at least once: ``apply``
+must be idempotent (a crash after its effects and before the ack redelivers the batch).
+"""
+import logging
+import socket
+import sys
+import time
+
+from kombu import Connection, Consumer, Queue, binding
+from marshmallow import ValidationError
+from nameko.constants import AMQP_URI_CONFIG_KEY
+from nameko.standalone.events import get_event_exchange
+
+from .events import ATTEMPTS_HEADER, FailurePolicy, PermanentEventError
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_SECONDS = 60  # a batch must finish well within two heartbeats
+
+
+class EventBatches:
+    def __init__(self, config, service_name, queue_name, event_types, prefetch):
+        self.amqp_uri = config[AMQP_URI_CONFIG_KEY]
+        self.types = {t.type: t for t in event_types}
+        self.queue = Queue(queue_name, durable=True, queue_arguments={"x-single-active-consumer": True},
+                           bindings=[binding(get_event_exchange(t.producer, config), routing_key=t.type)
+                                     for t in event_types])
+        self.failures = FailurePolicy(config, service_name, queue_name)
+        self.prefetch = prefetch
+        self.conn = self.consumer = None
+        self.buffer = []
+
+    def declare(self):
+        """Declare the queue, its bindings and its retry and dead-letter queues: call it at
+        start-up, before traffic (an event published to an unbound exchange is lost)."""
+        with Connection(self.amqp_uri) as conn:
+            self.queue(conn.default_channel).declare()
+            self.failures.declare(conn.default_channel)
+
+    # ---- consuming ------------------------------------------------------------------------
+    def next_batch(self, max_messages, linger, wait=1.0):
+        """Up to ``max_messages`` (message, envelope) pairs; [] if none came within ``wait``."""
+        self._consume()
+        deadline = time.monotonic() + (linger if self.buffer else wait)
+        while len(self.buffer) < max_messages and time.monotonic() < deadline:
+            had_some = bool(self.buffer)
+            try:
+                self.conn.drain_events(timeout=max(deadline - time.monotonic(), 0.001))
+            except socket.timeout:
+                pass
+            self.conn.heartbeat_check()
+            if self.buffer and not had_some:
+                deadline = min(deadline, time.monotonic() + linger)
+        return self._take(max_messages)
+
+    def _take(self, max_messages):
+        """A retried message is handed out alone (see ``process``); others in order."""
+        batch = []
+        for item in self.buffer[:max_messages]:
+            retried = int((item[0].headers or {}).get(ATTEMPTS_HEADER, 0)) > 0
+            if retried and batch:
+                break
+            batch.append(item)
+            if retried:
+                break
+        self.buffer = self.buffer[len(batch):]
+        return batch
+
+    def _consume(self):
+        if self.conn is not None:
+            return
+        self.conn = Connection(self.amqp_uri, heartbeat=HEARTBEAT_SECONDS)
+        self.consumer = Consumer(self.conn.channel(), queues=[self.queue], callbacks=[self._on_message],
+                                 accept=["json"], prefetch_count=self.prefetch, auto_declare=False)
+        self.consumer.consume()
+
+    def _on_message(self, body, message):
+        try:
+            event_type = self.types.get(body.get("type") if isinstance(body, dict) else None)
+            if event_type is None:
+                raise ValidationError({"type": ["not an event type this queue consumes"]})
+            self.buffer.append((message, event_type.parse(body)))
+        except ValidationError as exc:
+            try:
+                raise PermanentEventError(f"malformed event: {exc.messages}") from exc
+            except PermanentEventError:
+                self._fail(message, sys.exc_info())
+
+    def pause(self):
+        """Stop consuming; the broker gives every unacked message back to the queue."""
+        self.buffer = []
+        if self.conn is not None:
+            try:
+                self.conn.release()
+            except Exception:  # already broken: nothing to give back politely
+                log.debug("closing a broken consumer connection", exc_info=True)
+        self.conn = self.consumer = None
+
+    # ---- settling -------------------------------------------------------------------------
+    def process(self, batch, apply):
+        """``apply`` the batch's envelopes, then ack it; on failure retry / dead-letter each."""
+        try:
+            apply([envelope for _, envelope in batch])
+        except Exception:
+            log.exception("a batch of %d event(s) failed; each goes to its retry queue", len(batch))
+            exc_info = sys.exc_info()
+            for message, _ in batch:
+                self._fail(message, exc_info)
+            return False
+        batch[-1][0].ack(multiple=True)  # every earlier delivery is settled already
+        return True
+
+    def _fail(self, message, exc_info):
+        try:
+            self.failures.republish(message, exc_info)
+        except Exception:  # the broker refused the republish: keep the original
+            log.exception("could not republish a failed event; requeueing it")
+            message.requeue()
+        else:
+            message.ack()

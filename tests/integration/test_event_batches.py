@@ -1,0 +1,115 @@
+"""Batched event consumption (mooc_common.infra.event_batches) over the real broker:
+batches in publication order, acked once applied; a malformed event is dead-lettered at once;
+a failing batch is retried message by message, so that a poison message ends in the
+dead-letter queue while its neighbours are applied; pausing gives unacked messages back."""
+import time
+import uuid
+
+import pytest
+from kombu import Connection
+from nameko.standalone.events import event_dispatcher
+
+from mooc_common.contracts.events.accounts import TENANT_CREATED, UNIT_CREATED
+from mooc_common.infra.event_batches import EventBatches
+from mooc_common.infra.events import dead_letter_queue_name
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def batches(probe_env):
+    config = {k: probe_env[k] for k in ("AMQP_URI", "EVENT_MAX_ATTEMPTS", "EVENT_RETRY_DELAY_MS")}
+    service = f"batch_probe_{uuid.uuid4().hex[:8]}"
+    consumer = EventBatches(config, service, f"{service}.events", [TENANT_CREATED], prefetch=50)
+    consumer.declare()
+    yield consumer, config, service
+    consumer.pause()
+    with Connection(config["AMQP_URI"]) as conn:
+        channel = conn.channel()
+        for queue in (consumer.queue.name, f"{consumer.queue.name}.retry", dead_letter_queue_name(service)):
+            channel.queue_delete(queue)
+
+
+def _tenant(code):
+    return TENANT_CREATED.build({
+        "tenant_id": uuid.uuid4().hex, "code": code, "name": "Tỉnh Hà Giang", "kind": "province",
+        "learner_quota": 20000, "storage_quota_bytes": 0, "status": "active"}, tenant_id=None)
+
+
+def _publish(config, *envelopes):
+    dispatch = event_dispatcher(config)
+    for envelope in envelopes:
+        dispatch("accounts", envelope.get("type") or TENANT_CREATED.type, envelope)
+
+
+def _queued(config, queue):
+    with Connection(config["AMQP_URI"]) as conn:
+        return conn.channel().queue_declare(queue=queue, passive=True).message_count
+
+
+def _drain(consumer, apply, until, seconds=30):
+    """Fetch and process batches until ``until()`` holds; returns the sizes of the batches."""
+    sizes, deadline = [], time.monotonic() + seconds
+    while not until():
+        assert time.monotonic() < deadline, "the consumer did not get there in time"
+        batch = consumer.next_batch(max_messages=4, linger=0.2, wait=0.2)
+        if batch:
+            sizes.append(len(batch))
+            consumer.process(batch, apply)
+    return sizes
+
+
+def test_batches_come_in_order_and_are_acked_once_applied(batches):
+    consumer, config, _ = batches
+    events = [_tenant(f"T{i}") for i in range(10)]
+    _publish(config, *events)
+    applied = []
+    sizes = _drain(consumer, applied.extend, lambda: len(applied) == 10)
+    assert [e["payload"]["code"] for e in applied] == [f"T{i}" for i in range(10)]
+    assert max(sizes) == 4 and len(sizes) >= 3  # bounded batches, not one message each
+    consumer.pause()
+    assert _queued(config, consumer.queue.name) == 0  # everything acked
+
+
+def test_a_malformed_or_foreign_event_is_dead_lettered_at_once(batches):
+    consumer, config, service = batches
+    foreign = UNIT_CREATED.build({"unit_id": "u", "tenant_id": "t", "code": "U", "name": "Xã Ý Tý",
+                                  "parent_id": None, "path": ["u"], "level": None, "status": "active"}, "t")
+    event_dispatcher(config)("accounts", TENANT_CREATED.type, {"event_id": "not-a-uuid"})
+    event_dispatcher(config)("accounts", TENANT_CREATED.type, foreign)  # a type this queue does not take
+    _publish(config, _tenant("OK"))
+    applied = []
+    _drain(consumer, applied.extend, lambda: len(applied) == 1)
+    assert applied[0]["payload"]["code"] == "OK"
+    assert _queued(config, dead_letter_queue_name(service)) == 2
+
+
+def test_a_poison_event_is_isolated_retried_then_dead_lettered(batches):
+    consumer, config, service = batches
+    _publish(config, _tenant("A"), _tenant("POISON"), _tenant("B"))
+    applied, attempts = [], []
+
+    def apply(envelopes):
+        codes = [e["payload"]["code"] for e in envelopes]
+        attempts.append(codes)
+        if "POISON" in codes:
+            raise RuntimeError("cannot apply POISON")
+        applied.extend(codes)
+
+    _drain(consumer, apply, lambda: _queued(config, dead_letter_queue_name(service)) == 1 and len(applied) == 2)
+    assert sorted(applied) == ["A", "B"]  # the neighbours were applied, once each
+    assert attempts.count(["POISON"]) == int(config["EVENT_MAX_ATTEMPTS"]) - 1  # retried alone
+    assert _queued(config, consumer.queue.name) == 0 and _queued(config, f"{consumer.queue.name}.retry") == 0
+
+
+def test_pausing_gives_unacked_messages_back(batches):
+    consumer, config, _ = batches
+    _publish(config, _tenant("X"), _tenant("Y"))
+    first = []
+    deadline = time.monotonic() + 10
+    while len(first) < 2 and time.monotonic() < deadline:
+        first += consumer.next_batch(max_messages=10, linger=0.2, wait=0.2)
+    consumer.pause()  # e.g. the writer lease was lost before these were applied
+    applied = []
+    _drain(consumer, applied.extend, lambda: len(applied) == 2)
+    assert sorted(e["payload"]["code"] for e in applied) == ["X", "Y"]
