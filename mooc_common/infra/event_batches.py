@@ -15,6 +15,12 @@ queues as the per-message handlers (``FailurePolicy``). Its owner calls, in one 
 - ``pause()``: stop consuming (e.g. the writer role was lost); unacked messages go back to
   the queue for the next consumer.
 
+While consuming, a pump greenthread receives and parses messages (up to the prefetch) while
+the owner applies the previous batch, so a backlog is taken in large batches and parsing
+overlaps the store's work. The pump is the only user of the AMQP connection: acks and
+requeues are queued to it (two greenthreads writing frames on one socket could interleave
+them).
+
 The queue has ``x-single-active-consumer``, so the broker never delivers to two consumers at
 once even if two processes believe they are the writer. Delivery is at least once: ``apply``
 must be idempotent (a crash after its effects and before the ack redelivers the batch).
@@ -24,6 +30,7 @@ import socket
 import sys
 import time
 
+import eventlet
 from kombu import Connection, Consumer, Queue, binding
 from marshmallow import ValidationError
 from nameko.constants import AMQP_URI_CONFIG_KEY
@@ -33,7 +40,8 @@ from .events import ATTEMPTS_HEADER, FailurePolicy, PermanentEventError
 
 log = logging.getLogger(__name__)
 
-HEARTBEAT_SECONDS = 60  # a batch must finish well within two heartbeats
+HEARTBEAT_SECONDS = 60
+POLL_SECONDS = 0.02  # how often the pump settles queued acks when no message comes
 
 
 class EventBatches:
@@ -45,8 +53,8 @@ class EventBatches:
                                      for t in event_types])
         self.failures = FailurePolicy(config, service_name, queue_name)
         self.prefetch = prefetch
-        self.conn = self.consumer = None
-        self.buffer = []
+        self.conn = self.consumer = self.pump = None
+        self.buffer, self.settlements = [], []
 
     def declare(self):
         """Declare the queue, its bindings and its retry and dead-letter queues: call it at
@@ -62,11 +70,9 @@ class EventBatches:
         deadline = time.monotonic() + (linger if self.buffer else wait)
         while len(self.buffer) < max_messages and time.monotonic() < deadline:
             had_some = bool(self.buffer)
-            try:
-                self.conn.drain_events(timeout=max(deadline - time.monotonic(), 0.001))
-            except socket.timeout:
-                pass
-            self.conn.heartbeat_check()
+            eventlet.sleep(POLL_SECONDS)
+            if self.pump is None:  # the connection broke
+                raise ConnectionError("the event consumer lost its broker connection")
             if self.buffer and not had_some:
                 deadline = min(deadline, time.monotonic() + linger)
         return self._take(max_messages)
@@ -91,6 +97,30 @@ class EventBatches:
         self.consumer = Consumer(self.conn.channel(), queues=[self.queue], callbacks=[self._on_message],
                                  accept=["json"], prefetch_count=self.prefetch, auto_declare=False)
         self.consumer.consume()
+        self.pump = eventlet.spawn(self._pump, self.conn)
+
+    def _pump(self, conn):
+        """Receive messages and carry out queued acks until paused (or the connection breaks)."""
+        try:
+            while self.conn is conn:
+                self._settle()
+                try:
+                    conn.drain_events(timeout=POLL_SECONDS)
+                except socket.timeout:
+                    pass
+                conn.heartbeat_check()
+        except Exception:
+            if self.conn is conn:
+                log.exception("the event consumer connection broke")
+                self.pump = None
+        finally:
+            if self.conn is not conn:  # paused: settle what was queued before the release
+                self._settle()
+
+    def _settle(self):
+        settlements, self.settlements = self.settlements, []
+        for settle in settlements:
+            settle()
 
     def _on_message(self, body, message):
         try:
@@ -106,13 +136,16 @@ class EventBatches:
 
     def pause(self):
         """Stop consuming; the broker gives every unacked message back to the queue."""
+        conn, pump = self.conn, self.pump
+        self.conn = self.consumer = self.pump = None
         self.buffer = []
-        if self.conn is not None:
+        if pump is not None:
+            pump.wait()  # acks queued by finished batches go out first
+        if conn is not None:
             try:
-                self.conn.release()
+                conn.release()
             except Exception:  # already broken: nothing to give back politely
                 log.debug("closing a broken consumer connection", exc_info=True)
-        self.conn = self.consumer = None
 
     # ---- settling -------------------------------------------------------------------------
     def process(self, batch, apply):
@@ -125,7 +158,8 @@ class EventBatches:
             for message, _ in batch:
                 self._fail(message, exc_info)
             return False
-        batch[-1][0].ack(multiple=True)  # every earlier delivery is settled already
+        last = batch[-1][0]
+        self.settlements.append(lambda: last.ack(multiple=True))  # every earlier delivery is settled
         return True
 
     def _fail(self, message, exc_info):
@@ -133,6 +167,6 @@ class EventBatches:
             self.failures.republish(message, exc_info)
         except Exception:  # the broker refused the republish: keep the original
             log.exception("could not republish a failed event; requeueing it")
-            message.requeue()
+            self.settlements.append(message.requeue)
         else:
-            message.ack()
+            self.settlements.append(message.ack)
