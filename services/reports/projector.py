@@ -22,13 +22,14 @@ import time
 
 import eventlet
 from nameko.extensions import DependencyProvider
+from rbloom import Bloom
 
 from mooc_common.infra.event_batches import EventBatches
 from mooc_common.infra.lease import Lease
 from mooc_common.infra.store import service_database
 
 from . import domain, projection
-from .storage import ReportsStore, key
+from .storage import FACT_COLLECTIONS, ReportsStore, key
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,7 @@ QUEUE = "reports.projector"
 DEFAULT_MAX_EVENTS = 2000  # events per consumed batch (each is split into journals of max_changes)
 DEFAULT_LINGER_SECONDS = 0.1  # how long a batch waits to fill once one event came
 IDLE_SECONDS = 1.0  # pause after an error, or while another process holds the lease
+MIN_FACT_KEYS = 1_000_000  # capacity of the fact-key filter (grows with the store: see _FactKeys)
 
 
 class _PartsBeingChanged(dict):
@@ -52,6 +54,51 @@ class _PartsBeingChanged(dict):
         tenant, part = ref
         self[ref] = copy.deepcopy(self.projector.tenant_parts(tenant).get(part, {}))
         return self[ref]
+
+
+class _FactKeys:
+    """Which facts may exist: a Bloom filter of their keys, so that the projector reads from
+    the store only facts that may be there. Most events name a fact that does not exist yet (a
+    new enrollment, a first completion), and one store read per fact was what limited
+    projection (1.3 ms each on FerretDB under load).
+
+    Filled by a background scan of every fact collection's ids at the start of a tenure (until
+    it is done, every fact is read) and by every fact the projector writes. It has no false
+    negatives, because the projector is the only writer of facts; a false positive (1%) or a
+    fact deleted by a rebuild costs one read. Sized at twice the facts stored; past its
+    capacity the projector starts a new one."""
+    FALSE_POSITIVES = 0.01
+
+    def __init__(self, store):
+        self.store, self.ready, self.added = store, False, 0
+        self.capacity = max(MIN_FACT_KEYS, 2 * store.fact_count())
+        self.keys = Bloom(self.capacity, self.FALSE_POSITIVES)
+        self.scan = eventlet.spawn(self._scan)
+
+    def _scan(self):
+        while not self.ready:
+            try:
+                for collection in FACT_COLLECTIONS:
+                    for fact_id in self.store.fact_ids(collection):
+                        self.add(collection, fact_id)
+                self.ready = True
+            except Exception:
+                log.exception("scanning the fact ids failed; retrying (meanwhile every fact is read)")
+                eventlet.sleep(IDLE_SECONDS)
+
+    def add(self, collection, fact_id):
+        self.keys.add(key(collection, fact_id))
+        self.added += 1
+
+    def may_exist(self, collection, fact_id):
+        return not self.ready or key(collection, fact_id) in self.keys
+
+    @property
+    def full(self):
+        return self.added > self.capacity
+
+    def close(self):
+        self.scan.kill()
 
 
 class _References:
@@ -94,12 +141,25 @@ class Projector:
         self.store, self.max_changes = store, max_changes
         self._parts = {}  # tenant -> {part: data}, as stored (this is their only writer)
         self.references = _References(store)
+        self.fact_keys = None  # started on first use
 
     # ---- tenure -----------------------------------------------------------------------
     def start_tenure(self):
         """Called when the lease is (re)taken: what was cached under an older tenure may be stale."""
         self._parts = {}
         self.references = _References(self.store)
+        self.close()
+
+    def close(self):
+        if self.fact_keys is not None:
+            self.fact_keys.close()
+            self.fact_keys = None
+
+    def _keys(self):
+        if self.fact_keys is None or self.fact_keys.full:
+            self.close()
+            self.fact_keys = _FactKeys(self.store)
+        return self.fact_keys
 
     def finish_interrupted_batch(self):
         """Replay a journal left by a crash or a failed write (its writes are absolute)."""
@@ -158,7 +218,9 @@ class Projector:
     def _project(self, records, inbox_ids=(), clock=None):
         """The journal of ``records`` (``inbox_ids``: those of them to delete from the inbox)."""
         changes = [c for record in records for c in record["changes"]]
-        current = self.store.get_many({(c["c"], c["id"]) for c in changes})
+        refs, keys = {(c["c"], c["id"]) for c in changes}, self._keys()
+        current = dict.fromkeys(refs)
+        current.update(self.store.get_many([ref for ref in refs if keys.may_exist(*ref)]))
         if clock:
             clock.lap("read facts")
         parts = _PartsBeingChanged(self)
@@ -207,8 +269,10 @@ class Projector:
             self._parts[tenant] = {}
         for part in journal["parts"]:
             self.tenant_parts(part["tenant_id"])[part["part"]] = part["data"]
+        keys = self._keys()
         for entry in journal["facts"]:
             self.references.written(entry["c"], entry["doc"])
+            keys.add(entry["c"], entry["doc"]["_id"])
         for entry in journal["tenants"]:
             tenant_id = entry["tenant_id"]
             as_of = max(entry["as_of"].isoformat(), self.store.summary_as_of(tenant_id) or "")
@@ -281,11 +345,13 @@ class SingleProjector(DependencyProvider):
         if self.thread is not None:
             self.thread.wait()  # the batch in hand is finished and acked, not abandoned
         self.events.pause()
+        self.projector.close()
         self.lease.release()
 
     def kill(self):
         self.running = False
         self.events.pause()
+        self.projector.close()
 
     def get_dependency(self, worker_ctx):
         return lambda: {"projector": self.lease.held}

@@ -11,8 +11,10 @@ FerretDB 1.24 (SQLite) pushes down only ``{_id: <string>}`` filters, so every re
 hot path is by ``_id``; scans by other fields are kept to small collections (units,
 courses, intakes, plans, parts) and to operator commands (rebuild).
 """
+import datetime as dt
 import json
 
+from bson import json_util
 from eventlet.greenpool import GreenPool
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
@@ -26,6 +28,10 @@ DERIVED_COLLECTIONS = ('parts', 'tenant_summaries', 'national_rows')
 PROJECTOR_COLLECTIONS = ('inbox', 'journal', 'leases')
 # The facts a rebuild re-exports from the source services (the others are kept).
 REBUILT_FACTS = ("users", "enrollments", "completions", "trained_years")
+# The journal is stored as one JSON string (datetimes kept as {"$date": ...}): FerretDB
+# converts a nested document field by field, 300-500 ms to write or delete 2,000 facts.
+JOURNAL_JSON = json_util.JSONOptions(json_mode=json_util.JSONMode.RELAXED, tz_aware=True,
+                                     tzinfo=dt.timezone.utc)
 
 
 def key(*parts):
@@ -98,6 +104,13 @@ class ReportsStore:
     def find(self, collection, **equal):
         return list(self.db[collection].find(equal))
 
+    def fact_ids(self, collection):
+        for doc in self.db[collection].find({}, {"_id": 1}).batch_size(5000):
+            yield doc["_id"]
+
+    def fact_count(self):
+        return sum(self.db[c].estimated_document_count() for c in FACT_COLLECTIONS)
+
     def tenant_ids(self):
         return [t["_id"] for t in self.db["tenants"].find({}, {"_id": 1})]
 
@@ -107,10 +120,11 @@ class ReportsStore:
 
     # ---- the journal: one batch's absolute results --------------------------------------
     def pending_journal(self):
-        return self.journal.find_one({"_id": JOURNAL_ID})
+        doc = self.journal.find_one({"_id": JOURNAL_ID})
+        return json_util.loads(doc["json"], json_options=JOURNAL_JSON) if doc else None
 
     def write_journal(self, journal):
-        self.journal.insert_one(dict(journal, _id=JOURNAL_ID))
+        self.journal.insert_one({"_id": JOURNAL_ID, "json": json_util.dumps(journal, json_options=JOURNAL_JSON)})
 
     def apply_journal(self, journal):
         """Write a batch's results; every step is idempotent, so a replay after a crash
