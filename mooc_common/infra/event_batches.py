@@ -109,6 +109,7 @@ class EventBatches:
                 except socket.timeout:
                     pass
                 conn.heartbeat_check()
+                eventlet.sleep(0)  # parsing is CPU work: let the batch being applied go on
         except Exception:
             if self.conn is conn:
                 log.exception("the event consumer connection broke")

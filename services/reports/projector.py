@@ -219,10 +219,11 @@ class Projector:
         """The journal of ``records`` (``inbox_ids``: those of them to delete from the inbox)."""
         changes = [c for record in records for c in record["changes"]]
         refs, keys = {(c["c"], c["id"]) for c in changes}, self._keys()
+        maybe = [ref for ref in refs if keys.may_exist(*ref)]
         current = dict.fromkeys(refs)
-        current.update(self.store.get_many([ref for ref in refs if keys.may_exist(*ref)]))
+        current.update(self.store.get_many(maybe))
         if clock:
-            clock.lap("read facts")
+            clock.lap(f"read {len(maybe)} of {len(refs)} facts")
         parts = _PartsBeingChanged(self)
         written, touched = projection.apply_changes(changes, current, parts)
         facts = [{"c": collection, "doc": doc, "new": current[(collection, fact_id)] is None}
