@@ -248,7 +248,8 @@ def national_row(summary):
         "courses": summary["courses"]["own"]["total"],
         "plan_vs_actual": [{k: row[k] for k in ("year", "planned_courses", "planned_learners", "courses_run",
                                                "learners_trained")} for row in summary["plan_vs_actual"]],
-        "national_courses": [{k: c[k] for k in ("course_id", *METRICS, "completion_rate")}
+        # with the course's own code, title and status, so the national report needs no course read
+        "national_courses": [{k: c[k] for k in ("course_id", "code", "title", "status", *METRICS, "completion_rate")}
                              for c in summary["by_course"] if c["national"]],
     }
 
@@ -272,7 +273,7 @@ def submission_status(year, versions):
             "content_sha256": latest["content_sha256"]}
 
 
-def national_report(rows, submissions, national_courses, year, sort="code", order="asc"):
+def national_report(rows, submissions, year, sort="code", order="asc"):
     """One row per tenant with totals, sorted; and per national course, the numbers per tenant."""
     by_tenant = defaultdict(list)
     for doc in sorted(submissions, key=lambda d: d["version"]):
@@ -293,20 +294,21 @@ def national_report(rows, submissions, national_courses, year, sort="code", orde
             totals[field] += flat[field] or 0
         totals["year_end_submitted"] += int(year_end["submitted"])
         for course in row["national_courses"]:
-            per_course[course["course_id"]].append(dict(course, tenant_id=row["tenant_id"], code=row["code"]))
+            per_course[course["course_id"]].append((course, row))
     out.sort(key=lambda r: _sort_key(r.get(sort)), reverse=(order == "desc"))
     totals = dict(totals, tenants=len(out),
                   completion_rate=completion_rate(totals["completions"], totals["enrollments"]))
     courses = []
-    for course_id, tenant_rows in sorted(per_course.items()):
-        course = national_courses.get(course_id) or {}
+    for course_id, entries in sorted(per_course.items()):
+        course = entries[0][0]
         sums = Counter()
-        for r in tenant_rows:
-            sums.update({m: r[m] for m in METRICS})
+        for numbers, _ in entries:
+            sums.update({m: numbers[m] for m in METRICS})
         courses.append({"course_id": course_id, "code": course.get("code"), "title": course.get("title"),
                         "status": course.get("status"), "totals": _metrics(sums),
-                        "tenants": sorted(({k: r[k] for k in ("tenant_id", "code", *METRICS, "completion_rate")}
-                                           for r in tenant_rows), key=lambda r: r["code"] or "")})
+                        "tenants": sorted((dict({m: numbers[m] for m in (*METRICS, "completion_rate")},
+                                                tenant_id=row["tenant_id"], code=row["code"])
+                                           for numbers, row in entries), key=lambda r: r["code"] or "")})
     as_of = max((r["as_of"] or "" for r in out), default="") or None
     return {"year": year, "deadline": deadline(year).isoformat(), "sort": sort, "order": order,
             "tenants": out, "totals": totals, "national_courses": courses, "as_of": as_of}

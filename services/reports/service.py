@@ -79,9 +79,8 @@ class ReportsService(PlatformService):
         _check(True if actor.get("role") == "operator_admin" else "forbidden")
         query = load(schemas.NationalQuerySchema(), query)
         year = query["year"] or dt.datetime.now(domain.VN).year
-        national = {c["_id"]: c for c in self.store.find("courses", owner="national")}
         report = domain.national_report(self.store.all_national_rows(), self.store.year_end_submissions(year),
-                                        national, year, query["sort"], query["order"])
+                                        year, query["sort"], query["order"])
         return json.dumps(report, ensure_ascii=False, separators=(",", ":"))
 
     # ---- year-end report ---------------------------------------------------------------

@@ -116,7 +116,7 @@ class ReportsStore:
 
     # ---- parts --------------------------------------------------------------------------
     def tenant_parts(self, tenant_id):
-        return {p["part"]: p["data"] for p in self.parts.find({"tenant_id": tenant_id})}
+        return {p["part"]: json.loads(p["json"]) for p in self.parts.find({"tenant_id": tenant_id})}
 
     # ---- the journal: one batch's absolute results --------------------------------------
     def pending_journal(self):
@@ -136,7 +136,9 @@ class ReportsStore:
         by_collection = {}
         for entry in journal.get("facts", ()):
             by_collection.setdefault(entry["c"], ([], []))[0 if entry["new"] else 1].append(entry["doc"])
-        replaced = [(self.parts, part) for part in journal.get("parts", ())]
+        # Parts as JSON text, like the reports: FerretDB converts a nested document field by field.
+        replaced = [(self.parts, {"_id": part["_id"], "tenant_id": part["tenant_id"], "part": part["part"],
+                                  "json": _json(part["data"])}) for part in journal.get("parts", ())]
         for collection, (new, changed) in by_collection.items():
             if new:  # on a replay some are there already, as they were written
                 _insert_new(self.db[collection], new)

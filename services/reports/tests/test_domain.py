@@ -37,9 +37,12 @@ def test_national_report_sorts_and_totals():
     rows = [{"tenant_id": t, "code": t, "name": t, "kind": "province", "status": "active", "learners": n,
              "seats_used": n, "learner_quota": 20000, "courses": 1, "enrollments": n * 2, "completions": n,
              "certificates": 0, "completion_rate": 0.5, "as_of": "2026", "plan_vs_actual": [],
-             "national_courses": [{"course_id": "N", "enrollments": n, "completions": 0, "certificates": 0,
+             "national_courses": [{"course_id": "N", "code": "N1", "title": "Chuyển đổi số", "status": "published",
+                                   "enrollments": n, "completions": 0, "certificates": 0,
                                    "completion_rate": 0.0}]} for t, n in (("A", 1), ("B", 3))]
-    report = domain.national_report(rows, [], {"N": {"code": "N1"}}, 2026, sort="learners", order="desc")
+    report = domain.national_report(rows, [], 2026, sort="learners", order="desc")
     assert [r["code"] for r in report["tenants"]] == ["B", "A"]
     assert report["totals"]["enrollments"] == 8 and report["totals"]["completion_rate"] == 0.5
-    assert report["national_courses"][0]["totals"]["enrollments"] == 4
+    course = report["national_courses"][0]
+    assert (course["code"], course["title"], course["totals"]["enrollments"]) == ("N1", "Chuyển đổi số", 4)
+    assert [(t["code"], t["enrollments"]) for t in course["tenants"]] == [("A", 1), ("B", 3)]
