@@ -33,9 +33,11 @@ sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
 
 from kombu import Connection, Producer  # noqa: E402
 from nameko.standalone.events import get_event_exchange  # noqa: E402
+from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
 
 from api_client import ApiClient  # noqa: E402
 from mooc_common.contracts.events import accounts as acc, courses as crs, progress as prg  # noqa: E402
+from mooc_common.infra.store import service_database  # noqa: E402
 from platformctl import read_env_file  # noqa: E402
 from isolated_env import isolated_env, started_platform  # noqa: E402
 
@@ -103,13 +105,28 @@ def percentiles(samples):
     return (statistics.median(samples) * 1000, samples[int(0.95 * (len(samples) - 1))] * 1000)
 
 
-def timed_gets(client, path, n):
+def timed(call, n):
     samples = []
     for _ in range(n):
         start = time.perf_counter()
-        client.get(path)
+        call()
         samples.append(time.perf_counter() - start)
     return percentiles(samples)
+
+
+def timed_gets(client, path, n):
+    return timed(lambda: client.get(path), n)
+
+
+def read_breakdown(env, tenant_id, n):
+    """Where a tenant report read's time goes: the RPC alone, and the store read alone."""
+    operator = {"role": "operator_admin", "user_id": "bench", "tenant_id": None}
+    with ClusterRpcProxy({"AMQP_URI": env["AMQP_URI"]}, timeout=30) as rpc:
+        rpc_ms = timed(lambda: rpc.reports.tenant_report(operator, tenant_id), n)
+        size = len(rpc.reports.tenant_report(operator, tenant_id).encode())
+    summaries = service_database(env, "reports")["tenant_summaries"]
+    store_ms = timed(lambda: summaries.find_one({"_id": tenant_id}), n)
+    return rpc_ms, store_ms, size
 
 
 def stream(amqp_uri, tenant_id, course_ids, users, rate, seconds, stop):
@@ -183,6 +200,9 @@ def run(args, env, plat):
           f"(~{len(events) / elapsed:.0f} events/s)")
     p50, p95 = timed_gets(operator, path, args.samples)
     print(f"tenant report latency: p50 {p50:.1f} ms, p95 {p95:.1f} ms ({args.samples} sequential GETs)")
+    (rpc50, rpc95), (store50, store95), size = read_breakdown(env, big, args.samples)
+    print(f"  of which: RPC to reports alone p50 {rpc50:.1f} / p95 {rpc95:.1f} ms, store read alone "
+          f"p50 {store50:.1f} / p95 {store95:.1f} ms (report of {size / 1024:.0f} KiB)")
     p50, p95 = timed_gets(operator, "/api/v1/reports/national", args.samples // 2)
     print(f"national report latency ({args.tenants} tenants): p50 {p50:.1f} ms, p95 {p95:.1f} ms")
 
