@@ -1,5 +1,6 @@
 """Reports: thin HTTP adapters over the reports service."""
 import base64
+import gzip
 
 import falcon
 
@@ -15,6 +16,18 @@ def _send(resp, result):
     resp.downloadable_as = result["filename"]
 
 
+def _send_gzipped_json(req, resp, result):
+    """A report the service stored gzipped: sent as is to a client that accepts gzip."""
+    packed = base64.b64decode(result["gzip"])
+    resp.content_type = falcon.MEDIA_JSON
+    resp.vary = ("Accept-Encoding",)
+    if "gzip" in (req.get_header("Accept-Encoding") or "").lower():
+        resp.set_header("Content-Encoding", "gzip")
+        resp.data = packed
+    else:
+        resp.data = gzip.decompress(packed)
+
+
 def _send_json_text(resp, text):
     """A report the service stored (or built) as JSON text: sent as is, not decoded and re-encoded."""
     resp.text = text
@@ -27,7 +40,7 @@ class TenantReport:
 
     def on_get(self, req, resp, tenant_id):
         require_role(req, *READERS)
-        _send_json_text(resp, self.rpc.call("reports", "tenant_report", req.context.actor, tenant_id))
+        _send_gzipped_json(req, resp, self.rpc.call("reports", "tenant_report", req.context.actor, tenant_id))
 
 
 class NationalReport:

@@ -23,7 +23,7 @@ BOOKKEEPING = {("accounts", "suspended_tenants"): [], ("progress", "enrollment_c
 
 class FakeRpc:
     def __init__(self, answers=None, failures=None):
-        self.answers = dict(BOOKKEEPING, **(answers or {}))
+        self.answers = {**BOOKKEEPING, **(answers or {})}
         self.failures, self.calls = failures or {}, []
 
     def call(self, service, method, *args):
@@ -156,3 +156,19 @@ def test_ready_lists_the_services_that_failed():
 @pytest.mark.parametrize("path", ["/health", "/ready"])
 def test_probes_need_no_token(path):
     assert client().simulate_get(path).status_code == 200
+
+
+def test_a_stored_report_goes_out_gzipped_to_who_accepts_it_and_plain_to_others():
+    import base64
+    import gzip
+    import json
+    report = {"tenant_id": "t1", "name": "Ủy ban nhân dân tỉnh Lào Cai", "enrollments": 3}
+    packed = gzip.compress(json.dumps(report, ensure_ascii=False).encode("utf-8"))
+    rpc = FakeRpc({("reports", "tenant_report"): {"gzip": base64.b64encode(packed).decode("ascii")}})
+    headers = {"Authorization": f"Bearer {token(role='tenant_admin')}"}
+    zipped = client(rpc).simulate_get("/api/v1/tenants/t1/report", headers=dict(headers, **{"Accept-Encoding": "gzip"}))
+    assert zipped.status_code == 200 and zipped.headers["content-encoding"] == "gzip"
+    assert zipped.content == packed and json.loads(gzip.decompress(zipped.content)) == report
+    plain = client(rpc).simulate_get("/api/v1/tenants/t1/report", headers=headers)
+    assert plain.status_code == 200 and "content-encoding" not in plain.headers
+    assert plain.json == report and "Accept-Encoding" in plain.headers["vary"]

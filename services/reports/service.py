@@ -66,12 +66,13 @@ class ReportsService(PlatformService):
     # ---- queries -----------------------------------------------------------------------
     @rpc
     def tenant_report(self, actor, tenant_id):
-        """The stored report as JSON text (sent on by the gateway without re-encoding)."""
+        """The stored report: ``{"gzip": base64 of the gzipped JSON}`` (the gateway sends it on
+        without re-encoding)."""
         _check(domain.may_read_tenant(actor, tenant_id))
-        text = self.store.summary_json(tenant_id)
-        if text is None:
+        packed = self.store.summary_gzip(tenant_id)
+        if packed is None:
             raise NotFound("No report for this tenant yet.")
-        return text
+        return {"gzip": base64.b64encode(packed).decode("ascii")}
 
     @rpc
     def national_report(self, actor, query):
