@@ -273,7 +273,8 @@ class Projector:
         keys = self._keys()
         for entry in journal["facts"]:
             self.references.written(entry["c"], entry["doc"])
-            keys.add(entry["c"], entry["doc"]["_id"])
+            if entry["new"]:  # a changed fact is in the filter already, or its scan will find it
+                keys.add(entry["c"], entry["doc"]["_id"])
         for entry in journal["tenants"]:
             tenant_id = entry["tenant_id"]
             as_of = max(entry["as_of"].isoformat(), self.store.summary_as_of(tenant_id) or "")
