@@ -50,7 +50,9 @@ SERVICES = ("accounts", "reports")
 
 class EventPublisher:
     """Publishes envelopes on their producers' exchanges (persistent; no per-message confirm
-    wait, which would cap a bench thread at a few hundred events/s)."""
+    wait, which would cap a bench thread at a few hundred events/s). When the broker throttles
+    a fast publisher for long, the socket write can time out: kombu then reconnects and
+    publishes again (a duplicate changes no report number)."""
 
     def __init__(self, amqp_uri):
         self.conn = Connection(amqp_uri)
@@ -62,7 +64,7 @@ class EventPublisher:
         if producer not in self.exchanges:
             self.exchanges[producer] = get_event_exchange(producer, {})
         self.producer.publish(envelope, exchange=self.exchanges[producer], routing_key=envelope["type"],
-                              delivery_mode=2)
+                              delivery_mode=2, retry=True, retry_policy={"max_retries": 10, "interval_start": 1})
 
     def close(self):
         self.conn.release()
