@@ -164,9 +164,9 @@ class ReportsStore:
 
     # ---- stored reports ----------------------------------------------------------------
     # A tenant report is stored as gzipped JSON: FerretDB converts a nested document field by
-    # field (~5 ms for 12 KB), and even a 73 KB string took 5.6 ms to read; gzipped, a report is
-    # ~20x smaller (50 KB -> 2.4 KB measured), crosses the RPC as such, and the gateway sends it on as is to clients that
-    # accept gzip.
+    # field (~5 ms for 12 KB), and even a 73 KB string took 5.6 ms to read. Gzipped, a report
+    # is ~20x smaller (50 KB -> 2.4 KB measured); it crosses the RPC as such, and the gateway
+    # sends it on as is to clients that accept gzip.
     def save_summary(self, summary, national_row):
         tenant_id = summary["tenant_id"]
         packed = gzip.compress(_json(summary).encode("utf-8"), compresslevel=6, mtime=0)
