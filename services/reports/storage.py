@@ -120,9 +120,6 @@ class ReportsStore:
     def fact_count(self):
         return sum(self.db[c].estimated_document_count() for c in FACT_COLLECTIONS)
 
-    def tenant_ids(self):
-        return [t["_id"] for t in self.db["tenants"].find({}, {"_id": 1})]
-
     # ---- parts --------------------------------------------------------------------------
     def tenant_parts(self, tenant_id):
         return {p["part"]: json.loads(p["json"]) for p in self.parts.find({"tenant_id": tenant_id})}
