@@ -130,10 +130,8 @@ class EventBatches:
                 raise ValidationError({"type": ["not an event type this queue consumes"]})
             self.buffer.append((message, event_type.parse(body)))
         except ValidationError as exc:
-            try:
-                raise PermanentEventError(f"malformed event: {exc.messages}") from exc
-            except PermanentEventError:
-                self._fail(message, sys.exc_info())
+            error = PermanentEventError(f"malformed event: {exc.messages}")
+            self._fail(message, (PermanentEventError, error, None))
 
     def pause(self):
         """Stop consuming; the broker gives every unacked message back to the queue."""
@@ -158,10 +156,9 @@ class EventBatches:
             exc_info = sys.exc_info()
             for message, _ in batch:
                 self._fail(message, exc_info)
-            return False
+            return
         last = batch[-1][0]
         self.settlements.append(lambda: last.ack(multiple=True))  # every earlier delivery is settled
-        return True
 
     def _fail(self, message, exc_info):
         try:

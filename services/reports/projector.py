@@ -359,27 +359,24 @@ class SingleProjector(DependencyProvider):
         return lambda: {"projector": self.lease.held}
 
     def _loop(self):
-        while self.running:
+        while self.running:  # every idle path of a step sleeps (next_batch waits for events)
             try:
-                if not self._step():
-                    eventlet.sleep(0)
+                self._step()
             except Exception:
                 log.exception("the projector loop failed; retrying in %.0f s", IDLE_SECONDS)
                 self.events.pause()
                 eventlet.sleep(IDLE_SECONDS)
 
     def _step(self):
-        """One round; False when there was nothing to do."""
         if not self.lease.hold():
             self.events.pause()  # another process is the writer: leave the queue to it
             eventlet.sleep(IDLE_SECONDS)
-            return False
+            return
         if self.lease.acquired:
             self.projector.start_tenure()
         self.projector.finish_interrupted_batch()
         if self.projector.run_once():
-            return True
+            return
         batch = self.events.next_batch(self.max_events, self.linger)
         if batch:
             self.events.process(batch, self.projector.project_events)
-        return bool(batch)
