@@ -13,7 +13,8 @@ from .activity_publisher import ActivityPublisher
 from .auth import AuthMiddleware
 from .body_limit import BodyLimitMiddleware
 from .config import GatewayConfig
-from .resources import accounts, courses, health, integrations, progress, reports
+from .resources import accounts, api_docs, courses, health, integrations, progress, reports
+from .routes import RouteTable
 from .rpc import RpcClient
 from .tenant_status import SuspendedTenants
 
@@ -31,11 +32,14 @@ def create_app(deps):
     app = falcon.App(middleware=[BodyLimitMiddleware(deps.config.max_body_bytes),
                                  AuthMiddleware(deps.config.jwt_secret, SuspendedTenants(deps.rpc))])
     errors.register(app)
-    app.add_route("/health", health.Health())
-    app.add_route("/ready", health.Ready(deps.rpc, deps.publisher, deps.config.ready_timeout))
+    # Every route goes through the route table: the OpenAPI document is made from it.
+    routes = RouteTable(app)
+    routes.add_route("/health", health.Health())
+    routes.add_route("/ready", health.Ready(deps.rpc, deps.publisher, deps.config.ready_timeout))
     # Each area adds its own routes under /api/v1 (resources/<area>.py: add_routes).
     for area in (accounts, courses, progress, reports, integrations):
-        area.add_routes(app, API, deps)
+        area.add_routes(routes, API, deps)
+    api_docs.add_routes(app, routes, f"{API}/openapi.json")
     return app
 
 

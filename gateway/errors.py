@@ -26,6 +26,26 @@ STATUS_BY_CODE = {
 FALCON_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed",
                 411: "length_required", 413: "payload_too_large", 415: "unsupported_media_type"}
 
+# Every ``code`` an error body can carry, with its status and meaning: the list in docs/api.md
+# and the OpenAPI document are made from (and tested against) this table.
+ERROR_CODES = {
+    "bad_request": (400, "the body is not well-formed JSON (or not the media type announced)"),
+    "authentication_failed": (401, "no bearer token, or an invalid, expired or revoked one; wrong credentials"),
+    "permission_denied": (403, "your role may not do this"),
+    "tenant_suspended": (403, "your organisation's access is suspended"),
+    "not_found": (404, "no such route or object, or an object of another tenant"),
+    "method_not_allowed": (405, "the route exists but not with this method"),
+    "conflict": (409, "the object exists already, or its state forbids the change"),
+    "quota_exceeded": (409, "the tenant's learner seats or storage are used up"),
+    "length_required": (411, "a file upload without Content-Length"),
+    "payload_too_large": (413, "the body (or a file, a batch, an archive) is over its limit"),
+    "unsupported_media_type": (415, "the body's Content-Type is not one the route reads"),
+    "validation_failed": (422, "fields are missing or invalid: see `errors`"),
+    "rate_limited": (429, "too many attempts: wait `Retry-After` seconds"),
+    "internal_error": (500, "a bug: reported with its request id in the logs"),
+    "service_unavailable": (503, "the broker or a service is unreachable: retry after `Retry-After`"),
+}
+
 
 class ApiError(falcon.HTTPError):
     """An HTTP error raised by the gateway itself, rendered in the common body."""
@@ -65,7 +85,7 @@ def _http_error(req, resp, ex, params):
     if isinstance(ex, ApiError):
         resp.media = ex.body
     else:  # falcon's own (unknown route, wrong method, malformed JSON...): same body shape
-        code = FALCON_CODES.get(ex.status_code, "http_error")
+        code = FALCON_CODES.get(ex.status_code, "bad_request" if ex.status_code < 500 else "internal_error")
         resp.media = {"code": code, "message": ex.description or ex.title or "", "errors": {}}
 
 

@@ -5,8 +5,12 @@ import io
 
 import falcon
 
+from services.courses import schemas
+
 from ..auth import require_role
 from ..errors import ApiError
+from ..openapi import wire
+from ..openapi.operation import ANY_ROLE, BINARY, CSV, operation
 
 AUTHORS = ("tenant_admin", "instructor", "operator_admin")
 ADMINS = ("tenant_admin", "operator_admin")
@@ -28,32 +32,42 @@ class _Resource:
 
 
 class Courses(_Resource):
+    @operation("Create a draft course with its sections and lessons (operator: national course)", AUTHORS,
+               request=schemas.CourseCreateSchema, response=schemas.CourseSchema, status=201,
+               errors=("conflict",))
     def on_post(self, req, resp):
         require_role(req, *AUTHORS)
         resp.status = falcon.HTTP_201
         resp.media = self.call("create_course", req, req.get_media())
 
+    @operation("Courses: the catalog I may join (default) or my organisation's (scope=owned)", ANY_ROLE,
+               query=wire.CourseListQuerySchema, response=wire.CourseListSchema)
     def on_get(self, req, resp):
         """?scope=catalog (default): courses I may join; ?scope=owned: my organisation's."""
         resp.media = self.call("list_courses", req, req.get_param("scope") or "catalog", _page(req))
 
 
 class Course(_Resource):
+    @operation("A course (answer keys only for its authors)", ANY_ROLE, response=schemas.CourseSchema)
     def on_get(self, req, resp, course_id):
         resp.media = self.call("get_course", req, course_id)
 
+    @operation("Replace a draft course's content (a published one gets a new revision)", AUTHORS,
+               request=schemas.CourseInSchema, response=schemas.CourseSchema, errors=("conflict",))
     def on_put(self, req, resp, course_id):
         require_role(req, *AUTHORS)
         resp.media = self.call("update_course", req, course_id, req.get_media())
 
 
 class CoursePublication(_Resource):
+    @operation("Publish a course", AUTHORS, response=schemas.CourseSchema, errors=("conflict",))
     def on_post(self, req, resp, course_id):
         require_role(req, *AUTHORS)
         resp.media = self.call("publish_course", req, course_id)
 
 
 class CourseArchival(_Resource):
+    @operation("Archive a course", AUTHORS, response=schemas.CourseSchema, errors=("conflict",))
     def on_post(self, req, resp, course_id):
         require_role(req, *AUTHORS)
         resp.media = self.call("archive_course", req, course_id)
@@ -63,6 +77,9 @@ class CourseDocuments(_Resource):
     """Raw file body (``?filename=``), streamed to the service in chunks of 4 MiB."""
     max_body_bytes = MAX_DOCUMENT_BYTES
 
+    @operation("Attach a document to a course: the file itself as the body, at most 50 MiB", AUTHORS,
+               request_media=(BINARY,), query=wire.DocumentQuerySchema, response=schemas.DocumentSchema,
+               status=201, errors=("length_required", "quota_exceeded"))
     def on_post(self, req, resp, course_id):
         require_role(req, *AUTHORS)
         if not req.content_length:
@@ -78,16 +95,22 @@ class CourseDocuments(_Resource):
 
 
 class CourseIntakes(_Resource):
+    @operation("Create an intake (a cohort with enrollment and study dates)", AUTHORS,
+               request=schemas.IntakeInSchema, response=schemas.IntakeSchema, status=201, errors=("conflict",))
     def on_post(self, req, resp, course_id):
         require_role(req, *AUTHORS)
         resp.status = falcon.HTTP_201
         resp.media = self.call("create_intake", req, course_id, req.get_media())
 
+    @operation("A course's intakes", ANY_ROLE, response=schemas.IntakeSchema(many=True))
     def on_get(self, req, resp, course_id):
         resp.media = self.call("list_intakes", req, course_id)
 
 
 class CourseEnrollments(_Resource):
+    @operation("Enroll a learner (yourself, or one of your tenant's as its admin); enrolling twice creates nothing",
+               ("learner", "tenant_admin", "operator_admin"), request=wire.EnrollmentRequestSchema,
+               response=schemas.EnrollmentSchema, status=201, errors=("conflict",))
     def on_post(self, req, resp, course_id):
         body = req.get_media(default_when_empty={}) or {}
         if not isinstance(body, dict):
@@ -96,11 +119,15 @@ class CourseEnrollments(_Resource):
         resp.status = falcon.HTTP_201
         resp.media = self.call("enroll", req, course_id, learner_id, body.get("intake_id"))
 
+    @operation("A course's enrollments (of your tenant's learners), a page at a time", AUTHORS,
+               query=schemas.PageSchema, response=wire.EnrollmentListSchema)
     def on_get(self, req, resp, course_id):
         resp.media = self.call("list_enrollments", req, course_id, _page(req))
 
 
 class EnrollmentCancellation(_Resource):
+    @operation("Cancel an enrollment", ("learner", "tenant_admin", "operator_admin"),
+               response=schemas.EnrollmentSchema)
     def on_post(self, req, resp, enrollment_id):
         resp.media = self.call("cancel_enrollment", req, enrollment_id)
 
@@ -109,6 +136,9 @@ class CourseAssignments(_Resource):
     """JSON ``{learner_ids | unit_id | category, intake_id?}``, or ``text/csv`` with a
     ``username`` column; answers 202 with the background job."""
 
+    @operation("Assign a course to learners (ids, a unit subtree, a category, or a CSV of usernames)", ADMINS,
+               request=schemas.AssignmentInSchema, request_media=(CSV,), query=wire.AssignmentQuerySchema,
+               response=schemas.JobSchema, status=202, errors=("conflict",))
     def on_post(self, req, resp, course_id):
         require_role(req, *ADMINS)
         if (req.content_type or "").startswith("text/csv"):
@@ -132,11 +162,13 @@ def _csv_usernames(text):
 
 
 class AssignmentJob(_Resource):
+    @operation("An assignment job: state, learners done, result", ADMINS, response=schemas.JobSchema)
     def on_get(self, req, resp, job_id):
         resp.media = self.call("get_job", req, job_id)
 
 
 class MyCourses(_Resource):
+    @operation("My enrollments, with each course", ANY_ROLE, response=wire.MyCoursesSchema)
     def on_get(self, req, resp):
         resp.media = self.call("my_courses", req)
 

@@ -3,12 +3,16 @@ import concurrent.futures
 
 import falcon
 
+from ..openapi import wire
+from ..openapi.operation import PUBLIC, operation
+
 SERVICES = ("accounts", "courses", "progress", "reports", "integrations")
 
 
 class Health:
     auth_required = False
 
+    @operation("The gateway process is alive", PUBLIC, response=wire.HealthSchema, tags=("platform",))
     def on_get(self, req, resp):
         resp.media = {"status": "ok"}
 
@@ -28,6 +32,8 @@ class Ready:
         except Exception as exc:  # any failure is a "not ready" answer, not an error
             return getattr(exc, "body", {}).get("message") or repr(exc)
 
+    @operation("Ready: the broker is reachable and every service answers", PUBLIC, response=wire.ReadySchema,
+               tags=("platform",))
     def on_get(self, req, resp):
         checks = {"broker": "ok" if self.publisher.ping() else "unreachable"}
         futures = {s: self.pool.submit(self._ping, s) for s in SERVICES}

@@ -8,8 +8,12 @@ import falcon
 
 from mooc_common.contracts import activities as contract
 
+from services.progress import schemas
+
 from ..auth import require_role
 from ..enrollment_context import EnrollmentContexts
+from ..openapi import wire
+from ..openapi.operation import CSV, PDF, PUBLIC, XLSX, operation
 
 STAFF = ("tenant_admin", "instructor", "operator_admin")
 
@@ -39,10 +43,19 @@ class Activities:
         resp.media = {"accepted": len(activities),
                       "activity_ids": [str(a["activity_id"]) for a in activities]}
 
+    @operation("Record one learning activity; 202 once the broker has it (sending it again counts once)",
+               ("learner",), request=contract.ActivitySchema, response=wire.AcceptedActivitiesSchema, status=202,
+               errors=("not_found", "conflict"),
+               example={"activity_id": "0b6f7c1e-3f57-4d1a-9a51-6d6a2b8f9e10", "kind": "lesson_completed",
+                        "course_id": "3f2a9c4b1d7e4f60a8b5c6d7e8f90123", "lesson_id": "l1",
+                        "occurred_at": "2026-11-23T09:00:00+07:00"})
     def on_post(self, req, resp):
         require_role(req, "learner")
         self._accept(req, resp, [contract.ActivitySchema().load(req.get_media())])
 
+    @operation("Record up to 500 activities at once; 202 once the broker has them", ("learner",),
+               request=contract.ActivityBatchSchema, response=wire.AcceptedActivitiesSchema, status=202,
+               errors=("not_found", "conflict"))
     def on_post_batch(self, req, resp):
         require_role(req, "learner")
         self._accept(req, resp, contract.ActivityBatchSchema().load(req.get_media())["activities"])
@@ -52,6 +65,7 @@ class MyProgress:
     def __init__(self, rpc):
         self.rpc = rpc
 
+    @operation("My progress in a course, lesson by lesson", ("learner",), response=wire.MyProgressSchema)
     def on_get(self, req, resp, course_id):
         resp.media = self.rpc.call("progress", "get_my_progress", req.context.actor, course_id)
 
@@ -66,6 +80,7 @@ class MyCertificatePdf:
     def __init__(self, rpc):
         self.rpc = rpc
 
+    @operation("My certificate of a completed course (PDF)", ("learner",), response_media=(PDF,))
     def on_get(self, req, resp, course_id):
         require_role(req, "learner")
         _send_file(resp, self.rpc.call("progress", "get_my_certificate_pdf", req.context.actor, course_id),
@@ -79,6 +94,8 @@ class CertificateVerification:
     def __init__(self, rpc):
         self.rpc = rpc
 
+    @operation("Verify a certificate: what it shows (name, course, issuer, date)", PUBLIC,
+               response=schemas.PublicCertificateSchema)
     def on_get(self, req, resp, code):
         resp.media = self.rpc.call("progress", "verify_certificate", code[:64])
 
@@ -93,11 +110,15 @@ class CourseProgress:
     def __init__(self, rpc):
         self.rpc = rpc
 
+    @operation("Learners' progress in a course (your tenant's), filtered, a page at a time", STAFF,
+               query=schemas.ProgressQuerySchema, response=wire.ProgressPageSchema)
     def on_get(self, req, resp, course_id):
         require_role(req, *STAFF)
         resp.media = self.rpc.call("progress", "list_course_progress", req.context.actor, course_id,
                                    _filters(req, "status", "unit_id", "page", "page_size"))
 
+    @operation("Learners' progress in a course as CSV or XLSX", STAFF, query=wire.ProgressExportQuerySchema,
+               response_media=(CSV, XLSX))
     def on_get_export(self, req, resp, course_id):
         require_role(req, *STAFF)
         file = self.rpc.call("progress", "export_course_progress", req.context.actor, course_id,
