@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: help install infra run stop status test test-unit lint-deploy snapshot-events bench clean
+.PHONY: help install infra run stop status test test-unit lint-deploy snapshot-events bench fuzz clean
 
 help:
 	@echo "make run    - install, start broker + store + services + gateway (:8000), load demo data"
@@ -42,6 +42,10 @@ test-unit: install
 
 lint-deploy:
 	bash deploy/lint/run.sh
+
+# Long contract fuzzing of the HTTP API (a platform of its own; figures in docs/api.md).
+fuzz: infra
+	$(PY) scripts/api_fuzz.py $(FUZZ_ARGS)
 
 snapshot-events: install
 	$(PY) scripts/snapshot_events.py --write

@@ -4,6 +4,7 @@ Service errors arrive as the contract classes (nameko re-raises them by type); t
 ``code`` picks the HTTP status here. Anything unexpected becomes a 500 with no internals.
 """
 import logging
+import re
 
 import falcon
 from marshmallow import ValidationError
@@ -11,6 +12,7 @@ from marshmallow import ValidationError
 from mooc_common.contracts import errors as contract
 
 log = logging.getLogger(__name__)
+_PARAM_NAME = re.compile(r'The "([^"]+)" parameter')
 
 STATUS_BY_CODE = {
     contract.ValidationFailed.code: falcon.HTTP_422,
@@ -72,6 +74,14 @@ def _service_error(req, resp, ex, params):
     resp.media = ex.to_dict()
 
 
+def _invalid_param(req, resp, ex, params):
+    """Falcon's ``req.get_param_as_*`` refusals: a bad query parameter is invalid input (422)."""
+    name = _PARAM_NAME.search(ex.description or "")
+    resp.status = falcon.HTTP_422
+    resp.media = {"code": "validation_failed", "message": ex.description or "A parameter is invalid.",
+                  "errors": {name.group(1): [ex.description]} if name else {}}
+
+
 def _validation_error(req, resp, ex, params):
     resp.status = falcon.HTTP_422
     resp.media = {"code": "validation_failed", "message": "The request has invalid fields.",
@@ -100,4 +110,6 @@ def register(app):
     app.add_error_handler(Exception, _unexpected)
     app.add_error_handler(falcon.HTTPError, _http_error)
     app.add_error_handler(ValidationError, _validation_error)
+    app.add_error_handler(falcon.HTTPInvalidParam, _invalid_param)
+    app.add_error_handler(falcon.HTTPMissingParam, _invalid_param)
     app.add_error_handler(contract.ServiceError, _service_error)

@@ -24,6 +24,12 @@ DESCRIPTION = (
     "`{code, message, errors}` with a stable `code` (listed in docs/api.md). Objects of another "
     "tenant answer 404. Send `X-Request-Id` to follow one request through the logs; it is "
     "echoed (or generated) on every answer.")
+PAGE_HEADERS = {
+    "Link": {"description": "RFC 8288 links to the `first`, `prev`, `next` and (with a total) `last` pages",
+             "schema": {"type": "string"}},
+    "X-Total-Count": {"description": "the number of items in all pages, when the route knows it",
+                      "schema": {"type": "integer"}},
+}
 _PARAM = re.compile(r"\{(\w+)(?::(\w+))?\}")
 
 
@@ -106,7 +112,8 @@ def _operation(path, uri_template, method, responder):
         "tags": list(op.tags) or [path.split("/")[3] if path.startswith("/api/v1/") else "platform"],
         "x-roles": list(op.roles),
         "security": [] if op.roles == PUBLIC else [{"bearer": []}],
-        "responses": {str(op.status): {"description": op.summary, "content": _success_content(op)},
+        "responses": {str(op.status): {"description": op.summary, "content": _success_content(op),
+                                       **({"headers": PAGE_HEADERS} if op.paginated else {})},
                       **_error_responses(_error_codes(op, "{" in path))},
     }
     if op.query is not None:

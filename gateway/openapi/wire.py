@@ -4,6 +4,7 @@ marshmallow schemas; these are documentation only (nothing loads or dumps with t
 from marshmallow import Schema, fields, validate
 
 from ..errors import ERROR_CODES
+from ..pagination import PageQuerySchema
 
 from services.accounts import schemas as accounts
 from services.courses import schemas as courses
@@ -51,7 +52,7 @@ class AcceptedActivitiesSchema(Schema):
     accepted = fields.Integer(required=True)
     activity_ids = fields.List(fields.String(), required=True)
 
-class CourseListQuerySchema(courses.PageSchema):
+class CourseListQuerySchema(PageQuerySchema):
     scope = fields.String(validate=validate.OneOf(("catalog", "owned")),
                           metadata={"description": "catalog (default): courses I may join; owned: my organisation's"})
 
@@ -86,6 +87,8 @@ class AssignmentQuerySchema(Schema):
 class ProgressPageSchema(Schema):
     page = fields.Integer(required=True)
     page_size = fields.Integer(required=True)
+    offset = fields.Integer(required=True)
+    limit = fields.Integer(required=True)
     total = fields.Integer(required=True)
     items = fields.List(fields.Nested(progress.LearnerProgressRowSchema), required=True)
 

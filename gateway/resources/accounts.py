@@ -9,6 +9,7 @@ import falcon
 
 from services.accounts import schemas
 
+from .. import pagination
 from ..auth import require_role
 from ..errors import ApiError
 from ..openapi import wire
@@ -25,10 +26,6 @@ class _Resource:
 
     def call(self, method, *args):
         return self.rpc.call("accounts", method, *args)
-
-
-def _page(req):
-    return {k: req.get_param_as_int(k) for k in ("offset", "limit") if req.get_param(k) is not None}
 
 
 # --- sign-in (public) ---------------------------------------------------------------------
@@ -58,7 +55,7 @@ class Logout(_Resource):
     auth_required = False  # the refresh token in the body is the credential
 
     @operation("Sign out: revoke a refresh token", PUBLIC, request=schemas.RefreshSchema,
-               response=wire.SignedOutSchema)
+               response=wire.SignedOutSchema, errors=("authentication_failed",))
     def on_post(self, req, resp):
         resp.media = self.call("sign_out", req.get_media())
 
@@ -87,11 +84,13 @@ class Tenants(_Resource):
         resp.status = falcon.HTTP_201
         resp.media = self.call("create_tenant", req.context.actor, req.get_media())
 
-    @operation("List tenants", ("operator_admin",), query=schemas.PageSchema,
-               response=schemas.TenantSchema(many=True))
+    @operation("List tenants", ("operator_admin",), query=pagination.PageQuerySchema,
+               response=schemas.TenantSchema(many=True), paginated=True)
     def on_get(self, req, resp):
         require_role(req, OPERATOR)
-        resp.media = self.call("list_tenants", req.context.actor, _page(req))
+        page = pagination.page(req)
+        resp.media = self.call("list_tenants", req.context.actor, page)
+        pagination.link(req, resp, page, len(resp.media))
 
 
 class Tenant(_Resource):
@@ -124,13 +123,14 @@ class TenantReactivation(_Resource):
 
 class TrainingPlan(_Resource):
     @operation("Submit the tenant's training plan of a year (planned courses and learners)", (ADMIN,),
-               request=schemas.TrainingPlanInSchema, response=schemas.TrainingPlanSchema,
+               request=schemas.TrainingPlanInSchema, response=schemas.TrainingPlanSchema, errors=("not_found",),
                example={"planned_courses": 12, "planned_learners": 18000})
     def on_put(self, req, resp, tenant_id, year):
         require_role(req, ADMIN)
         resp.media = self.call("submit_training_plan", req.context.actor, tenant_id, year, req.get_media())
 
-    @operation("The tenant's training plan of a year", ADMINS, response=schemas.TrainingPlanSchema)
+    @operation("The tenant's training plan of a year", ADMINS, response=schemas.TrainingPlanSchema,
+               errors=("validation_failed",))
     def on_get(self, req, resp, tenant_id, year):
         require_role(req, *ADMINS)
         resp.media = self.call("get_training_plan", req.context.actor, tenant_id, year)
@@ -189,11 +189,13 @@ class TenantUsers(_Resource):
         resp.status = falcon.HTTP_201
         resp.media = self.call("create_user", req.context.actor, tenant_id, req.get_media())
 
-    @operation("The tenant's users, a page at a time", ADMINS, query=schemas.PageSchema,
-               response=schemas.UserSchema(many=True))
+    @operation("The tenant's users, a page at a time", ADMINS, query=pagination.PageQuerySchema,
+               response=schemas.UserSchema(many=True), paginated=True)
     def on_get(self, req, resp, tenant_id):
         require_role(req, *ADMINS)
-        resp.media = self.call("list_users", req.context.actor, tenant_id, _page(req))
+        page = pagination.page(req)
+        resp.media = self.call("list_users", req.context.actor, tenant_id, page)
+        pagination.link(req, resp, page, len(resp.media))
 
 
 class User(_Resource):

@@ -7,6 +7,7 @@ import falcon
 
 from services.courses import schemas
 
+from .. import pagination
 from ..auth import require_role
 from ..errors import ApiError
 from ..openapi import wire
@@ -17,10 +18,6 @@ ADMINS = ("tenant_admin", "operator_admin")
 MAX_DOCUMENT_BYTES = 50 * 1024 * 1024  # the courses service enforces the same limit
 CHUNK_BYTES = 4 * 1024 * 1024
 MAX_CSV_ROWS = 10_000
-
-
-def _page(req):
-    return {k: req.get_param_as_int(k) for k in ("offset", "limit") if req.get_param(k) is not None}
 
 
 class _Resource:
@@ -41,10 +38,14 @@ class Courses(_Resource):
         resp.media = self.call("create_course", req, req.get_media())
 
     @operation("Courses: the catalog I may join (default) or my organisation's (scope=owned)", ANY_ROLE,
-               query=wire.CourseListQuerySchema, response=wire.CourseListSchema)
+               query=wire.CourseListQuerySchema, response=wire.CourseListSchema, paginated=True,
+               errors=("not_found",))
     def on_get(self, req, resp):
         """?scope=catalog (default): courses I may join; ?scope=owned: my organisation's."""
-        resp.media = self.call("list_courses", req, req.get_param("scope") or "catalog", _page(req))
+        page = pagination.page(req)
+        result = self.call("list_courses", req, req.get_param("scope") or "catalog", page)
+        pagination.link(req, resp, page, len(result["items"]), result["total"])
+        resp.media = result
 
 
 class Course(_Resource):
@@ -120,9 +121,11 @@ class CourseEnrollments(_Resource):
         resp.media = self.call("enroll", req, course_id, learner_id, body.get("intake_id"))
 
     @operation("A course's enrollments (of your tenant's learners), a page at a time", AUTHORS,
-               query=schemas.PageSchema, response=wire.EnrollmentListSchema)
+               query=pagination.PageQuerySchema, response=wire.EnrollmentListSchema, paginated=True)
     def on_get(self, req, resp, course_id):
-        resp.media = self.call("list_enrollments", req, course_id, _page(req))
+        page = pagination.page(req)
+        resp.media = self.call("list_enrollments", req, course_id, page)
+        pagination.link(req, resp, page, len(resp.media["items"]))
 
 
 class EnrollmentCancellation(_Resource):

@@ -11,6 +11,7 @@ from mooc_common.contracts import activities as contract
 from services.progress import schemas
 
 from ..auth import require_role
+from .. import pagination
 from ..enrollment_context import EnrollmentContexts
 from ..openapi import wire
 from ..openapi.operation import CSV, PDF, PUBLIC, XLSX, operation
@@ -111,11 +112,14 @@ class CourseProgress:
         self.rpc = rpc
 
     @operation("Learners' progress in a course (your tenant's), filtered, a page at a time", STAFF,
-               query=schemas.ProgressQuerySchema, response=wire.ProgressPageSchema)
+               query=schemas.ProgressQuerySchema, response=wire.ProgressPageSchema, paginated=True,
+               description="`page` and `page_size` are the older way to ask for a page; `offset` and `limit` win.")
     def on_get(self, req, resp, course_id):
         require_role(req, *STAFF)
-        resp.media = self.rpc.call("progress", "list_course_progress", req.context.actor, course_id,
-                                   _filters(req, "status", "unit_id", "page", "page_size"))
+        result = self.rpc.call("progress", "list_course_progress", req.context.actor, course_id,
+                               _filters(req, "status", "unit_id", "page", "page_size", "offset", "limit"))
+        pagination.link(req, resp, result, len(result["items"]), result["total"])
+        resp.media = result
 
     @operation("Learners' progress in a course as CSV or XLSX", STAFF, query=wire.ProgressExportQuerySchema,
                response_media=(CSV, XLSX))

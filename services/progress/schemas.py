@@ -12,6 +12,9 @@ class ProgressQuerySchema(Schema):
     unit_id = fields.String(validate=validate.Length(1, 64), load_default=None)
     page = fields.Integer(validate=validate.Range(1, 10_000), load_default=1)
     page_size = fields.Integer(validate=validate.Range(1, MAX_PAGE_SIZE), load_default=20)
+    # The platform's paging (gateway/pagination.py); when given they win over page/page_size.
+    offset = fields.Integer(validate=validate.Range(0, 10_000_000), load_default=None)
+    limit = fields.Integer(validate=validate.Range(1, MAX_PAGE_SIZE), load_default=None)
 
 
 class ExportQuerySchema(Schema):

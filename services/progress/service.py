@@ -267,9 +267,11 @@ class ProgressService(PlatformService):
     def list_course_progress(self, actor, course_id, params):
         filters = load(schemas.ProgressQuerySchema(), params)
         course, query = self._staff_query(actor, course_id, filters)
-        size = filters["page_size"]
-        enrollments = self.store.list_enrollments(query, (filters["page"] - 1) * size, size)
-        return {"page": filters["page"], "page_size": size, "total": self.store.count_enrollments(query),
+        size = filters["limit"] or filters["page_size"]
+        skip = filters["offset"] if filters["offset"] is not None else (filters["page"] - 1) * size
+        enrollments = self.store.list_enrollments(query, skip, size)
+        return {"page": skip // size + 1, "page_size": size, "offset": skip, "limit": size,
+                "total": self.store.count_enrollments(query),
                 "items": schemas.LearnerProgressRowSchema(many=True).dump(
                     [domain.learner_row(course, e) for e in enrollments])}
 
