@@ -48,8 +48,11 @@ class ActivityPublisher:
         try:
             producer = self._producer()
             # confirm_publish makes publish() block until the broker's ack (or raise on nack).
+            # The ids as nameko context headers: progress's worker logs them, and the events it
+            # publishes carry the correlation id on.
+            headers = {f"nameko.{key}": message[key] for key in ("correlation_id", "tenant_id") if message.get(key)}
             producer.publish(message, exchange=EXCHANGE, routing_key=contract.INGEST_ROUTING_KEY,
-                             delivery_mode=2, mandatory=True, retry=False)
+                             delivery_mode=2, mandatory=True, retry=False, headers=headers)
         except Exception as exc:
             self._reset()
             raise ServiceUnavailable("Activity could not be queued: the message broker is unavailable.") from exc

@@ -3,17 +3,19 @@
 ``create_app(deps)`` takes its collaborators (RPC client, activity publisher, config) so that
 tests can inject fakes; ``create_app_from_env()`` is what gunicorn runs.
 """
-import logging
 from dataclasses import dataclass
 
 import falcon
+
+from mooc_common.infra import logs
 
 from . import errors
 from .activity_publisher import ActivityPublisher
 from .auth import AuthMiddleware
 from .body_limit import BodyLimitMiddleware
 from .config import GatewayConfig
-from .resources import accounts, api_docs, courses, health, integrations, progress, reports
+from .observability import ActorLogContext, RequestObservability
+from .resources import accounts, api_docs, courses, health, integrations, metrics, progress, reports
 from .routes import RouteTable
 from .rpc import RpcClient
 from .tenant_status import SuspendedTenants
@@ -29,8 +31,9 @@ class Deps:
 
 
 def create_app(deps):
-    app = falcon.App(middleware=[BodyLimitMiddleware(deps.config.max_body_bytes),
-                                 AuthMiddleware(deps.config.jwt_secret, SuspendedTenants(deps.rpc))])
+    app = falcon.App(middleware=[RequestObservability(), BodyLimitMiddleware(deps.config.max_body_bytes),
+                                 AuthMiddleware(deps.config.jwt_secret, SuspendedTenants(deps.rpc)),
+                                 ActorLogContext()])
     errors.register(app)
     # Every route goes through the route table: the OpenAPI document is made from it.
     routes = RouteTable(app)
@@ -40,11 +43,12 @@ def create_app(deps):
     for area in (accounts, courses, progress, reports, integrations):
         area.add_routes(routes, API, deps)
     api_docs.add_routes(app, routes, f"{API}/openapi.json")
+    app.add_route("/metrics", metrics.Metrics())
     return app
 
 
 def create_app_from_env():
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logs.configure("gateway")
     config = GatewayConfig.from_env()
     return create_app(Deps(config=config, rpc=RpcClient(config.amqp_uri, config.rpc_timeout),
                            publisher=ActivityPublisher(config.amqp_uri)))

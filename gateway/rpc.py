@@ -12,6 +12,7 @@ from nameko.exceptions import RpcTimeout, UnknownService
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from .errors import ServiceUnavailable
+from .observability import rpc_context
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +25,9 @@ class RpcClient:
 
     def _proxy(self):
         if getattr(self._local, "runner", None) is None:
-            runner = ClusterRpcProxy(self.config, timeout=self.timeout)
+            # nameko reads this dict on every call: set per request in call() (correlation id...)
+            self._local.context = {}
+            runner = ClusterRpcProxy(self.config, context_data=self._local.context, timeout=self.timeout)
             self._local.proxy = runner.start()
             self._local.runner = runner
         return self._local.proxy
@@ -40,7 +43,10 @@ class RpcClient:
 
     def call(self, service, method, *args, **kwargs):
         try:
-            return getattr(getattr(self._proxy(), service), method)(*args, **kwargs)
+            proxy = self._proxy()
+            self._local.context.clear()
+            self._local.context.update(rpc_context())
+            return getattr(getattr(proxy, service), method)(*args, **kwargs)
         except RpcTimeout:
             self._reset()
             raise ServiceUnavailable(f"The {service} service did not answer in time.")

@@ -21,7 +21,8 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 SEED = 20261201
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
-PHASES = "examples,fuzzing"
+PHASES = "examples,fuzzing"           # the bounded run of make test
+LONG_PHASES = "examples,coverage,fuzzing"  # make fuzz: also schemathesis' boundary and negative cases
 ROLES = ("tenant_admin", "instructor", "report_viewer", "learner")
 
 
@@ -44,12 +45,12 @@ def role_tokens(base_url, operator):
     return headers
 
 
-def run_role(base_url, role, authorization, examples, seed, report_dir, timeout=900):
+def run_role(base_url, role, authorization, examples, seed, report_dir, phases=PHASES, timeout=1800):
     """One schemathesis run; returns {role, exit_code, cases, failures, output}."""
     report = Path(report_dir) / f"{role}.ndjson"
     command = [str(Path(sys.executable).with_name("st")), "--config-file", str(ROOT / "config" / "schemathesis.toml"), "run",
                f"{base_url}/api/v1/openapi.json",
-               "--seed", str(seed), "--max-examples", str(examples), "--phases", PHASES, "--checks", CHECKS,
+               "--seed", str(seed), "--max-examples", str(examples), "--phases", phases, "--checks", CHECKS,
                "--no-shrink", "--workers", "1", "--request-timeout", "30", "--warnings", "off",
                "--report", "ndjson", "--report-ndjson-path", str(report)]
     if authorization:
@@ -68,9 +69,9 @@ def run_role(base_url, role, authorization, examples, seed, report_dir, timeout=
             "output": done.stdout[-20000:] + done.stderr[-5000:]}
 
 
-def run_all(base_url, headers, examples, seed, report_dir):
+def run_all(base_url, headers, examples, seed, report_dir, phases=PHASES):
     roles = dict(headers, anonymous=None)
-    return [run_role(base_url, role, authorization, examples, seed, report_dir)
+    return [run_role(base_url, role, authorization, examples, seed, report_dir, phases)
             for role, authorization in roles.items()]
 
 
@@ -78,6 +79,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--examples", type=int, default=25, help="generated cases per operation and role")
     parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--phases", default=LONG_PHASES)
     args = parser.parse_args()
 
     from api_client import ApiClient
@@ -89,14 +91,15 @@ def main():
             tempfile.TemporaryDirectory() as report_dir:
         operator = ApiClient(platform.base_url).signed_in(env["OPERATOR_USERNAME"], env["OPERATOR_PASSWORD"])
         results = run_all(platform.base_url, role_tokens(platform.base_url, operator), args.examples, args.seed,
-                          report_dir)
+                          report_dir, args.phases)
     for result in results:
         if result["exit_code"]:
             print(result["output"])
     for result in results:
         print(f"{result['role']:>15}: {result['cases']} generated cases, {result['failures']} failed checks, "
               f"exit {result['exit_code']}")
-    print(f"total: {sum(r['cases'] for r in results)} cases, seed {args.seed}, {args.examples} per operation")
+    print(f"total: {sum(r['cases'] for r in results)} cases, seed {args.seed}, phases {args.phases}, "
+          f"{args.examples} per operation and phase")
     return 1 if any(r["exit_code"] for r in results) else 0
 
 

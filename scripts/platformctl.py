@@ -84,7 +84,10 @@ class Platform:
         for name, argv, env in self._commands():
             if self._pid(name):
                 continue  # already started by us: starting twice would double the consumers
-            env = dict(env, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
+            # SERVICE_NAME names the process in its JSON log lines; import-time deprecation warnings
+            # (eventlet's) would be the only lines that are not JSON.
+            env = dict(env, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1", SERVICE_NAME=name,
+                       PYTHONWARNINGS=env.get("PYTHONWARNINGS", "ignore::DeprecationWarning"))
             with open(self.log_dir / f"{name}.log", "ab") as log:
                 proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                                         stdin=subprocess.DEVNULL, start_new_session=True)

@@ -2,7 +2,6 @@
 import base64
 import datetime as dt
 import os
-import uuid
 
 import falcon
 
@@ -35,7 +34,7 @@ class Activities:
         message = contract.IngestMessageSchema().dump({
             "learner_id": actor["user_id"], "tenant_id": actor["tenant_id"],
             "received_at": dt.datetime.now(dt.timezone.utc),
-            "correlation_id": req.get_header("X-Request-Id") or uuid.uuid4().hex,
+            "correlation_id": req.context.request_id,
             "activities": activities,
         })
         with self.contexts.admitted(actor, activities):

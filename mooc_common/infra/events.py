@@ -24,6 +24,8 @@ from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.events import EventDispatcher, EventHandler
 from nameko.messaging import Consumer
 
+from . import logs
+from .metrics import EVENTS_DEAD_LETTERED, EVENTS_RETRIED
 from .store import ProcessedEvents
 
 log = logging.getLogger(__name__)
@@ -73,7 +75,7 @@ class FailurePolicy:
     """
 
     def __init__(self, config, service_name, queue_name):
-        self.queue_name = queue_name
+        self.queue_name, self.service_name = queue_name, service_name
         self.max_attempts = int(config.get("EVENT_MAX_ATTEMPTS") or DEFAULT_MAX_ATTEMPTS)
         retry_delay = int(config.get("EVENT_RETRY_DELAY_MS") or DEFAULT_RETRY_DELAY_MS)
         self.retry_queue = Queue(
@@ -106,8 +108,11 @@ class FailurePolicy:
             })
             target = self.dead_letter_queue
             log.error("message dead-lettered after %d attempt(s) in %s", attempts, self.queue_name)
+            EVENTS_DEAD_LETTERED.labels(self.service_name, self.queue_name).inc()
         else:
             target = self.retry_queue
+            log.warning("message failed (attempt %d) in %s: retried later", attempts, self.queue_name)
+            EVENTS_RETRIED.labels(self.service_name, self.queue_name).inc()
         self.republisher.publish(
             message.payload, exchange=target.exchange, routing_key=target.routing_key,
             headers=headers, declare=[target])
@@ -167,6 +172,9 @@ def on_event(event_type, idempotent=False, **kwargs):
                 envelope = event_type.parse(body)
             except ValidationError as exc:
                 raise PermanentEventError(f"malformed {event_type.type}: {exc.messages}") from exc
+            logs.bind(event_id=envelope["event_id"], event_type=event_type.type, tenant_id=envelope["tenant_id"],
+                      correlation_id=envelope.get("correlation_id"))
+            log.info("handling %s in %s", event_type.type, method.__name__)
             if idempotent:
                 return method(self, envelope)
             event_id, processed = str(envelope["event_id"]), self.processed_events

@@ -17,6 +17,7 @@ the ``reports.projector`` lease elects it among replicas, only the holder consum
 process that (re)takes the lease drops its caches.
 """
 import copy
+import datetime as dt
 import logging
 import time
 
@@ -26,6 +27,7 @@ from rbloom import Bloom
 
 from mooc_common.infra.event_batches import EventBatches
 from mooc_common.infra.lease import Lease
+from mooc_common.infra.metrics import EVENT_TO_REPORT_LAG
 from mooc_common.infra.store import service_database
 
 from . import domain, projection
@@ -206,6 +208,9 @@ class Projector:
         for chunk in _chunks(records, self.max_changes):
             clock = _PhaseClock()
             self._write(self._project(chunk, (), clock), clock)
+        now = dt.datetime.now(dt.timezone.utc)
+        for envelope in envelopes:  # the report now shows these events
+            EVENT_TO_REPORT_LAG.observe(max(0.0, (now - envelope["occurred_at"]).total_seconds()))
         return len(records)
 
     def _write(self, journal, clock):

@@ -1,0 +1,90 @@
+"""What every nameko worker reports: its log context and its metrics.
+
+``WorkerObservability`` (on ``PlatformService``) binds, for each worker, the correlation id that
+came in the message headers (the gateway's request id, carried by nameko's context data through
+RPC calls, event dispatches and the activity messages), and counts and times RPC calls and
+consumed messages per method / queue. ``scrape()`` adds the depth of the service's queues, read
+from the broker, to the series (``/metrics`` on the health port).
+"""
+import logging
+import time
+
+from kombu import Connection
+from nameko.constants import AMQP_URI_CONFIG_KEY
+from nameko.extensions import DependencyProvider
+from nameko.rpc import Rpc
+
+from mooc_common.contracts.errors import ServiceError
+
+from . import logs, metrics
+from .events import dead_letter_queue_name
+
+log = logging.getLogger(__name__)
+
+
+class WorkerObservability(DependencyProvider):
+    def setup(self):
+        logs.set_service(self.container.service_name)
+        self.started = {}
+
+    def worker_setup(self, worker_ctx):
+        logs.clear()
+        data = worker_ctx.data
+        logs.bind(correlation_id=data.get("correlation_id") or worker_ctx.call_id,
+                  request_id=data.get("request_id"), tenant_id=data.get("tenant_id"))
+        self.started[worker_ctx] = time.perf_counter()
+
+    def worker_result(self, worker_ctx, result=None, exc_info=None):
+        elapsed = time.perf_counter() - self.started.pop(worker_ctx, time.perf_counter())
+        entrypoint, service = worker_ctx.entrypoint, self.container.service_name
+        if isinstance(entrypoint, Rpc):
+            outcome = "ok" if exc_info is None else "refused" if isinstance(exc_info[1], ServiceError) else "failed"
+            metrics.RPC_CALLS.labels(service, entrypoint.method_name, outcome).inc()
+            metrics.RPC_DURATION.labels(service, entrypoint.method_name).observe(elapsed)
+            log.info("rpc %s %s", entrypoint.method_name, outcome,
+                     extra={"rpc": entrypoint.method_name, "outcome": outcome, "duration_ms": round(elapsed * 1000, 2)})
+        elif getattr(entrypoint, "queue", None) is not None:
+            queue = entrypoint.queue.name
+            metrics.EVENTS_CONSUMED.labels(service, queue).inc()
+            metrics.EVENT_DURATION.labels(service, queue).observe(elapsed)
+            if exc_info is not None:
+                metrics.EVENTS_FAILED.labels(service, queue).inc()
+            log.info("message from %s %s", queue, "handled" if exc_info is None else "failed",
+                     extra={"queue": queue, "duration_ms": round(elapsed * 1000, 2)})
+
+    def worker_teardown(self, worker_ctx):
+        self.started.pop(worker_ctx, None)
+        logs.clear()
+
+    def queue_names(self):
+        queues = {q.name for q in (getattr(e, "queue", None) for e in self.container.entrypoints)
+                  if q is not None and not getattr(q, "exclusive", False)}
+        queues |= set(getattr(self.container.service_cls, "observed_queues", ()))
+        return sorted({dead_letter_queue_name(self.container.service_name)}
+                      | queues | {f"{name}.retry" for name in queues})
+
+    def _read_queue_depths(self):
+        try:
+            with Connection(self.container.config[AMQP_URI_CONFIG_KEY], connect_timeout=2) as conn:
+                for name in self.queue_names():
+                    channel = conn.channel()
+                    try:
+                        depth = channel.queue_declare(queue=name, passive=True).message_count
+                        metrics.QUEUE_MESSAGES.labels(name).set(depth)
+                    except Exception:  # not declared (yet): nothing to report
+                        pass
+                    finally:
+                        try:
+                            channel.close()
+                        except Exception:
+                            pass
+        except Exception:
+            log.warning("could not read queue depths from the broker", exc_info=True)
+
+    def get_dependency(self, worker_ctx):
+        return self
+
+    def scrape(self):
+        """(content type, body) of /metrics, with fresh queue depths."""
+        self._read_queue_depths()
+        return metrics.exposition()
