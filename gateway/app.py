@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import falcon
 
-from mooc_common.infra import logs
+from mooc_common.infra import logs, tracing
 
 from . import errors
 from .activity_publisher import ActivityPublisher
@@ -49,6 +49,7 @@ def create_app(deps):
 
 def create_app_from_env():
     logs.configure("gateway")
+    tracing.configure("gateway")
     config = GatewayConfig.from_env()
     return create_app(Deps(config=config, rpc=RpcClient(config.amqp_uri, config.rpc_timeout),
                            publisher=ActivityPublisher(config.amqp_uri)))

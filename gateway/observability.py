@@ -10,7 +10,9 @@ import re
 import time
 import uuid
 
-from mooc_common.infra import logs
+from opentelemetry import trace
+
+from mooc_common.infra import logs, tracing
 from mooc_common.infra.metrics import HTTP_DURATION, HTTP_REQUESTS
 
 log = logging.getLogger("gateway.access")
@@ -28,6 +30,9 @@ class RequestObservability:
         logs.clear()
         logs.bind(request_id=request_id, correlation_id=request_id)
         resp.set_header("X-Request-Id", request_id)
+        req.context.span = tracing.start(
+            f"HTTP {req.method}", {key: req.get_header(key) for key in tracing.TRACE_KEYS},
+            kind=trace.SpanKind.SERVER, attributes={"http.request.method": req.method, "mooc.request_id": request_id})
 
     def process_response(self, req, resp, resource, req_succeeded):
         elapsed = time.perf_counter() - getattr(req.context, "started", time.perf_counter())
@@ -39,6 +44,12 @@ class RequestObservability:
         log.info("%s %s %s", req.method, route, status,
                  extra={"method": req.method, "route": route, "status": status,
                         "duration_ms": round(elapsed * 1000, 2)})
+        span, token = getattr(req.context, "span", (None, None))
+        if span is not None:
+            span.update_name(f"{req.method} {route}")
+            span.set_attribute("http.route", route)
+            span.set_attribute("http.response.status_code", status)
+            tracing.finish(span, token, RuntimeError(f"HTTP {status}") if status >= 500 else None)
         logs.clear()
 
 
@@ -52,5 +63,7 @@ class ActorLogContext:
 
 
 def rpc_context():
-    """What travels to the services in the RPC headers (nameko ``context_data``)."""
-    return {key: value for key, value in logs.current().items() if key in ("correlation_id", "request_id", "tenant_id")}
+    """What travels to the services in the RPC headers (nameko ``context_data``): the ids of the
+    logs and the trace context."""
+    ids = {key: value for key, value in logs.current().items() if key in ("correlation_id", "request_id", "tenant_id")}
+    return {**ids, **tracing.carrier()}

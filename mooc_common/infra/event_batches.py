@@ -36,7 +36,9 @@ from marshmallow import ValidationError
 from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.standalone.events import get_event_exchange
 
-from . import logs, metrics
+from opentelemetry import trace
+
+from . import logs, metrics, tracing
 from .events import ATTEMPTS_HEADER, FailurePolicy, PermanentEventError
 
 log = logging.getLogger(__name__)
@@ -157,9 +159,15 @@ class EventBatches:
         logs.bind(correlation_id=",".join(sorted({str(e.get("correlation_id")) for e in envelopes
                                                   if e.get("correlation_id")})[:100]) or None)
         metrics.EVENTS_CONSUMED.labels(self.service_name, self.queue_name).inc(len(batch))
+        incomings = [tracing.from_amqp_headers(message.headers) for message, _ in batch]
+        # One span per batch: child of its one message's sender, else linked to every sender.
+        span = tracing.start(f"{self.service_name}.{self.queue_name} batch", incomings[0] if len(batch) == 1 else None,
+                             kind=trace.SpanKind.CONSUMER, attributes={"mooc.events": len(batch)},
+                             links=tracing.links(incomings))
         try:
             apply(envelopes)
-        except Exception:
+        except Exception as exc:
+            tracing.finish(*span, error=exc)
             metrics.EVENTS_FAILED.labels(self.service_name, self.queue_name).inc(len(batch))
             log.exception("a batch of %d event(s) failed; each goes to its retry queue", len(batch))
             logs.clear()
@@ -167,6 +175,7 @@ class EventBatches:
             for message, _ in batch:
                 self._fail(message, exc_info)
             return
+        tracing.finish(*span)
         elapsed = time.perf_counter() - started
         metrics.EVENT_DURATION.labels(self.service_name, self.queue_name).observe(elapsed)
         log.info("applied a batch of %d event(s) from %s", len(batch), self.queue_name,

@@ -10,13 +10,14 @@ import logging
 import time
 
 from kombu import Connection
+from opentelemetry import trace
 from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.extensions import DependencyProvider
 from nameko.rpc import Rpc
 
 from mooc_common.contracts.errors import ServiceError
 
-from . import logs, metrics
+from . import logs, metrics, tracing
 from .events import dead_letter_queue_name
 
 log = logging.getLogger(__name__)
@@ -25,7 +26,8 @@ log = logging.getLogger(__name__)
 class WorkerObservability(DependencyProvider):
     def setup(self):
         logs.set_service(self.container.service_name)
-        self.started = {}
+        tracing.configure(self.container.service_name)
+        self.started, self.spans = {}, {}
 
     def worker_setup(self, worker_ctx):
         logs.clear()
@@ -33,9 +35,18 @@ class WorkerObservability(DependencyProvider):
         logs.bind(correlation_id=data.get("correlation_id") or worker_ctx.call_id,
                   request_id=data.get("request_id"), tenant_id=data.get("tenant_id"))
         self.started[worker_ctx] = time.perf_counter()
+        entrypoint = worker_ctx.entrypoint
+        self.spans[worker_ctx] = tracing.start(
+            f"{self.container.service_name}.{entrypoint.method_name}", data,
+            kind=trace.SpanKind.SERVER if isinstance(entrypoint, Rpc) else trace.SpanKind.CONSUMER,
+            attributes={"mooc.correlation_id": logs.current().get("correlation_id", "")})
+        data.update(tracing.carrier())  # what this worker calls or publishes is a child of its span
 
     def worker_result(self, worker_ctx, result=None, exc_info=None):
         elapsed = time.perf_counter() - self.started.pop(worker_ctx, time.perf_counter())
+        span = self.spans.pop(worker_ctx, None)
+        if span is not None:
+            tracing.finish(*span, error=exc_info[1] if exc_info and not isinstance(exc_info[1], ServiceError) else None)
         entrypoint, service = worker_ctx.entrypoint, self.container.service_name
         if isinstance(entrypoint, Rpc):
             outcome = "ok" if exc_info is None else "refused" if isinstance(exc_info[1], ServiceError) else "failed"
@@ -54,6 +65,9 @@ class WorkerObservability(DependencyProvider):
 
     def worker_teardown(self, worker_ctx):
         self.started.pop(worker_ctx, None)
+        span = self.spans.pop(worker_ctx, None)
+        if span is not None:  # no result reported (the worker was killed)
+            tracing.finish(*span)
         logs.clear()
 
     def queue_names(self):
