@@ -26,14 +26,19 @@ LONG_PHASES = "examples,coverage,fuzzing"  # make fuzz: also schemathesis' bound
 ROLES = ("tenant_admin", "instructor", "report_viewer", "learner")
 
 
-def role_tokens(base_url, operator):
-    """A tenant with one user of each role; the Authorization header of each (and the operator's)."""
+def role_sign_ins(base_url, operator, operator_credentials):
+    """A tenant with one user of each role; for each role (and the operator) a function that signs
+    in and returns the Authorization header. Runs sign in just before they start: an access token
+    lives 15 minutes, shorter than a long run of every role."""
     from api_client import ApiClient
+
+    def sign_in(username, password):
+        return lambda: ApiClient(base_url).signed_in(username, password).session.headers["Authorization"]
 
     tenant = operator.post("/api/v1/tenants", {
         "code": "FZ" + secrets.token_hex(3).upper(), "name": "Sở Thông tin và Truyền thông", "kind": "province",
         "focal_contact": {"full_name": "Lê Thị Hoa", "mobile": "0912345678", "email": "hoa@example.vn"}})
-    headers = {"operator_admin": operator.session.headers["Authorization"]}
+    sign_ins = {"operator_admin": sign_in(*operator_credentials)}
     for role in ROLES:
         username, password = f"fz.{role[:5]}.{secrets.token_hex(3)}", "Fz" + secrets.token_urlsafe(12) + "7"
         body = {"username": username, "full_name": "Phạm Văn Đức", "role": role, "password": password,
@@ -41,8 +46,8 @@ def role_tokens(base_url, operator):
         if role == "learner":
             body["category"] = "civil_servant"
         operator.post(f"/api/v1/tenants/{tenant['tenant_id']}/users", body)
-        headers[role] = ApiClient(base_url).signed_in(username, password).session.headers["Authorization"]
-    return headers
+        sign_ins[role] = sign_in(username, password)
+    return sign_ins
 
 
 def run_role(base_url, role, authorization, examples, seed, report_dir, phases=PHASES, timeout=1800):
@@ -64,15 +69,15 @@ def run_role(base_url, role, authorization, examples, seed, report_dir, phases=P
                 recorder = body.get("recorder", {})
                 cases += len(recorder.get("cases", {}))
                 failures += sum(1 for checks in recorder.get("checks", {}).values()
-                                for check in checks if check.get("status") == "FAILURE")
+                                for check in checks if str(check.get("status")).lower() == "failure")
     return {"role": role, "exit_code": done.returncode, "cases": cases, "failures": failures,
             "output": done.stdout[-20000:] + done.stderr[-5000:]}
 
 
-def run_all(base_url, headers, examples, seed, report_dir, phases=PHASES):
-    roles = dict(headers, anonymous=None)
-    return [run_role(base_url, role, authorization, examples, seed, report_dir, phases)
-            for role, authorization in roles.items()]
+def run_all(base_url, sign_ins, examples, seed, report_dir, phases=PHASES):
+    roles = dict(sign_ins, anonymous=lambda: None)
+    return [run_role(base_url, role, sign_in(), examples, seed, report_dir, phases)
+            for role, sign_in in roles.items()]
 
 
 def main():
@@ -89,9 +94,10 @@ def main():
     infra = read_env_file(ROOT / "var" / "infra.env")
     with isolated_env(infra, "fuzz") as env, started_platform(env, ROOT / "var" / "log" / "fuzz") as platform, \
             tempfile.TemporaryDirectory() as report_dir:
-        operator = ApiClient(platform.base_url).signed_in(env["OPERATOR_USERNAME"], env["OPERATOR_PASSWORD"])
-        results = run_all(platform.base_url, role_tokens(platform.base_url, operator), args.examples, args.seed,
-                          report_dir, args.phases)
+        credentials = (env["OPERATOR_USERNAME"], env["OPERATOR_PASSWORD"])
+        operator = ApiClient(platform.base_url).signed_in(*credentials)
+        results = run_all(platform.base_url, role_sign_ins(platform.base_url, operator, credentials), args.examples,
+                          args.seed, report_dir, args.phases)
     for result in results:
         if result["exit_code"]:
             print(result["output"])

@@ -154,7 +154,11 @@ class CourseAssignments(_Resource):
 
 
 def _csv_usernames(text):
-    rows = list(csv.DictReader(io.StringIO(text)))
+    try:
+        rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    except csv.Error as exc:  # NUL bytes, a stray carriage return inside a field...
+        raise ApiError(falcon.HTTP_422, "validation_failed", "The CSV file cannot be read.",
+                       {"file": [str(exc)]}) from exc
     if not rows or "username" not in rows[0]:
         raise ApiError(falcon.HTTP_422, "validation_failed", "The CSV needs a 'username' column.",
                        {"file": ["missing username column"]})

@@ -21,10 +21,10 @@ def fuzz_platform(infra):
 
 def test_bounded_fuzz_of_every_operation_and_role(fuzz_platform, tmp_path):
     base = fuzz_platform.base_url
-    operator = ApiClient(base).signed_in(fuzz_platform.env["OPERATOR_USERNAME"],
-                                         fuzz_platform.env["OPERATOR_PASSWORD"])
-    results = api_fuzz.run_all(base, api_fuzz.role_tokens(base, operator), examples=1, seed=api_fuzz.SEED,
-                               report_dir=tmp_path)
+    credentials = (fuzz_platform.env["OPERATOR_USERNAME"], fuzz_platform.env["OPERATOR_PASSWORD"])
+    operator = ApiClient(base).signed_in(*credentials)
+    results = api_fuzz.run_all(base, api_fuzz.role_sign_ins(base, operator, credentials), examples=1,
+                               seed=api_fuzz.SEED, report_dir=tmp_path)
     paths = operator.get("/api/v1/openapi.json")["paths"]
     operations = sum(1 for item in paths.values() for method in item if method in ("get", "post", "put", "patch", "delete"))
     print({r["role"]: (r["cases"], r["failures"], r["exit_code"]) for r in results})
