@@ -30,6 +30,7 @@ PAGE_HEADERS = {
     "X-Total-Count": {"description": "the number of items in all pages, when the route knows it",
                       "schema": {"type": "integer"}},
 }
+REQUEST_ID_HEADER = {"X-Request-Id": {"$ref": "#/components/headers/RequestId"}}
 _PARAM = re.compile(r"\{(\w+)(?::(\w+))?\}")
 
 
@@ -86,7 +87,7 @@ def _error_responses(codes):
     for code in sorted(codes):
         by_status.setdefault(ERROR_CODES[code][0], []).append(code)
     return {str(status): {"description": " or ".join(f"`{c}`: {ERROR_CODES[c][1]}" for c in names),
-                          "content": {JSON: {"schema": "Error"}}}
+                          "headers": dict(REQUEST_ID_HEADER), "content": {JSON: {"schema": "Error"}}}
             for status, names in sorted(by_status.items())}
 
 
@@ -113,7 +114,7 @@ def _operation(path, uri_template, method, responder):
         "x-roles": list(op.roles),
         "security": [] if op.roles == PUBLIC else [{"bearer": []}],
         "responses": {str(op.status): {"description": op.summary, "content": _success_content(op),
-                                       **({"headers": PAGE_HEADERS} if op.paginated else {})},
+                                       "headers": {**REQUEST_ID_HEADER, **(PAGE_HEADERS if op.paginated else {})}},
                       **_error_responses(_error_codes(op, "{" in path))},
     }
     if op.query is not None:
@@ -154,6 +155,10 @@ def build(routes, server_url=None):
                    servers=[{"url": server_url}] if server_url else [])
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
     spec.components.schema("Error", schema=ErrorSchema)
+    spec.components.header("RequestId", {
+        "description": "the request's id: the client's `X-Request-Id` when it is a plain token of at most 128 "
+                       "characters, else one made by the gateway; the correlation id in every log line",
+        "schema": {"type": "string", "maxLength": 128}})
     paths = {}
     for uri_template, method, responder in responders(routes):
         path = openapi_path(uri_template)

@@ -83,6 +83,9 @@ def test_operations_state_roles_schemas_and_errors(spec):
     assert user["parameters"][0]["name"] == "user_id" and "404" in user["get"]["responses"]
     list_users = spec["paths"]["/api/v1/tenants/{tenant_id}/users"]["get"]
     assert {p["name"] for p in list_users["parameters"]} >= {"offset", "limit"}
+    assert set(list_users["responses"]["200"]["headers"]) == {"X-Request-Id", "Link", "X-Total-Count"}
+    assert all("X-Request-Id" in answer["headers"] for item in spec["paths"].values() for m, op in item.items()
+               if m in document.METHODS for answer in op["responses"].values())
     plan = spec["paths"]["/api/v1/tenants/{tenant_id}/training-plans/{year}"]
     assert {"in": "path", "name": "year", "required": True, "schema": {"type": "integer"}} in plan["parameters"]
 
