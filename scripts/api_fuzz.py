@@ -56,7 +56,9 @@ def run_role(base_url, role, authorization, examples, seed, report_dir, phases=P
     command = [str(Path(sys.executable).with_name("st")), "--config-file", str(ROOT / "config" / "schemathesis.toml"), "run",
                f"{base_url}/api/v1/openapi.json",
                "--seed", str(seed), "--max-examples", str(examples), "--phases", phases, "--checks", CHECKS,
-               "--no-shrink", "--workers", "1", "--request-timeout", "30", "--warnings", "off",
+               "--no-shrink", "--workers", "1",
+               # the course body's nested schema is slow to generate on a loaded machine: not a finding
+               "--suppress-health-check", "too_slow", "--request-timeout", "30", "--warnings", "off",
                "--report", "ndjson", "--report-ndjson-path", str(report)]
     if authorization:
         command += ["--header", f"Authorization: {authorization}"]
@@ -82,7 +84,7 @@ def run_all(base_url, sign_ins, examples, seed, report_dir, phases=PHASES):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--examples", type=int, default=25, help="generated cases per operation and role")
+    parser.add_argument("--examples", type=int, default=10, help="generated cases per operation, phase and role")
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--phases", default=LONG_PHASES)
     args = parser.parse_args()

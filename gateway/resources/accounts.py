@@ -272,7 +272,8 @@ class Import(_Resource):
 
 
 class ImportActivationCodes(_Resource):
-    @operation("The one-time activation codes of an import's new accounts (CSV)", ADMINS, response_media=(CSV,))
+    @operation("The one-time activation codes of an import's new accounts (CSV)", ADMINS, response_media=(CSV,),
+               errors=("conflict",))
     def on_get(self, req, resp, job_id):
         require_role(req, *ADMINS)
         _csv(resp, self.call("import_activation_codes", req.context.actor, job_id),
