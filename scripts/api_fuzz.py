@@ -53,8 +53,8 @@ def role_sign_ins(base_url, operator, operator_credentials):
 def run_role(base_url, role, authorization, examples, seed, report_dir, phases=PHASES, timeout=1800):
     """One schemathesis run; returns {role, exit_code, cases, failures, output}."""
     report = Path(report_dir) / f"{role}.ndjson"
-    command = [str(Path(sys.executable).with_name("st")), "--config-file", str(ROOT / "config" / "schemathesis.toml"), "run",
-               f"{base_url}/api/v1/openapi.json",
+    command = [str(Path(sys.executable).with_name("st")), "--config-file", str(ROOT / "config" / "schemathesis.toml"),
+               "run", f"{base_url}/api/v1/openapi.json",
                "--seed", str(seed), "--max-examples", str(examples), "--phases", phases, "--checks", CHECKS,
                "--no-shrink", "--workers", "1",
                # the course body's nested schema is slow to generate on a loaded machine: not a finding

@@ -60,7 +60,8 @@ class Subscriber(_Operator):
     def on_get(self, req, resp, subscriber_id):
         resp.media = self.call(req, "get_subscriber", subscriber_id)
 
-    @operation("Revoke a subscriber (its broker user and queue are removed)", ("operator_admin",), response=schemas.SubscriberSchema)
+    @operation("Revoke a subscriber (its broker user and queue are removed)", ("operator_admin",),
+               response=schemas.SubscriberSchema)
     def on_delete(self, req, resp, subscriber_id):
         resp.media = self.call(req, "revoke_subscriber", subscriber_id)
 

@@ -64,7 +64,8 @@ def test_answers_of_every_role_match_the_document(platform, operator, schema, ch
     # operator: tenants, a page with Link headers
     op.call("GET", f"{API}/tenants?limit=1", 200)
     op.call("GET", f"{API}/tenants/{tenant}", 200)
-    op.call("PUT", f"{API}/tenants/{tenant}/training-plans/2026", 403, json={"planned_courses": 1, "planned_learners": 1})
+    op.call("PUT", f"{API}/tenants/{tenant}/training-plans/2026", 403,
+            json={"planned_courses": 1, "planned_learners": 1})
     op.call("GET", f"{API}/integrations/subscribers", 200)
     # tenant admin: units, users, a training plan
     unit = admin.call("POST", f"{API}/tenants/{tenant}/units", 201, json={"code": "SO-TT", "name": "Sở Tư pháp"})
@@ -136,4 +137,4 @@ def test_list_routes_answer_rfc8288_links_and_totals(platform, operator):
     # page sizes are bounded
     too_big = kit.admin.session.get(f"{platform.base_url}{API}/tenants/{kit.tenant_id}/users",
                                     params={"limit": 201}, timeout=10)
-    assert too_big.status_code == 422 and too_big.json()["errors"] == {"limit": ["Must be greater than or equal to 1 and less than or equal to 200."]}
+    assert too_big.status_code == 422 and list(too_big.json()["errors"]) == ["limit"]

@@ -26,7 +26,8 @@ def test_bounded_fuzz_of_every_operation_and_role(fuzz_platform, tmp_path):
     results = api_fuzz.run_all(base, api_fuzz.role_sign_ins(base, operator, credentials), examples=1,
                                seed=api_fuzz.SEED, report_dir=tmp_path)
     paths = operator.get("/api/v1/openapi.json")["paths"]
-    operations = sum(1 for item in paths.values() for method in item if method in ("get", "post", "put", "patch", "delete"))
+    operations = sum(1 for item in paths.values() for method in item
+                     if method in ("get", "post", "put", "patch", "delete"))
     print({r["role"]: (r["cases"], r["failures"], r["exit_code"]) for r in results})
     assert {r["role"] for r in results} == {*api_fuzz.ROLES, "operator_admin", "anonymous"}
     assert all(r["cases"] >= operations for r in results)  # each run reached every operation
