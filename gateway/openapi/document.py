@@ -115,7 +115,9 @@ def _operation(path, uri_template, method, responder):
         "security": [] if op.roles == PUBLIC else [{"bearer": []}],
         "responses": {str(op.status): {"description": op.summary, "content": _success_content(op),
                                        "headers": {**REQUEST_ID_HEADER, **(PAGE_HEADERS if op.paginated else {})}},
-                      **_error_responses(_error_codes(op, "{" in path))},
+                      **_error_responses(_error_codes(op, "{" in path)),
+                      **{str(status): {"description": text, "headers": dict(REQUEST_ID_HEADER),
+                                       "content": {JSON: {"schema": schema}}} for status, schema, text in op.answers}},
     }
     if op.query is not None:
         result["parameters"] = [{"in": "query", "schema": op.query}]

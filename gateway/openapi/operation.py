@@ -33,6 +33,7 @@ class Operation:
     example: dict = field(default=None)  # a request body example
     tags: tuple = ()
     paginated: bool = False         # answers a page: Link header and page parameters (pagination.py)
+    answers: tuple = ()             # (status, schema, description): other answers with their own body
 
 
 def operation(summary, roles, **details):

@@ -33,7 +33,7 @@ class Ready:
             return getattr(exc, "body", {}).get("message") or repr(exc)
 
     @operation("Ready: the broker is reachable and every service answers", PUBLIC, response=wire.ReadySchema,
-               tags=("platform",))
+               tags=("platform",), answers=((503, wire.ReadySchema, "not ready: `failed` lists what failed"),))
     def on_get(self, req, resp):
         checks = {"broker": "ok" if self.publisher.ping() else "unreachable"}
         futures = {s: self.pool.submit(self._ping, s) for s in SERVICES}
