@@ -15,6 +15,8 @@ from opentelemetry import trace
 from mooc_common.infra import logs, tracing
 from mooc_common.infra.metrics import HTTP_DURATION, HTTP_REQUESTS
 
+from .openapi.document import openapi_path
+
 log = logging.getLogger("gateway.access")
 REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
@@ -37,7 +39,8 @@ class RequestObservability:
     def process_response(self, req, resp, resource, req_succeeded):
         elapsed = time.perf_counter() - getattr(req.context, "started", time.perf_counter())
         # The route template, never the raw path: ids in paths would make unbounded label values.
-        route = req.uri_template or ("/docs/assets" if req.path.startswith("/docs/assets/") else "unmatched")
+        route = (openapi_path(req.uri_template) if req.uri_template
+                 else "/docs/assets" if req.path.startswith("/docs/assets/") else "unmatched")
         status = resp.status_code
         HTTP_REQUESTS.labels(req.method, route, str(status)).inc()
         HTTP_DURATION.labels(req.method, route).observe(elapsed)
