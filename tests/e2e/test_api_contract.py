@@ -13,7 +13,7 @@ import schemathesis
 from tests.e2e.courses_fixtures import TenantKit, course_body
 from tests.polling import eventually
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]  # may be the first to start the platform
 API = "/api/v1"
 
 
@@ -92,7 +92,7 @@ def test_answers_of_every_role_match_the_document(platform, operator, schema, ch
     eventually(lambda: requests.post(f"{platform.base_url}{API}/activities", timeout=10, json={
         "activity_id": str(uuid.uuid4()), "kind": "lesson_opened", "course_id": course_id, "lesson_id": lesson,
         "occurred_at": "2026-11-23T09:00:00+07:00"},
-        headers={"Authorization": learner.session.headers["Authorization"]}).status_code == 202)
+        headers={"Authorization": learner.session.headers["Authorization"]}).status_code == 202, timeout=120)
     learner.call("POST", f"{API}/activities", 202, json={
         "activity_id": str(uuid.uuid4()), "kind": "lesson_completed", "course_id": course_id,
         "lesson_id": lesson, "occurred_at": "2026-11-23T09:05:00+07:00"})

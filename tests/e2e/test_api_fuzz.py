@@ -9,7 +9,7 @@ from api_client import ApiClient
 from isolated_env import isolated_env, started_platform
 from tests.conftest import ROOT, TEST_SETTINGS
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1200)]  # its own platform and ~460 requests: slow on a loaded machine
 
 
 @pytest.fixture(scope="module")
