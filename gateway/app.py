@@ -13,7 +13,7 @@ from .activity_publisher import ActivityPublisher
 from .auth import AuthMiddleware
 from .body_limit import BodyLimitMiddleware
 from .config import GatewayConfig
-from .resources import accounts, courses, health, integrations, progress, reports
+from .resources import accounts, courses, health, integrations, progress, reports, web
 from .rpc import RpcClient
 from .tenant_status import SuspendedTenants
 
@@ -36,6 +36,8 @@ def create_app(deps):
     # Each area adds its own routes under /api/v1 (resources/<area>.py: add_routes).
     for area in (accounts, courses, progress, reports, integrations):
         area.add_routes(app, API, deps)
+    # The web application at / (a sink: it gets only the paths no route above owns).
+    web.add_routes(app, API, deps)
     return app
 
 
