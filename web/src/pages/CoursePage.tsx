@@ -2,7 +2,7 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useParams, useSearchParams } from "react-router";
 import { api, ApiError } from "../api/client";
-import type { Lesson } from "../api/types";
+import type { Lesson, Progress } from "../api/types";
 import { useSession } from "../auth/session";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { Loading } from "../components/Loading";
@@ -22,12 +22,28 @@ const VIEWS: Record<Lesson["kind"], (p: LessonProps) => React.JSX.Element> = {
   video: VideoLesson, document: DocumentLesson, rich_text: RichTextLesson, quiz: QuizLesson,
   external_package: ExternalLesson,
 };
-// Progress is applied by the progress service shortly after the gateway's 202: re-read it a
-// few times rather than once.
-const REFRESH_AFTER_MS = [400, 1500, 4000];
+// Progress is applied by the progress service after the gateway's 202 (an AMQP hop, usually
+// well under a second, longer on a loaded machine): re-read it on a widening schedule.
+const REFRESH_AFTER_MS = [400, 1200, 2500, 5000, 9000, 15000, 25000];
 
 function notFound(error: unknown) {
   return error instanceof ApiError && error.status === 404;
+}
+
+const PENDING = "pending" as const;
+const PENDING_RETRY_MS = 1000;
+
+/** The learner's progress; PENDING while the enrollment (made a moment ago in the courses
+ *  service) has not yet reached the progress service by its event. */
+async function loadProgress(courseId: string): Promise<Progress | typeof PENDING> {
+  try {
+    return await api.progress(courseId);
+  } catch (error) {
+    if (!notFound(error)) throw error;
+    const mine = await api.myCourses();
+    if (mine.items.some((e) => e.course_id === courseId && e.status !== "cancelled")) return PENDING;
+    throw error;
+  }
 }
 
 export function CoursePage() {
@@ -36,7 +52,9 @@ export function CoursePage() {
   const [params, setParams] = useSearchParams();
   const { queue } = useSession();
   const course = useAsync(() => api.course(courseId), [courseId]);
-  const progress = useAsync(() => api.progress(courseId), [courseId]);
+  const loaded = useAsync(() => loadProgress(courseId), [courseId]);
+  const pending = loaded.data === PENDING;
+  const progress = { ...loaded, data: pending ? null : (loaded.data as Progress | null) };
   const [rejected, setRejected] = useState<unknown>(null);
   const [enrollError, setEnrollError] = useState<unknown>(null);
   const timers = useRef<ReturnType<typeof setTimeout>[]>([]);
@@ -47,6 +65,11 @@ export function CoursePage() {
     timers.current = REFRESH_AFTER_MS.map((ms) => setTimeout(reloadProgress, ms));
   }, [reloadProgress]);
   useEffect(() => () => timers.current.forEach(clearTimeout), []);
+  useEffect(() => {
+    if (!pending || loaded.loading) return;
+    const timer = setTimeout(reloadProgress, PENDING_RETRY_MS);
+    return () => clearTimeout(timer);
+  }, [pending, loaded.loading, reloadProgress]);
 
   useEffect(() => {
     if (!queue) return;
@@ -74,7 +97,7 @@ export function CoursePage() {
   if (course.loading && !course.data) return <Loading />;
   if (notFound(course.error)) return <NotFound />;
   if (!course.data) return <ErrorAlert error={course.error} />;
-  if (progress.loading && !progress.data && !progress.error) return <Loading />;
+  if (pending || (progress.loading && !progress.data && !progress.error)) return <Loading />;
 
   if (!enrolled) {
     return (
