@@ -100,8 +100,9 @@ def test_learner_activates_learns_and_gets_a_verifiable_certificate(
     page.get_by_role("button", name="Đánh dấu đã học xong").click()
     wait_done(page, "Tài liệu đọc thêm")
 
-    # The (optional) reading: sanitised rich text.
-    lesson_link(page, "Bài đọc").click()
+    # The (optional) reading: sanitised rich text, reached with the "next lesson" button.
+    page.get_by_role("button", name="Bài tiếp").click()
+    page.get_by_role("heading", name="Bài đọc", exact=True).wait_for()
     page.locator(".rich-text strong", has_text="quan trọng").wait_for()
     page.get_by_role("button", name="Đánh dấu đã học xong").click()
     wait_done(page, "Bài đọc")
@@ -219,10 +220,14 @@ def test_another_tenants_course_is_a_not_found_page(new_page, platform, course_a
     sign_in(page, learner[0])
     page.goto(f"/courses/{course_b['course_id']}")
     page.get_by_role("heading", name="Không tìm thấy trang").wait_for()
+    page.get_by_role("button", name="Đăng xuất").wait_for()
     assert page.get_by_text("Khoá học riêng của Bộ Tư pháp").count() == 0
     assert_accessible(page)
     page.goto("/no/such/page")
     page.get_by_role("heading", name="Không tìm thấy trang").wait_for()
+    # A full page load restores the session with the stored refresh token (rotated): wait
+    # for it before leaving, as a learner's next click would.
+    page.get_by_role("button", name="Đăng xuất").wait_for()
     # Its catalog lists only its own tenant's (and national) courses.
     page.goto("/catalog")
     page.locator(".course-card").first.wait_for()

@@ -1,11 +1,8 @@
 """Learners read a lesson's document through the gateway (GET /courses/{id}/documents/{doc}):
 streamed in chunks, inline for PDF, and only for learners enrolled in a course that shows it."""
-import io
-import zipfile
-
 import pytest
 
-from tests.e2e.courses_fixtures import TenantKit, course_body
+from tests.e2e.courses_fixtures import TenantKit, course_body, docx_bytes
 
 pytestmark = pytest.mark.e2e
 
@@ -20,20 +17,12 @@ def upload(client, course_id, filename, data):
                           data=data, headers={"Content-Type": "application/octet-stream"}, expect=(201,))
 
 
-def docx():
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr("word/document.xml", "<w:document/>")
-    return buffer.getvalue()
-
-
 def test_an_enrolled_learner_reads_the_documents_of_the_course_and_nobody_else(kit, operator, platform):
     pdf = b"%PDF-1.7\n" + bytes(range(256)) * (5 * 1024 * 1024 // 256)  # > one 4 MiB chunk
     course = kit.instructor.post("/api/v1/courses", course_body())
     path = f"/api/v1/courses/{course['course_id']}"
     shown = upload(kit.instructor, course["course_id"], "Tài liệu học tập.pdf", pdf)
-    word = upload(kit.instructor, course["course_id"], "bai-doc.docx", docx())
+    word = upload(kit.instructor, course["course_id"], "bai-doc.docx", docx_bytes())
     hidden = upload(kit.instructor, course["course_id"], "nhap.pdf", b"%PDF-1.4\nnot shown")
     body = {k: v for k, v in course_body().items() if k != "code"}
     body["sections"][0]["lessons"] += [
@@ -51,7 +40,7 @@ def test_an_enrolled_learner_reads_the_documents_of_the_course_and_nobody_else(k
     assert read.headers["Content-Disposition"].startswith("inline;")
     assert "filename*=UTF-8''T%C3%A0i%20li%E1%BB%87u" in read.headers["Content-Disposition"]
     download = learner.session.get(f"{platform.base_url}{path}/documents/{word['document_id']}", timeout=30)
-    assert download.status_code == 200 and download.content == docx()
+    assert download.status_code == 200 and download.content == docx_bytes()
     assert download.headers["Content-Disposition"].startswith("attachment;")
     assert "wordprocessingml" in download.headers["Content-Type"]
 

@@ -42,6 +42,18 @@ describe("ActivityQueue", () => {
     expect(calls.every((ids) => ids[0] === first.activity_id)).toBe(true);
   });
 
+  it("sends what is added while a run is finishing", async () => {
+    const sent: string[] = [];
+    const queue = new ActivityQueue(async (batch) => { sent.push(...batch.map((a) => a.lesson_id)); },
+      memoryStore(), "q", 10);
+    // Added after the run's last look at the queue, before the run has ended.
+    queue.onSent = () => queueMicrotask(() => { if (sent.length === 1) queue.add({ ...opened, lesson_id: "l2" }); });
+    queue.add(opened);
+    await vi.advanceTimersByTimeAsync(100); // nothing else calls flush()
+    expect(sent).toEqual(["l1", "l2"]);
+    expect(queue.pending()).toEqual([]);
+  });
+
   it("keeps the batch on 503 and honours Retry-After", async () => {
     let fail = true;
     const send = vi.fn(async () => { if (fail) throw new ApiError(503, "service_unavailable", "down", {}, 5); });

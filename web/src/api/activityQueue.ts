@@ -16,6 +16,7 @@ export type Rejection = { activities: Activity[]; error: ApiError };
 
 export class ActivityQueue {
   private sending: Promise<void> | null = null;
+  private again = false;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private failures = 0;
   private listeners = new Set<Listener>();
@@ -63,8 +64,24 @@ export class ActivityQueue {
 
   /** Sends everything pending, batch by batch; resolves when the queue is empty or failing. */
   flush(): Promise<void> {
-    this.sending ??= this.drain().finally(() => { this.sending = null; });
+    if (this.sending) {
+      this.again = true; // added while a run is finishing: that run goes round once more
+      return this.sending;
+    }
+    this.sending = this.run();
     return this.sending;
+  }
+
+  private async run() {
+    try {
+      do {
+        this.again = false;
+        await this.drain();
+      } while (this.again && !this.timer);
+    } finally {
+      // Cleared in the same step as the last check: an add() after it starts a new run.
+      this.sending = null;
+    }
   }
 
   private async drain() {
