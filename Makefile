@@ -60,7 +60,7 @@ status:
 test: infra web chromium
 	cd web && npx vitest run
 	$(PY) -m pytest
-	MOOC_BROWSER_TESTS=1 $(PY) -m pytest tests/browser
+	MOOC_BROWSER_TESTS=1 $(PY) -m pytest -p no:pytest_nameko tests/browser
 	bash deploy/lint/run.sh
 
 test-unit: install
@@ -68,7 +68,7 @@ test-unit: install
 
 test-web: infra web chromium
 	cd web && npx vitest run
-	MOOC_BROWSER_TESTS=1 $(PY) -m pytest tests/browser
+	MOOC_BROWSER_TESTS=1 $(PY) -m pytest -p no:pytest_nameko tests/browser
 
 lint-deploy:
 	bash deploy/lint/run.sh

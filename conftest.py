@@ -5,8 +5,9 @@ anything imports socket-using modules, so in-process nameko containers work in t
 
 The browser tests (tests/browser) drive Chromium with Playwright's sync API, which runs its
 own asyncio loop on greenlets and deadlocks under eventlet's monkey patching. They run in a
-pytest process of their own, unpatched: `MOOC_BROWSER_TESTS=1 pytest tests/browser` (what
-`make test` and `make test-web` do). They need nothing in-process from nameko.
+pytest process of their own, unpatched and without nameko's plugin:
+`MOOC_BROWSER_TESTS=1 pytest -p no:pytest_nameko tests/browser` (what `make test` and
+`make test-web` do). They need nothing in-process from nameko.
 """
 import os
 
