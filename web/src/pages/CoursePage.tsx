@@ -24,7 +24,7 @@ const VIEWS: Record<Lesson["kind"], (p: LessonProps) => React.JSX.Element> = {
 };
 // Progress is applied by the progress service after the gateway's 202 (an AMQP hop, usually
 // well under a second, longer on a loaded machine): re-read it on a widening schedule.
-const REFRESH_AFTER_MS = [400, 1200, 2500, 5000, 9000, 15000, 25000];
+const REFRESH_AFTER_MS = [400, 1200, 2500, 5000, 9000, 15000, 25000, 40000, 60000];
 
 function notFound(error: unknown) {
   return error instanceof ApiError && error.status === 404;
