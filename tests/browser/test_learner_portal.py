@@ -12,7 +12,9 @@ from tests.browser.conftest import (API, PASSWORD, RIGHT, WRONG, activated, asse
                                     snapshot)
 from tests.polling import eventually
 
-pytestmark = pytest.mark.e2e
+# The first and last tests also carry the session's platform start and stop (and the CSV
+# import) inside their timeout: room for a loaded machine.
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
 
 def lesson_link(page, title):
