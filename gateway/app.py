@@ -15,7 +15,7 @@ from .auth import AuthMiddleware
 from .body_limit import BodyLimitMiddleware
 from .config import GatewayConfig
 from .observability import ActorLogContext, RequestObservability
-from .resources import accounts, api_docs, courses, health, integrations, metrics, progress, reports
+from .resources import accounts, api_docs, courses, health, integrations, metrics, progress, reports, web
 from .routes import RouteTable
 from .rpc import RpcClient
 from .tenant_status import SuspendedTenants
@@ -44,6 +44,8 @@ def create_app(deps):
         area.add_routes(routes, API, deps)
     api_docs.add_routes(app, routes, f"{API}/openapi.json")
     app.add_route("/metrics", metrics.Metrics())
+    # The web application at / (a sink: it gets only the paths no route above owns).
+    web.add_routes(app, API, deps)
     return app
 
 

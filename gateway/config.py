@@ -1,6 +1,10 @@
 """Gateway settings, read from the environment only."""
 import os
 from dataclasses import dataclass
+from pathlib import Path
+
+# The built single-page app (make builds it with Vite); WEB_DIST_DIR overrides it (images).
+DEFAULT_WEB_DIST = Path(__file__).resolve().parent.parent / "web" / "dist"
 
 
 @dataclass(frozen=True)
@@ -10,6 +14,7 @@ class GatewayConfig:
     rpc_timeout: float = 10.0
     ready_timeout: float = 3.0
     max_body_bytes: int = 1024 * 1024
+    web_dist_dir: str = str(DEFAULT_WEB_DIST)
 
     @classmethod
     def from_env(cls, env=os.environ):
@@ -22,4 +27,5 @@ class GatewayConfig:
             rpc_timeout=float(env.get("RPC_TIMEOUT_SECONDS", "10")),
             ready_timeout=float(env.get("READY_TIMEOUT_SECONDS", "3")),
             max_body_bytes=int(env.get("MAX_BODY_BYTES", str(1024 * 1024))),
+            web_dist_dir=env.get("WEB_DIST_DIR", str(DEFAULT_WEB_DIST)),
         )

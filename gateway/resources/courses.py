@@ -2,6 +2,7 @@
 import base64
 import csv
 import io
+import urllib.parse
 
 import falcon
 
@@ -93,6 +94,32 @@ class CourseDocuments(_Resource):
                       base64.b64encode(data).decode("ascii"))
         resp.status = falcon.HTTP_201
         resp.media = self.call("finish_document", req, document["document_id"])
+
+
+class CourseDocument(_Resource):
+    """A lesson's document for reading: PDF inline (the browser's viewer), DOCX/PPTX as a
+    download. Streamed chunk by chunk (one RPC per 4 MiB), never held whole in the gateway."""
+
+    def on_get(self, req, resp, course_id, document_id):
+        document = self.call("open_document", req, course_id, document_id)
+        disposition = "inline" if document["content_type"] == "application/pdf" else "attachment"
+        resp.content_type = document["content_type"]
+        resp.content_length = document["size"]
+        resp.set_header("Content-Disposition", content_disposition(disposition, document["filename"]))
+        resp.set_header("Cache-Control", "private, no-cache")
+        actor = req.context.actor
+
+        def chunks():
+            for index in range(document["chunks"]):
+                yield base64.b64decode(self.rpc.call("courses", "read_document_chunk", actor,
+                                                     course_id, document_id, index))
+        resp.stream = chunks()
+
+
+def content_disposition(disposition, filename):
+    """RFC 6266: an ASCII fallback plus the UTF-8 name (Vietnamese file names)."""
+    fallback = "".join(c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in filename)
+    return f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{urllib.parse.quote(filename)}"
 
 
 class CourseIntakes(_Resource):
@@ -187,6 +214,7 @@ def add_routes(app, api, deps):
     app.add_route(f"{api}/courses/{{course_id}}/publish", CoursePublication(rpc))
     app.add_route(f"{api}/courses/{{course_id}}/archive", CourseArchival(rpc))
     app.add_route(f"{api}/courses/{{course_id}}/documents", CourseDocuments(rpc))
+    app.add_route(f"{api}/courses/{{course_id}}/documents/{{document_id}}", CourseDocument(rpc))
     app.add_route(f"{api}/courses/{{course_id}}/intakes", CourseIntakes(rpc))
     app.add_route(f"{api}/courses/{{course_id}}/enrollments", CourseEnrollments(rpc))
     app.add_route(f"{api}/courses/{{course_id}}/assignments", CourseAssignments(rpc))

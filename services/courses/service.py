@@ -166,6 +166,27 @@ class CoursesService(PlatformService):
         domain.require_editor(actor, self._course(document["course_id"]))
         return document
 
+    @rpc
+    def open_document(self, actor, course_id, document_id):
+        """A lesson document's metadata, for reading (learners enrolled in the course)."""
+        document = self._readable_document(actor, course_id, document_id)
+        return dict(schemas.DocumentSchema().dump(document), chunks=document["chunks"])
+
+    @rpc
+    def read_document_chunk(self, actor, course_id, document_id, index):
+        """One stored chunk (at most 4 MiB) as base64: the gateway streams them in order."""
+        document = self._readable_document(actor, course_id, document_id)
+        if not isinstance(index, int) or not 0 <= index < document["chunks"]:
+            raise NotFound("No such chunk.")
+        return base64.b64encode(self.store.chunk(document_id, index)).decode("ascii")
+
+    def _readable_document(self, actor, course_id, document_id):
+        course = self._course(course_id)
+        enrollment = self.store.get_enrollment(enrollment_id(course_id, actor.get("user_id") or ""))
+        document = self.store.get_document(document_id)
+        domain.require_document_reader(actor, course, document, enrollment)
+        return document
+
     def _storage_quota(self, tenant_id):
         if tenant_id is None:
             return None

@@ -212,7 +212,13 @@ def lesson_detail(course, enrollment):
             row["quiz"] = {"attempts_used": used, "max_attempts": lesson["quiz"].get("max_attempts"),
                            "attempts_left": attempts_left(lesson["quiz"], used),
                            "best_score": state.get("best_score"), "passed": state.get("passed", False),
-                           "pass_mark": lesson["quiz"]["pass_mark"]}
+                           "pass_mark": lesson["quiz"]["pass_mark"],
+                           # Each graded attempt by its activity id: the web player shows the
+                           # server's score of the attempt it sent (never computed client-side).
+                           "attempts": sorted(({"attempt_id": attempt_id, "number": a["number"],
+                                                "score": a["score"], "passed": a["passed"]}
+                                               for attempt_id, a in state.get("attempts", {}).items()),
+                                              key=lambda a: a["number"])}
         rows.append(row)
     return rows
 

@@ -1,6 +1,8 @@
 """Helpers of the courses e2e tests: tenants with users, accounts events, a course body."""
+import io
 import secrets
 import uuid
+import zipfile
 
 import pymongo
 import requests
@@ -48,6 +50,15 @@ def course_body(code=None, **extra):
                     {"text": "Thủ đô của Việt Nam?", "kind": "single", "options": [
                         {"text": "Hà Nội", "correct": True}, {"text": "Huế"}]}]}},
             ]}], **extra}
+
+
+def docx_bytes():
+    """The smallest ZIP the courses service accepts as a DOCX."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<w:document/>")
+    return buffer.getvalue()
 
 
 def published_course(client, **extra):

@@ -1,14 +1,12 @@
 """Course authoring over the gateway: structure, lifecycle, sanitising, documents and quota."""
 import http.client
-import io
 import json
 import urllib.parse
 import unicodedata
-import zipfile
 
 import pytest
 
-from tests.e2e.courses_fixtures import TenantKit, course_body, published_course
+from tests.e2e.courses_fixtures import TenantKit, course_body, docx_bytes, published_course
 
 pytestmark = pytest.mark.e2e
 
@@ -127,14 +125,6 @@ def _pdf(size):
     return b"%PDF-1.7\n" + b"0" * (size - 9)
 
 
-def _docx():
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr("word/document.xml", "<w:document/>")
-    return buffer.getvalue()
-
-
 def _upload(client, course_id, filename, data, expect=(201,)):
     return client.request("POST", f"/api/v1/courses/{course_id}/documents", params={"filename": filename},
                           data=data, headers={"Content-Type": "application/octet-stream"}, expect=expect)
@@ -144,7 +134,7 @@ def test_document_upload_typed_by_bytes_and_used_by_a_lesson(kit):
     course = kit.instructor.post("/api/v1/courses", course_body())
     big = _upload(kit.instructor, course["course_id"], "tai-lieu.pdf", _pdf(9 * 1024 * 1024 + 5))
     assert big["state"] == "ready" and big["content_type"] == "application/pdf"
-    docx = _upload(kit.instructor, course["course_id"], "Giáo trình.docx", _docx())
+    docx = _upload(kit.instructor, course["course_id"], "Giáo trình.docx", docx_bytes())
     assert docx["content_type"].endswith("wordprocessingml.document")
     fake = _upload(kit.instructor, course["course_id"], "virus.pdf", b"MZ\x90\x00" + b"x" * 100, expect=(422,))
     assert fake["code"] == "validation_failed"

@@ -50,10 +50,13 @@ def quiz_state(progress):
 
 def test_server_scores_quizzes_and_ignores_the_client_score(enrolled, tap):
     course_id, learner, client, _ = enrolled
-    client.post("/api/v1/activities", activity(course_id, "quiz1", "quiz_submitted", answers=WRONG, score=100))
+    attempt = activity(course_id, "quiz1", "quiz_submitted", answers=WRONG, score=100)
+    client.post("/api/v1/activities", attempt)
     progress = progress_of(client, course_id, lambda p: quiz_state(p)["attempts_used"] == 1)
     assert quiz_state(progress) == {"attempts_used": 1, "max_attempts": 3, "attempts_left": 2,
-                                    "best_score": 0.0, "passed": False, "pass_mark": 100.0}
+                                    "best_score": 0.0, "passed": False, "pass_mark": 100.0,
+                                    "attempts": [{"attempt_id": attempt["activity_id"], "number": 1,
+                                                  "score": 0.0, "passed": False}]}
     assert progress["status"] == "in_progress"
     graded = eventually(lambda: tap.of(QUIZ_GRADED, learner_id=learner["user_id"], course_id=course_id))
     assert graded[0]["payload"]["score"] == 0.0 and graded[0]["payload"]["attempt"] == 1
