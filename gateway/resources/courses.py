@@ -12,7 +12,7 @@ from .. import pagination
 from ..auth import require_role
 from ..errors import ApiError
 from ..openapi import wire
-from ..openapi.operation import ANY_ROLE, BINARY, CSV, operation
+from ..openapi.operation import ANY_ROLE, BINARY, CSV, PDF, operation
 
 AUTHORS = ("tenant_admin", "instructor", "operator_admin")
 ADMINS = ("tenant_admin", "operator_admin")
@@ -100,6 +100,8 @@ class CourseDocument(_Resource):
     """A lesson's document for reading: PDF inline (the browser's viewer), DOCX/PPTX as a
     download. Streamed chunk by chunk (one RPC per 4 MiB), never held whole in the gateway."""
 
+    @operation("A lesson's document: its editors, or a learner enrolled in a course that shows it",
+               ANY_ROLE, response_media=(PDF, BINARY))
     def on_get(self, req, resp, course_id, document_id):
         document = self.call("open_document", req, course_id, document_id)
         disposition = "inline" if document["content_type"] == "application/pdf" else "attachment"

@@ -1,8 +1,8 @@
 """The web application's built assets (``web/dist``) served at ``/``.
 
 A sink (not a route) so that every path the API does not own reaches it; ``/api/...``,
-``/health`` and ``/ready`` are excluded by the sink's pattern, so an unknown API path keeps
-its JSON 404. Paths that are not files get ``index.html`` (the single-page app routes them),
+``/health``, ``/ready``, ``/metrics`` and the API documentation's ``/docs/`` assets are
+excluded by the sink's pattern, so an unknown API path keeps its JSON 404. Paths that are not files get ``index.html`` (the single-page app routes them),
 except under ``/assets/``, where a missing hashed file is a real 404.
 
 Caching: Vite names the files under ``assets/`` by their content hash, so they are cached
@@ -19,7 +19,7 @@ import falcon
 
 from ..errors import ApiError
 
-SINK_PATTERN = r"^/(?!api(/|$)|health$|ready$)"
+SINK_PATTERN = r"^/(?!api(/|$)|docs/|health$|ready$|metrics$)"
 HASHED_PREFIX = "assets/"
 LONG_CACHE = "public, max-age=31536000, immutable"
 COMPRESSIBLE = ("text/", "application/javascript", "application/json", "image/svg+xml")
