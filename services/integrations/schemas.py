@@ -1,7 +1,7 @@
 """Marshmallow schemas of the integrations RPC boundary."""
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from mooc_common.infra.boundary import NfcString
+from mooc_common.infra.boundary import ID_PATTERN, NfcString
 
 from .catalog import public_event_types
 from .routing import PLATFORM_KEY
@@ -9,7 +9,7 @@ from .routing import PLATFORM_KEY
 KINDS = ("amqp", "webhook")
 DELIVERY_STATES = ("pending", "delivered", "dead")
 MAX_TENANTS = 500
-TENANT_REF = validate.Regexp(rf"^([0-9a-f]{{32}}|{PLATFORM_KEY})$",
+TENANT_REF = validate.Regexp(rf"^({ID_PATTERN}|{PLATFORM_KEY})$",
                              error=f"a tenant id (32 hex characters) or '{PLATFORM_KEY}'")
 
 

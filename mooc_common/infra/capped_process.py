@@ -1,0 +1,45 @@
+"""Runs untrusted-input work (parsing an uploaded workbook) in a child process with an
+address-space cap, a CPU-time cap and a wall-clock timeout.
+
+Why a process: a parse that explodes in memory or CPU then kills only the child, never the
+service (and never stalls its eventlet hub: the parent only waits on a pipe, green)."""
+import resource
+import sys
+
+import eventlet
+from eventlet.green import subprocess
+
+
+class CappedProcessFailed(RuntimeError):
+    """The child exceeded a cap or failed; str() is safe to show to the uploader."""
+
+
+def _limits(memory_bytes, cpu_seconds):
+    def apply():  # runs in the child between fork and exec
+        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    return apply
+
+
+def run_python(script, args, stdin_bytes, memory_bytes, cpu_seconds, wall_seconds):
+    """stdout of ``python script args...`` fed ``stdin_bytes``, or CappedProcessFailed."""
+    proc = subprocess.Popen([sys.executable, "-I", str(script), *map(str, args)],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=_limits(memory_bytes, cpu_seconds), close_fds=True)
+    # eventlet.Timeout, not communicate(timeout=): the green Popen raises the TimeoutExpired
+    # of eventlet's private copy of the subprocess module, which no caller can name.
+    try:
+        with eventlet.Timeout(wall_seconds):
+            out, err = proc.communicate(stdin_bytes)
+    except eventlet.Timeout:
+        proc.kill()
+        proc.wait()
+        for pipe in (proc.stdin, proc.stdout, proc.stderr):
+            pipe.close()
+        raise CappedProcessFailed(f"reading took longer than {wall_seconds} s") from None
+    if proc.returncode != 0:
+        if proc.returncode < 0 or b"MemoryError" in err:  # killed by a signal (SIGXCPU, SIGKILL) or out of memory
+            raise CappedProcessFailed("the file needs more memory or time to read than allowed")
+        raise CappedProcessFailed("the file could not be read")
+    return out
