@@ -12,6 +12,7 @@ from . import errors
 from .activity_publisher import ActivityPublisher
 from .auth import AuthMiddleware
 from .body_limit import BodyLimitMiddleware
+from .path_ids import PathIdMiddleware
 from .config import GatewayConfig
 from .resources import accounts, courses, health, integrations, progress, reports
 from .rpc import RpcClient
@@ -29,7 +30,8 @@ class Deps:
 
 def create_app(deps):
     app = falcon.App(middleware=[BodyLimitMiddleware(deps.config.max_body_bytes),
-                                 AuthMiddleware(deps.config.jwt_secret, SuspendedTenants(deps.rpc))])
+                                 AuthMiddleware(deps.config.jwt_secret, SuspendedTenants(deps.rpc)),
+                                 PathIdMiddleware()])
     errors.register(app)
     app.add_route("/health", health.Health())
     app.add_route("/ready", health.Ready(deps.rpc, deps.publisher, deps.config.ready_timeout))

@@ -4,6 +4,9 @@ import csv
 import io
 
 import falcon
+from marshmallow import Schema
+
+from mooc_common.infra.boundary import Id
 
 from ..auth import require_role
 from ..errors import ApiError
@@ -87,14 +90,17 @@ class CourseIntakes(_Resource):
         resp.media = self.call("list_intakes", req, course_id)
 
 
+class EnrollmentBody(Schema):
+    learner_id = Id(load_default=None, allow_none=True)
+    intake_id = Id(load_default=None, allow_none=True)
+
+
 class CourseEnrollments(_Resource):
     def on_post(self, req, resp, course_id):
-        body = req.get_media(default_when_empty={}) or {}
-        if not isinstance(body, dict):
-            raise ApiError(falcon.HTTP_422, "validation_failed", "The body must be a JSON object.")
-        learner_id = body.get("learner_id") or req.context.actor["user_id"]
+        body = EnrollmentBody().load(req.get_media(default_when_empty={}) or {})
+        learner_id = body["learner_id"] or req.context.actor["user_id"]
         resp.status = falcon.HTTP_201
-        resp.media = self.call("enroll", req, course_id, learner_id, body.get("intake_id"))
+        resp.media = self.call("enroll", req, course_id, learner_id, body["intake_id"])
 
     def on_get(self, req, resp, course_id):
         resp.media = self.call("list_enrollments", req, course_id, _page(req))

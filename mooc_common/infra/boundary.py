@@ -13,7 +13,7 @@ from mooc_common.contracts.errors import ValidationFailed
 # Every object id the platform generates is a uuid's 32 lowercase hex digits. A value of any
 # other shape (a dict such as {"$regex": ...}, a string with '$') never reaches the store.
 ID_PATTERN = r"[0-9a-f]{32}"
-OBJECT_ID = validate.Regexp(rf"^{ID_PATTERN}$", error="not a valid id (32 lowercase hexadecimal digits)")
+OBJECT_ID = validate.Regexp(rf"{ID_PATTERN}\Z", error="not a valid id (32 lowercase hexadecimal digits)")
 # C0 controls except TAB, LF and CR, DEL and the C1 controls: invisible, they break exports
 # (openpyxl refuses them in a cell) and can hide text from reviewers.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")

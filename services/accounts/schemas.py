@@ -140,11 +140,11 @@ class CredentialsSchema(Schema):
 
 
 class RefreshSchema(Schema):
-    refresh_token = fields.String(required=True, validate=validate.Length(1, 200))
+    refresh_token = NfcString(required=True, validate=validate.Length(1, 200))
 
 
 class ActivationSchema(Schema):
-    code = fields.String(required=True, validate=validate.Length(1, 200))
+    code = NfcString(required=True, validate=validate.Length(1, 200))
     password = fields.String(required=True, validate=validate.Length(1, 256))
 
 
@@ -209,7 +209,7 @@ class ImportRowSchema(Schema):
     full_name = NfcString(required=True, validate=validate.Length(1, 200))
     email = fields.Email(load_default=None, allow_none=True)
     phone = fields.String(load_default=None, allow_none=True, validate=VN_MOBILE)
-    unit_code = fields.String(required=True, validate=validate.Length(1, 32))
+    unit_code = NfcString(required=True, validate=validate.Length(1, 32))
     category = fields.String(required=True, validate=validate.OneOf(LEARNER_CATEGORIES))
     job_title = NfcString(load_default=None, allow_none=True, validate=validate.Length(max=200))
 

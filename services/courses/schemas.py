@@ -146,7 +146,7 @@ class AssignmentInSchema(Schema):
     learner_ids = fields.List(Id(), validate=validate.Length(1, 10_000))
     unit_id = Id()
     category = fields.String(validate=validate.OneOf(LEARNER_CATEGORIES))
-    usernames = fields.List(fields.String(validate=validate.Length(1, 100)), validate=validate.Length(1, 10_000))
+    usernames = fields.List(NfcString(validate=validate.Length(1, 100)), validate=validate.Length(1, 10_000))
     tenant_id = Id(load_default=None)  # the operator names the tenant of a category
     intake_id = Id(load_default=None, allow_none=True)
 

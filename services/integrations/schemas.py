@@ -27,7 +27,7 @@ class SubscriberCreateSchema(Schema):
     event_types = fields.List(fields.String(validate=validate.OneOf(
         _public_types(), error="not a public event type (see GET /api/v1/events/catalog)")),
         load_default=None, validate=validate.Length(1, 200))
-    url = fields.String(load_default=None, validate=validate.Length(max=2000))
+    url = NfcString(load_default=None, validate=validate.Length(max=2000))
 
     @validates_schema
     def _url_for_webhooks(self, data, **kwargs):
