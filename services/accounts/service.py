@@ -20,6 +20,7 @@ from mooc_common.contracts.errors import (AuthenticationFailed, Conflict, NotFou
 from mooc_common.contracts.events.accounts import (
     TENANT_CREATED, TENANT_REACTIVATED, TENANT_SUSPENDED, TENANT_UPDATED, TRAINING_PLAN_SUBMITTED,
     UNIT_CREATED, UNIT_UPDATED, USER_REGISTERED, USER_UPDATED)
+from mooc_common.infra import spreadsheet_cells
 from mooc_common.infra.boundary import load
 from mooc_common.infra.events import EventPublisher, reliable_consume
 from mooc_common.infra.keyed_locks import KeyedLocks
@@ -499,7 +500,7 @@ class AccountsService(PlatformService):
         expires = job["codes_expire_at"].date().isoformat()
         for user in self.store.import_users(job_id, job["result"]["batches"]):
             code = security.activation_code(self.config["JWT_SECRET"], job["code_nonce"], user["_id"])
-            writer.writerow((user["username"], user["full_name"], code, expires))
+            writer.writerow(spreadsheet_cells.csv_row((user["username"], user["full_name"], code, expires)))
         return "\ufeff" + out.getvalue()
 
     @rpc
