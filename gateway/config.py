@@ -2,6 +2,8 @@
 import os
 from dataclasses import dataclass
 
+from .client_address import parse_networks
+
 
 @dataclass(frozen=True)
 class GatewayConfig:
@@ -10,6 +12,7 @@ class GatewayConfig:
     rpc_timeout: float = 10.0
     ready_timeout: float = 3.0
     max_body_bytes: int = 1024 * 1024
+    trusted_proxies: tuple = ()  # networks whose X-Forwarded-For is believed (client_address.py)
 
     @classmethod
     def from_env(cls, env=os.environ):
@@ -22,4 +25,5 @@ class GatewayConfig:
             rpc_timeout=float(env.get("RPC_TIMEOUT_SECONDS", "10")),
             ready_timeout=float(env.get("READY_TIMEOUT_SECONDS", "3")),
             max_body_bytes=int(env.get("MAX_BODY_BYTES", str(1024 * 1024))),
+            trusted_proxies=parse_networks(env.get("TRUSTED_PROXIES", "")),
         )

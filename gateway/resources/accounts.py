@@ -8,6 +8,7 @@ import base64
 import falcon
 
 from ..auth import require_role
+from ..client_address import client_address
 from ..errors import ApiError
 
 OPERATOR, ADMIN = "operator_admin", "tenant_admin"
@@ -32,8 +33,12 @@ def _page(req):
 class Tokens(_Resource):
     auth_required = False
 
+    def __init__(self, rpc, trusted_proxies=()):
+        super().__init__(rpc)
+        self.trusted_proxies = trusted_proxies
+
     def on_post(self, req, resp):
-        resp.media = self.call("sign_in", req.get_media())
+        resp.media = self.call("sign_in", req.get_media(), client_address(req, self.trusted_proxies))
 
 
 class Refresh(_Resource):
@@ -213,7 +218,7 @@ class ImportActivationCodes(_Resource):
 
 def add_routes(app, api, deps):
     rpc = deps.rpc
-    app.add_route(f"{api}/auth/token", Tokens(rpc))
+    app.add_route(f"{api}/auth/token", Tokens(rpc, deps.config.trusted_proxies))
     app.add_route(f"{api}/auth/refresh", Refresh(rpc))
     app.add_route(f"{api}/auth/logout", Logout(rpc))
     app.add_route(f"{api}/auth/activate", Activation(rpc))

@@ -29,6 +29,7 @@ from mooc_common.infra.store import Store, export_page, service_database
 
 from . import domain, imports, schemas, security
 from .import_job import ImportRunner
+from .sign_in_throttle import SignInThrottle
 from .storage import AccountsStore, now
 
 IMPORT_EXCHANGE = Exchange("accounts.imports", type="direct", durable=True)
@@ -365,20 +366,23 @@ class AccountsService(PlatformService):
     # --- sign-in -----------------------------------------------------------------------------
 
     @rpc
-    def sign_in(self, credentials):
+    def sign_in(self, credentials, client=None):
+        """``client``: the caller's address as the gateway established it (trusted proxies
+        only); callers without one share one bucket."""
         creds = load(schemas.CredentialsSchema(), credentials)
-        username, at = creds["username"].strip().lower(), now()
-        failures = self.store.failed_sign_ins(
-            username, at - dt.timedelta(seconds=domain.SIGN_IN_WINDOW_SECONDS))
-        retry_after = domain.sign_in_retry_after(failures, at)
+        username, at, client = creds["username"].strip().lower(), now(), str(client or "unknown")[:64]
+        throttle = SignInThrottle(self.store)
+        attempt_id, retry_after = throttle.attempt(username, client, at)  # counted as failed until it succeeds
         if retry_after:
+            throttle.refused(attempt_id)
             raise RateLimited(f"Too many failed sign-ins; try again in {retry_after} s.",
                               {"retry_after": retry_after})
         user = self.store.find_user_by_username(username)
-        if not user or not security.verify_password(user.get("password_hash"), creds["password"]):
-            self.store.record_failed_sign_in(username, at)
+        # verified even for an unknown user (a dummy hash): both answers take the same time
+        if not security.verify_password(user and user.get("password_hash"), creds["password"]):
             raise AuthenticationFailed("Wrong username or password.")
         self._check_may_sign_in(user)
+        throttle.succeeded(attempt_id, username, client, at)
         refresh, doc = security.new_refresh_token(user["_id"])
         self.store.insert_refresh_token(doc)
         return self._tokens(user, refresh)

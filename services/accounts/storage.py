@@ -5,6 +5,7 @@ id (a refresh token's rotation, an activation code's use, an import of one file)
 counter of a tenant is only changed under the service's per-tenant lock (see service.py).
 """
 import datetime as dt
+import hashlib
 import uuid
 
 import pymongo
@@ -15,6 +16,11 @@ from mooc_common.contracts.errors import Conflict
 
 def now():
     return dt.datetime.now(dt.timezone.utc)
+
+
+def _client_key(username, client):
+    """The pair's key without the address in clear (the store needs no list of who signs in where)."""
+    return hashlib.sha256(f"{username}\0{client}".encode()).hexdigest()
 
 
 def _inserted_once(collection, doc):
@@ -37,7 +43,7 @@ def _insert_new(collection, docs):
 
 class AccountsStore:
     COLLECTIONS = ('tenants', 'users', 'usernames', 'units', 'training_plans', 'refresh_tokens',
-                   'refresh_rotations', 'revoked_families', 'sign_in_failures', 'import_jobs',
+                   'refresh_rotations', 'revoked_families', 'sign_in_failures', 'known_clients', 'import_jobs',
                    'import_files', 'import_batches', 'activation_codes', 'activation_uses')
 
     def __init__(self, db):
@@ -55,6 +61,7 @@ class AccountsStore:
         db["units"].create_index([("tenant_id", 1), ("code", 1)], unique=True)
         db["units"].create_index("tenant_id")
         db["sign_in_failures"].create_index("username")
+        db["sign_in_failures"].create_index("client")
         db["refresh_tokens"].create_index("family_id")
 
     # tenants
@@ -183,16 +190,44 @@ class AccountsStore:
             yield from (self.import_batches.find_one({"_id": f"{import_id}:{batch_no}"}) or {}).get("users", [])
 
     # failed sign-ins: one insert per failure (no shared counter document to race on)
-    def record_failed_sign_in(self, username, at):
-        self.sign_in_failures.insert_one({"_id": uuid.uuid4().hex, "username": username, "at": at})
+    def record_failed_sign_in(self, username, client, at):
+        attempt_id = uuid.uuid4().hex
+        self.sign_in_failures.insert_one({"_id": attempt_id, "username": username, "client": client,
+                                          "at": at})
+        return attempt_id
+
+    def forget_sign_in_attempt(self, attempt_id):
+        self.sign_in_failures.delete_one({"_id": attempt_id})
 
     def failed_sign_ins(self, username, since):
-        old, recent = [], []
+        """[(id, client, at)] of the account's failures after ``since``; older ones are deleted."""
+        old, recent = False, []
         for doc in self.sign_in_failures.find({"username": username}):
-            (recent if doc["at"] > since else old).append(doc)
+            if doc["at"] > since:
+                recent.append((doc["_id"], doc.get("client"), doc["at"]))
+            else:
+                old = True
         if old:
-            self.sign_in_failures.delete_many({"_id": {"$in": [d["_id"] for d in old]}})
-        return [d["at"] for d in recent]
+            self.sign_in_failures.delete_many({"username": username, "at": {"$lte": since}})
+        return recent
+
+    def client_failures(self, client, since):
+        return [(d["_id"], d["at"]) for d in self.sign_in_failures.find({"client": client}, {"at": 1})
+                if d["at"] > since]
+
+    def global_failures(self, since, limit):
+        """(count up to ``limit``, oldest of them) of the failures after ``since``."""
+        times = [d["at"] for d in self.sign_in_failures.find({"at": {"$gt": since}}, {"at": 1}).limit(limit)]
+        return len(times), min(times, default=None)
+
+    def known_client(self, username, client, since):
+        """When ``client`` last signed in to ``username`` (after ``since``), or None."""
+        doc = self.known_clients.find_one({"_id": _client_key(username, client)})
+        return doc["at"] if doc and doc["at"] > since else None
+
+    def remember_client(self, username, client, at):
+        self.known_clients.replace_one({"_id": _client_key(username, client)},
+                                       {"at": at, "expires_at": at + dt.timedelta(days=30)}, upsert=True)
 
     # refresh tokens
     def insert_refresh_token(self, doc):
