@@ -13,6 +13,7 @@ from .activity_publisher import ActivityPublisher
 from .auth import AuthMiddleware
 from .body_limit import BodyLimitMiddleware
 from .path_ids import PathIdMiddleware
+from .security_headers import SecurityHeadersMiddleware
 from .config import GatewayConfig
 from .resources import accounts, courses, health, integrations, progress, reports
 from .rpc import RpcClient
@@ -29,7 +30,7 @@ class Deps:
 
 
 def create_app(deps):
-    app = falcon.App(middleware=[BodyLimitMiddleware(deps.config.max_body_bytes),
+    app = falcon.App(middleware=[SecurityHeadersMiddleware(), BodyLimitMiddleware(deps.config.max_body_bytes),
                                  AuthMiddleware(deps.config.jwt_secret, SuspendedTenants(deps.rpc)),
                                  PathIdMiddleware()])
     errors.register(app)
