@@ -1,9 +1,11 @@
 """Marshmallow schemas of the courses RPC boundary."""
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from mooc_common.contracts.events.accounts import LEARNER_CATEGORIES
 from mooc_common.infra.boundary import Id, NfcString, load
+
+from . import content
 
 LESSON_KINDS = ("video", "document", "rich_text", "quiz", "external_package")
 PACKAGE_STANDARDS = ("scorm12", "scorm2004", "xapi", "cmi5", "other")
@@ -165,6 +167,13 @@ class PageSchema(Schema):
 class DocumentStartSchema(Schema):
     filename = NfcString(required=True, validate=validate.Length(1, 255))
     size = fields.Integer(required=True, validate=validate.Range(1))
+
+    @post_load
+    def _safe_filename(self, data, **kwargs):
+        data["filename"] = content.safe_filename(data["filename"])
+        if not data["filename"]:
+            raise ValidationError({"filename": ["not a usable file name"]})
+        return data
 
 
 # -- output ------------------------------------------------------------------------------------

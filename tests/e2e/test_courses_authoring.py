@@ -1,14 +1,13 @@
 """Course authoring over the gateway: structure, lifecycle, sanitising, documents and quota."""
 import http.client
-import io
 import json
 import urllib.parse
 import unicodedata
-import zipfile
 
 import pytest
 
 from tests.e2e.courses_fixtures import TenantKit, course_body, published_course
+from tests.security import documents
 
 pytestmark = pytest.mark.e2e
 
@@ -124,15 +123,11 @@ def test_only_owner_authors_edit_and_other_tenants_get_404(kit, other):
 
 
 def _pdf(size):
-    return b"%PDF-1.7\n" + b"0" * (size - 9)
+    return documents.pdf(size)  # a real PDF: the whole file is checked (tests/security)
 
 
 def _docx():
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr("word/document.xml", "<w:document/>")
-    return buffer.getvalue()
+    return documents.office()
 
 
 def _upload(client, course_id, filename, data, expect=(201,)):
