@@ -17,7 +17,7 @@ from .security_headers import SecurityHeadersMiddleware
 from .config import GatewayConfig
 from .resources import accounts, courses, health, integrations, progress, reports
 from .rpc import RpcClient
-from .tenant_status import SuspendedTenants
+from .tenant_status import RevokedAccess, SuspendedTenants
 
 API = "/api/v1"
 
@@ -31,7 +31,8 @@ class Deps:
 
 def create_app(deps):
     app = falcon.App(middleware=[SecurityHeadersMiddleware(), BodyLimitMiddleware(deps.config.max_body_bytes),
-                                 AuthMiddleware(deps.config.jwt_secret, SuspendedTenants(deps.rpc)),
+                                 AuthMiddleware(deps.config.jwt_secret, SuspendedTenants(deps.rpc),
+                                                RevokedAccess(deps.rpc)),
                                  PathIdMiddleware()])
     errors.register(app)
     app.add_route("/health", health.Health())

@@ -19,7 +19,8 @@ T1 = "1" * 32  # path ids have the platform's shape (gateway/path_ids.py)
 ENROLLED_IN_C1 = {"cancelled": False, "intake_id": None, "attempt_ids": {},
                   "lessons": {"l1": {"kind": "rich_text", "max_attempts": None,
                                      "accepts": ["lesson_opened", "lesson_completed"]}}}
-BOOKKEEPING = {("accounts", "suspended_tenants"): [], ("progress", "enrollment_context"): ENROLLED_IN_C1}
+BOOKKEEPING = {("accounts", "suspended_tenants"): [], ("accounts", "revoked_access"): {"users": {}, "sessions": {}},
+               ("progress", "enrollment_context"): ENROLLED_IN_C1}
 
 
 class FakeRpc:

@@ -48,7 +48,9 @@ def verify_password(password_hash, password):
     return bool(password_hash) and matches
 
 
-def issue_access_token(secret, user_id, tenant_id, role, now=None):
+def issue_access_token(secret, user_id, tenant_id, role, now=None, session_id=None):
+    """``session_id``: the refresh-token family the token belongs to (claim ``sid``): signing
+    out revokes the family, and the gateway then refuses its access tokens too."""
     if not secret or len(secret) < 32:
         raise RuntimeError("JWT_SECRET must be set to at least 32 characters")
     now = now or dt.datetime.now(dt.timezone.utc)
@@ -56,6 +58,8 @@ def issue_access_token(secret, user_id, tenant_id, role, now=None):
         "iss": tokens.ISSUER, "aud": tokens.AUDIENCE, "sub": user_id, "tid": tenant_id,
         "role": role, "iat": now, "exp": now + dt.timedelta(seconds=tokens.ACCESS_TOKEN_TTL_SECONDS),
     }
+    if session_id:
+        claims["sid"] = session_id
     return jwt.encode(claims, secret, algorithm=tokens.ALGORITHMS[0],
                       headers={"typ": tokens.TOKEN_TYPE})
 

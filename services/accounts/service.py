@@ -176,6 +176,14 @@ class AccountsService(PlatformService):
         return self._set_tenant_status(actor, tenant_id, "active", TENANT_REACTIVATED)
 
     @rpc
+    def revoked_access(self):
+        """Users deactivated and sessions signed out in the lifetime of an access token:
+        {"users": {id: ISO time}, "sessions": {family id: ISO time}}. The gateway caches it
+        for two seconds and refuses access tokens issued before (see gateway/tenant_status.py)."""
+        since = now() - dt.timedelta(seconds=tokens.ACCESS_TOKEN_TTL_SECONDS + 60)
+        return self.store.revoked_access(since)
+
+    @rpc
     def suspended_tenants(self):
         """Ids of suspended tenants: the gateway caches them for a few seconds and refuses
         every token of those tenants (it verifies JWTs locally, without an RPC per call)."""
@@ -345,6 +353,7 @@ class AccountsService(PlatformService):
         with SEAT_LOCKS.hold(user["tenant_id"]):
             was_holding = domain.holds_seat(user)
             user = self.store.update_user(user_id, {"status": "inactive", "status_before": user["status"]})
+            self.store.revoke_access("users", user_id, now())
             if was_holding:
                 self.store.release_seats(user["tenant_id"], 1)
         self.events(USER_UPDATED, _user_event(user), user["tenant_id"])
@@ -360,6 +369,7 @@ class AccountsService(PlatformService):
             if domain.holds_seat(dict(user, status=status)):
                 self._reserve_seat(self._tenant(user["tenant_id"]))
             user = self.store.update_user(user_id, {"status": status})
+            self.store.clear_access_revocation("users", user_id)  # active again: tokens work again
         self.events(USER_UPDATED, _user_event(user), user["tenant_id"])
         return schemas.UserSchema().dump(user)
 
@@ -385,7 +395,7 @@ class AccountsService(PlatformService):
         throttle.succeeded(attempt_id, username, client, at)
         refresh, doc = security.new_refresh_token(user["_id"])
         self.store.insert_refresh_token(doc)
-        return self._tokens(user, refresh)
+        return self._tokens(user, refresh, doc["family_id"])
 
     def _check_may_sign_in(self, user):
         if user.get("status") != "active":
@@ -395,9 +405,9 @@ class AccountsService(PlatformService):
             if not tenant or tenant["status"] != "active":
                 raise TenantSuspended("Your organisation's access to the platform is suspended.")
 
-    def _tokens(self, user, refresh_token):
+    def _tokens(self, user, refresh_token, family_id):
         access = security.issue_access_token(self.config["JWT_SECRET"], user["_id"],
-                                             user.get("tenant_id"), user["role"])
+                                             user.get("tenant_id"), user["role"], session_id=family_id)
         return {"access_token": access, "token_type": "Bearer",
                 "expires_in": tokens.ACCESS_TOKEN_TTL_SECONDS, "refresh_token": refresh_token}
 
@@ -424,7 +434,7 @@ class AccountsService(PlatformService):
         self._check_may_sign_in(user)
         refresh, new_doc = security.new_refresh_token(user["_id"], doc["family_id"])
         self.store.insert_refresh_token(new_doc)
-        return self._tokens(user, refresh)
+        return self._tokens(user, refresh, doc["family_id"])
 
     @rpc
     def sign_out(self, token):

@@ -43,7 +43,8 @@ def _insert_new(collection, docs):
 
 class AccountsStore:
     COLLECTIONS = ('tenants', 'users', 'usernames', 'units', 'training_plans', 'refresh_tokens',
-                   'refresh_rotations', 'revoked_families', 'sign_in_failures', 'known_clients', 'import_jobs',
+                   'refresh_rotations', 'revoked_families', 'access_revocations', 'sign_in_failures',
+                   'known_clients', 'import_jobs',
                    'import_files', 'import_batches', 'activation_codes', 'activation_uses')
 
     def __init__(self, db):
@@ -242,6 +243,27 @@ class AccountsStore:
 
     def revoke_family(self, family_id, reason):
         _inserted_once(self.revoked_families, {"_id": family_id, "reason": reason, "at": now()})
+        self.revoke_access("sessions", family_id, now())
+
+    # revoked access tokens: one small document per deactivated user or ended session,
+    # kept for an access token's lifetime (swept here; a TTL index on MongoDB)
+    def revoke_access(self, kind, subject, at):
+        self.access_revocations.replace_one({"_id": f"{kind}:{subject}"},
+                                            {"kind": kind, "subject": subject, "at": at}, upsert=True)
+
+    def clear_access_revocation(self, kind, subject):
+        self.access_revocations.delete_one({"_id": f"{kind}:{subject}"})
+
+    def revoked_access(self, since):
+        revoked, expired = {"users": {}, "sessions": {}}, False
+        for doc in self.access_revocations.find():
+            if doc["at"] > since:
+                revoked[doc["kind"]][doc["subject"]] = doc["at"].isoformat()
+            else:
+                expired = True
+        if expired:
+            self.access_revocations.delete_many({"at": {"$lte": since}})
+        return revoked
 
     def family_revoked(self, family_id):
         return self.revoked_families.find_one({"_id": family_id}) is not None
