@@ -13,6 +13,7 @@ from kombu import Exchange, Queue
 from nameko.extensions import DependencyProvider
 from nameko.messaging import Publisher
 from nameko.rpc import rpc
+from nameko.timer import timer
 
 from mooc_common.contracts import tokens
 from mooc_common.contracts.errors import (AuthenticationFailed, Conflict, NotFound, PermissionDenied,
@@ -174,6 +175,12 @@ class AccountsService(PlatformService):
     @rpc
     def reactivate_tenant(self, actor, tenant_id):
         return self._set_tenant_status(actor, tenant_id, "active", TENANT_REACTIVATED)
+
+    @timer(interval=600)
+    def sweep_expired(self):
+        """Expired sign-in failures, sessions, revocations and activation codes go (what TTL
+        indexes do on MongoDB; FerretDB has none)."""
+        self.store.sweep(now())
 
     @rpc
     def revoked_access(self):

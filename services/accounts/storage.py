@@ -11,7 +11,18 @@ import uuid
 import pymongo
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+from mooc_common.contracts import tokens
 from mooc_common.contracts.errors import Conflict
+from mooc_common.infra.store import expiring_index, sweep_expired
+
+from . import domain
+from .security import ACTIVATION_CODE_TTL, REFRESH_TOKEN_TTL
+
+# How long the documents behind sign-in live (each gets an ``expires_at``; a TTL index or
+# AccountsStore.sweep deletes it then): none outlives what it protects.
+SIGN_IN_FAILURE_TTL = dt.timedelta(seconds=domain.SIGN_IN_WINDOW_SECONDS)
+KNOWN_CLIENT_TTL = dt.timedelta(days=domain.KNOWN_CLIENT_DAYS)
+REVOCATION_TTL = dt.timedelta(seconds=tokens.ACCESS_TOKEN_TTL_SECONDS + 60)
 
 
 def now():
@@ -64,6 +75,15 @@ class AccountsStore:
         db["sign_in_failures"].create_index("username")
         db["sign_in_failures"].create_index("client")
         db["refresh_tokens"].create_index("family_id")
+        for name in AccountsStore.EXPIRING:
+            expiring_index(db[name])
+
+    EXPIRING = ("sign_in_failures", "known_clients", "access_revocations", "refresh_tokens",
+                "refresh_rotations", "revoked_families", "activation_codes", "activation_uses")
+
+    def sweep(self, at):
+        """Deletes expired auth documents (FerretDB has no TTL indexes); {collection: count}."""
+        return {name: sweep_expired(getattr(self, name), at) for name in self.EXPIRING}
 
     # tenants
     def insert_tenant(self, data):
@@ -194,7 +214,7 @@ class AccountsStore:
     def record_failed_sign_in(self, username, client, at):
         attempt_id = uuid.uuid4().hex
         self.sign_in_failures.insert_one({"_id": attempt_id, "username": username, "client": client,
-                                          "at": at})
+                                          "at": at, "expires_at": at + SIGN_IN_FAILURE_TTL})
         return attempt_id
 
     def forget_sign_in_attempt(self, attempt_id):
@@ -228,7 +248,7 @@ class AccountsStore:
 
     def remember_client(self, username, client, at):
         self.known_clients.replace_one({"_id": _client_key(username, client)},
-                                       {"at": at, "expires_at": at + dt.timedelta(days=30)}, upsert=True)
+                                       {"at": at, "expires_at": at + KNOWN_CLIENT_TTL}, upsert=True)
 
     # refresh tokens
     def insert_refresh_token(self, doc):
@@ -239,17 +259,20 @@ class AccountsStore:
 
     def mark_rotated(self, token_id):
         """True the first time only: a second use of the same refresh token is a reuse."""
-        return _inserted_once(self.refresh_rotations, {"_id": token_id, "at": now()})
+        return _inserted_once(self.refresh_rotations, {"_id": token_id, "at": now(),
+                                                       "expires_at": now() + REFRESH_TOKEN_TTL})
 
     def revoke_family(self, family_id, reason):
-        _inserted_once(self.revoked_families, {"_id": family_id, "reason": reason, "at": now()})
+        _inserted_once(self.revoked_families, {"_id": family_id, "reason": reason, "at": now(),
+                                               "expires_at": now() + REFRESH_TOKEN_TTL})
         self.revoke_access("sessions", family_id, now())
 
     # revoked access tokens: one small document per deactivated user or ended session,
     # kept for an access token's lifetime (swept here; a TTL index on MongoDB)
     def revoke_access(self, kind, subject, at):
         self.access_revocations.replace_one({"_id": f"{kind}:{subject}"},
-                                            {"kind": kind, "subject": subject, "at": at}, upsert=True)
+                                            {"kind": kind, "subject": subject, "at": at,
+                                             "expires_at": at + REVOCATION_TTL}, upsert=True)
 
     def clear_access_revocation(self, kind, subject):
         self.access_revocations.delete_one({"_id": f"{kind}:{subject}"})
@@ -276,7 +299,8 @@ class AccountsStore:
         return self.activation_codes.find_one({"_id": code_hash})
 
     def use_activation_code(self, code_hash):
-        return _inserted_once(self.activation_uses, {"_id": code_hash, "at": now()})
+        return _inserted_once(self.activation_uses, {"_id": code_hash, "at": now(),
+                                                     "expires_at": now() + ACTIVATION_CODE_TTL})
 
     # import jobs
     def insert_job(self, doc):
