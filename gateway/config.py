@@ -2,6 +2,8 @@
 import os
 from dataclasses import dataclass
 
+from mooc_common.contracts import tokens
+
 from .client_address import parse_networks
 
 
@@ -16,9 +18,11 @@ class GatewayConfig:
 
     @classmethod
     def from_env(cls, env=os.environ):
-        secret = env.get("JWT_SECRET", "")
+        # the access-token key only (tokens.access_token_key); derived here from the master
+        # secret where a deployment still gives the gateway JWT_SECRET
+        secret = env.get("ACCESS_TOKEN_KEY") or tokens.access_token_key(env.get("JWT_SECRET", ""))
         if len(secret) < 32:
-            raise RuntimeError("JWT_SECRET must be set to at least 32 characters")
+            raise RuntimeError("ACCESS_TOKEN_KEY must be set to at least 32 characters")
         return cls(
             amqp_uri=env.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/"),
             jwt_secret=secret,

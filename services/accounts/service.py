@@ -413,7 +413,7 @@ class AccountsService(PlatformService):
                 raise TenantSuspended("Your organisation's access to the platform is suspended.")
 
     def _tokens(self, user, refresh_token, family_id):
-        access = security.issue_access_token(self.config["JWT_SECRET"], user["_id"],
+        access = security.issue_access_token(tokens.access_token_key(self.config["JWT_SECRET"]), user["_id"],
                                              user.get("tenant_id"), user["role"], session_id=family_id)
         return {"access_token": access, "token_type": "Bearer",
                 "expires_in": tokens.ACCESS_TOKEN_TTL_SECONDS, "refresh_token": refresh_token}
