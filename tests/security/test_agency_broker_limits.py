@@ -2,7 +2,6 @@
 length/bytes policy (oldest dropped first), set when it is registered."""
 import amqp
 import pytest
-import requests
 
 from services.integrations import broker_admin
 from tests.e2e.integrations_fixtures import SUBSCRIBERS, new_tenant

@@ -1,11 +1,10 @@
 """Item 2: operator injection through ids. Every id is checked at the boundary (32 lowercase
 hex digits, declared once as mooc_common.infra.boundary.Id): in every schema, in every path
 parameter (gateway/path_ids.py), in the enrollment body and in the courses service's RPC."""
-import falcon.testing
 import pytest
 from marshmallow import validate
 
-from api_client import ApiClient, ApiError
+from api_client import ApiError
 from gateway.tests.test_app import FakeRpc, auth, client
 from mooc_common.contracts.errors import ValidationFailed
 from mooc_common.infra.boundary import OBJECT_ID, Id, load_ids

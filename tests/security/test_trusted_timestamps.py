@@ -6,8 +6,8 @@ import datetime as dt
 import pytest
 
 from services.progress import domain
-from tests.e2e.progress_fixtures import RIGHT, activity, events, make_tenant, tap  # noqa: F401
-from tests.e2e.test_progress_learning import progress_of
+from tests.e2e.progress_fixtures import RIGHT, activity, events, tap  # noqa: F401
+from tests.e2e.test_progress_learning import enrolled, org, progress_of  # noqa: F401
 
 RECEIVED = dt.datetime(2026, 12, 1, 9, tzinfo=dt.timezone.utc)
 ENROLLED = RECEIVED - dt.timedelta(days=2)
@@ -43,19 +43,9 @@ def test_completions_are_dated_by_the_server():
     assert trusted[0]["client_occurred_at"] == sent[0]["occurred_at"]
 
 
-@pytest.fixture(scope="module")
-def org(operator, platform):
-    return make_tenant(operator, platform)
-
-
 @pytest.mark.e2e
-def test_a_completion_backdated_to_2001_gets_this_years_certificate(org, events):
-    tenant_id = org["tenant"]["tenant_id"]
-    course_id = events.course(tenant_id)
-    learner = org["learners"][0]
-    events.enroll(course_id, tenant_id, learner)
-    client = learner["client"]
-    progress_of(client, course_id)
+def test_a_completion_backdated_to_2001_gets_this_years_certificate(enrolled):
+    course_id, _, client, _ = enrolled
     old = "2001-01-01T00:00:00+00:00"
     client.post("/api/v1/activities/batch", {"activities": [
         activity(course_id, "video1", "video_progress", percent=100, occurred_at=old),
