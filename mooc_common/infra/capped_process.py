@@ -3,7 +3,6 @@ address-space cap, a CPU-time cap and a wall-clock timeout.
 
 Why a process: a parse that explodes in memory or CPU then kills only the child, never the
 service (and never stalls its eventlet hub: the parent only waits on a pipe, green)."""
-import resource
 import sys
 
 import eventlet
@@ -14,19 +13,24 @@ class CappedProcessFailed(RuntimeError):
     """The child exceeded a cap or failed; str() is safe to show to the uploader."""
 
 
-def _limits(memory_bytes, cpu_seconds):
-    def apply():  # runs in the child between fork and exec
-        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    return apply
+# The child sets its own limits before it runs the script: no preexec_fn, which is unsafe
+# in a process with threads (eventlet's tpool runs some).
+_LAUNCHER = (
+    "import resource, runpy, sys\n"
+    "memory, cpu = int(sys.argv[1]), int(sys.argv[2])\n"
+    "resource.setrlimit(resource.RLIMIT_AS, (memory, memory))\n"
+    "resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))\n"
+    "resource.setrlimit(resource.RLIMIT_CORE, (0, 0))\n"
+    "sys.argv = sys.argv[3:]\n"
+    "runpy.run_path(sys.argv[0], run_name='__main__')\n")
 
 
 def run_python(script, args, stdin_bytes, memory_bytes, cpu_seconds, wall_seconds):
     """stdout of ``python script args...`` fed ``stdin_bytes``, or CappedProcessFailed."""
-    proc = subprocess.Popen([sys.executable, "-I", str(script), *map(str, args)],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            preexec_fn=_limits(memory_bytes, cpu_seconds), close_fds=True)
+    argv = [sys.executable, "-I", "-c", _LAUNCHER, str(int(memory_bytes)), str(int(cpu_seconds)),
+            str(script), *map(str, args)]
+    proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            close_fds=True)
     # eventlet.Timeout, not communicate(timeout=): the green Popen raises the TimeoutExpired
     # of eventlet's private copy of the subprocess module, which no caller can name.
     try:
