@@ -13,12 +13,14 @@ from . import errors
 from .activity_publisher import ActivityPublisher
 from .auth import AuthMiddleware
 from .body_limit import BodyLimitMiddleware
+from .path_ids import PathIdMiddleware
+from .security_headers import SecurityHeadersMiddleware
 from .config import GatewayConfig
 from .observability import ActorLogContext, RequestObservability
 from .resources import accounts, api_docs, courses, health, integrations, metrics, progress, reports, web
 from .routes import RouteTable
 from .rpc import RpcClient
-from .tenant_status import SuspendedTenants
+from .tenant_status import RevokedAccess, SuspendedTenants
 
 API = "/api/v1"
 
@@ -31,9 +33,11 @@ class Deps:
 
 
 def create_app(deps):
-    app = falcon.App(middleware=[RequestObservability(), BodyLimitMiddleware(deps.config.max_body_bytes),
-                                 AuthMiddleware(deps.config.jwt_secret, SuspendedTenants(deps.rpc)),
-                                 ActorLogContext()])
+    app = falcon.App(middleware=[SecurityHeadersMiddleware(), RequestObservability(),
+                                 BodyLimitMiddleware(deps.config.max_body_bytes),
+                                 AuthMiddleware(deps.config.jwt_secret, SuspendedTenants(deps.rpc),
+                                                RevokedAccess(deps.rpc)),
+                                 ActorLogContext(), PathIdMiddleware()])
     errors.register(app)
     # Every route goes through the route table: the OpenAPI document is made from it.
     routes = RouteTable(app)

@@ -23,6 +23,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var"
+sys.path.insert(0, str(ROOT))
+
+from mooc_common.contracts import tokens  # noqa: E402
 SERVICES = ("accounts", "courses", "progress", "reports", "integrations")
 HEALTH_PORTS = {"accounts": 8101, "courses": 8102, "progress": 8103, "reports": 8104,
                 "integrations": 8105}
@@ -47,6 +50,21 @@ def local_secrets(path=VAR / "secrets.env"):
     return values
 
 
+ACCOUNTS_ONLY = ("JWT_SECRET", "OPERATOR_USERNAME", "OPERATOR_PASSWORD")
+
+
+def process_env(name, env):
+    """What one process is given: the master secret and the operator's credentials reach the
+    accounts service only; the gateway gets the access-token key derived for it
+    (docs/security.md, keys separated by purpose)."""
+    if name == "accounts":
+        return dict(env)
+    kept = {k: v for k, v in env.items() if k not in ACCOUNTS_ONLY}
+    if name == "gateway" and env.get("JWT_SECRET"):
+        kept["ACCESS_TOKEN_KEY"] = tokens.access_token_key(env["JWT_SECRET"])
+    return kept
+
+
 class Platform:
     def __init__(self, env, run_dir, log_dir, gateway_port=8000, health_ports=HEALTH_PORTS, services=SERVICES):
         """``services``: a subset for a benchmark that measures one pipeline alone."""
@@ -62,10 +80,10 @@ class Platform:
 
     def _commands(self):
         for service in self.services:
-            env = dict(self.env, WEB_SERVER_ADDRESS=f"127.0.0.1:{self.health_ports[service]}")
+            env = dict(process_env(service, self.env), WEB_SERVER_ADDRESS=f"127.0.0.1:{self.health_ports[service]}")
             yield service, [self.python, "-m", "nameko", "run", "--config",
                             str(ROOT / "config" / "nameko.yaml"), f"services.{service}.service:{service.capitalize()}Service"], env
-        env = dict(self.env, GATEWAY_PORT=str(self.gateway_port), GATEWAY_HOST="127.0.0.1")
+        env = dict(process_env("gateway", self.env), GATEWAY_PORT=str(self.gateway_port), GATEWAY_HOST="127.0.0.1")
         yield "gateway", [self.python, "-m", "gunicorn", "-c", str(ROOT / "gateway" / "gunicorn_conf.py"),
                           "gateway.app:create_app_from_env()"], env
 

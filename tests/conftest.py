@@ -21,7 +21,9 @@ from platformctl import read_env_file  # noqa: E402
 TEST_SETTINGS = {"EVENT_RETRY_DELAY_MS": "200", "EVENT_MAX_ATTEMPTS": "3",
               # Webhook tests post to a receiver on loopback, with short backoffs.
               "WEBHOOK_ALLOW_LOOPBACK_HTTP": "1", "WEBHOOK_BACKOFF_BASE_MS": "200",
-              "WEBHOOK_BACKOFF_MAX_MS": "2000", "WEBHOOK_MAX_ATTEMPTS": "6", "WEBHOOK_TIMEOUT_SECONDS": "2"}
+              "WEBHOOK_BACKOFF_MAX_MS": "2000", "WEBHOOK_MAX_ATTEMPTS": "6", "WEBHOOK_TIMEOUT_SECONDS": "2",
+              # The tests are their own proxy: X-Forwarded-For picks the client address (sign-in limits).
+              "TRUSTED_PROXIES": "127.0.0.1/32"}
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,7 @@ from services.accounts import schemas
 
 from .. import pagination
 from ..auth import require_role
+from ..client_address import client_address
 from ..errors import ApiError
 from ..openapi import wire
 from ..openapi.operation import ANY_ROLE, CSV, PUBLIC, XLSX, operation
@@ -33,12 +34,16 @@ class _Resource:
 class Tokens(_Resource):
     auth_required = False
 
+    def __init__(self, rpc, trusted_proxies=()):
+        super().__init__(rpc)
+        self.trusted_proxies = trusted_proxies
+
     @operation("Sign in: username and password to an access token (JWT, 15 min) and a refresh token",
                PUBLIC, request=schemas.CredentialsSchema, response=wire.TokenPairSchema,
                errors=("authentication_failed", "tenant_suspended", "rate_limited"),
                example={"username": "hv.nguyen", "password": "correct horse battery staple"})
     def on_post(self, req, resp):
-        resp.media = self.call("sign_in", req.get_media())
+        resp.media = self.call("sign_in", req.get_media(), client_address(req, self.trusted_proxies))
 
 
 class Refresh(_Resource):
@@ -282,7 +287,7 @@ class ImportActivationCodes(_Resource):
 
 def add_routes(app, api, deps):
     rpc = deps.rpc
-    app.add_route(f"{api}/auth/token", Tokens(rpc))
+    app.add_route(f"{api}/auth/token", Tokens(rpc, deps.config.trusted_proxies))
     app.add_route(f"{api}/auth/refresh", Refresh(rpc))
     app.add_route(f"{api}/auth/logout", Logout(rpc))
     app.add_route(f"{api}/auth/activate", Activation(rpc))

@@ -2,9 +2,11 @@
 import base64
 import csv
 import io
-import urllib.parse
 
 import falcon
+from marshmallow import Schema
+
+from mooc_common.infra.boundary import Id
 
 from services.courses import schemas
 
@@ -104,10 +106,13 @@ class CourseDocument(_Resource):
                ANY_ROLE, response_media=(PDF, BINARY))
     def on_get(self, req, resp, course_id, document_id):
         document = self.call("open_document", req, course_id, document_id)
-        disposition = "inline" if document["content_type"] == "application/pdf" else "attachment"
         resp.content_type = document["content_type"]
         resp.content_length = document["size"]
-        resp.set_header("Content-Disposition", content_disposition(disposition, document["filename"]))
+        # Falcon writes RFC 6266 names (an ASCII fallback plus the UTF-8 Vietnamese name).
+        if document["content_type"] == "application/pdf":
+            resp.viewable_as = document["filename"]
+        else:
+            resp.downloadable_as = document["filename"]
         resp.set_header("Cache-Control", "private, no-cache")
         actor = req.context.actor
 
@@ -116,12 +121,6 @@ class CourseDocument(_Resource):
                 yield base64.b64decode(self.rpc.call("courses", "read_document_chunk", actor,
                                                      course_id, document_id, index))
         resp.stream = chunks()
-
-
-def content_disposition(disposition, filename):
-    """RFC 6266: an ASCII fallback plus the UTF-8 name (Vietnamese file names)."""
-    fallback = "".join(c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in filename)
-    return f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{urllib.parse.quote(filename)}"
 
 
 class CourseIntakes(_Resource):
@@ -137,17 +136,20 @@ class CourseIntakes(_Resource):
         resp.media = self.call("list_intakes", req, course_id)
 
 
+class EnrollmentBody(Schema):
+    learner_id = Id(load_default=None, allow_none=True)
+    intake_id = Id(load_default=None, allow_none=True)
+
+
 class CourseEnrollments(_Resource):
     @operation("Enroll a learner (yourself, or one of your tenant's as its admin); enrolling twice creates nothing",
                ("learner", "tenant_admin", "operator_admin"), request=wire.EnrollmentRequestSchema,
                response=schemas.EnrollmentSchema, status=201, errors=("conflict",))
     def on_post(self, req, resp, course_id):
-        body = req.get_media(default_when_empty={}) or {}
-        if not isinstance(body, dict):
-            raise ApiError(falcon.HTTP_422, "validation_failed", "The body must be a JSON object.")
-        learner_id = body.get("learner_id") or req.context.actor["user_id"]
+        body = EnrollmentBody().load(req.get_media(default_when_empty={}) or {})
+        learner_id = body["learner_id"] or req.context.actor["user_id"]
         resp.status = falcon.HTTP_201
-        resp.media = self.call("enroll", req, course_id, learner_id, body.get("intake_id"))
+        resp.media = self.call("enroll", req, course_id, learner_id, body["intake_id"])
 
     @operation("A course's enrollments (of your tenant's learners), a page at a time", AUTHORS,
                query=pagination.PageQuerySchema, response=wire.EnrollmentListSchema, paginated=True)

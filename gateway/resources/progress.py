@@ -70,9 +70,9 @@ class MyProgress:
         resp.media = self.rpc.call("progress", "get_my_progress", req.context.actor, course_id)
 
 
-def _send_file(resp, file, content_type, disposition="attachment"):
+def _send_file(resp, file, content_type):
     resp.content_type = content_type
-    resp.set_header("Content-Disposition", f'{disposition}; filename="{file["filename"]}"')
+    resp.downloadable_as = file["filename"]  # attachment; Falcon encodes the name (RFC 6266)
     resp.data = base64.b64decode(file["data"])
 
 

@@ -12,13 +12,15 @@ from gateway.errors import ServiceUnavailable
 from mooc_common.contracts import errors, tokens
 
 SECRET = "s" * 48
+T1 = "1" * 32  # path ids have the platform's shape (gateway/path_ids.py)
 
 
 # What the services answer to the gateway's own bookkeeping calls.
 ENROLLED_IN_C1 = {"cancelled": False, "intake_id": None, "attempt_ids": {},
                   "lessons": {"l1": {"kind": "rich_text", "max_attempts": None,
                                      "accepts": ["lesson_opened", "lesson_completed"]}}}
-BOOKKEEPING = {("accounts", "suspended_tenants"): [], ("progress", "enrollment_context"): ENROLLED_IN_C1}
+BOOKKEEPING = {("accounts", "suspended_tenants"): [], ("accounts", "revoked_access"): {"users": {}, "sessions": {}},
+               ("progress", "enrollment_context"): ENROLLED_IN_C1}
 
 
 class FakeRpc:
@@ -75,11 +77,11 @@ def test_unknown_route_has_the_common_error_body():
 
 def test_missing_expired_forged_and_alg_none_tokens_are_refused():
     c = client()
-    assert_error_body(c.simulate_get("/api/v1/tenants/t1"), 401, "authentication_failed")
+    assert_error_body(c.simulate_get(f"/api/v1/tenants/{T1}"), 401, "authentication_failed")
     expired = token(exp=dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=1))
     for bad in (expired, token(secret="x" * 48), token(typ="JWT"),
                 jwt.encode({"sub": "u1", "role": "operator_admin"}, key=None, algorithm="none")):
-        result = c.simulate_get("/api/v1/tenants/t1", headers={"Authorization": f"Bearer {bad}"})
+        result = c.simulate_get(f"/api/v1/tenants/{T1}", headers={"Authorization": f"Bearer {bad}"})
         assert_error_body(result, 401, "authentication_failed")
 
 
@@ -90,11 +92,11 @@ def test_service_errors_map_to_statuses_with_their_field_errors():
         ("accounts", "get_user"): errors.ValidationFailed("bad", {"username": ["taken"]}),
     })
     c = client(rpc)
-    assert_error_body(c.simulate_get("/api/v1/tenants/x", headers=auth("tenant_admin")), 404, "not_found")
-    result = c.simulate_post("/api/v1/tenants/x/users", json={}, headers=auth("tenant_admin"))
+    assert_error_body(c.simulate_get(f"/api/v1/tenants/{T1}", headers=auth("tenant_admin")), 404, "not_found")
+    result = c.simulate_post(f"/api/v1/tenants/{T1}/users", json={}, headers=auth("tenant_admin"))
     assert_error_body(result, 409, "quota_exceeded")
     assert result.json["errors"] == {"seats_remaining": 0}
-    assert c.simulate_get("/api/v1/users/u", headers=auth()).json["errors"] == {"username": ["taken"]}
+    assert c.simulate_get(f"/api/v1/users/{T1}", headers=auth()).json["errors"] == {"username": ["taken"]}
 
 
 def test_role_checked_before_any_rpc():
@@ -167,9 +169,9 @@ def test_a_stored_report_goes_out_gzipped_to_who_accepts_it_and_plain_to_others(
     packed = gzip.compress(json.dumps(report, ensure_ascii=False).encode("utf-8"))
     rpc = FakeRpc({("reports", "tenant_report"): {"gzip": base64.b64encode(packed).decode("ascii")}})
     headers = {"Authorization": f"Bearer {token(role='tenant_admin')}"}
-    zipped = client(rpc).simulate_get("/api/v1/tenants/t1/report", headers=dict(headers, **{"Accept-Encoding": "gzip"}))
+    zipped = client(rpc).simulate_get(f"/api/v1/tenants/{T1}/report", headers=dict(headers, **{"Accept-Encoding": "gzip"}))
     assert zipped.status_code == 200 and zipped.headers["content-encoding"] == "gzip"
     assert zipped.content == packed and json.loads(gzip.decompress(zipped.content)) == report
-    plain = client(rpc).simulate_get("/api/v1/tenants/t1/report", headers=headers)
+    plain = client(rpc).simulate_get(f"/api/v1/tenants/{T1}/report", headers=headers)
     assert plain.status_code == 200 and "content-encoding" not in plain.headers
     assert plain.json == report and "Accept-Encoding" in plain.headers["vary"]

@@ -12,7 +12,7 @@ def test_request_id_is_echoed_passed_to_rpc_and_logged(caplog):
     rpc.call = lambda *args: (seen.append(logs.current()), rpc_call(*args))[1]
     http = client(rpc)
     with caplog.at_level(logging.INFO, logger="gateway.access"):
-        answer = http.simulate_get("/api/v1/users/u1", headers={"Authorization": f"Bearer {token()}",
+        answer = http.simulate_get(f"/api/v1/users/{'a1' * 16}", headers={"Authorization": f"Bearer {token()}",
                                                                 "X-Request-Id": "lms-7"})
     assert answer.status_code == 200 and answer.headers["X-Request-Id"] == "lms-7"
     assert seen[-1]["correlation_id"] == "lms-7" and seen[-1]["tenant_id"] == "t1"
@@ -30,7 +30,7 @@ def test_a_missing_or_unsafe_request_id_is_replaced():
 
 def test_metrics_count_requests_by_route_template_and_status():
     http = client()
-    http.simulate_get("/api/v1/users/u-123")  # 401: no token
+    http.simulate_get(f"/api/v1/users/{'b2' * 16}")  # 401: no token
     text = http.simulate_get("/metrics").text
     line = next(l for l in text.splitlines()
                 if l.startswith("mooc_http_requests_total") and 'route="/api/v1/users/{user_id}"' in l

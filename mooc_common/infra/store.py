@@ -10,7 +10,7 @@ import datetime as dt
 import threading
 
 import pymongo
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import DuplicateKeyError, OperationFailure
 from nameko.extensions import DependencyProvider
 
 _clients = {}
@@ -98,6 +98,28 @@ class ProcessedEvents:
 
     def release(self, handler_name, event_id):
         self.collection.delete_one({"_id": self._key(handler_name, event_id), "state": "claimed"})
+
+
+NOT_IMPLEMENTED = 238  # the store's error code for an unsupported option
+
+
+def expiring_index(collection, field="expires_at"):
+    """A TTL index: the store deletes each document once its ``field`` time has passed.
+    True if the store does so itself (MongoDB); False on FerretDB 1.24, which has no TTL
+    indexes (an ordinary index is made): then ``sweep_expired`` must be run periodically."""
+    try:
+        collection.create_index(field, expireAfterSeconds=0)
+        return True
+    except OperationFailure as exc:
+        if exc.code != NOT_IMPLEMENTED:
+            raise
+    collection.create_index(field)
+    return False
+
+
+def sweep_expired(collection, now, field="expires_at"):
+    """What a TTL index does, for stores without them: delete documents past ``field``."""
+    return collection.delete_many({field: {"$lte": now}}).deleted_count
 
 
 EXPORT_PAGE_MAX = 1000

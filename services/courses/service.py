@@ -13,7 +13,7 @@ from mooc_common.contracts.events import accounts as accounts_events
 from mooc_common.contracts.events.courses import (COURSE_ARCHIVED, COURSE_PUBLISHED,
                                                   COURSE_SUMMARY_PUBLISHED, INTAKE_OPENED)
 from mooc_common.contracts.events.progress import COURSE_COMPLETED
-from mooc_common.infra.boundary import load
+from mooc_common.infra.boundary import load, load_ids
 from mooc_common.infra.events import EventPublisher, PermanentEventError, on_event, reliable_consume
 from mooc_common.infra.keyed_locks import KeyedLocks
 from mooc_common.infra.service_base import PlatformService
@@ -218,6 +218,7 @@ class CoursesService(PlatformService):
     # -- enrollment ------------------------------------------------------------------------
     @rpc
     def enroll(self, actor, course_id, learner_id, intake_id=None):
+        load_ids(course_id=course_id, learner_id=learner_id, intake_id=intake_id)
         course = self._course(course_id)
         learner = self._learner(learner_id)
         domain.require_may_enroll(actor, learner, course)

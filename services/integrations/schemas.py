@@ -1,7 +1,7 @@
 """Marshmallow schemas of the integrations RPC boundary."""
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from mooc_common.infra.boundary import NfcString
+from mooc_common.infra.boundary import ID_PATTERN, NfcString
 
 from .catalog import public_event_types
 from .routing import PLATFORM_KEY
@@ -9,7 +9,7 @@ from .routing import PLATFORM_KEY
 KINDS = ("amqp", "webhook")
 DELIVERY_STATES = ("pending", "delivered", "dead")
 MAX_TENANTS = 500
-TENANT_REF = validate.Regexp(rf"^([0-9a-f]{{32}}|{PLATFORM_KEY})$",
+TENANT_REF = validate.Regexp(rf"^({ID_PATTERN}|{PLATFORM_KEY})$",
                              error=f"a tenant id (32 hex characters) or '{PLATFORM_KEY}'")
 
 
@@ -27,7 +27,7 @@ class SubscriberCreateSchema(Schema):
     event_types = fields.List(fields.String(validate=validate.OneOf(
         _public_types(), error="not a public event type (see GET /api/v1/events/catalog)")),
         load_default=None, validate=validate.Length(1, 200))
-    url = fields.String(load_default=None, validate=validate.Length(max=2000))
+    url = NfcString(load_default=None, validate=validate.Length(max=2000))
 
     @validates_schema
     def _url_for_webhooks(self, data, **kwargs):

@@ -121,7 +121,10 @@ class ProgressService(PlatformService):
         if enrollment is None or course is None:
             raise NotYetKnown(f"enrollment of {learner_id} in {course_id} not known yet")
         now = dt.datetime.now(dt.timezone.utc)
-        changes, outbox, outcomes = domain.apply_activities(enrollment, course, activities, now)
+        # received_at is set by the gateway (the learner cannot send it); occurred_at is not
+        activities = domain.trust_times(activities, message["received_at"], enrollment.get("enrolled_at"))
+        changes, outbox, outcomes = domain.apply_activities(enrollment, course, activities, now,
+                                                            message["received_at"])
         self.store.record_activities([
             dict(a, _id=f"{learner_id}:{a['activity_id']}", learner_id=learner_id,
                  tenant_id=message["tenant_id"], enrollment_id=enrollment["_id"],

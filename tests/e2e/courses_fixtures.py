@@ -1,8 +1,6 @@
 """Helpers of the courses e2e tests: tenants with users, accounts events, a course body."""
-import io
 import secrets
 import uuid
-import zipfile
 
 import pymongo
 import requests
@@ -10,6 +8,7 @@ from nameko.standalone.events import event_dispatcher
 
 from api_client import ApiClient
 from mooc_common.contracts.events.accounts import UNIT_CREATED, USERS_IMPORTED
+from tests.security import documents
 
 
 class TenantKit:
@@ -53,12 +52,8 @@ def course_body(code=None, **extra):
 
 
 def docx_bytes():
-    """The smallest ZIP the courses service accepts as a DOCX."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr("word/document.xml", "<w:document/>")
-    return buffer.getvalue()
+    """A minimal DOCX that passes the courses service's whole-file check (tests/security)."""
+    return documents.office()
 
 
 def published_course(client, **extra):

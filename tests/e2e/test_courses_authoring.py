@@ -7,6 +7,7 @@ import unicodedata
 import pytest
 
 from tests.e2e.courses_fixtures import TenantKit, course_body, docx_bytes, published_course
+from tests.security import documents
 
 pytestmark = pytest.mark.e2e
 
@@ -122,7 +123,7 @@ def test_only_owner_authors_edit_and_other_tenants_get_404(kit, other):
 
 
 def _pdf(size):
-    return b"%PDF-1.7\n" + b"0" * (size - 9)
+    return documents.pdf(size)  # a real PDF: the whole file is checked (tests/security)
 
 
 def _upload(client, course_id, filename, data, expect=(201,)):

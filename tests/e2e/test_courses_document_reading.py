@@ -3,6 +3,7 @@ streamed in chunks, inline for PDF, and only for learners enrolled in a course t
 import pytest
 
 from tests.e2e.courses_fixtures import TenantKit, course_body, docx_bytes
+from tests.security import documents
 
 pytestmark = pytest.mark.e2e
 
@@ -18,13 +19,13 @@ def upload(client, course_id, filename, data):
 
 
 def test_an_enrolled_learner_reads_the_documents_of_the_course_and_nobody_else(kit, operator, platform):
-    pdf = b"%PDF-1.7\n" + bytes(range(256)) * (5 * 1024 * 1024 // 256)  # > one 4 MiB chunk
+    pdf = documents.pdf(5 * 1024 * 1024)  # > one 4 MiB chunk; a real PDF (whole-file check)
     course = kit.instructor.post("/api/v1/courses", course_body())
     path = f"/api/v1/courses/{course['course_id']}"
     shown = upload(kit.instructor, course["course_id"], "Tài liệu học tập.pdf", pdf)
     docx = docx_bytes()  # a ZIP carries its write time: keep the bytes sent
     word = upload(kit.instructor, course["course_id"], "bai-doc.docx", docx)
-    hidden = upload(kit.instructor, course["course_id"], "nhap.pdf", b"%PDF-1.4\nnot shown")
+    hidden = upload(kit.instructor, course["course_id"], "nhap.pdf", documents.pdf())
     body = {k: v for k, v in course_body().items() if k != "code"}
     body["sections"][0]["lessons"] += [
         {"title": "Tài liệu", "kind": "document", "document_id": shown["document_id"]},
