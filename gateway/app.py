@@ -13,6 +13,7 @@ from .activity_publisher import ActivityPublisher
 from .auth import AuthMiddleware
 from .body_limit import BodyLimitMiddleware
 from .config import GatewayConfig
+from .dead_letter_counts import DeadLetterCounts
 from .resources import accounts, courses, health, integrations, progress, reports
 from .rpc import RpcClient
 from .tenant_status import SuspendedTenants
@@ -25,14 +26,16 @@ class Deps:
     config: GatewayConfig
     rpc: object
     publisher: object
+    dead_letters: object = None  # DeadLetterCounts over config.amqp_uri unless given
 
 
 def create_app(deps):
-    app = falcon.App(middleware=[BodyLimitMiddleware(deps.config.max_body_bytes),
-                                 AuthMiddleware(deps.config.jwt_secret, SuspendedTenants(deps.rpc))])
+    auth = AuthMiddleware(deps.config.jwt_secret, SuspendedTenants(deps.rpc))
+    app = falcon.App(middleware=[BodyLimitMiddleware(deps.config.max_body_bytes), auth])
     errors.register(app)
     app.add_route("/health", health.Health())
-    app.add_route("/ready", health.Ready(deps.rpc, deps.publisher, deps.config.ready_timeout))
+    app.add_route("/ready", health.Ready(deps.rpc, deps.publisher, deps.config.ready_timeout,
+                                         deps.dead_letters or DeadLetterCounts(deps.config.amqp_uri), auth.verify))
     # Each area adds its own routes under /api/v1 (resources/<area>.py: add_routes).
     for area in (accounts, courses, progress, reports, integrations):
         area.add_routes(app, API, deps)

@@ -18,21 +18,17 @@ Handling: ``on_event(EVENT_TYPE)`` declares a handler that
 """
 import functools
 import logging
-import socket
 import time
 import traceback
 
-import amqp.exceptions
-import kombu.exceptions
-import pymongo.errors
 from kombu import Connection, Exchange, Queue
 from marshmallow import ValidationError
 from nameko.amqp.publish import Publisher as AmqpPublisher
 from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.events import EventDispatcher, EventHandler
-from nameko.exceptions import RemoteError
 from nameko.messaging import Consumer, QueueConsumer
 
+from .outages import is_outage
 from .store import ProcessedEvents
 
 log = logging.getLogger(__name__)
@@ -80,28 +76,6 @@ class TransientEventError(Exception):
 
 class EventInFlight(TransientEventError):
     """A duplicate of an event that another worker is applying right now: retry later."""
-
-
-# Failures of the infrastructure rather than of the message: the store or the broker being
-# unreachable. Matched by class name too, so that an error re-raised from another process
-# (a nameko RemoteError carries only the name) is classified the same way.
-OUTAGE_ERRORS = (pymongo.errors.ConnectionFailure, pymongo.errors.ExecutionTimeout,
-                 pymongo.errors.WaitQueueTimeoutError, kombu.exceptions.OperationalError,
-                 amqp.exceptions.ConnectionError, amqp.exceptions.RecoverableChannelError,
-                 ConnectionError, TimeoutError, socket.timeout)
-OUTAGE_ERROR_NAMES = frozenset({"ServerSelectionTimeoutError", "AutoReconnect", "NetworkTimeout",
-                                "ConnectionFailure", "ExecutionTimeout", "WaitQueueTimeoutError",
-                                "NotPrimaryError", "OperationalError", "ConnectionError",
-                                "ConnectionRefusedError", "ConnectionResetError", "RpcTimeout"})
-
-
-def is_outage(exc):
-    """Whether ``exc`` says the store or the broker is unreachable (not that the message is bad)."""
-    if isinstance(exc, OUTAGE_ERRORS):
-        return True
-    if isinstance(exc, RemoteError):
-        return exc.exc_type in OUTAGE_ERROR_NAMES
-    return False
 
 
 class FailurePolicy:

@@ -6,7 +6,8 @@ import pymongo.errors
 from nameko.exceptions import RemoteError
 
 from mooc_common.infra.events import (ATTEMPTS_HEADER, EventInFlight, FailurePolicy, PermanentEventError,
-                                      TransientEventError, is_outage)
+                                      TransientEventError)
+from mooc_common.infra.outages import is_outage
 
 CONFIG = {"AMQP_URI": "amqp://guest:guest@127.0.0.1:1/", "EVENT_MAX_ATTEMPTS": "3",
           "EVENT_RETRY_DELAY_MS": "1000", "EVENT_RETRY_MAX_DELAY_MS": "8000",
