@@ -3,14 +3,18 @@
 - ``ping`` RPC: the gateway's /ready calls it on every service.
 - ``GET /health`` on ``WEB_SERVER_ADDRESS``: the event loop answers (Kubernetes liveness).
 - ``GET /ready``: the service's store answers a ping (Kubernetes readiness). The broker is
-  implied: without it the RPC and event consumers cannot run and nameko exits.
+  not checked here: the consumers reconnect by themselves when it returns, and an RPC reply
+  that cannot be sent meanwhile no longer stops the service (``rpc_replies``).
 """
 import json
 
 from nameko.rpc import rpc
 from nameko.web.handlers import http
 
+from . import rpc_replies
 from .store import ProcessedEvents, Store
+
+rpc_replies.install()
 
 
 class Probe:

@@ -245,6 +245,10 @@ class ProgressService(PlatformService):
         if enrollment is None or course is None:
             raise NotFound("You are not enrolled in this course.")
         certificate = self.store.get_certificate(enrollment["_id"])
+        if certificate is not None and enrollment.get("completed_at") is None:
+            # The certificate was issued between the two reads; it is issued only after the
+            # completion that earns it is stored, so a fresh read shows that completion.
+            enrollment = self.store.get_enrollment(enrollment["_id"])
         row = schemas.LearnerProgressRowSchema().dump(domain.learner_row(course, enrollment))
         return dict(row, course_id=course_id, course_title=course.get("title"),
                     lessons_done=sorted(enrollment["lessons_done"]),

@@ -1,5 +1,5 @@
-"""Where a failed message goes (mooc_common.infra.events.FailurePolicy.decide): no broker
-needed, the decision is pure."""
+"""Outage handling without a broker: where a failed message goes (FailurePolicy.decide, a pure
+decision) and an RPC reply that meets a broker outage (rpc_replies)."""
 import sys
 
 import pymongo.errors
@@ -86,3 +86,12 @@ def test_only_infrastructure_errors_count_as_outages():
     assert is_outage(RemoteError("ServerSelectionTimeoutError", "x"))
     assert not is_outage(RemoteError("NotFound", "x")) and not is_outage(ValueError("x"))
     assert not is_outage(FileNotFoundError("x"))
+
+
+def test_an_rpc_reply_that_meets_a_broker_outage_is_dropped_not_fatal():
+    from nameko import rpc
+    from mooc_common.infra import service_base  # noqa: F401 (installs the publisher)
+    from mooc_common.infra.rpc_replies import OutageTolerantReplyPublisher
+    assert rpc.Responder.publisher_cls is OutageTolerantReplyPublisher
+    unreachable = OutageTolerantReplyPublisher("amqp://guest:guest@127.0.0.1:1/")
+    assert unreachable.publish({"result": 1, "error": None}, routing_key="reply", retry=False) is None
