@@ -38,7 +38,7 @@ FIRST_FAILURE_HEADER = "x-mooc-first-failure"  # epoch seconds of the message's 
 OWN_FAILURES_HEADER = "x-mooc-own-failures"  # failures that were not outages
 DEFAULT_MAX_ATTEMPTS = 5
 DEFAULT_RETRY_DELAY_MS = 2000
-DEFAULT_RETRY_MAX_DELAY_MS = 30_000
+DEFAULT_RETRY_MAX_DELAY_MS = 10_000  # after an outage, everything is retried within 10 s
 DEFAULT_OUTAGE_RETRY_SECONDS = 15 * 60
 
 
