@@ -242,7 +242,9 @@ def _converged(world, tenant, operator, stream, course_id, enrollments, tap):
     duplicate_certificates = sum(len(ids) - 1 for ids in certificates.values())
     done = (lost == 0 and complete == len(tenant["learners"]) and row is not None
             and row.get("completions") == len(tenant["learners"]) and len(certificates) == len(enrollments))
-    return {"lost": lost, "duplicated": overcounted, "duplicate_certificates": duplicate_certificates, "done": done}
+    return {"lost": lost, "duplicated": overcounted, "duplicate_certificates": duplicate_certificates, "done": done,
+            "complete": complete, "report_completions": row and row.get("completions"),
+            "certificates_seen": len(certificates)}
 
 
 def test_poison_messages_are_dead_lettered_and_block_nothing(world, tenant):
@@ -311,10 +313,11 @@ def test_fault(world, tenant, fault):
         for future in running:
             future.result(timeout=600)
     stream_done = time.monotonic()
-    operator = tenant["operator"]()
+    operator = None
     deadline, state = time.monotonic() + CONVERGENCE_DEADLINE, None
     while time.monotonic() < deadline:
         try:
+            operator = operator or tenant["operator"]()  # the gateway may be restarting
             state = _converged(world, tenant, operator, stream, course_id, enrollments, tap)
         except Exception as exc:  # the platform may still be coming back: look again
             state = {"error": repr(exc)}
