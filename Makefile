@@ -6,13 +6,14 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: help install infra web chromium run stop status test test-unit test-web lint-deploy snapshot-events bench fuzz clean
+.PHONY: help install infra web chromium run stop status test test-faults test-unit test-web lint-deploy snapshot-events bench fuzz clean
 
 help:
 	@echo "make run    - install, start broker + store + services + gateway (:8000), load demo data"
 	@echo "make stop   - stop exactly what make run started (PID files in var/run)"
 	@echo "make test   - install, start broker + store, run all tests (own vhost and databases)"
-	@echo "make status - what is running"
+	@echo "make status - what is running (and how often the supervisor restarted each part)"
+	@echo "make test-faults - kill -9 each part of a platform of its own mid-stream; prints the table"
 
 $(INSTALLED): requirements.txt requirements-dev.txt constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || { echo "error: could not create a Python venv: install python3-venv (Python 3.11)"; exit 1; }
@@ -62,6 +63,12 @@ test: infra web chromium
 	$(PY) -m pytest
 	MOOC_BROWSER_TESTS=1 $(PY) -m pytest -p no:pytest_nameko tests/browser
 	bash deploy/lint/run.sh
+
+# Its own broker and store on free ports (never the shared ones): needs rabbitmq-server and
+# Go (FerretDB), both installed by `make infra` on a fresh machine.
+test-faults: infra
+	FAULTS=1 $(PY) -m pytest tests/faults -q -rA
+	@cat var/faults/table.md
 
 test-unit: install
 	$(PY) -m pytest -m "not e2e and not integration"

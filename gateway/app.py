@@ -16,6 +16,7 @@ from .body_limit import BodyLimitMiddleware
 from .path_ids import PathIdMiddleware
 from .security_headers import SecurityHeadersMiddleware
 from .config import GatewayConfig
+from .dead_letter_counts import DeadLetterCounts
 from .observability import ActorLogContext, RequestObservability
 from .resources import accounts, api_docs, courses, health, integrations, metrics, progress, reports, web
 from .routes import RouteTable
@@ -30,19 +31,20 @@ class Deps:
     config: GatewayConfig
     rpc: object
     publisher: object
+    dead_letters: object = None  # DeadLetterCounts over config.amqp_uri unless given
 
 
 def create_app(deps):
+    auth = AuthMiddleware(deps.config.jwt_secret, SuspendedTenants(deps.rpc), RevokedAccess(deps.rpc))
     app = falcon.App(middleware=[SecurityHeadersMiddleware(), RequestObservability(),
-                                 BodyLimitMiddleware(deps.config.max_body_bytes),
-                                 AuthMiddleware(deps.config.jwt_secret, SuspendedTenants(deps.rpc),
-                                                RevokedAccess(deps.rpc)),
+                                 BodyLimitMiddleware(deps.config.max_body_bytes), auth,
                                  ActorLogContext(), PathIdMiddleware()])
     errors.register(app)
     # Every route goes through the route table: the OpenAPI document is made from it.
     routes = RouteTable(app)
     routes.add_route("/health", health.Health())
-    routes.add_route("/ready", health.Ready(deps.rpc, deps.publisher, deps.config.ready_timeout))
+    routes.add_route("/ready", health.Ready(deps.rpc, deps.publisher, deps.config.ready_timeout,
+                                            deps.dead_letters or DeadLetterCounts(deps.config.amqp_uri), auth.verify))
     # Each area adds its own routes under /api/v1 (resources/<area>.py: add_routes).
     for area in (accounts, courses, progress, reports, integrations):
         area.add_routes(routes, API, deps)

@@ -142,8 +142,10 @@ class HealthSchema(Schema):
     status = fields.String(required=True)
 
 class ReadySchema(Schema):
+    """Anyone sees ``ready`` and ``failed``; an operator also ``checks`` and ``warnings``."""
     ready = fields.Boolean(required=True)
-    checks = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
     failed = fields.List(fields.String(), required=True)
+    checks = fields.Dict(keys=fields.String(), values=fields.String())
+    warnings = fields.Dict(keys=fields.String(), values=fields.Dict(keys=fields.String(), values=fields.Integer()))
 
 TENANTS = fields.List(fields.Nested(accounts.TenantSchema))

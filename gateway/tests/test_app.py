@@ -48,6 +48,14 @@ class FakePublisher:
         return not self.fail
 
 
+class FakeDeadLetters:
+    def __init__(self, counts=None):
+        self.found = counts or {}
+
+    def counts(self, services):
+        return {f"dead-letter.{s}": self.found.get(s, 0) for s in services}
+
+
 def token(role="learner", tenant="t1", secret=SECRET, typ=tokens.TOKEN_TYPE, alg="HS256", **overrides):
     now = dt.datetime.now(dt.timezone.utc)
     claims = {"iss": tokens.ISSUER, "aud": tokens.AUDIENCE, "sub": "u1", "tid": tenant, "role": role,
@@ -55,9 +63,10 @@ def token(role="learner", tenant="t1", secret=SECRET, typ=tokens.TOKEN_TYPE, alg
     return jwt.encode(claims, secret, algorithm=alg, headers={"typ": typ})
 
 
-def client(rpc=None, publisher=None, max_body_bytes=1024 * 1024):
+def client(rpc=None, publisher=None, max_body_bytes=1024 * 1024, dead_letters=None):
     config = GatewayConfig(amqp_uri="amqp://unused", jwt_secret=SECRET, max_body_bytes=max_body_bytes)
-    return falcon.testing.TestClient(create_app(Deps(config, rpc or FakeRpc(), publisher or FakePublisher())))
+    return falcon.testing.TestClient(create_app(Deps(config, rpc or FakeRpc(), publisher or FakePublisher(),
+                                                     dead_letters or FakeDeadLetters())))
 
 
 def auth(role="learner", **kwargs):
@@ -148,12 +157,67 @@ def test_broker_down_gives_503_with_retry_after():
     assert result.headers["Retry-After"]
 
 
-def test_ready_lists_the_services_that_failed():
+def test_ready_lists_the_services_that_failed_and_only_an_operator_sees_why():
     rpc = FakeRpc(failures={("reports", "ping"): ServiceUnavailable("The reports service is not running.")})
-    result = client(rpc).simulate_get("/ready")
-    assert result.status_code == 503
-    assert result.json["failed"] == ["reports"]
-    assert result.json["checks"]["accounts"] == "ok"
+    anonymous = client(rpc).simulate_get("/ready")
+    assert anonymous.status_code == 503
+    assert anonymous.json == {"ready": False, "failed": ["reports"]}  # no internal details
+    learner = client(rpc).simulate_get("/ready", headers=auth())
+    assert learner.json == {"ready": False, "failed": ["reports"]}
+    operator = client(rpc).simulate_get("/ready", headers={"Authorization": f"Bearer {token(role='operator_admin')}"})
+    assert operator.status_code == 503 and operator.json["failed"] == ["reports"]
+    assert operator.json["checks"]["accounts"] == "ok"
+    assert operator.json["checks"]["reports"] == "The reports service is not running."
+
+
+def test_ready_warns_of_dead_letters_without_failing():
+    operator = {"Authorization": f"Bearer {token(role='operator_admin')}"}
+    result = client(dead_letters=FakeDeadLetters({"progress": 2})).simulate_get("/ready", headers=operator)
+    assert result.status_code == 200 and result.json["ready"] is True
+    assert result.json["warnings"] == {"dead_letters": {"dead-letter.progress": 2}}
+    clean = client().simulate_get("/ready", headers=operator)
+    assert clean.json["warnings"] == {}
+
+
+def test_ready_is_computed_once_per_cache_period_and_recovers_by_itself():
+    from gateway.resources.health import Ready
+    rpc = FakeRpc(failures={("progress", "ping"): ServiceUnavailable("down")})
+    cached = Ready(rpc, FakePublisher(), 1.0, FakeDeadLetters(), verify_token=None, cache_seconds=3600)
+    assert cached._state()["failed"] == ["progress"]
+    pings = len(rpc.calls)
+    rpc.failures.clear()  # progress came back, but the cached answer stands for the period
+    assert cached._state()["failed"] == ["progress"] and len(rpc.calls) == pings
+    fresh = Ready(rpc, FakePublisher(), 1.0, FakeDeadLetters(), verify_token=None, cache_seconds=0)
+    rpc.failures[("progress", "ping")] = ServiceUnavailable("down")
+    assert fresh._state()["ready"] is False
+    rpc.failures.clear()
+    assert fresh._state()["ready"] is True  # nothing to restart: the next answer is true again
+
+
+def test_rpc_client_turns_outages_into_503_and_passes_service_errors_through():
+    from nameko.exceptions import RemoteError
+    from gateway.rpc import RpcClient
+
+    class Proxy:
+        def __init__(self, exc):
+            self.exc = exc
+
+        def __getattr__(self, name):
+            def fail(*args, **kwargs):
+                raise self.exc
+            return type("Service", (), {"method": staticmethod(fail)})()
+
+    for outage in (RemoteError("ServerSelectionTimeoutError", "127.0.0.1:27017: connection refused"),
+                   RemoteError("AutoReconnect", "connection closed"), ConnectionRefusedError()):
+        rpc = RpcClient("amqp://unused", timeout=1)
+        rpc._proxy, rpc._local.context = (lambda exc=outage: Proxy(exc)), {}
+        with pytest.raises(ServiceUnavailable) as answer:
+            rpc.call("progress", "method")
+        assert answer.value.body["code"] == "service_unavailable" and answer.value.headers["Retry-After"]
+    rpc = RpcClient("amqp://unused", timeout=1)
+    rpc._proxy, rpc._local.context = (lambda: Proxy(RemoteError("KeyError", "'x'"))), {}
+    with pytest.raises(RemoteError):
+        rpc.call("progress", "method")
 
 
 @pytest.mark.parametrize("path", ["/health", "/ready"])

@@ -8,7 +8,8 @@ queues as the per-message handlers (``FailurePolicy``). Its owner calls, in one 
 - ``next_batch(max_messages, linger, wait)``: the next messages, as (message, envelope)
   pairs: consumed until ``max_messages`` are buffered or ``linger`` seconds passed once the
   first came (or ``wait`` seconds passed with none);
-  a malformed message is dead-lettered on the spot and never handed out;
+  a malformed or undecodable message (not JSON, another content type) is dead-lettered on
+  the spot and never handed out;
 - ``process(batch, apply)``: ``apply(envelopes)``, then ack the batch. If ``apply`` raises,
   every message goes to the retry queue (then dead-letter), and comes back in a batch of its
   own, so that one poison message is isolated instead of failing its neighbours forever;
@@ -99,7 +100,8 @@ class EventBatches:
             return
         self.conn = Connection(self.amqp_uri, heartbeat=HEARTBEAT_SECONDS)
         self.consumer = Consumer(self.conn.channel(), queues=[self.queue], callbacks=[self._on_message],
-                                 accept=["json"], prefetch_count=self.prefetch, auto_declare=False)
+                                 accept=["json"], prefetch_count=self.prefetch, auto_declare=False,
+                                 on_decode_error=self._on_undecodable)
         self.consumer.consume()
         self.pump = eventlet.spawn(self._pump, self.conn)
 
@@ -136,6 +138,12 @@ class EventBatches:
         except ValidationError as exc:
             error = PermanentEventError(f"malformed event: {exc.messages}")
             self._fail(message, (PermanentEventError, error, None))
+
+    def _on_undecodable(self, message, exc):
+        """Not JSON, or a content type other than JSON: dead-lettered as it came. Without this
+        the decode error breaks the pump, which reconnects and meets the same message again."""
+        error = PermanentEventError(f"undecodable message ({message.content_type}): {exc}")
+        self._fail(message, (PermanentEventError, error, None))
 
     def pause(self):
         """Stop consuming; the broker gives every unacked message back to the queue."""

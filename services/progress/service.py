@@ -20,8 +20,8 @@ from mooc_common.contracts.events.courses import (COURSE_PUBLISHED, ENROLLMENT_C
 from mooc_common.contracts.events.progress import (CERTIFICATE_ISSUED, COURSE_COMPLETED,
                                                    LEARNER_ACTIVE, LESSON_COMPLETED, QUIZ_GRADED)
 from mooc_common.infra.boundary import load
-from mooc_common.infra.events import (EventPublisher, PermanentEventError, on_event,
-                                      reliable_consume)
+from mooc_common.infra.events import (EventPublisher, PermanentEventError, TransientEventError,
+                                      on_event, reliable_consume)
 from mooc_common.infra.keyed_locks import KeyedLocks
 from mooc_common.infra.service_base import PlatformService
 from mooc_common.infra.store import Store, export_page
@@ -37,7 +37,7 @@ DEFAULT_NATIONAL_ISSUER = "Nền tảng đào tạo trực tuyến quốc gia"
 MAX_EXPORT_ROWS = 50_000
 
 
-class NotYetKnown(Exception):
+class NotYetKnown(TransientEventError):
     """An activity arrived before the enrollment or course event it depends on: retry later."""
 
 
@@ -248,6 +248,10 @@ class ProgressService(PlatformService):
         if enrollment is None or course is None:
             raise NotFound("You are not enrolled in this course.")
         certificate = self.store.get_certificate(enrollment["_id"])
+        if certificate is not None and enrollment.get("completed_at") is None:
+            # The certificate was issued between the two reads; it is issued only after the
+            # completion that earns it is stored, so a fresh read shows that completion.
+            enrollment = self.store.get_enrollment(enrollment["_id"])
         row = schemas.LearnerProgressRowSchema().dump(domain.learner_row(course, enrollment))
         return dict(row, course_id=course_id, course_title=course.get("title"),
                     lessons_done=sorted(enrollment["lessons_done"]),

@@ -26,7 +26,7 @@ from nameko.extensions import DependencyProvider
 from rbloom import Bloom
 
 from mooc_common.infra.event_batches import EventBatches
-from mooc_common.infra.lease import Lease
+from mooc_common.infra.lease import Lease, local_holder
 from mooc_common.infra.metrics import EVENT_TO_REPORT_LAG
 from mooc_common.infra.store import service_database
 
@@ -335,7 +335,9 @@ class SingleProjector(DependencyProvider):
         config = self.container.config
         store = ReportsStore(service_database(config, self.container.service_name))
         self.projector = Projector(store, int(config.get("REPORTS_MAX_CHANGES") or DEFAULT_MAX_CHANGES))
-        self.lease = Lease(store.leases, QUEUE)
+        # Slot = the address this process serves /health on: only one live process can hold
+        # it, so a restarted reports service takes the lease of its dead predecessor at once.
+        self.lease = Lease(store.leases, QUEUE, holder=local_holder(config.get("WEB_SERVER_ADDRESS")))
         self.max_events = int(config.get("REPORTS_MAX_EVENTS") or DEFAULT_MAX_EVENTS)
         self.linger = float(config.get("REPORTS_LINGER_SECONDS") or DEFAULT_LINGER_SECONDS)
         self.events = EventBatches(config, self.container.service_name, QUEUE, projection.CONSUMED_TYPES,
