@@ -21,7 +21,10 @@ from platformctl import read_env_file  # noqa: E402
 TEST_SETTINGS = {"EVENT_RETRY_DELAY_MS": "200", "EVENT_MAX_ATTEMPTS": "3",
               # Webhook tests post to a receiver on loopback, with short backoffs.
               "WEBHOOK_ALLOW_LOOPBACK_HTTP": "1", "WEBHOOK_BACKOFF_BASE_MS": "200",
-              "WEBHOOK_BACKOFF_MAX_MS": "2000", "WEBHOOK_MAX_ATTEMPTS": "6", "WEBHOOK_TIMEOUT_SECONDS": "2"}
+              "WEBHOOK_BACKOFF_MAX_MS": "2000", "WEBHOOK_MAX_ATTEMPTS": "6", "WEBHOOK_TIMEOUT_SECONDS": "2",
+              # xAPI forwarding to a Ralph LRS on loopback (tests/e2e/test_xapi_forwarding.py).
+              "LRS_BACKOFF_BASE_MS": "200", "LRS_BACKOFF_MAX_MS": "2000", "LRS_MAX_ATTEMPTS": "30",
+              "LRS_TIMEOUT_SECONDS": "5"}
 
 
 @pytest.fixture(scope="session")
