@@ -160,7 +160,7 @@ class LrsForwarder(DependencyProvider):
         else:
             log.warning("%d statements for LRS %s dead after %d attempts: %s", len(batch), config["_id"],
                         attempts, outcome["error"])
-            self.store.to_dead(batch, outcome["error"] or f"HTTP {outcome['status_code']}")
+            self.store.to_dead(batch, attempts, outcome)
 
     # -- called by the relay handler --------------------------------------------------------
     def enqueue(self, event_type, tenant, body):

@@ -89,10 +89,11 @@ class LrsStore:
             self.outbox.update_one({"_id": doc["_id"]}, {"$set": {"attempts": attempts,
                                                                   "next_attempt_at": next_attempt_at}})
 
-    def to_dead(self, docs, error):
+    def to_dead(self, docs, attempts, outcome):
         for doc in docs:
             try:
-                self.dead.insert_one(dict(doc, last_error=error, dead_at=now()))
+                self.dead.insert_one(dict(doc, attempts=attempts, last_error=outcome["error"], last_status_code=outcome["status_code"],
+                                          dead_at=now()))
             except DuplicateKeyError:
                 pass  # moved before a crash that left the outbox copy behind
         self.outbox.delete_many({"_id": {"$in": [d["_id"] for d in docs]}})
@@ -106,7 +107,7 @@ class LrsStore:
         """Dead statements back into the outbox, attempts reset; returns how many."""
         moved = 0
         for doc in list(self.dead.find({"config": config_id}).limit(limit)):
-            fresh = {k: v for k, v in doc.items() if k not in ("last_error", "dead_at")}
+            fresh = {k: v for k, v in doc.items() if k not in ("last_error", "last_status_code", "dead_at")}
             fresh.update(attempts=0, next_attempt_at=now())
             try:
                 self.outbox.insert_one(fresh)

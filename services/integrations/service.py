@@ -241,6 +241,7 @@ class IntegrationsService(PlatformService):
         config = self._lrs_config(actor, scope)
         return {"items": [{"statement_id": d["_id"].split(":", 1)[1], "event_type": d["event_type"],
                            "attempts": d["attempts"], "last_error": d["last_error"],
+                           "last_status_code": d.get("last_status_code"),
                            "dead_at": d["dead_at"].isoformat()}
                           for d in self.lrs_store.dead_sample(config["_id"])]}
 
