@@ -27,11 +27,17 @@ class AuthMiddleware:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token:
             raise _unauthorized("A bearer token is required.")
-        actor = self.verify(token)
+        req.context.actor = self.actor_of(token)
+
+    def actor_of(self, token):
+        """The actor of a verified access token of a tenant that is not suspended."""
+        return self.admit(self.verify(token))
+
+    def admit(self, actor):
         if actor["tenant_id"] and actor["tenant_id"] in self.suspended:
             raise ApiError(falcon.HTTP_403, "tenant_suspended",
                            "Your organisation's access to the platform is suspended.")
-        req.context.actor = actor
+        return actor
 
     def verify(self, token):
         try:

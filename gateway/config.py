@@ -10,6 +10,8 @@ class GatewayConfig:
     rpc_timeout: float = 10.0
     ready_timeout: float = 3.0
     max_body_bytes: int = 1024 * 1024
+    # The platform's public address: xAPI activity ids and cmi5 launch URLs are built on it.
+    public_base_url: str = "http://localhost:8000"
 
     @classmethod
     def from_env(cls, env=os.environ):
@@ -22,4 +24,5 @@ class GatewayConfig:
             rpc_timeout=float(env.get("RPC_TIMEOUT_SECONDS", "10")),
             ready_timeout=float(env.get("READY_TIMEOUT_SECONDS", "3")),
             max_body_bytes=int(env.get("MAX_BODY_BYTES", str(1024 * 1024))),
+            public_base_url=env.get("PUBLIC_BASE_URL", "http://localhost:8000"),
         )

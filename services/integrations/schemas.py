@@ -1,5 +1,5 @@
 """Marshmallow schemas of the integrations RPC boundary."""
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from mooc_common.infra.boundary import NfcString
 
@@ -121,3 +121,15 @@ class LrsStatusSchema(Schema):
     last_attempt_at = fields.AwareDateTime(allow_none=True)
     last_status_code = fields.Integer(allow_none=True)
     last_error = fields.String(allow_none=True)
+
+
+class Cmi5LaunchSchema(Schema):
+    course_id = fields.String(required=True, validate=validate.Length(1, 64))
+    lesson_id = fields.String(required=True, validate=validate.Length(1, 64))
+    registration = fields.UUID(required=True)
+    activity_id = fields.String(required=True, validate=validate.Length(1, 2000))
+
+    @post_load
+    def _plain(self, data, **kwargs):
+        data["registration"] = str(data["registration"])
+        return data

@@ -12,7 +12,7 @@ import secrets
 from nameko.rpc import RpcProxy, rpc
 from nameko.timer import timer
 
-from mooc_common.contracts.errors import NotFound, PermissionDenied, ValidationFailed
+from mooc_common.contracts.errors import AuthenticationFailed, NotFound, PermissionDenied, ValidationFailed
 from mooc_common.infra.boundary import load
 from mooc_common.infra.events import on_event
 from mooc_common.infra.service_base import PlatformService
@@ -21,6 +21,7 @@ from mooc_common.infra.store import Store
 from . import domain, routing, schemas
 from .broker_admin import BrokerAdminProvider
 from .catalog import asyncapi_document, public_event_types
+from .cmi5_sessions import Cmi5Store
 from .exchange import IntegrationExchange
 from .lrs_forwarder import LrsForwarder
 from .lrs_storage import GLOBAL, LrsStore
@@ -42,6 +43,7 @@ class IntegrationsService(PlatformService):
     webhooks = WebhookDispatcher()
     lrs = LrsForwarder()
     lrs_store = Store(LrsStore)
+    cmi5 = Store(Cmi5Store)
     accounts = RpcProxy("accounts")
 
     # -- events: see the generated relay_* handlers below ---------------------------------
@@ -249,6 +251,27 @@ class IntegrationsService(PlatformService):
     def replay_lrs_dead(self, actor, scope):
         config = self._lrs_config(actor, scope)
         return {"requeued": self.lrs_store.replay_dead(config["_id"])}
+
+    # -- cmi5 launch sessions (the gateway checked the lesson and the enrollment) ------------
+    @rpc
+    def create_cmi5_launch(self, actor, launch):
+        if (actor or {}).get("role") != "learner":
+            raise PermissionDenied("Only learners launch content.")
+        launch = load(schemas.Cmi5LaunchSchema(), launch)
+        actor = {"user_id": actor["user_id"], "tenant_id": actor["tenant_id"], "role": "learner"}
+        return {"fetch_token": self.cmi5.create_launch(dict(launch, actor=actor))}
+
+    @rpc
+    def redeem_cmi5_fetch(self, fetch_token):
+        token, error = self.cmi5.redeem(fetch_token)
+        return {"auth_token": token} if token else {"error_code": error}
+
+    @rpc
+    def cmi5_session(self, auth_token):
+        session = self.cmi5.session(auth_token)
+        if not session:
+            raise AuthenticationFailed("The cmi5 auth-token is unknown or expired.")
+        return session
 
 
 def handler_name(event_type):

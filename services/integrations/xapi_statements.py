@@ -12,16 +12,8 @@ from mooc_common.contracts.events.courses import ENROLLMENT_CREATED
 from mooc_common.contracts.events.progress import (CERTIFICATE_ISSUED, COURSE_COMPLETED, LESSON_COMPLETED,
                                                    QUIZ_GRADED)
 
-PLATFORM_NAME = {"vi-VN": "Nền tảng đào tạo trực tuyến", "en-US": "Online training platform"}
-
-
 def _iso(value):
     return value if isinstance(value, str) else value.isoformat()
-
-
-def actor(base_url, tenant_id, learner_id):
-    return {"objectType": "Agent",
-            "account": {"homePage": f"{base_url.rstrip('/')}/tenants/{tenant_id}", "name": learner_id}}
 
 
 def _activity(activity_id, kind, name):
@@ -92,7 +84,7 @@ def statement(base_url, event_type, envelope):
     payload = envelope["payload"]
     verb_name, obj, result, context, at = mapping(base_url, payload)
     doc = {"id": xapi.statement_id(envelope["event_id"]), "version": xapi.XAPI_VERSION,
-           "actor": actor(base_url, envelope["tenant_id"], payload["learner_id"]),
+           "actor": xapi.actor(base_url, envelope["tenant_id"], payload["learner_id"]),
            "verb": xapi.verb(verb_name), "object": obj, "context": context, "timestamp": _iso(at)}
     if result is not None:
         doc["result"] = result

@@ -21,6 +21,7 @@ from mooc_common.contracts.events.courses import ENROLLMENT_CREATED
 from ralph_lrs import Ralph, ROOT, validate_statements
 from services.integrations.xapi_statements import FORWARDED_TYPES
 from tests.e2e.progress_fixtures import RIGHT, WRONG, activity, events, make_tenant, tap  # noqa: F401
+from tests.e2e.xapi_fixtures import wait_enrolled
 from tests.polling import eventually
 
 pytestmark = pytest.mark.e2e
@@ -74,11 +75,11 @@ def course_run(org, events, tap):
     course_id = events.course(tenant_id)
     enrollment = enroll(events, course_id, tenant_id, learner)
     client = learner["client"]
-    eventually(lambda: client.get(f"/api/v1/me/courses/{course_id}/progress"))
+    wait_enrolled(client, course_id)
     client.post("/api/v1/activities/batch", {"activities": [
         activity(course_id, "doc1"), activity(course_id, "video1", "video_progress", percent=95),
         activity(course_id, "quiz1", "quiz_submitted", answers=WRONG)]})
-    eventually(lambda: tap.of_type_for("progress.quiz.graded.v1", learner["user_id"]))
+    eventually(lambda: of_type_for(tap, "progress.quiz.graded.v1", learner["user_id"]))
     client.post("/api/v1/activities", activity(course_id, "quiz1", "quiz_submitted", answers=RIGHT))
     eventually(lambda: client.get(f"/api/v1/me/courses/{course_id}/progress")["status"] == "completed")
     return course_id, enrollment
@@ -96,10 +97,8 @@ def all_arrived(ralph, tap, learner_id, at_least):
     return eventually(check, timeout=60, interval=0.5)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _tap_helpers(tap):
-    tap.of_type_for = lambda type_, learner_id: [e for e in tap.events if e["type"] == type_
-                                                  and e["payload"].get("learner_id") == learner_id]
+def of_type_for(tap, type_, learner_id):
+    return [e for e in tap.events if e["type"] == type_ and e["payload"].get("learner_id") == learner_id]
 
 
 def test_a_learners_course_arrives_in_ralph_once_per_event_with_valid_statements(
@@ -163,13 +162,13 @@ def test_a_crash_of_the_forwarder_and_an_outage_of_the_lrs_delay_but_lose_nothin
     configure(admin, tenant_id, ralph)
     course_id = events.course(tenant_id)
     enroll(events, course_id, tenant_id, learner)
-    eventually(lambda: learner["client"].get(f"/api/v1/me/courses/{course_id}/progress"))
+    wait_enrolled(learner["client"], course_id)
     all_arrived(ralph, tap, learner["user_id"], at_least=1)  # the registration
 
     crash_integrations(platform)  # events published meanwhile wait in its durable queues
     try:
         learner["client"].post("/api/v1/activities", activity(course_id, "doc1"))
-        eventually(lambda: tap.of_type_for("progress.lesson.completed.v1", learner["user_id"]))
+        eventually(lambda: of_type_for(tap, "progress.lesson.completed.v1", learner["user_id"]))
     finally:
         platform.start(timeout=120)
     all_arrived(ralph, tap, learner["user_id"], at_least=2)
@@ -177,7 +176,7 @@ def test_a_crash_of_the_forwarder_and_an_outage_of_the_lrs_delay_but_lose_nothin
     ralph.stop()
     try:
         learner["client"].post("/api/v1/activities", activity(course_id, "video1", "video_progress", percent=99))
-        eventually(lambda: len(tap.of_type_for("progress.lesson.completed.v1", learner["user_id"])) == 2)
+        eventually(lambda: len(of_type_for(tap, "progress.lesson.completed.v1", learner["user_id"])) == 2)
         waiting = eventually(lambda: (lambda d: d if d["pending"] >= 1 and d["last_error"] else None)(
             admin.get(f"/api/v1/tenants/{tenant_id}/xapi/lrs")["delivery"]), timeout=30)
         assert waiting["dead"] == 0
