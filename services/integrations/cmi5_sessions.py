@@ -13,16 +13,14 @@ import secrets
 
 from pymongo.errors import DuplicateKeyError
 
+from .storage import now
+
 FETCH_TTL = dt.timedelta(minutes=10)
 SESSION_TTL = dt.timedelta(hours=12)
 
 
 def _hash(token):
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def now():
-    return dt.datetime.now(dt.timezone.utc)
 
 
 class Cmi5Store:

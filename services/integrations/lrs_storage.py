@@ -12,16 +12,13 @@
 - ``lrs_status``: per configuration, written only by the forwarder greenthread of that
   configuration (one writer: no update races on FerretDB): delivered count, last outcome.
 """
-import datetime as dt
 
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+from .storage import now
+
 GLOBAL = "*"
 SCAN_LIMIT = 1000
-
-
-def now():
-    return dt.datetime.now(dt.timezone.utc)
 
 
 class LrsStore:

@@ -77,6 +77,8 @@ def test_credentials_are_encrypted_and_need_the_deployments_secret():
     assert "mật" not in token and cipher.decrypt(token) == "mật-khẩu"
     with pytest.raises(ValueError):
         CredentialCipher("t" * 48).decrypt(token)
+    with pytest.raises(RuntimeError):
+        CredentialCipher("").encrypt("x")
 
 
 def test_lesson_activity_ids_of_another_platform_or_shape_are_not_ours():
