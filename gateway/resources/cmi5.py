@@ -17,6 +17,7 @@ from mooc_common.contracts import xapi
 from mooc_common.contracts.errors import Conflict, NotFound, ValidationFailed
 
 from ..auth import require_role
+from ..xapi_protocol import VERSION_HEADER, authenticate, check_version
 
 
 class Cmi5Launch:
@@ -71,6 +72,32 @@ class Cmi5Fetch:
             resp.media = {"error-code": answer["error_code"],
                           "error-text": {"1": "This fetch URL was already used.",
                                          "2": "This fetch URL is unknown or expired."}[answer["error_code"]]}
+
+
+class LaunchData:
+    """``GET /api/v1/xapi/activities/state?stateId=LMS.LaunchData`` with the cmi5 auth-token:
+    the launch data a cmi5 AU reads before its first statement (cmi5 §10.2.1). Other state
+    documents are not kept by the platform (404)."""
+    auth_required = False  # the cmi5 auth-token, checked here
+
+    def __init__(self, auth, rpc):
+        self.auth = auth
+        self.rpc = rpc
+
+    def on_get(self, req, resp):
+        check_version(req)
+        _, session = authenticate(req, self.auth, self.rpc)
+        resp.set_header(VERSION_HEADER, xapi.XAPI_VERSION)
+        if (session is None or req.get_param("stateId") != "LMS.LaunchData"
+                or req.get_param("activityId") != session["activity_id"]
+                or req.get_param("registration") not in (None, session["registration"])):
+            raise NotFound("No such state document.")
+        resp.media = {
+            "contextTemplate": {
+                "registration": session["registration"],
+                "contextActivities": {"grouping": [{"objectType": "Activity", "id": session["activity_id"]}]},
+                "extensions": {"https://w3id.org/xapi/cmi5/context/extensions/sessionid": session["session_id"]}},
+            "launchMode": "Normal", "moveOn": "Completed"}
 
 
 def add_routes(app, api, deps):

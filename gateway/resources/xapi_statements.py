@@ -10,10 +10,7 @@ derived from the statement id, sent through the same ingestion path as ``/activi
 statement sent again, or a lesson completed twice, counts once. Other statements are
 acknowledged and not kept (the platform is not a general-purpose LRS).
 """
-import base64
 import datetime as dt
-import binascii
-import re
 import uuid
 
 import falcon
@@ -26,20 +23,8 @@ from mooc_common.contracts.errors import ValidationFailed
 from ..auth import AuthMiddleware
 from ..errors import ApiError
 from ..tenant_status import SuspendedTenants
-
-VERSION_HEADER = "X-Experience-API-Version"
-CMI5_USER = "cmi5"
-
-
-def _bad(message, errors=None):
-    return ApiError(falcon.HTTP_400, "invalid_statement", message, errors,
-                    headers={VERSION_HEADER: xapi.XAPI_VERSION})
-
-
-def _unauthorized():
-    return ApiError(falcon.HTTP_401, "authentication_failed", "Bearer or Basic credentials are required.",
-                    headers={"WWW-Authenticate": 'Basic realm="xAPI"', VERSION_HEADER: xapi.XAPI_VERSION})
-
+from ..xapi_protocol import VERSION_HEADER, authenticate, bad_statement as _bad, check_version
+from . import cmi5
 
 class About:
     auth_required = False
@@ -58,28 +43,9 @@ class Statements:
         self.activities = activities
         self.base_url = base_url
 
-    def _authenticate(self, req):
-        """(actor, cmi5 session or None)."""
-        scheme, _, credentials = (req.get_header("Authorization") or "").partition(" ")
-        if scheme.lower() == "bearer" and credentials:
-            return self.auth.actor_of(credentials), None
-        if scheme.lower() != "basic" or not credentials:
-            raise _unauthorized()
-        try:
-            user, _, password = base64.b64decode(credentials, validate=True).decode().partition(":")
-        except (binascii.Error, UnicodeDecodeError):
-            raise _unauthorized()
-        if user == CMI5_USER:
-            session = self.rpc.call("integrations", "cmi5_session", password[:200])
-            return self.auth.admit(session["actor"]), session
-        return self.auth.actor_of(password), None
-
     def _statements(self, req, body):
-        version = req.get_header(VERSION_HEADER) or ""
-        if not re.fullmatch(r"1\.0(\.\d+)?", version):
-            raise _bad(f"The {VERSION_HEADER} header must name version 1.0.x.",
-                       {VERSION_HEADER: ["missing or unsupported"]})
-        actor, session = self._authenticate(req)
+        check_version(req)
+        actor, session = authenticate(req, self.auth, self.rpc)
         if actor["role"] != "learner":
             raise ApiError(falcon.HTTP_403, "permission_denied", "Only learners send statements.")
         items = body if isinstance(body, list) else [body]
@@ -89,10 +55,8 @@ class Statements:
         for index, item in enumerate(items):
             try:
                 loaded.append(xapi.StatementSchema().load(item if isinstance(item, dict) else None))
-            except ValidationError as exc:
+            except ValidationError as exc:  # also what is not a JSON object ("Invalid input type")
                 errors[str(index)] = exc.messages
-            except TypeError:
-                errors[str(index)] = {"_schema": ["a statement is a JSON object"]}
         if errors:
             raise _bad("Invalid statements.", {"statements": errors})
         for statement in loaded:
@@ -154,3 +118,4 @@ def add_routes(app, api, deps, activities):
     auth = AuthMiddleware(deps.config.jwt_secret, SuspendedTenants(deps.rpc))
     app.add_route(f"{api}/xapi/statements", Statements(auth, deps.rpc, activities, deps.config.public_base_url))
     app.add_route(f"{api}/xapi/about", About())
+    app.add_route(f"{api}/xapi/activities/state", cmi5.LaunchData(auth, deps.rpc))

@@ -10,6 +10,7 @@ launched lesson.
 import datetime as dt
 import hashlib
 import secrets
+import uuid
 
 from pymongo.errors import DuplicateKeyError
 
@@ -48,11 +49,13 @@ class Cmi5Store:
             return None, "1"
         token = secrets.token_urlsafe(32)
         session = {k: launch[k] for k in ("actor", "course_id", "lesson_id", "registration", "activity_id")}
-        self.sessions.insert_one(dict(session, _id=_hash(token), expires_at=now() + SESSION_TTL))
+        self.sessions.insert_one(dict(session, _id=_hash(token), session_id=str(uuid.uuid4()),
+                                      expires_at=now() + SESSION_TTL))
         return token, None
 
     def session(self, auth_token):
         session = self.sessions.find_one({"_id": _hash(auth_token)})
         if not session or session["expires_at"] < now():
             return None
-        return {k: session[k] for k in ("actor", "course_id", "lesson_id", "registration", "activity_id")}
+        return {k: session[k] for k in ("actor", "course_id", "lesson_id", "registration", "activity_id",
+                                        "session_id")}

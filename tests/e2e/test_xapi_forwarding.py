@@ -42,7 +42,7 @@ def put(client, path, body):
 
 def raw(client, method, path, body=None):
     """The response whatever its status."""
-    return client.session.request(method, client.base_url + path, json=body, timeout=client.timeout)
+    return client.response(method, path, json=body)
 
 
 def configure(client, tenant_id, ralph, endpoint=None):
@@ -141,12 +141,16 @@ def test_a_learners_course_arrives_in_ralph_once_per_event_with_valid_statements
         time.sleep(2)
         assert len(of_learner(ralph, learner_id)) == len(stored)
 
-        status = eventually(lambda: org["admin"]["client"].get(f"/api/v1/tenants/{tenant_id}/xapi/lrs")[
-            "delivery"] if org["admin"]["client"].get(f"/api/v1/tenants/{tenant_id}/xapi/lrs")[
-            "delivery"]["pending"] == 0 else None)
+        status = eventually(lambda: delivery_when(org["admin"]["client"], tenant_id, lambda d: d["pending"] == 0))
         assert status["delivered"] == len(stored) and status["dead"] == 0 and status["last_status_code"] in (200, 204)
     finally:
         operator.request("DELETE", "/api/v1/xapi/lrs")
+
+
+def delivery_when(client, tenant_id, condition):
+    """The tenant's LRS delivery status if it meets ``condition``, else None."""
+    delivery = client.get(f"/api/v1/tenants/{tenant_id}/xapi/lrs")["delivery"]
+    return delivery if condition(delivery) else None
 
 
 def crash_integrations(platform):
@@ -177,8 +181,8 @@ def test_a_crash_of_the_forwarder_and_an_outage_of_the_lrs_delay_but_lose_nothin
     try:
         learner["client"].post("/api/v1/activities", activity(course_id, "video1", "video_progress", percent=99))
         eventually(lambda: len(of_type_for(tap, "progress.lesson.completed.v1", learner["user_id"])) == 2)
-        waiting = eventually(lambda: (lambda d: d if d["pending"] >= 1 and d["last_error"] else None)(
-            admin.get(f"/api/v1/tenants/{tenant_id}/xapi/lrs")["delivery"]), timeout=30)
+        waiting = eventually(lambda: delivery_when(admin, tenant_id, lambda d: d["pending"] >= 1 and d["last_error"]),
+                             timeout=30)
         assert waiting["dead"] == 0
     finally:
         ralph.start()

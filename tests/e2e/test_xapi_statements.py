@@ -61,9 +61,8 @@ def statement(course_id, lesson_id, verb="completed", **extra):
 
 
 def post(client, body, headers=None, method="POST", params=None):
-    return client.session.request(method, client.base_url + "/api/v1/xapi/statements", json=body,
-                                  headers=dict(VERSION, **(headers or {})),
-                                  params=params, timeout=client.timeout)
+    return client.response(method, "/api/v1/xapi/statements", json=body,
+                           headers=dict(VERSION, **(headers or {})), params=params)
 
 
 def bearer(client):
@@ -185,6 +184,16 @@ def test_cmi5_launch_fetch_once_then_the_package_completes_its_lesson(setting, t
 
     auth = {"Authorization": f"Basic {token}"}
     cmi5_actor = json.loads(query["actor"])
+    # The AU reads its launch data from the State API before its first statement.
+    state = f"{platform.base_url}/api/v1/xapi/activities/state"
+    asked = {"activityId": query["activityId"], "agent": query["actor"], "registration": query["registration"]}
+    launch_data = bare.session.get(state, params=dict(asked, stateId="LMS.LaunchData"),
+                                   headers=dict(VERSION, **auth), timeout=10)
+    assert launch_data.status_code == 200, launch_data.text
+    assert launch_data.json()["launchMode"] == "Normal" and launch_data.json()["moveOn"] == "Completed"
+    assert launch_data.json()["contextTemplate"]["registration"] == query["registration"]
+    assert bare.session.get(state, params=dict(asked, stateId="suspend"), headers=dict(VERSION, **auth),
+                            timeout=10).status_code == 404
     # The auth-token completes only the launched lesson: a statement on another lesson is
     # acknowledged and ignored.
     elsewhere = dict(statement(course_id, setting["scorm"]), actor=cmi5_actor)
