@@ -18,7 +18,8 @@ from .security_headers import SecurityHeadersMiddleware
 from .config import GatewayConfig
 from .dead_letter_counts import DeadLetterCounts
 from .observability import ActorLogContext, RequestObservability
-from .resources import accounts, api_docs, courses, health, integrations, metrics, progress, reports, web
+from .resources import (accounts, api_docs, cmi5, courses, health, integrations, metrics, progress, reports, web,
+                        xapi_forwarding)
 from .routes import RouteTable
 from .rpc import RpcClient
 from .tenant_status import RevokedAccess, SuspendedTenants
@@ -46,7 +47,7 @@ def create_app(deps):
     routes.add_route("/ready", health.Ready(deps.rpc, deps.publisher, deps.config.ready_timeout,
                                             deps.dead_letters or DeadLetterCounts(deps.config.amqp_uri), auth.verify))
     # Each area adds its own routes under /api/v1 (resources/<area>.py: add_routes).
-    for area in (accounts, courses, progress, reports, integrations):
+    for area in (accounts, courses, progress, reports, integrations, xapi_forwarding, cmi5):
         area.add_routes(routes, API, deps)
     api_docs.add_routes(app, routes, f"{API}/openapi.json")
     app.add_route("/metrics", metrics.Metrics())

@@ -30,13 +30,20 @@ class AuthMiddleware:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token:
             raise _unauthorized("A bearer token is required.")
+        req.context.actor = self.actor_of(token)
+
+    def actor_of(self, token):
+        """The actor of a verified, unrevoked access token of a tenant that is not suspended."""
         actor, claims = self.verify(token)
         if self.revoked is not None and self.revoked.revoked(actor["user_id"], claims.get("sid"), claims["iat"]):
             raise _unauthorized("The access token was revoked; sign in again.")
+        return self.admit(actor)
+
+    def admit(self, actor):
         if actor["tenant_id"] and actor["tenant_id"] in self.suspended:
             raise ApiError(falcon.HTTP_403, "tenant_suspended",
                            "Your organisation's access to the platform is suspended.")
-        req.context.actor = actor
+        return actor
 
     def verify(self, token):
         try:

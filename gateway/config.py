@@ -20,6 +20,8 @@ class GatewayConfig:
     max_body_bytes: int = 1024 * 1024
     web_dist_dir: str = str(DEFAULT_WEB_DIST)
     trusted_proxies: tuple = ()  # networks whose X-Forwarded-For is believed (client_address.py)
+    # The platform's public address: xAPI activity ids and cmi5 launch URLs are built on it.
+    public_base_url: str = "http://localhost:8000"
 
     @classmethod
     def from_env(cls, env=os.environ):
@@ -36,4 +38,5 @@ class GatewayConfig:
             max_body_bytes=int(env.get("MAX_BODY_BYTES", str(1024 * 1024))),
             web_dist_dir=env.get("WEB_DIST_DIR", str(DEFAULT_WEB_DIST)),
             trusted_proxies=parse_networks(env.get("TRUSTED_PROXIES", "")),
+            public_base_url=env.get("PUBLIC_BASE_URL", "http://localhost:8000"),
         )

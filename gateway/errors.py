@@ -32,6 +32,7 @@ FALCON_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed",
 # and the OpenAPI document are made from (and tested against) this table.
 ERROR_CODES = {
     "bad_request": (400, "the body is not well-formed JSON (or not the media type announced)"),
+    "invalid_statement": (400, "xAPI only: the statements are not valid xAPI 1.0.3, or cannot be applied"),
     "authentication_failed": (401, "no bearer token, or an invalid, expired or revoked one; wrong credentials"),
     "permission_denied": (403, "your role may not do this"),
     "tenant_suspended": (403, "your organisation's access is suspended"),

@@ -23,7 +23,10 @@ TEST_SETTINGS = {"EVENT_RETRY_DELAY_MS": "200", "EVENT_MAX_ATTEMPTS": "3",
               "WEBHOOK_ALLOW_LOOPBACK_HTTP": "1", "WEBHOOK_BACKOFF_BASE_MS": "200",
               "WEBHOOK_BACKOFF_MAX_MS": "2000", "WEBHOOK_MAX_ATTEMPTS": "6", "WEBHOOK_TIMEOUT_SECONDS": "2",
               # The tests are their own proxy: X-Forwarded-For picks the client address (sign-in limits).
-              "TRUSTED_PROXIES": "127.0.0.1/32"}
+              "TRUSTED_PROXIES": "127.0.0.1/32",
+              # xAPI forwarding to a Ralph LRS on loopback (tests/e2e/test_xapi_forwarding.py).
+              "LRS_BACKOFF_BASE_MS": "200", "LRS_BACKOFF_MAX_MS": "2000", "LRS_MAX_ATTEMPTS": "30",
+              "LRS_TIMEOUT_SECONDS": "5"}
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,7 @@ from .. import pagination
 from ..enrollment_context import EnrollmentContexts
 from ..openapi import wire
 from ..openapi.operation import CSV, PDF, PUBLIC, XLSX, operation
+from . import xapi_statements
 
 STAFF = ("tenant_admin", "instructor", "operator_admin")
 
@@ -29,8 +30,9 @@ class Activities:
         self.publisher = publisher
         self.contexts = contexts
 
-    def _accept(self, req, resp, activities):
-        actor = req.context.actor
+    def ingest(self, req, actor, activities):
+        """Validates loaded activities against the enrollment and queues them (one message);
+        also the path of the activities that xAPI statements carry (resources/xapi_statements.py)."""
         message = contract.IngestMessageSchema().dump({
             "learner_id": actor["user_id"], "tenant_id": actor["tenant_id"],
             "received_at": dt.datetime.now(dt.timezone.utc),
@@ -39,6 +41,9 @@ class Activities:
         })
         with self.contexts.admitted(actor, activities):
             self.publisher.publish(message)
+
+    def _accept(self, req, resp, activities):
+        self.ingest(req, req.context.actor, activities)
         resp.status = falcon.HTTP_202
         resp.media = {"accepted": len(activities),
                       "activity_ids": [str(a["activity_id"]) for a in activities]}
@@ -134,6 +139,7 @@ def add_routes(app, api, deps):
     activities = Activities(deps.publisher, contexts)
     app.add_route(f"{api}/activities", activities)
     app.add_route(f"{api}/activities/batch", activities, suffix="batch")
+    xapi_statements.add_routes(app, api, deps, activities)  # xAPI in: the same ingestion path
     app.add_route(f"{api}/me/courses/{{course_id}}/progress", MyProgress(deps.rpc))
     app.add_route(f"{api}/me/courses/{{course_id}}/certificate.pdf", MyCertificatePdf(deps.rpc))
     app.add_route(f"{api}/certificates/verify/{{code}}", CertificateVerification(deps.rpc))

@@ -1,5 +1,5 @@
 """Marshmallow schemas of the integrations RPC boundary."""
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from mooc_common.infra.boundary import ID_PATTERN, NfcString
 
@@ -88,3 +88,48 @@ class DeliverySchema(Schema):
     replay_id = fields.String(allow_none=True)
     last_status_code = fields.Integer(allow_none=True)
     last_error = fields.String(allow_none=True)
+
+
+# -- xAPI forwarding (docs/xapi.md) -----------------------------------------------------------
+NO_CONTROL = validate.Regexp(r"^[^\x00-\x1f\x7f]*$", error="control characters are not allowed")
+
+
+class LrsConfigSchema(Schema):
+    """An LRS endpoint: the xAPI base URL (statements go to ``<endpoint>/statements``) and the
+    Basic credentials the LRS issued. The password is write-only."""
+    endpoint = fields.String(required=True, validate=[validate.Length(1, 2000), NO_CONTROL])
+    username = fields.String(required=True, validate=[validate.Length(1, 200), NO_CONTROL])
+    password = fields.String(required=True, load_only=True, validate=[validate.Length(1, 500), NO_CONTROL])
+
+
+class LrsConfigOutSchema(Schema):
+    scope = fields.Method("_scope")
+    endpoint = fields.String()
+    username = fields.String()
+    status = fields.String()
+    updated_at = fields.AwareDateTime()
+
+    def _scope(self, doc):
+        return "all_tenants" if doc["_id"] == "*" else doc["_id"]
+
+
+class LrsStatusSchema(Schema):
+    pending = fields.Integer()
+    dead = fields.Integer()
+    delivered = fields.Integer()
+    last_delivered_at = fields.AwareDateTime(allow_none=True)
+    last_attempt_at = fields.AwareDateTime(allow_none=True)
+    last_status_code = fields.Integer(allow_none=True)
+    last_error = fields.String(allow_none=True)
+
+
+class Cmi5LaunchSchema(Schema):
+    course_id = fields.String(required=True, validate=validate.Length(1, 64))
+    lesson_id = fields.String(required=True, validate=validate.Length(1, 64))
+    registration = fields.UUID(required=True)
+    activity_id = fields.String(required=True, validate=validate.Length(1, 2000))
+
+    @post_load
+    def _plain(self, data, **kwargs):
+        data["registration"] = str(data["registration"])
+        return data

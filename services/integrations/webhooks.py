@@ -39,6 +39,12 @@ def flag(value):
     return str(value).strip().lower() in ("1", "true", "yes", "on")
 
 
+def setting(config, key, default, cast):
+    """``config[key]`` cast, or ``default`` when unset or empty (the YAML's ${VAR:} gives "")."""
+    value = config.get(key)
+    return default if value in (None, "") else cast(value)
+
+
 @dataclass(frozen=True)
 class WebhookSettings:
     max_attempts: int = 8
@@ -52,8 +58,7 @@ class WebhookSettings:
     @classmethod
     def from_config(cls, config):
         def get(key, default, cast):
-            value = config.get(key)
-            return default if value in (None, "") else cast(value)
+            return setting(config, key, default, cast)
         return cls(max_attempts=get("WEBHOOK_MAX_ATTEMPTS", cls.max_attempts, int),
                    backoff_base_ms=get("WEBHOOK_BACKOFF_BASE_MS", cls.backoff_base_ms, int),
                    backoff_max_ms=get("WEBHOOK_BACKOFF_MAX_MS", cls.backoff_max_ms, int),
