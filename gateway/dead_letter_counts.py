@@ -2,7 +2,7 @@
 see mooc_common/infra/events.py), for /ready's warnings."""
 import logging
 
-from kombu import Connection
+from mooc_common.infra.queue_depths import message_counts
 
 log = logging.getLogger(__name__)
 
@@ -13,25 +13,13 @@ class DeadLetterCounts:
 
     def counts(self, services):
         """``{queue: messages}``; a queue not declared yet counts 0; {} if the broker is away."""
-        found = {}
+        queues = [f"dead-letter.{service}" for service in services]
         try:
-            with Connection(self.amqp_uri, connect_timeout=self.connect_timeout) as conn:
-                conn.ensure_connection(max_retries=1)
-                for service in services:
-                    queue = f"dead-letter.{service}"
-                    channel = conn.channel()
-                    try:
-                        found[queue] = channel.queue_declare(queue=queue, passive=True).message_count
-                    except Exception:  # not declared yet (the service never started): nothing in it
-                        found[queue] = 0
-                    finally:
-                        try:
-                            channel.close()
-                        except Exception:
-                            pass
+            found = message_counts(self.amqp_uri, queues, self.connect_timeout)
         except Exception:
             log.warning("could not count dead letters", exc_info=True)
             return {}
+        found = {queue: found.get(queue, 0) for queue in queues}
         for queue, n in found.items():
             if n:
                 log.warning("%d message(s) in %s: inspect with scripts/dead_letters.py", n, queue)

@@ -9,7 +9,6 @@ from the broker, to the series (``/metrics`` on the health port).
 import logging
 import time
 
-from kombu import Connection
 from opentelemetry import trace
 from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.extensions import DependencyProvider
@@ -18,7 +17,8 @@ from nameko.rpc import Rpc
 from mooc_common.contracts.errors import ServiceError
 
 from . import logs, metrics, tracing
-from .events import dead_letter_queue_name
+from .queue_depths import message_counts
+from .events import DEFAULT_RETRY_DELAY_MS, dead_letter_queue_name
 
 log = logging.getLogger(__name__)
 
@@ -74,26 +74,19 @@ class WorkerObservability(DependencyProvider):
         queues = {q.name for q in (getattr(e, "queue", None) for e in self.container.entrypoints)
                   if q is not None and not getattr(q, "exclusive", False)}
         queues |= set(getattr(self.container.service_cls, "observed_queues", ()))
+        # The first retry queue of each (events.FailurePolicy); longer delays are declared on use.
+        delay = int(self.container.config.get("EVENT_RETRY_DELAY_MS") or DEFAULT_RETRY_DELAY_MS)
         return sorted({dead_letter_queue_name(self.container.service_name)}
-                      | queues | {f"{name}.retry" for name in queues})
+                      | queues | {f"{name}.retry.{delay}ms" for name in queues})
 
     def _read_queue_depths(self):
         try:
-            with Connection(self.container.config[AMQP_URI_CONFIG_KEY], connect_timeout=2) as conn:
-                for name in self.queue_names():
-                    channel = conn.channel()
-                    try:
-                        depth = channel.queue_declare(queue=name, passive=True).message_count
-                        metrics.QUEUE_MESSAGES.labels(name).set(depth)
-                    except Exception:  # not declared (yet): nothing to report
-                        pass
-                    finally:
-                        try:
-                            channel.close()
-                        except Exception:
-                            pass
+            depths = message_counts(self.container.config[AMQP_URI_CONFIG_KEY], self.queue_names())
         except Exception:
             log.warning("could not read queue depths from the broker", exc_info=True)
+            return
+        for name, depth in depths.items():
+            metrics.QUEUE_MESSAGES.labels(name).set(depth)
 
     def get_dependency(self, worker_ctx):
         return self
