@@ -3,6 +3,8 @@ tenant (operator only, ``/xapi/lrs``). Thin adapters; the integrations service c
 may do what, and answers 404 for another tenant's settings."""
 import falcon
 
+from services.integrations import schemas
+
 from ..openapi.operation import operation
 
 WHO = ("tenant_admin", "operator_admin")  # /xapi/lrs (every tenant): the operator only
@@ -20,23 +22,23 @@ class _Scoped:
 
 class LrsConfig(_Scoped):
     @operation("Set the LRS that receives this tenant's (or every tenant's) statements", WHO,
-               errors=("validation_failed",))
+               request=schemas.LrsConfigSchema, errors=("not_found",))
     def on_put(self, req, resp, tenant_id=None):
         resp.media = self.call(req, "put_lrs_config", tenant_id, req.get_media())
 
-    @operation("The LRS settings and delivery status (never the password)", WHO)
+    @operation("The LRS settings and delivery status (never the password)", WHO, errors=("not_found",))
     def on_get(self, req, resp, tenant_id=None):
         resp.media = self.call(req, "get_lrs_config", tenant_id)
 
-    @operation("Stop forwarding: remove the LRS settings", WHO)
+    @operation("Stop forwarding: remove the LRS settings", WHO, errors=("not_found",))
     def on_delete(self, req, resp, tenant_id=None):
         resp.media = self.call(req, "delete_lrs_config", tenant_id)
 
-    @operation("Statements the LRS refused or that ran out of attempts", WHO)
+    @operation("Statements the LRS refused or that ran out of attempts", WHO, errors=("not_found",))
     def on_get_dead(self, req, resp, tenant_id=None):
         resp.media = self.call(req, "lrs_dead_statements", tenant_id)
 
-    @operation("Send the dead statements again", WHO, status=202)
+    @operation("Send the dead statements again", WHO, status=202, errors=("not_found",))
     def on_post_replay(self, req, resp, tenant_id=None):
         resp.status = falcon.HTTP_202
         resp.media = self.call(req, "replay_lrs_dead", tenant_id)
