@@ -20,8 +20,12 @@ class ApiClient:
         if token:
             self.session.headers["Authorization"] = f"Bearer {token}"
 
+    def response(self, method, path, **kwargs):
+        """The response, whatever its status (an expired token is renewed by the session hook)."""
+        return self.session.request(method, f"{self.base_url}{path}", timeout=self.timeout, **kwargs)
+
     def request(self, method, path, expect=(200, 201, 202), **kwargs):
-        response = self.session.request(method, f"{self.base_url}{path}", timeout=self.timeout, **kwargs)
+        response = self.response(method, path, **kwargs)
         if response.status_code not in expect:
             raise ApiError(response)
         return response.json() if response.content else None

@@ -60,13 +60,16 @@ ACCOUNTS_ONLY = ("JWT_SECRET", "OPERATOR_USERNAME", "OPERATOR_PASSWORD")
 
 def process_env(name, env):
     """What one process is given: the master secret and the operator's credentials reach the
-    accounts service only; the gateway gets the access-token key derived for it
+    accounts service only; the gateway gets the access-token key derived for it, integrations
+    the key of stored LRS credentials
     (docs/security.md, keys separated by purpose)."""
     if name == "accounts":
         return dict(env)
     kept = {k: v for k, v in env.items() if k not in ACCOUNTS_ONLY}
     if name == "gateway" and env.get("JWT_SECRET"):
         kept["ACCESS_TOKEN_KEY"] = tokens.access_token_key(env["JWT_SECRET"])
+    if name == "integrations" and env.get("JWT_SECRET"):
+        kept["LRS_CREDENTIALS_KEY"] = tokens.lrs_credentials_key(env["JWT_SECRET"])
     return kept
 
 

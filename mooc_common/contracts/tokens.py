@@ -16,6 +16,7 @@ ACCESS_TOKEN_TTL_SECONDS = 900  # 15 minutes at most
 # claims: sub = user id, tid = tenant id (null for the operator), role = one role name,
 # sid = the session (refresh-token family) the token belongs to
 ACCESS_TOKEN_PURPOSE = b"mooc/access-tokens/v1"
+LRS_CREDENTIALS_PURPOSE = b"mooc/lrs-credentials/v1"
 
 
 def access_token_key(master_secret):
@@ -24,7 +25,19 @@ def access_token_key(master_secret):
     Keys are separated by purpose: the gateway is given only this key (ACCESS_TOKEN_KEY), not
     the master, so it cannot compute what accounts derives from the master for other
     purposes (activation codes, services/accounts/security.py)."""
+    return _derived(master_secret, ACCESS_TOKEN_PURPOSE)
+
+
+def lrs_credentials_key(master_secret):
+    """The key the integrations service encrypts LRS passwords with (LRS_CREDENTIALS_KEY):
+    integrations is given this key, never the master (docs/xapi.md)."""
+    return _derived(master_secret, LRS_CREDENTIALS_PURPOSE)
+
+
+def _derived(master_secret, purpose):
     if not master_secret or len(master_secret) < 32:
         raise RuntimeError("JWT_SECRET must be set to at least 32 characters")
-    return hmac.new(master_secret.encode(), ACCESS_TOKEN_PURPOSE, hashlib.sha256).hexdigest()
+    return hmac.new(master_secret.encode(), purpose, hashlib.sha256).hexdigest()
+
+
 REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub", "role"]

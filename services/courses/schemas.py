@@ -3,7 +3,7 @@
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from mooc_common.contracts.events.accounts import LEARNER_CATEGORIES
-from mooc_common.infra.boundary import Id, NfcString, load
+from mooc_common.infra.boundary import CLIENT_KEY_PATTERN, Id, NfcString, load
 
 from . import content
 
@@ -16,7 +16,7 @@ MAX_PAGE = 200
 def _id(**kwargs):
     """A key the author's client chooses for a lesson, section, question or option (not a
     platform id: see mooc_common.infra.boundary.Id)."""
-    return fields.String(validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,64}$"), **kwargs)
+    return fields.String(validate=validate.Regexp(rf"^{CLIENT_KEY_PATTERN}$"), **kwargs)
 
 
 def _url(**kwargs):

@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from nameko.extensions import DependencyProvider
 
-from mooc_common.contracts import xapi
+from mooc_common.contracts import tokens, xapi
 from mooc_common.infra.store import service_database
 
 from . import domain
@@ -78,7 +78,7 @@ class CredentialCipher:
 
     def _cipher(self):
         if self.fernet is None:
-            raise RuntimeError("JWT_SECRET (32+ characters) must be set to store LRS credentials")
+            raise RuntimeError("LRS_CREDENTIALS_KEY (or JWT_SECRET) must be set to store LRS credentials")
         return self.fernet
 
     def encrypt(self, text):
@@ -124,7 +124,11 @@ class LrsForwarder(DependencyProvider):
     def setup(self):
         config = self.container.config
         self.settings = LrsSettings.from_config(config)
-        self.cipher = CredentialCipher(config.get("JWT_SECRET") or "")
+        # Its own key (platformctl derives it); a deployment that gives the master instead
+        # (the Kubernetes base does) has it derived here, as the gateway derives its own.
+        key = config.get("LRS_CREDENTIALS_KEY") or (
+            tokens.lrs_credentials_key(config["JWT_SECRET"]) if config.get("JWT_SECRET") else "")
+        self.cipher = CredentialCipher(key)
         self.store = LrsStore(service_database(config, self.container.service_name))
         self.feeders = {}  # config id -> its feeder greenthread
 

@@ -1,7 +1,7 @@
 """Marshmallow schemas of the integrations RPC boundary."""
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from mooc_common.infra.boundary import ID_PATTERN, NfcString
+from mooc_common.infra.boundary import CLIENT_KEY_PATTERN, ID_PATTERN, Id, NfcString
 
 from .catalog import public_event_types
 from .routing import PLATFORM_KEY
@@ -124,10 +124,12 @@ class LrsStatusSchema(Schema):
 
 
 class Cmi5LaunchSchema(Schema):
-    course_id = fields.String(required=True, validate=validate.Length(1, 64))
-    lesson_id = fields.String(required=True, validate=validate.Length(1, 64))
+    course_id = Id(required=True)
+    lesson_id = fields.String(required=True, validate=validate.Regexp(rf"^{CLIENT_KEY_PATTERN}$"))
     registration = fields.UUID(required=True)
-    activity_id = fields.String(required=True, validate=validate.Length(1, 2000))
+    # the lesson's xAPI activity IRI (mooc_common.contracts.xapi), at most 2,000 characters
+    activity_id = fields.String(
+        required=True, validate=validate.Regexp(r"^https?://[^\s\x00-\x1f\x7f]{1,1990}$"))
 
     @post_load
     def _plain(self, data, **kwargs):

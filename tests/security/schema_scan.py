@@ -10,7 +10,8 @@ OUTPUT_SCHEMAS = {
     "TenantSchema", "UserSchema", "UnitSchema", "OverrideSchema", "TrainingPlanSchema", "OptionSchema",
     "QuestionSchema", "LessonSchema", "SectionSchema", "CourseSummarySchema", "CourseSchema",
     "IntakeSchema", "EnrollmentSchema", "JobSchema", "DocumentSchema", "LearnerProgressRowSchema",
-    "CertificateSchema", "PublicCertificateSchema", "SubscriberSchema", "AttemptSchema", "DeliverySchema"}
+    "CertificateSchema", "PublicCertificateSchema", "SubscriberSchema", "AttemptSchema", "DeliverySchema",
+    "LrsConfigOutSchema", "LrsStatusSchema"}
 
 
 def input_fields():

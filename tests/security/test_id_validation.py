@@ -14,7 +14,8 @@ from tests.security.schema_scan import input_fields
 INJECTIONS = [{"$in": ["a" * 32]}, {"$regex": "^a"}, {"$where": "sleep(100)"}, {"$ne": None},
               "a" * 31, "A" * 32, "$where", "a" * 32 + "\n", ["a" * 32]]
 # Keys an author's client chooses for a course's parts (not platform ids).
-CLIENT_KEYS = {"lesson_id", "section_id", "question_id", "option_id"}
+# keys a client makes (authors' keys inside a course; a cmi5 launch's activity IRI)
+CLIENT_KEYS = {"lesson_id", "section_id", "question_id", "option_id", "activity_id"}
 
 
 @pytest.mark.parametrize("value", INJECTIONS)

@@ -20,7 +20,7 @@ def assert_secure(headers):
 
 
 @pytest.mark.parametrize("method, path, kwargs, status", [
-    ("GET", "/health", {}, 200), ("GET", "/nope", {}, 404), ("GET", "/api/v1/tenants/" + "a" * 32, {}, 401),
+    ("GET", "/health", {}, 200), ("GET", "/api/v1/nope", {}, 404), ("GET", "/api/v1/tenants/" + "a" * 32, {}, 401),
     ("POST", "/api/v1/auth/token", {"json": {"username": "a", "password": "b"}}, 200),
     ("POST", "/api/v1/activities", {"body": "x" * 2_000_000, "headers": {"Content-Type": "application/json"}}, 413),
 ])
