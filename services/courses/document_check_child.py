@@ -13,8 +13,10 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 MAIN_PARTS = {DOCX: ("word/document.xml", DOCX[:-len("document")] + "document.main+xml"),
               PPTX: ("ppt/presentation.xml", PPTX[:-len("presentation")] + "presentation.main+xml")}
-# PDF names that run code or act by themselves when the file is opened or viewed.
-ACTIVE_KEYS = {"/JS", "/JavaScript", "/OpenAction", "/AA", "/Launch", "/EmbeddedFile", "/EmbeddedFiles",
+# PDF names that run code or act by themselves when the file is opened or viewed. /OpenAction
+# is checked apart: as a destination (an array: "open at page 1, fit width") it is what Word,
+# LibreOffice and fpdf write into ordinary PDFs; only an action dictionary acts by itself.
+ACTIVE_KEYS = {"/JS", "/JavaScript", "/AA", "/Launch", "/EmbeddedFile", "/EmbeddedFiles",
                "/RichMedia", "/XFA"}
 ACTIVE_ACTIONS = {"/JavaScript", "/Launch", "/ImportData", "/SubmitForm", "/RichMediaExecute"}
 
@@ -33,6 +35,9 @@ def check_pdf(content):
         except Exception:
             continue
         if isinstance(obj, DictionaryObject):  # streams too (their dictionary)
+            opens = obj.get("/OpenAction")
+            if opens is not None and isinstance(opens.get_object(), DictionaryObject):
+                return "PDFs with JavaScript, automatic actions or embedded files are not accepted"
             if ACTIVE_KEYS.intersection(obj.keys()) or obj.get("/S") in ACTIVE_ACTIONS:
                 return "PDFs with JavaScript, automatic actions or embedded files are not accepted"
     if len(reader.pages) == 0:

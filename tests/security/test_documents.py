@@ -15,6 +15,19 @@ def test_real_documents_pass(data, expected):
     assert content.check_document(data) == (expected, None)
 
 
+def test_a_pdf_that_opens_at_a_destination_passes():
+    """Word, LibreOffice and fpdf write /OpenAction as a destination ("page 1, fit width"):
+    no action runs, so such everyday PDFs are accepted (an action dictionary is not)."""
+    from fpdf import FPDF
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=12)
+    pdf.cell(text="Tai lieu")
+    data = bytes(pdf.output())
+    assert b"/OpenAction" in data
+    assert content.check_document(data) == (content.PDF, None)
+
+
 @pytest.mark.parametrize("data, problem", [
     (documents.pdf(javascript=True), "JavaScript"),
     (documents.pdf(javascript=True).replace(b"/JavaScript", b"/J#61vaScript"), "JavaScript"),
