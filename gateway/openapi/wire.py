@@ -141,6 +141,17 @@ class YearEndVersionsSchema(Schema):
 class HealthSchema(Schema):
     status = fields.String(required=True)
 
+class Cmi5AuthTokenSchema(Schema):
+    """cmi5's fetch answer (its own shape, not the platform's)."""
+    auth_token = fields.String(required=True, data_key="auth-token")
+
+
+class Cmi5FetchErrorSchema(Schema):
+    """cmi5's fetch error body: error-code 1 (already used) or 2 (unknown or expired)."""
+    error_code = fields.String(required=True, data_key="error-code", validate=validate.OneOf(("1", "2")))
+    error_text = fields.String(required=True, data_key="error-text")
+
+
 class ReadySchema(Schema):
     """Anyone sees ``ready`` and ``failed``; an operator also ``checks`` and ``warnings``."""
     ready = fields.Boolean(required=True)

@@ -17,6 +17,7 @@ from mooc_common.contracts import xapi
 from mooc_common.contracts.errors import Conflict, NotFound, ValidationFailed
 
 from ..auth import require_role
+from ..openapi import wire
 from ..openapi.operation import PUBLIC, operation
 from ..xapi_protocol import VERSION_HEADER, authenticate, check_version
 
@@ -66,7 +67,8 @@ class Cmi5Fetch:
         self.rpc = rpc
 
     @operation("cmi5: redeem a one-time fetch URL for the session's auth-token (cmi5 error body on reuse)",
-               PUBLIC, answers=((400, None, "the fetch URL was already used, or is unknown"),), tags=("xapi",))
+               PUBLIC, response=wire.Cmi5AuthTokenSchema, tags=("xapi",),
+               answers=((400, wire.Cmi5FetchErrorSchema, "the fetch URL was already used, or is unknown"),))
     def on_post(self, req, resp, token):
         answer = self.rpc.call("integrations", "redeem_cmi5_fetch", token[:200])
         if answer.get("auth_token"):
