@@ -3,7 +3,7 @@
 ``create_app(deps)`` takes its collaborators (RPC client, activity publisher, config) so that
 tests can inject fakes; ``create_app_from_env()`` is what gunicorn runs.
 """
-from dataclasses import dataclass
+import dataclasses
 
 import falcon
 
@@ -27,16 +27,18 @@ from .tenant_status import RevokedAccess, SuspendedTenants
 API = "/api/v1"
 
 
-@dataclass
+@dataclasses.dataclass
 class Deps:
     config: GatewayConfig
     rpc: object
     publisher: object
     dead_letters: object = None  # DeadLetterCounts over config.amqp_uri unless given
+    auth: object = None  # set by create_app: the one AuthMiddleware, for routes that check credentials themselves
 
 
 def create_app(deps):
     auth = AuthMiddleware(deps.config.jwt_secret, SuspendedTenants(deps.rpc), RevokedAccess(deps.rpc))
+    deps = dataclasses.replace(deps, auth=auth)
     app = falcon.App(middleware=[SecurityHeadersMiddleware(), RequestObservability(),
                                  BodyLimitMiddleware(deps.config.max_body_bytes), auth,
                                  ActorLogContext(), PathIdMiddleware()])

@@ -20,10 +20,8 @@ from mooc_common.contracts import activities as contract
 from mooc_common.contracts import xapi
 from mooc_common.contracts.errors import ValidationFailed
 
-from ..auth import AuthMiddleware
 from ..errors import ApiError
 from ..openapi.operation import PUBLIC, operation
-from ..tenant_status import RevokedAccess, SuspendedTenants
 from ..xapi_protocol import VERSION_HEADER, authenticate, bad_statement as _bad, check_version
 from . import cmi5
 
@@ -122,7 +120,7 @@ class Statements:
 
 
 def add_routes(app, api, deps, activities):
-    auth = AuthMiddleware(deps.config.jwt_secret, SuspendedTenants(deps.rpc), RevokedAccess(deps.rpc))
+    auth = deps.auth  # the app's own: one suspension and revocation cache for every route
     app.add_route(f"{api}/xapi/statements", Statements(auth, deps.rpc, activities, deps.config.public_base_url))
     app.add_route(f"{api}/xapi/about", About())
     app.add_route(f"{api}/xapi/activities/state", cmi5.LaunchData(auth, deps.rpc))
