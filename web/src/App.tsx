@@ -4,6 +4,8 @@ import { BrowserRouter, Route, Routes, useLocation } from "react-router";
 import { RequireAuth } from "./auth/RequireAuth";
 import { SessionProvider } from "./auth/session";
 import { Layout } from "./components/Layout";
+import { RequireRole } from "./console/RequireRole";
+import { consoleRoutes } from "./console/routes";
 import { Activate } from "./pages/Activate";
 import { Catalog } from "./pages/Catalog";
 import { Certificates } from "./pages/Certificates";
@@ -13,7 +15,8 @@ import { NotFound } from "./pages/NotFound";
 import { SignIn } from "./pages/SignIn";
 import { Verify } from "./pages/Verify";
 
-// Part 2 (admin and operator consoles) adds its pages here, behind RequireAuth with a role.
+// Console pages (admin, reports, operator) come from the feature modules in console/routes.ts,
+// each behind RequireAuth and RequireRole.
 function AppRoutes() {
   const location = useLocation();
   const { t } = useTranslation();
@@ -29,6 +32,9 @@ function AppRoutes() {
         <Route path="/catalog" element={<RequireAuth><Catalog /></RequireAuth>} />
         <Route path="/courses/:courseId" element={<RequireAuth><CoursePage /></RequireAuth>} />
         <Route path="/certificates" element={<RequireAuth><Certificates /></RequireAuth>} />
+        {consoleRoutes.map((r) => (
+          <Route key={r.path} path={r.path} element={<RequireAuth><RequireRole roles={r.roles}>{r.element}</RequireRole></RequireAuth>} />
+        ))}
         <Route path="*" element={<NotFound />} />
       </Routes>
     </Layout>

@@ -2,6 +2,7 @@ import { useEffect, useState, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, NavLink, useNavigate } from "react-router";
 import { useSession } from "../auth/session";
+import { navFor } from "../console/routes";
 import { LanguageSwitch } from "./LanguageSwitch";
 
 export function Layout({ children }: { children: ReactNode }) {
@@ -21,6 +22,7 @@ export function Layout({ children }: { children: ReactNode }) {
             <NavLink to="/" end>{t("nav.myCourses")}</NavLink>
             <NavLink to="/catalog">{t("nav.catalog")}</NavLink>
             <NavLink to="/certificates">{t("nav.certificates")}</NavLink>
+            {navFor(claims.role).map((r) => <NavLink key={r.path} to={r.path}>{t(r.navKey!)}</NavLink>)}
           </nav>
         )}
         <div className="account">
