@@ -38,7 +38,7 @@ IMPORT_QUEUE = Queue("accounts.imports", exchange=IMPORT_EXCHANGE, routing_key="
 
 # Seat counters and unit trees are updated under a per-tenant lock: FerretDB loses concurrent
 # updates of one document (docs/architecture.md); MongoDB's conditional update is atomic anyway.
-SEAT_LOCKS, TREE_LOCKS, FAMILY_LOCKS = KeyedLocks(), KeyedLocks(), KeyedLocks()
+SEAT_LOCKS, TREE_LOCKS = KeyedLocks(), KeyedLocks()
 
 
 class Config(DependencyProvider):

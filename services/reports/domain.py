@@ -1,6 +1,6 @@
 """Report arithmetic: pure functions (no I/O).
 
-Parts are the per-partition aggregates the timer recomputes (one course, one unit, one
+Parts are the per-partition aggregates the projector maintains (one course, one unit, one
 month, one year of a tenant); ``assemble`` turns a tenant's parts and reference facts into
 the stored tenant summary; ``national_report`` and ``year_end_content`` are built from
 stored summaries/rows. Everything here is deterministic in its inputs, so the same facts
