@@ -329,7 +329,8 @@ def _until_kind(records, kind):
 class SingleProjector(DependencyProvider):
     """Runs the projector loop in the service while this process holds the projector lease:
     replay a pending journal, project queued inbox records (rebuilds), else consume the next
-    batch of events. Injects ``status()`` (what this process is doing, for operators)."""
+    batch of events. A dependency only for its lifecycle (setup/start/stop with the service);
+    it injects nothing into workers."""
 
     def setup(self):
         config = self.container.config
@@ -363,7 +364,7 @@ class SingleProjector(DependencyProvider):
         self.projector.close()
 
     def get_dependency(self, worker_ctx):
-        return lambda: {"projector": self.lease.held}
+        return None
 
     def _loop(self):
         while self.running:  # every idle path of a step sleeps (next_batch waits for events)
