@@ -54,8 +54,8 @@ class Principal:
         shared_exchanges = (RPC_EXCHANGE, r"[a-z_]+\.events")
         write = own + (RPC_EXCHANGE,) + tuple(self.publishes) + (("amq\\.default",) if self.default_exchange else ())
         read = own + (RPC_EXCHANGE, r"[a-z_]+\.events") + tuple(self.binds)
-        targets = r"[a-z_]+" if "*" in self.calls else "|".join(re.escape(c) for c in self.calls)
-        rpc_write = f"^({targets})\\.[a-z_]+$|^{REPLY_KEY}$" if self.calls else f"^{REPLY_KEY}$"
+        targets = r"[a-z0-9_]+" if "*" in self.calls else "|".join(re.escape(c) for c in self.calls)
+        rpc_write = f"^({targets})\\.[a-z0-9_]+$|^{REPLY_KEY}$" if self.calls else f"^{REPLY_KEY}$"
         rpc_read = f"^{re.escape(self.name)}\\.\\*$|^{REPLY_KEY}$"
         return {"configure": _anchored(own + shared_exchanges), "write": _anchored(write), "read": _anchored(read),
                 "topic": {"exchange": RPC_EXCHANGE, "write": rpc_write, "read": rpc_read}}
