@@ -4,6 +4,7 @@
     python scripts/platformctl.py start [--demo]   # after scripts/infra.py up
     python scripts/platformctl.py stop
     python scripts/platformctl.py status
+    python scripts/platformctl.py secrets  # generated keys and passwords for deploy/ (stdout)
 
 ``start`` runs them under a supervisor (``Supervisor``, its own process) that restarts any
 of them that dies, with exponential backoff, as Kubernetes would in production; restarts are
@@ -34,8 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 from broker_users import BrokerUsers, broker_password_variable  # noqa: E402
 from mooc_common.contracts import tokens  # noqa: E402
-from mooc_common.infra import actor_trust  # noqa: E402
-from mooc_common.infra.principals import PRINCIPALS, SERVICES  # noqa: E402
+from mooc_common.infra.principals import PRINCIPALS, SERVICES, service_kid_prefix  # noqa: E402
 from mooc_common.infra.signing_keys import jwk_set, new_private_jwk  # noqa: E402
 
 HEALTH_PORTS = {"accounts": 8101, "courses": 8102, "progress": 8103, "reports": 8104,
@@ -53,7 +53,7 @@ def platform_keys():
     """Fresh keys, one per purpose (docs/security.md): the access tokens' Ed25519 pair, one
     service-identity Ed25519 key per principal, and the public key sets (JWK Sets)."""
     access = new_private_jwk(tokens.ACCESS_KEY_ID_PREFIX)
-    services = {name: actor_trust.new_service_key(name) for name in PRINCIPALS}
+    services = {name: new_private_jwk(service_kid_prefix(name)) for name in PRINCIPALS}
     values = {"ACCESS_TOKEN_SIGNING_KEY": json.dumps(access), "ACCESS_TOKEN_PUBLIC_KEYS": jwk_set([access]),
               "SERVICE_PUBLIC_KEYS": jwk_set(list(services.values()))}
     values.update({signing_key_variable(name): json.dumps(jwk) for name, jwk in services.items()})
@@ -346,14 +346,29 @@ def local_broker_users(env):
     return {broker_uri_variable(name): uri for name, uri in uris.items()}
 
 
+def deployment_secrets():
+    """The generated part of the Kubernetes Secret ``mooc-secrets`` (docs/deploy.md), as
+    env-file lines: the master secret, the keys by purpose, one broker and one store password
+    per principal (hex: they are composed into URIs)."""
+    master = secrets.token_urlsafe(48)
+    values = {"JWT_SECRET": master, "LRS_CREDENTIALS_KEY": tokens.lrs_credentials_key(master), **platform_keys()}
+    for name, principal in PRINCIPALS.items():
+        values[f"RABBITMQ_PASSWORD_{name.upper()}"] = secrets.token_hex(24)
+        if principal.database:
+            values[f"MONGO_PASSWORD_{name.upper()}"] = secrets.token_hex(24)
+    return "".join(f"{k}={v}\n" for k, v in values.items())
+
+
 def main():
     parser = argparse.ArgumentParser(description="start/stop the services and the gateway")
-    parser.add_argument("command", choices=("start", "stop", "status", "supervise"))
+    parser.add_argument("command", choices=("start", "stop", "status", "supervise", "secrets"))
     parser.add_argument("spec", nargs="?", help="supervise: the spec file written by start")
     parser.add_argument("--demo", action="store_true", help="load the demo data after start")
     args = parser.parse_args()
     if args.command == "supervise":
         return supervise(args.spec)
+    if args.command == "secrets":  # for `kubectl create secret generic mooc-secrets --from-env-file`
+        return sys.stdout.write(deployment_secrets())
     platform = local_platform()
     if args.command == "start":
         platform.env.update(local_broker_users(platform.env))

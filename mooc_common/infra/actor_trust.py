@@ -28,8 +28,8 @@ from nameko.rpc import RpcProxy as NamekoRpcProxy
 from mooc_common.contracts import tokens
 from mooc_common.contracts.errors import AuthenticationFailed
 
-from .principals import PRINCIPALS, system_actor
-from .signing_keys import PublicKeys, SigningKey, new_private_jwk
+from .principals import PRINCIPALS, service_kid_prefix, system_actor
+from .signing_keys import PublicKeys, SigningKey
 
 log = logging.getLogger(__name__)
 
@@ -42,15 +42,6 @@ SERVICE_TOKEN_TTL_SECONDS = 60
 # (a long document download): the services accept it this long after its expiry.
 ACCESS_TOKEN_LEEWAY_SECONDS = 120
 ACTOR_KEYS = ("user_id", "tenant_id", "role")
-
-
-def service_kid_prefix(name):
-    return f"service:{name}"
-
-
-def new_service_key(name):
-    """A private JWK for the service identity of ``name`` (its kid names the service)."""
-    return new_private_jwk(service_kid_prefix(name))
 
 
 class CallerIdentity:

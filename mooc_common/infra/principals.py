@@ -79,6 +79,11 @@ PRINCIPALS = {p.name: p for p in (
 SERVICES = tuple(name for name, p in PRINCIPALS.items() if p.database)
 
 
+def service_kid_prefix(name):
+    """The ``kid`` of a service-identity key starts with it: a key signs for its service only."""
+    return f"service:{name}"
+
+
 def system_actor(name):
     """The actor a service acts as in its own name (``system_calls`` only)."""
     return {"role": "operator_admin", "user_id": f"{name}-service", "tenant_id": None}

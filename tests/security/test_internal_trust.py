@@ -3,19 +3,22 @@ verified by the receiving service (the user's access token, or a service identit
 principals.PRINCIPALS); each service connects as its own broker user, which cannot consume
 another service's queues or publish another's RPCs."""
 import datetime as dt
+import json
 import re
 import uuid
+from pathlib import Path
 
 import amqp
 import jwt
 import pytest
 from kombu import Connection, Queue
 
+import broker_users
 import platformctl
 from mooc_common.contracts import errors, tokens
 from mooc_common.infra import actor_trust
 from mooc_common.infra.actor_trust import ACTOR_TOKEN, CALLER_TOKEN, ActorVerifier, CallerIdentity
-from mooc_common.infra.principals import PRINCIPALS, system_actor
+from mooc_common.infra.principals import PRINCIPALS, service_kid_prefix, system_actor
 from mooc_common.infra.signing_keys import PublicKeys, SigningKey, jwk_set, new_private_jwk
 from services.accounts.security import issue_access_token
 from tests.e2e.accounts_fixtures import make_user, new_tenant
@@ -28,7 +31,7 @@ LEARNER = {"user_id": "1" * 32, "tenant_id": "2" * 32, "role": "learner"}
 @pytest.fixture(scope="module")
 def keys():
     access = new_private_jwk(tokens.ACCESS_KEY_ID_PREFIX)
-    services = {name: actor_trust.new_service_key(name) for name in PRINCIPALS}
+    services = {name: new_private_jwk(service_kid_prefix(name)) for name in PRINCIPALS}
     verifier = ActorVerifier(PublicKeys(jwk_set([access])), PublicKeys(jwk_set(list(services.values()))))
     return {"access": SigningKey(access), "services": services, "verifier": verifier}
 
@@ -127,6 +130,11 @@ def test_the_registration_fits_the_services_rpcs():
             service, name = call.split(".")
             assert name in methods[service], call
             assert re.search(principal.broker_permissions()["topic"]["write"], call)
+
+
+def test_the_kubernetes_bootstrap_applies_the_registered_permissions():
+    on_disk = json.loads((Path(__file__).resolve().parents[2] / "deploy/k8s/base/rabbitmq/principals.json").read_text())
+    assert on_disk == broker_users.kubernetes_principals(), "run: python scripts/broker_users.py > that file"
 
 
 # Over the real broker and the running services.
