@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 ACTOR_TOKEN = "actor_token"    # nameko context_data keys (AMQP headers nameko.<key>)
 CALLER_TOKEN = "caller_token"
+CREDENTIAL_HEADERS = (f"nameko.{ACTOR_TOKEN}", f"nameko.{CALLER_TOKEN}")  # as nameko names them
 SERVICE_TOKEN_TYPE = "svc+jwt"
 SERVICE_AUDIENCE = "mooc-platform/rpc"
 SERVICE_TOKEN_TTL_SECONDS = 60

@@ -7,6 +7,7 @@ import json
 import re
 import uuid
 from pathlib import Path
+from types import SimpleNamespace
 
 import amqp
 import jwt
@@ -18,10 +19,11 @@ import platformctl
 from mooc_common.contracts import errors, tokens
 from mooc_common.infra import actor_trust
 from mooc_common.infra.actor_trust import ACTOR_TOKEN, CALLER_TOKEN, ActorVerifier, CallerIdentity
+from mooc_common.infra.events import EventPublisher
 from mooc_common.infra.principals import PRINCIPALS, service_kid_prefix, system_actor
 from mooc_common.infra.signing_keys import PublicKeys, SigningKey, jwk_set, new_private_jwk
 from services.accounts.security import issue_access_token
-from tests.e2e.accounts_fixtures import make_user, new_tenant
+from tests.e2e.accounts_fixtures import tenant_world
 from tests.signed_actors import access_token, rpc_as
 
 OPERATOR = {"user_id": "0" * 32, "tenant_id": None, "role": "operator_admin"}
@@ -132,6 +134,11 @@ def test_the_registration_fits_the_services_rpcs():
             assert re.search(principal.broker_permissions()["topic"]["write"], call)
 
 
+def test_rpc_credentials_stay_out_of_events():
+    worker_ctx = SimpleNamespace(context_data={"correlation_id": "c", ACTOR_TOKEN: "user", CALLER_TOKEN: "svc"})
+    assert EventPublisher().get_message_headers(worker_ctx) == {"nameko.correlation_id": "c"}
+
+
 def test_the_kubernetes_bootstrap_applies_the_registered_permissions():
     on_disk = json.loads((Path(__file__).resolve().parents[2] / "deploy/k8s/base/rabbitmq/principals.json").read_text())
     assert on_disk == broker_users.kubernetes_principals(), "run: python scripts/broker_users.py > that file"
@@ -146,8 +153,8 @@ def test_a_forged_operator_actor_is_refused_over_the_broker(platform, operator):
             rpc.accounts.list_tenants(OPERATOR)
         with pytest.raises(errors.AuthenticationFailed):
             rpc.accounts.create_tenant({"role": "operator_admin", "user_id": "x", "tenant_id": None}, {})
-    tenant = new_tenant(operator)
-    learner = make_user(operator, tenant["tenant_id"], "learner")
+    world = tenant_world(platform, operator, roles=("learner",))
+    tenant, learner = world.tenant, world.users["learner"]
     learner_actor = {"user_id": learner["user_id"], "tenant_id": tenant["tenant_id"], "role": "learner"}
     with rpc_as(platform.env, learner_actor) as rpc:  # a real learner's token, an operator's actor
         with pytest.raises(errors.AuthenticationFailed):
@@ -162,8 +169,8 @@ def test_a_forged_operator_actor_is_refused_over_the_broker(platform, operator):
 
 @pytest.mark.e2e
 def test_a_test_may_sign_actors_with_its_own_platforms_key(platform, operator):
-    tenant = new_tenant(operator)
-    admin = make_user(operator, tenant["tenant_id"], "tenant_admin")
+    world = tenant_world(platform, operator, roles=("tenant_admin",))
+    tenant, admin = world.tenant, world.users["tenant_admin"]
     actor = {"user_id": admin["user_id"], "tenant_id": tenant["tenant_id"], "role": "tenant_admin"}
     assert jwt.get_unverified_header(access_token(platform.env, actor))["alg"] == "EdDSA"
     with rpc_as(platform.env, actor) as rpc:
