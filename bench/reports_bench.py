@@ -35,9 +35,9 @@ sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
 
 from kombu import Connection, Producer  # noqa: E402
 from nameko.standalone.events import get_event_exchange  # noqa: E402
-from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
 
 from api_client import ApiClient  # noqa: E402
+from tests.signed_actors import rpc_as  # noqa: E402
 from mooc_common.contracts.events import accounts as acc, courses as crs, progress as prg  # noqa: E402
 from mooc_common.infra.store import service_database  # noqa: E402
 from platformctl import read_env_file  # noqa: E402
@@ -130,7 +130,7 @@ def timed_gets(client, path, n):
 def read_breakdown(env, tenant_id, n):
     """Where a tenant report read's time goes: the RPC alone, and the store read alone."""
     operator = {"role": "operator_admin", "user_id": "bench", "tenant_id": None}
-    with ClusterRpcProxy({"AMQP_URI": env["AMQP_URI"]}, timeout=30) as rpc:
+    with rpc_as(env, operator, timeout=30) as rpc:  # the actor signed as accounts would (actor_trust)
         rpc_ms = timed(lambda: rpc.reports.tenant_report(operator, tenant_id), n)
         size = len(gzip.decompress(base64.b64decode(rpc.reports.tenant_report(operator, tenant_id)["gzip"])))
     summaries = service_database(env, "reports")["tenant_summaries"]

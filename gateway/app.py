@@ -37,7 +37,7 @@ class Deps:
 
 
 def create_app(deps):
-    auth = AuthMiddleware(deps.config.jwt_secret, SuspendedTenants(deps.rpc), RevokedAccess(deps.rpc))
+    auth = AuthMiddleware(deps.config.access_keys, SuspendedTenants(deps.rpc), RevokedAccess(deps.rpc))
     deps = dataclasses.replace(deps, auth=auth)
     app = falcon.App(middleware=[SecurityHeadersMiddleware(), RequestObservability(),
                                  BodyLimitMiddleware(deps.config.max_body_bytes), auth,
@@ -62,5 +62,5 @@ def create_app_from_env():
     logs.configure("gateway")
     tracing.configure("gateway")
     config = GatewayConfig.from_env()
-    return create_app(Deps(config=config, rpc=RpcClient(config.amqp_uri, config.rpc_timeout),
+    return create_app(Deps(config=config, rpc=RpcClient(config.amqp_uri, config.rpc_timeout, config.identity),
                            publisher=ActivityPublisher(config.amqp_uri)))

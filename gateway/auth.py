@@ -1,4 +1,12 @@
-"""Bearer-token authentication: verifies access JWTs locally (no RPC per request)."""
+"""Bearer-token authentication: verifies access JWTs locally (no RPC per request), with the
+access tokens' public keys only (accounts alone holds the private key).
+
+The verified token of the request is also kept for the request's thread
+(``current_access_token``): ``rpc.RpcClient`` forwards it with every RPC, so that the
+service can verify the actor itself (mooc_common/infra/actor_trust.py).
+"""
+import threading
+
 import jwt
 
 from mooc_common.contracts import tokens
@@ -17,10 +25,13 @@ class AuthMiddleware:
     (``revoked``: tenant_status.RevokedAccess).
     """
 
-    def __init__(self, secret, suspended=(), revoked=None):
-        self.secret = secret
+    def __init__(self, access_keys, suspended=(), revoked=None):
+        self.access_keys = access_keys
         self.suspended = suspended
         self.revoked = revoked
+
+    def process_request(self, req, resp):
+        _request.token = None  # gunicorn threads serve one request after another
 
     def process_resource(self, req, resp, resource, params):
         req.context.actor = None
@@ -37,7 +48,9 @@ class AuthMiddleware:
         actor, claims = self.verify(token)
         if self.revoked is not None and self.revoked.revoked(actor["user_id"], claims.get("sid"), claims["iat"]):
             raise _unauthorized("The access token was revoked; sign in again.")
-        return self.admit(actor)
+        actor = self.admit(actor)
+        _request.token = token
+        return actor
 
     def admit(self, actor):
         if actor["tenant_id"] and actor["tenant_id"] in self.suspended:
@@ -47,16 +60,20 @@ class AuthMiddleware:
 
     def verify(self, token):
         try:
-            if jwt.get_unverified_header(token).get("typ") != tokens.TOKEN_TYPE:
-                raise _unauthorized("Not an access token.")
-            claims = jwt.decode(token, self.secret, algorithms=tokens.ALGORITHMS,
-                                audience=tokens.AUDIENCE, issuer=tokens.ISSUER,
-                                options={"require": tokens.REQUIRED_CLAIMS})
+            claims = tokens.verify_access_token(token, self.access_keys)
         except jwt.ExpiredSignatureError:
             raise _unauthorized("The access token has expired.")
         except jwt.InvalidTokenError:
             raise _unauthorized("The access token is invalid.")
-        return {"user_id": claims["sub"], "tenant_id": claims.get("tid"), "role": claims["role"]}, claims
+        return tokens.actor_of(claims), claims
+
+
+_request = threading.local()
+
+
+def current_access_token():
+    """The access token this thread's request was authenticated with, or None."""
+    return getattr(_request, "token", None)
 
 
 def _unauthorized(message):

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mooc_common.contracts import tokens
+from mooc_common.infra.actor_trust import caller_identity
 
 from .client_address import parse_networks
 
@@ -14,7 +15,7 @@ DEFAULT_WEB_DIST = Path(__file__).resolve().parent.parent / "web" / "dist"
 @dataclass(frozen=True)
 class GatewayConfig:
     amqp_uri: str
-    jwt_secret: str
+    access_keys: object  # signing_keys.PublicKeys: the access tokens' accepted public keys
     rpc_timeout: float = 10.0
     ready_timeout: float = 3.0
     max_body_bytes: int = 1024 * 1024
@@ -22,17 +23,16 @@ class GatewayConfig:
     trusted_proxies: tuple = ()  # networks whose X-Forwarded-For is believed (client_address.py)
     # The platform's public address: xAPI activity ids and cmi5 launch URLs are built on it.
     public_base_url: str = "http://localhost:8000"
+    # the gateway's service identity on RPCs (actor_trust.CallerIdentity), None in unit tests
+    identity: object = None
 
     @classmethod
     def from_env(cls, env=os.environ):
-        # the access-token key only (tokens.access_token_key); derived here from the master
-        # secret where a deployment still gives the gateway JWT_SECRET
-        secret = env.get("ACCESS_TOKEN_KEY") or tokens.access_token_key(env.get("JWT_SECRET", ""))
-        if len(secret) < 32:
-            raise RuntimeError("ACCESS_TOKEN_KEY must be set to at least 32 characters")
+        # public keys only: the gateway verifies access tokens, accounts alone can sign them
         return cls(
             amqp_uri=env.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/"),
-            jwt_secret=secret,
+            access_keys=tokens.public_keys_from(env.get("ACCESS_TOKEN_PUBLIC_KEYS")),
+            identity=caller_identity("gateway", env),
             rpc_timeout=float(env.get("RPC_TIMEOUT_SECONDS", "10")),
             ready_timeout=float(env.get("READY_TIMEOUT_SECONDS", "3")),
             max_body_bytes=int(env.get("MAX_BODY_BYTES", str(1024 * 1024))),

@@ -20,8 +20,10 @@ from kombu.exceptions import OperationalError
 from nameko.exceptions import RemoteError, RpcTimeout, UnknownService
 from nameko.standalone.rpc import ClusterRpcProxy
 
+from mooc_common.infra import actor_trust
 from mooc_common.infra.outages import is_outage
 
+from .auth import current_access_token
 from .errors import ServiceUnavailable
 from .observability import rpc_context
 
@@ -31,9 +33,11 @@ CHECK_IDLE_AFTER = 1.0
 
 
 class RpcClient:
-    def __init__(self, amqp_uri, timeout):
+    def __init__(self, amqp_uri, timeout, identity=None):
+        """``identity``: the gateway's service identity (actor_trust.CallerIdentity)."""
         self.config = {"AMQP_URI": amqp_uri}
         self.timeout = timeout
+        self.identity = identity
         self._local = threading.local()
 
     def _proxy(self):
@@ -75,6 +79,12 @@ class RpcClient:
             proxy = self._proxy()
             self._local.context.clear()
             self._local.context.update(rpc_context())
+            # what lets the service verify the actor: the user's token, and who calls
+            token = current_access_token()
+            if token:
+                self._local.context[actor_trust.ACTOR_TOKEN] = token
+            if self.identity is not None:
+                self._local.context[actor_trust.CALLER_TOKEN] = self.identity.token_for(f"{service}.{method}")
             return getattr(getattr(proxy, service), method)(*args, **kwargs)
         except RpcTimeout:
             self._reset()

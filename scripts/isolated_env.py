@@ -13,7 +13,9 @@ import urllib.parse
 import pymongo
 import requests
 
-from platformctl import SERVICES, Platform
+from broker_users import BrokerUsers
+from mooc_common.infra.principals import PRINCIPALS
+from platformctl import SERVICES, Platform, broker_uri_variable, platform_keys
 
 
 def free_port():
@@ -46,16 +48,24 @@ def isolated_env(infra, label, **overrides):
     run_id = secrets.token_hex(4)
     vhost, prefix = f"mooc-{label}-{run_id}", f"t{run_id}_"
     broker = Broker(infra)
-    env = dict(os.environ, AMQP_URI=broker.create_vhost(vhost), MONGO_URI=infra["MONGO_URI"],
-               MONGO_DB_PREFIX=prefix, RABBITMQ_MANAGEMENT_URI=infra["RABBITMQ_MANAGEMENT_URI"],
-               JWT_SECRET=secrets.token_urlsafe(48), OPERATOR_USERNAME="operator",
-               OPERATOR_PASSWORD=secrets.token_urlsafe(16), **overrides)
+    users = BrokerUsers(infra["RABBITMQ_MANAGEMENT_URI"], infra["AMQP_URI"])
+    admin_uri = broker.create_vhost(vhost)
     try:
+        # each service and the gateway connect as their own broker user (docs/security.md); the
+        # tests' own clients keep the vhost's administrator (AMQP_URI)
+        uris = users.provision(vhost, f"{vhost}-", {name: secrets.token_urlsafe(18) for name in PRINCIPALS})
+        env = dict(os.environ, AMQP_URI=admin_uri, MONGO_URI=infra["MONGO_URI"],
+                   MONGO_DB_PREFIX=prefix, RABBITMQ_MANAGEMENT_URI=infra["RABBITMQ_MANAGEMENT_URI"],
+                   JWT_SECRET=secrets.token_urlsafe(48), OPERATOR_USERNAME="operator",
+                   OPERATOR_PASSWORD=secrets.token_urlsafe(16),
+                   **{broker_uri_variable(name): uri for name, uri in uris.items()},
+                   **platform_keys(), **overrides)
         yield env
     finally:
         if os.environ.get("KEEP_TEST_DATA"):
-            print(f"\nkept vhost {vhost} and databases {prefix}*")
+            print(f"\nkept vhost {vhost}, its users {vhost}-* and databases {prefix}*")
         else:
+            users.remove(f"{vhost}-")
             broker.delete_vhost(vhost)
             client = pymongo.MongoClient(infra["MONGO_URI"])
             for name in client.list_database_names():

@@ -4,13 +4,15 @@
     python scripts/platformctl.py start [--demo]   # after scripts/infra.py up
     python scripts/platformctl.py stop
     python scripts/platformctl.py status
+    python scripts/platformctl.py secrets  # generated keys and passwords for deploy/ (stdout)
 
 ``start`` runs them under a supervisor (``Supervisor``, its own process) that restarts any
 of them that dies, with exponential backoff, as Kubernetes would in production; restarts are
 logged to var/log/supervisor.log and shown by ``status``.
 
 Configuration comes from var/infra.env (broker and store addresses) and var/secrets.env
-(JWT key and operator password, generated on first start, never committed). The test suite
+(keys by purpose, broker passwords, operator password: generated on first start, 0600, never
+committed); each process gets only its own part of it (``process_env``). The test suite
 uses the same ``Platform`` class with its own vhost, database prefix and ports.
 """
 import argparse
@@ -23,6 +25,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -30,8 +33,11 @@ ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var"
 sys.path.insert(0, str(ROOT))
 
+from broker_users import BrokerUsers, broker_password_variable  # noqa: E402
 from mooc_common.contracts import tokens  # noqa: E402
-SERVICES = ("accounts", "courses", "progress", "reports", "integrations")
+from mooc_common.infra.principals import PRINCIPALS, SERVICES, service_kid_prefix  # noqa: E402
+from mooc_common.infra.signing_keys import jwk_set, new_private_jwk  # noqa: E402
+
 HEALTH_PORTS = {"accounts": 8101, "courses": 8102, "progress": 8103, "reports": 8104,
                 "integrations": 8105}
 
@@ -43,33 +49,70 @@ def read_env_file(path):
     return {k.strip(): v.strip() for k, v in pairs}
 
 
-def local_secrets(path=VAR / "secrets.env"):
-    """JWT key and operator credentials for a local run, created once per checkout."""
-    values = read_env_file(path)
-    if not values:
-        values = {"JWT_SECRET": secrets.token_urlsafe(48), "OPERATOR_USERNAME": "operator",
-                  "OPERATOR_PASSWORD": secrets.token_urlsafe(16)}
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text("".join(f"{k}={v}\n" for k, v in values.items()))
-        path.chmod(0o600)
+def platform_keys():
+    """Fresh keys, one per purpose (docs/security.md): the access tokens' Ed25519 pair, one
+    service-identity Ed25519 key per principal, and the public key sets (JWK Sets)."""
+    access = new_private_jwk(tokens.ACCESS_KEY_ID_PREFIX)
+    services = {name: new_private_jwk(service_kid_prefix(name)) for name in PRINCIPALS}
+    values = {"ACCESS_TOKEN_SIGNING_KEY": json.dumps(access), "ACCESS_TOKEN_PUBLIC_KEYS": jwk_set([access]),
+              "SERVICE_PUBLIC_KEYS": jwk_set(list(services.values()))}
+    values.update({signing_key_variable(name): json.dumps(jwk) for name, jwk in services.items()})
     return values
 
 
-ACCOUNTS_ONLY = ("JWT_SECRET", "OPERATOR_USERNAME", "OPERATOR_PASSWORD")
+def signing_key_variable(name):
+    return f"SERVICE_SIGNING_KEY_{name.upper()}"
+
+
+def broker_uri_variable(name):
+    return f"AMQP_URI_{name.upper()}"
+
+
+def local_secrets(path=VAR / "secrets.env"):
+    """Keys, broker passwords and operator credentials for a local run, created once per
+    checkout (0600); what a newer version needs is added to an older file."""
+    values = read_env_file(path)
+    wanted = {"JWT_SECRET": secrets.token_urlsafe(48), "OPERATOR_USERNAME": "operator",
+              "OPERATOR_PASSWORD": secrets.token_urlsafe(16)}
+    if not all(k in values for k in ("ACCESS_TOKEN_SIGNING_KEY", *map(signing_key_variable, PRINCIPALS))):
+        wanted.update(platform_keys())
+    wanted.update({broker_password_variable(name): secrets.token_urlsafe(24) for name in PRINCIPALS})
+    missing = {k: v for k, v in wanted.items() if k not in values}
+    if missing:
+        values.update(missing)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.chmod(0o600)
+        path.write_text("".join(f"{k}={v}\n" for k, v in values.items()))
+    return values
+
+
+ACCOUNTS_ONLY = ("JWT_SECRET", "OPERATOR_USERNAME", "OPERATOR_PASSWORD", "ACCESS_TOKEN_SIGNING_KEY")
+INTEGRATIONS_ONLY = ("RABBITMQ_MANAGEMENT_URI",)  # it provisions the agencies' broker users
+
+
+def _per_principal(key):
+    return key.startswith(("SERVICE_SIGNING_KEY_", "AMQP_URI_", "BROKER_PASSWORD_"))
 
 
 def process_env(name, env):
-    """What one process is given: the master secret and the operator's credentials reach the
-    accounts service only; the gateway gets the access-token key derived for it, integrations
-    the key of stored LRS credentials
-    (docs/security.md, keys separated by purpose)."""
+    """What one process is given (docs/security.md, what each credential can do): its own
+    broker user (``AMQP_URI_<NAME>`` when the broker has per-principal users), its own
+    service-identity key, the public keys; the master secret, the access tokens' private key
+    and the operator's credentials reach the accounts service only, the broker's management
+    credentials the integrations service only, the key of stored LRS credentials integrations."""
+    kept = {k: v for k, v in env.items()
+            if not _per_principal(k) and k not in ACCOUNTS_ONLY + INTEGRATIONS_ONLY}
     if name == "accounts":
-        return dict(env)
-    kept = {k: v for k, v in env.items() if k not in ACCOUNTS_ONLY}
-    if name == "gateway" and env.get("JWT_SECRET"):
-        kept["ACCESS_TOKEN_KEY"] = tokens.access_token_key(env["JWT_SECRET"])
-    if name == "integrations" and env.get("JWT_SECRET"):
-        kept["LRS_CREDENTIALS_KEY"] = tokens.lrs_credentials_key(env["JWT_SECRET"])
+        kept.update({k: env[k] for k in ACCOUNTS_ONLY if k in env})
+    if name == "integrations":
+        kept.update({k: env[k] for k in INTEGRATIONS_ONLY if k in env})
+        if env.get("JWT_SECRET"):
+            kept["LRS_CREDENTIALS_KEY"] = tokens.lrs_credentials_key(env["JWT_SECRET"])
+    if env.get(signing_key_variable(name)):
+        kept["SERVICE_SIGNING_KEY"] = env[signing_key_variable(name)]
+    if env.get(broker_uri_variable(name)):
+        kept["AMQP_URI"] = env[broker_uri_variable(name)]
     return kept
 
 
@@ -287,16 +330,48 @@ def local_platform():
     return Platform(env, VAR / "run", VAR / "log")
 
 
+def local_broker_users(env):
+    """``make run``: one broker user per principal on the local vhost (``mooc-<name>``,
+    passwords from var/secrets.env), as ``AMQP_URI_<NAME>``; none when there is no management
+    API to create them with (a broker given by AMQP_URI alone: everything shares its user)."""
+    if not env.get("RABBITMQ_MANAGEMENT_URI"):
+        return {}
+    vhost = urllib.parse.unquote(urllib.parse.urlparse(env["AMQP_URI"]).path[1:]) or "/"
+    try:
+        uris = BrokerUsers(env["RABBITMQ_MANAGEMENT_URI"], env["AMQP_URI"]).provision(
+            vhost, "mooc-", {name: env[broker_password_variable(name)] for name in PRINCIPALS})
+    except Exception as exc:
+        print(f"warning: no per-service broker users ({exc}); every process uses AMQP_URI's user")
+        return {}
+    return {broker_uri_variable(name): uri for name, uri in uris.items()}
+
+
+def deployment_secrets():
+    """The generated part of the Kubernetes Secret ``mooc-secrets`` (docs/deploy.md), as
+    env-file lines: the master secret, the keys by purpose, one broker and one store password
+    per principal (hex: they are composed into URIs)."""
+    master = secrets.token_urlsafe(48)
+    values = {"JWT_SECRET": master, "LRS_CREDENTIALS_KEY": tokens.lrs_credentials_key(master), **platform_keys()}
+    for name, principal in PRINCIPALS.items():
+        values[f"RABBITMQ_PASSWORD_{name.upper()}"] = secrets.token_hex(24)
+        if principal.database:
+            values[f"MONGO_PASSWORD_{name.upper()}"] = secrets.token_hex(24)
+    return "".join(f"{k}={v}\n" for k, v in values.items())
+
+
 def main():
     parser = argparse.ArgumentParser(description="start/stop the services and the gateway")
-    parser.add_argument("command", choices=("start", "stop", "status", "supervise"))
+    parser.add_argument("command", choices=("start", "stop", "status", "supervise", "secrets"))
     parser.add_argument("spec", nargs="?", help="supervise: the spec file written by start")
     parser.add_argument("--demo", action="store_true", help="load the demo data after start")
     args = parser.parse_args()
     if args.command == "supervise":
         return supervise(args.spec)
+    if args.command == "secrets":  # for `kubectl create secret generic mooc-secrets --from-env-file`
+        return sys.stdout.write(deployment_secrets())
     platform = local_platform()
     if args.command == "start":
+        platform.env.update(local_broker_users(platform.env))
         platform.start(supervised=True)
         if args.demo:
             from demo_data import load_demo

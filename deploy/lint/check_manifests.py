@@ -145,6 +145,26 @@ class Checker:
                 if tls.get("secretName") not in ALLOWED_SECRETS:
                     self.fail(ing, f"TLS Secret {tls.get('secretName')!r} is not a documented secret")
 
+    # Credentials each process must hold only its own of (docs/security.md, item 10).
+    OWN_CREDENTIALS = ("RABBITMQ_APP_PASSWORD", "MONGO_APP_PASSWORD", "SERVICE_SIGNING_KEY")
+    ACCOUNTS_ONLY = ("ACCESS_TOKEN_SIGNING_KEY", "JWT_SECRET", "OPERATOR_PASSWORD")
+
+    def check_least_privilege(self):
+        for dep in self.by_kind.get("Deployment", {}).values():
+            app = dep["spec"]["template"]["metadata"].get("labels", {}).get("app.kubernetes.io/name", "")
+            for c in dep["spec"]["template"]["spec"].get("containers", []):
+                env = {e["name"]: e for e in c.get("env", [])}
+                for name in ("RABBITMQ_APP_USERNAME", "MONGO_APP_USERNAME"):
+                    if name in env and env[name].get("value") != f"mooc-{app}":
+                        self.fail(dep, f"env {name}: must be its own user mooc-{app}")
+                for name in self.OWN_CREDENTIALS:
+                    key = env.get(name, {}).get("valueFrom", {}).get("secretKeyRef", {}).get("key", "")
+                    if name in env and not key.endswith(f"_{app.upper()}"):
+                        self.fail(dep, f"env {name}: must be its own secret key *_{app.upper()}, not {key!r}")
+                for name in self.ACCOUNTS_ONLY:
+                    if name in env and app != "accounts":
+                        self.fail(dep, f"env {name}: only the accounts service may hold it")
+
     def check_containers(self):
         for pid, _, spec in self.pods:
             sc = spec.get("securityContext", {})
@@ -280,6 +300,7 @@ class Checker:
         self.check_schemas(versions)
         self.check_namespaces()
         self.check_secrets_and_configmaps()
+        self.check_least_privilege()
         self.check_containers()
         self.check_scaling_and_disruption()
         self.check_services_and_ingress()

@@ -10,8 +10,11 @@ from gateway.app import Deps, create_app
 from gateway.config import GatewayConfig
 from gateway.errors import ServiceUnavailable
 from mooc_common.contracts import errors, tokens
+from mooc_common.infra.signing_keys import PublicKeys, SigningKey, jwk_set, new_private_jwk
 
-SECRET = "s" * 48
+PRIVATE_JWK = new_private_jwk(tokens.ACCESS_KEY_ID_PREFIX)  # what accounts holds
+OTHER_JWK = new_private_jwk(tokens.ACCESS_KEY_ID_PREFIX)    # a key the gateway does not accept
+ACCESS_KEYS = PublicKeys(jwk_set([PRIVATE_JWK]))            # what the gateway holds
 T1 = "1" * 32  # path ids have the platform's shape (gateway/path_ids.py)
 
 
@@ -56,15 +59,15 @@ class FakeDeadLetters:
         return {f"dead-letter.{s}": self.found.get(s, 0) for s in services}
 
 
-def token(role="learner", tenant="t1", secret=SECRET, typ=tokens.TOKEN_TYPE, alg="HS256", **overrides):
+def token(role="learner", tenant="t1", key=PRIVATE_JWK, typ=tokens.TOKEN_TYPE, **overrides):
     now = dt.datetime.now(dt.timezone.utc)
     claims = {"iss": tokens.ISSUER, "aud": tokens.AUDIENCE, "sub": "u1", "tid": tenant, "role": role,
               "iat": now, "exp": now + dt.timedelta(minutes=5), **overrides}
-    return jwt.encode(claims, secret, algorithm=alg, headers={"typ": typ})
+    return SigningKey(key).sign(claims, typ)
 
 
 def client(rpc=None, publisher=None, max_body_bytes=1024 * 1024, dead_letters=None):
-    config = GatewayConfig(amqp_uri="amqp://unused", jwt_secret=SECRET, max_body_bytes=max_body_bytes)
+    config = GatewayConfig(amqp_uri="amqp://unused", access_keys=ACCESS_KEYS, max_body_bytes=max_body_bytes)
     return falcon.testing.TestClient(create_app(Deps(config, rpc or FakeRpc(), publisher or FakePublisher(),
                                                      dead_letters or FakeDeadLetters())))
 
@@ -88,7 +91,14 @@ def test_missing_expired_forged_and_alg_none_tokens_are_refused():
     c = client()
     assert_error_body(c.simulate_get(f"/api/v1/tenants/{T1}"), 401, "authentication_failed")
     expired = token(exp=dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=1))
-    for bad in (expired, token(secret="x" * 48), token(typ="JWT"),
+    # HS256 "signed" with the public key: the algorithm confusion attack on asymmetric keys
+    confused = jwt.encode({"iss": tokens.ISSUER, "aud": tokens.AUDIENCE, "sub": "u1", "role": "operator_admin",
+                           "iat": dt.datetime.now(dt.timezone.utc),
+                           "exp": dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=5)},
+                          PRIVATE_JWK["x"], algorithm="HS256",
+                          headers={"typ": tokens.TOKEN_TYPE, "kid": PRIVATE_JWK["kid"]})
+    for bad in (expired, token(key=OTHER_JWK), token(key={**OTHER_JWK, "kid": PRIVATE_JWK["kid"]}),
+                token(typ="JWT"), confused,
                 jwt.encode({"sub": "u1", "role": "operator_admin"}, key=None, algorithm="none")):
         result = c.simulate_get(f"/api/v1/tenants/{T1}", headers={"Authorization": f"Bearer {bad}"})
         assert_error_body(result, 401, "authentication_failed")

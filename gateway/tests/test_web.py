@@ -7,7 +7,7 @@ import pytest
 from gateway.app import Deps, create_app
 from gateway.config import GatewayConfig
 
-from .test_app import SECRET, FakePublisher, FakeRpc
+from .test_app import ACCESS_KEYS, FakePublisher, FakeRpc
 
 INDEX = b"<!doctype html><title>MOOC</title><script src=/assets/index-abc123.js></script>"
 SCRIPT = b"console.log('xin ch\xc3\xa0o');" * 50
@@ -24,7 +24,7 @@ def dist(tmp_path):
 
 
 def web_client(dist_dir):
-    config = GatewayConfig(amqp_uri="amqp://unused", jwt_secret=SECRET, web_dist_dir=str(dist_dir))
+    config = GatewayConfig(amqp_uri="amqp://unused", access_keys=ACCESS_KEYS, web_dist_dir=str(dist_dir))
     return falcon.testing.TestClient(create_app(Deps(config, FakeRpc(), FakePublisher())))
 
 

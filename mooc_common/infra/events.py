@@ -28,7 +28,7 @@ from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.events import EventDispatcher, EventHandler
 from nameko.messaging import Consumer, QueueConsumer
 
-from . import logs
+from . import actor_trust, logs
 from .metrics import EVENTS_DEAD_LETTERED, EVENTS_RETRIED
 from .outages import is_outage
 from .store import ProcessedEvents
@@ -50,6 +50,12 @@ def dead_letter_queue_name(service_name):
 
 class EventPublisher(EventDispatcher):
     """Inject ``publish(event_type, payload, tenant_id, event_id=None)``."""
+
+    def get_message_headers(self, worker_ctx):
+        # the RPC credentials of the call being handled (a user's access token, the caller's
+        # identity) stay out of events, which other services and agencies' relays read
+        return {k: v for k, v in super().get_message_headers(worker_ctx).items()
+                if k not in actor_trust.CREDENTIAL_HEADERS}
 
     def get_dependency(self, worker_ctx):
         dispatch = super().get_dependency(worker_ctx)

@@ -7,10 +7,13 @@
   that cannot be sent meanwhile no longer stops the service (``rpc_replies``).
 - ``GET /metrics``: the Prometheus series of the service (``observability``, ``metrics``).
 - every worker's log context and metrics (``WorkerObservability``).
+- a verifiable actor on every RPC (``actor_trust``): a subclass whose RPCs use nameko's own
+  ``rpc`` (which trusts any actor dict) is refused at import.
 """
 import json
 
-from nameko.rpc import rpc
+from .actor_trust import TrustedRpc, rpc
+from nameko.rpc import Rpc
 from nameko.web.handlers import http
 
 from . import rpc_replies
@@ -36,6 +39,13 @@ class PlatformService:
     processed_events = Store(ProcessedEvents)
     probe = Store(Probe)
     observability = WorkerObservability()
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for name, member in vars(cls).items():
+            for entrypoint in getattr(member, "nameko_entrypoints", ()):
+                if isinstance(entrypoint, Rpc) and not isinstance(entrypoint, TrustedRpc):
+                    raise TypeError(f"{cls.__name__}.{name}: use mooc_common.infra.actor_trust.rpc")
 
     @rpc
     def ping(self):

@@ -7,13 +7,13 @@ import os
 import secrets
 import uuid
 
-import jwt
 from eventlet import tpool
 from eventlet.semaphore import Semaphore
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from mooc_common.contracts import tokens
+from mooc_common.infra.signing_keys import SigningKey
 
 # OWASP Password Storage Cheat Sheet: Argon2id, m=19 MiB, t=2, p=1.
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
@@ -48,11 +48,24 @@ def verify_password(password_hash, password):
     return bool(password_hash) and matches
 
 
-def issue_access_token(secret, user_id, tenant_id, role, now=None, session_id=None):
-    """``session_id``: the refresh-token family the token belongs to (claim ``sid``): signing
-    out revokes the family, and the gateway then refuses its access tokens too."""
-    if not secret or len(secret) < 32:
-        raise RuntimeError("JWT_SECRET must be set to at least 32 characters")
+_signers = {}
+
+
+def access_token_signer(config):
+    """The access tokens' signing key (``ACCESS_TOKEN_SIGNING_KEY``, an Ed25519 private JWK that
+    only this service holds; verifiers hold the public key set)."""
+    value = config.get("ACCESS_TOKEN_SIGNING_KEY")
+    if not value:
+        raise RuntimeError("ACCESS_TOKEN_SIGNING_KEY must hold the access tokens' Ed25519 private JWK")
+    if str(value) not in _signers:
+        _signers[str(value)] = SigningKey(value)
+    return _signers[str(value)]
+
+
+def issue_access_token(signing_key, user_id, tenant_id, role, now=None, session_id=None):
+    """``signing_key``: a ``signing_keys.SigningKey``. ``session_id``: the refresh-token family
+    the token belongs to (claim ``sid``): signing out revokes the family, and the gateway then
+    refuses its access tokens too."""
     now = now or dt.datetime.now(dt.timezone.utc)
     claims = {
         "iss": tokens.ISSUER, "aud": tokens.AUDIENCE, "sub": user_id, "tid": tenant_id,
@@ -60,8 +73,7 @@ def issue_access_token(secret, user_id, tenant_id, role, now=None, session_id=No
     }
     if session_id:
         claims["sid"] = session_id
-    return jwt.encode(claims, secret, algorithm=tokens.ALGORITHMS[0],
-                      headers={"typ": tokens.TOKEN_TYPE})
+    return signing_key.sign(claims, tokens.TOKEN_TYPE)
 
 
 REFRESH_TOKEN_TTL = dt.timedelta(days=14)

@@ -12,7 +12,6 @@ import uuid
 from kombu import Exchange, Queue
 from nameko.extensions import DependencyProvider
 from nameko.messaging import Publisher
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 from mooc_common.contracts import tokens
@@ -22,6 +21,7 @@ from mooc_common.contracts.events.accounts import (
     TENANT_CREATED, TENANT_REACTIVATED, TENANT_SUSPENDED, TENANT_UPDATED, TRAINING_PLAN_SUBMITTED,
     UNIT_CREATED, UNIT_UPDATED, USER_REGISTERED, USER_UPDATED)
 from mooc_common.infra import spreadsheet_cells
+from mooc_common.infra.actor_trust import rpc
 from mooc_common.infra.boundary import load
 from mooc_common.infra.events import EventPublisher, reliable_consume
 from mooc_common.infra.keyed_locks import KeyedLocks
@@ -413,7 +413,7 @@ class AccountsService(PlatformService):
                 raise TenantSuspended("Your organisation's access to the platform is suspended.")
 
     def _tokens(self, user, refresh_token, family_id):
-        access = security.issue_access_token(tokens.access_token_key(self.config["JWT_SECRET"]), user["_id"],
+        access = security.issue_access_token(security.access_token_signer(self.config), user["_id"],
                                              user.get("tenant_id"), user["role"], session_id=family_id)
         return {"access_token": access, "token_type": "Bearer",
                 "expires_in": tokens.ACCESS_TOKEN_TTL_SECONDS, "refresh_token": refresh_token}

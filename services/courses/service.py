@@ -5,7 +5,6 @@ import datetime as dt
 
 from kombu import Exchange, Queue
 from nameko.messaging import Publisher
-from nameko.rpc import RpcProxy, rpc
 from nameko.timer import timer
 
 from mooc_common.contracts.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -13,6 +12,8 @@ from mooc_common.contracts.events import accounts as accounts_events
 from mooc_common.contracts.events.courses import (COURSE_ARCHIVED, COURSE_PUBLISHED,
                                                   COURSE_SUMMARY_PUBLISHED, INTAKE_OPENED)
 from mooc_common.contracts.events.progress import COURSE_COMPLETED
+from mooc_common.infra.actor_trust import RpcProxy, rpc
+from mooc_common.infra.principals import system_actor
 from mooc_common.infra.boundary import load, load_ids
 from mooc_common.infra.events import EventPublisher, PermanentEventError, on_event, reliable_consume
 from mooc_common.infra.keyed_locks import KeyedLocks
@@ -23,7 +24,7 @@ from . import assignment, content, documents, domain, schemas
 from .enrolment import announce, enroll_batch, flush
 from .storage import CoursesStore, enrollment_id, now
 
-SYSTEM_ACTOR = {"role": "operator_admin", "user_id": "courses-service", "tenant_id": None}
+SYSTEM_ACTOR = system_actor("courses")  # on its system_calls only (principals.py)
 JOB_QUEUE = Queue("courses.assignment-jobs", exchange=Exchange("courses.jobs", type="direct", durable=True),
                   routing_key="assignment", durable=True)
 OUTBOX_STALE_AFTER = dt.timedelta(minutes=2)

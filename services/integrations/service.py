@@ -9,10 +9,10 @@ subscriber. Internal events (``public=False``) are never subscribed to.
 import datetime as dt
 import secrets
 
-from nameko.rpc import RpcProxy, rpc
 from nameko.timer import timer
 
 from mooc_common.contracts.errors import AuthenticationFailed, NotFound, PermissionDenied, ValidationFailed
+from mooc_common.infra.actor_trust import RpcProxy, rpc
 from mooc_common.infra.boundary import load
 from mooc_common.infra.events import on_event
 from mooc_common.infra.service_base import PlatformService

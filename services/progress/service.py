@@ -9,7 +9,6 @@ from collections import defaultdict
 from kombu import Exchange, Queue
 from marshmallow import ValidationError
 from nameko.dependency_providers import Config
-from nameko.rpc import RpcProxy, rpc
 
 from mooc_common.contracts import activities as contract
 from mooc_common.contracts.envelope import deterministic_event_id
@@ -19,6 +18,8 @@ from mooc_common.contracts.events.courses import (COURSE_PUBLISHED, ENROLLMENT_C
                                                   ENROLLMENT_CREATED)
 from mooc_common.contracts.events.progress import (CERTIFICATE_ISSUED, COURSE_COMPLETED,
                                                    LEARNER_ACTIVE, LESSON_COMPLETED, QUIZ_GRADED)
+from mooc_common.infra.actor_trust import RpcProxy, rpc
+from mooc_common.infra.principals import system_actor
 from mooc_common.infra.boundary import load
 from mooc_common.infra.events import (EventPublisher, PermanentEventError, TransientEventError,
                                       on_event, reliable_consume)
@@ -32,7 +33,7 @@ from .storage import ProgressStore
 INGEST_QUEUE = Queue(contract.INGEST_QUEUE,
                      exchange=Exchange(contract.INGEST_EXCHANGE, type="direct", durable=True),
                      routing_key=contract.INGEST_ROUTING_KEY, durable=True)
-SYSTEM_ACTOR = {"role": "operator_admin", "user_id": "progress-service", "tenant_id": None}
+SYSTEM_ACTOR = system_actor("progress")  # on its system_calls only (principals.py)
 DEFAULT_NATIONAL_ISSUER = "Nền tảng đào tạo trực tuyến quốc gia"
 MAX_EXPORT_ROWS = 50_000
 

@@ -5,12 +5,12 @@ import base64
 import datetime as dt
 import json
 
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 from mooc_common.contracts.envelope import deterministic_event_id
 from mooc_common.contracts.errors import NotFound, PermissionDenied
 from mooc_common.contracts.events.reports import YEAR_END_REPORT_SUBMITTED
+from mooc_common.infra.actor_trust import rpc
 from mooc_common.infra.boundary import load
 from mooc_common.infra.events import EventPublisher
 from mooc_common.infra.service_base import PlatformService

@@ -18,14 +18,12 @@ from gateway.activity_publisher import ActivityPublisher
 from gateway.app import Deps, create_app
 from gateway.config import GatewayConfig
 from gateway.rpc import RpcClient
-from mooc_common.contracts import tokens
-from services.accounts.security import issue_access_token
+import platformctl
+from gateway.tests.test_app import ACCESS_KEYS, token
 from tests.e2e.progress_fixtures import RIGHT, activity, events, make_tenant  # noqa: F401
 from tests.polling import eventually
 
 pytestmark = pytest.mark.e2e
-
-SECRET = "s" * 48
 
 
 class CannedContexts:
@@ -39,14 +37,14 @@ class CannedContexts:
 
 
 def test_unreachable_broker_answers_503_and_accepts_nothing():
-    app = create_app(Deps(config=GatewayConfig(amqp_uri="amqp://guest:guest@127.0.0.1:1/", jwt_secret=SECRET),
+    app = create_app(Deps(config=GatewayConfig(amqp_uri="amqp://guest:guest@127.0.0.1:1/", access_keys=ACCESS_KEYS),
                           rpc=CannedContexts(),
                           publisher=ActivityPublisher("amqp://guest:guest@127.0.0.1:1/", connect_timeout=1.0)))
     client = falcon.testing.TestClient(app)
-    token = issue_access_token(SECRET, "learner-1", "tenant-1", "learner")
+    learner = token("learner", "tenant-1")
     for path, body in (("/api/v1/activities", activity("c1", "doc1")),
                        ("/api/v1/activities/batch", {"activities": [activity("c1", "doc1")]})):
-        result = client.simulate_post(path, json=body, headers={"Authorization": f"Bearer {token}"})
+        result = client.simulate_post(path, json=body, headers={"Authorization": f"Bearer {learner}"})
         assert result.status_code == 503
         assert result.json["code"] == "service_unavailable" and result.headers["Retry-After"]
 
@@ -54,9 +52,8 @@ def test_unreachable_broker_answers_503_and_accepts_nothing():
 @pytest.fixture
 def in_process_gateway(platform):
     """A second gateway (this process) on the platform's broker: its context cache is ours to warm."""
-    config = GatewayConfig(amqp_uri=platform.env["AMQP_URI"],
-                           jwt_secret=tokens.access_token_key(platform.env["JWT_SECRET"]))
-    rpc = RpcClient(config.amqp_uri, timeout=10)
+    config = GatewayConfig.from_env(platformctl.process_env("gateway", platform.env))
+    rpc = RpcClient(config.amqp_uri, timeout=10, identity=config.identity)
     yield falcon.testing.TestClient(create_app(Deps(config=config, rpc=rpc,
                                                     publisher=ActivityPublisher(config.amqp_uri))))
     rpc._reset()

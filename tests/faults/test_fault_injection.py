@@ -40,7 +40,7 @@ from api_client import ApiClient
 from isolated_env import started_platform
 from mooc_common.contracts import activities as contract
 from mooc_common.contracts.events.progress import CERTIFICATE_ISSUED
-from platformctl import SERVICES
+from platformctl import SERVICES, platform_keys
 from tests.e2e.progress_fixtures import RIGHT, WRONG, Events, activity
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -66,7 +66,7 @@ def world():
     broker.start()
     env = dict(os.environ, AMQP_URI=broker.uri, MONGO_URI=store.uri, MONGO_DB_PREFIX=f"f{run}_",
                JWT_SECRET=secrets.token_urlsafe(48), OPERATOR_USERNAME="operator",
-               OPERATOR_PASSWORD=secrets.token_urlsafe(16), **SETTINGS)
+               OPERATOR_PASSWORD=secrets.token_urlsafe(16), **platform_keys(), **SETTINGS)
     try:
         with started_platform(env, base / "log", timeout=180, supervised=True) as plat:
             yield {"platform": plat, "broker": broker, "store": store, "env": env, "base": base}

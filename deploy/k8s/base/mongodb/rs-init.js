@@ -1,6 +1,6 @@
-// Initiates the replica set if needed, waits for a primary, then creates or updates the
-// application user (readWrite on the platform's databases only). Idempotent: also rotates
-// the application password when the Secret changed.
+// Initiates the replica set if needed, waits for a primary, then creates or updates one
+// user per service (readWrite on that service's database only). Idempotent: also rotates
+// the passwords when the Secret changed.
 const env = process.env;
 const rsName = env.MONGO_REPLICA_SET;
 const members = env.MONGO_MEMBERS.split(" ");
@@ -24,14 +24,19 @@ if (!primary) throw new Error("no primary elected");
 db = connect(`mongodb://${encodeURIComponent(env.MONGO_ROOT_USERNAME)}:` +
              `${encodeURIComponent(env.MONGO_ROOT_PASSWORD)}@${primary}/admin?authSource=admin`);
 
+// One user per service, readWrite on its own database only (docs/security.md): a service's
+// credentials cannot read or write another service's data.
 const prefix = env.MONGO_DB_PREFIX || "";
-const roles = env.MONGO_APP_DATABASES.split(/\s+/).filter(Boolean)
-  .map((name) => ({role: "readWrite", db: prefix + name}));
-const user = env.MONGO_APP_USERNAME;
-if (db.getUser(user)) {
-  db.updateUser(user, {pwd: env.MONGO_APP_PASSWORD, roles: roles});
-  print(`updated user ${user}`);
-} else {
-  db.createUser({user: user, pwd: env.MONGO_APP_PASSWORD, roles: roles});
-  print(`created user ${user}`);
+for (const service of env.MONGO_SERVICES.split(/\s+/).filter(Boolean)) {
+  const user = `mooc-${service}`;
+  const pwd = env[`MONGO_PASSWORD_${service.toUpperCase()}`];
+  if (!pwd) throw new Error(`MONGO_PASSWORD_${service.toUpperCase()} is not set`);
+  const roles = [{role: "readWrite", db: prefix + service}];
+  if (db.getUser(user)) {
+    db.updateUser(user, {pwd: pwd, roles: roles});
+    print(`updated user ${user}`);
+  } else {
+    db.createUser({user: user, pwd: pwd, roles: roles});
+    print(`created user ${user}`);
+  }
 }

@@ -1,8 +1,12 @@
 """Idempotent broker bootstrap through the management HTTP API (Python standard library only).
 
-Creates the application vhost (default queue type: quorum) and the application user with
-full rights on that vhost only, and (re)sets the user's password from the Secret, so the
-same Job also rotates it. Safe to run any number of times.
+Creates the application vhost (default queue type: quorum) and one user per principal (each
+service and the gateway, ``mooc-<name>``) with the least privilege of
+``principals.json`` (generated from mooc_common/infra/principals.py by
+``python scripts/broker_users.py``): configure/write/read regexes on that vhost only, and
+topic permissions on the RPC exchange. (Re)sets each password from the Secret
+(``RABBITMQ_PASSWORD_<NAME>``), so the same Job also rotates them. Safe to run any number of
+times.
 """
 import base64
 import json
@@ -16,8 +20,7 @@ import urllib.request
 BASE = os.environ.get("RABBITMQ_MANAGEMENT_URL", "http://rabbitmq:15672")
 ADMIN = (os.environ["RABBITMQ_ADMIN_USERNAME"], os.environ["RABBITMQ_ADMIN_PASSWORD"])
 VHOST = os.environ["AMQP_VHOST"]
-APP_USER = os.environ["RABBITMQ_APP_USERNAME"]
-APP_PASSWORD = os.environ["RABBITMQ_APP_PASSWORD"]
+PRINCIPALS = os.environ.get("PRINCIPALS_FILE", "/scripts/principals.json")
 EXPECTED_NODES = int(os.environ.get("RABBITMQ_EXPECTED_NODES", "3"))
 DEADLINE = time.monotonic() + int(os.environ.get("BOOTSTRAP_TIMEOUT_SECONDS", "900"))
 
@@ -52,13 +55,18 @@ def wait_for_cluster():
 def main():
     wait_for_cluster()
     vhost = urllib.parse.quote(VHOST, safe="")
-    user = urllib.parse.quote(APP_USER, safe="")
     call("PUT", f"/api/vhosts/{vhost}",
          {"description": "mooc platform", "default_queue_type": "quorum"})
-    call("PUT", f"/api/users/{user}", {"password": APP_PASSWORD, "tags": ""})
-    call("PUT", f"/api/permissions/{vhost}/{user}",
-         {"configure": ".*", "write": ".*", "read": ".*"})
-    print(f"vhost {VHOST!r} and user {APP_USER!r} are in place", flush=True)
+    with open(PRINCIPALS) as f:
+        principals = json.load(f)
+    for name, permissions in sorted(principals.items()):
+        user = urllib.parse.quote(f"mooc-{name}", safe="")
+        password = os.environ[f"RABBITMQ_PASSWORD_{name.upper()}"]
+        call("PUT", f"/api/users/{user}", {"password": password, "tags": ""})
+        call("PUT", f"/api/permissions/{vhost}/{user}",
+             {k: permissions[k] for k in ("configure", "write", "read")})
+        call("PUT", f"/api/topic-permissions/{vhost}/{user}", permissions["topic"])
+    print(f"vhost {VHOST!r} and users {sorted(principals)} are in place", flush=True)
 
 
 if __name__ == "__main__":
