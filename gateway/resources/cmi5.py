@@ -104,23 +104,32 @@ class Cmi5Fetch:
                                          "2": "This fetch URL is unknown or expired."}[answer["error_code"]]}
 
 
-class LaunchData:
-    """``GET /api/v1/xapi/activities/state?stateId=LMS.LaunchData`` with the cmi5 auth-token:
-    the launch data a cmi5 AU reads before its first statement (cmi5 §10): contextTemplate,
-    launchMode, returnURL, moveOn, masteryScore. Other state documents are not kept by the
-    platform (404)."""
-    auth_required = False  # the cmi5 auth-token, checked here
+class _XapiDocument:
+    """A document of the xAPI document APIs a cmi5 AU reads, with the xAPI version header."""
+    auth_required = False  # the cmi5 auth-token (or the learner's token), checked here
 
     def __init__(self, auth, rpc):
         self.auth = auth
         self.rpc = rpc
 
-    @operation("cmi5: the launched session's state document LMS.LaunchData (cmi5 auth-token)", ("learner",),
-               errors=("invalid_statement",), tags=("xapi",))
-    def on_get(self, req, resp):
+    def _session(self, req, resp):
+        """The caller's cmi5 session (None for the learner's own token)."""
         check_version(req)
         _, session = authenticate(req, self.auth, self.rpc)
         resp.set_header(VERSION_HEADER, xapi.XAPI_VERSION)
+        return session
+
+
+class LaunchData(_XapiDocument):
+    """``GET /api/v1/xapi/activities/state?stateId=LMS.LaunchData`` with the cmi5 auth-token:
+    the launch data a cmi5 AU reads before its first statement (cmi5 §10): contextTemplate,
+    launchMode, returnURL, moveOn, masteryScore. Other state documents are not kept by the
+    platform (404)."""
+
+    @operation("cmi5: the launched session's state document LMS.LaunchData (cmi5 auth-token)", ("learner",),
+               errors=("invalid_statement",), tags=("xapi",))
+    def on_get(self, req, resp):
+        session = self._session(req, resp)
         if (session is None or req.get_param("stateId") != "LMS.LaunchData"
                 or req.get_param("activityId") != session["activity_id"]
                 or req.get_param("registration") not in (None, session["registration"])):
@@ -134,21 +143,14 @@ class LaunchData:
             **({"masteryScore": session["mastery_score"]} if session.get("mastery_score") is not None else {}))
 
 
-class LearnerPreferences:
+class LearnerPreferences(_XapiDocument):
     """``GET /api/v1/xapi/agents/profile?profileId=cmi5LearnerPreferences`` (cmi5 §11): the
     learner's language (Vietnamese first) and audio preference. Other profiles: 404."""
-    auth_required = False  # the cmi5 auth-token or the learner's token, checked here
-
-    def __init__(self, auth, rpc):
-        self.auth = auth
-        self.rpc = rpc
 
     @operation("cmi5: the learner's agent profile cmi5LearnerPreferences (cmi5 auth-token)", ("learner",),
                errors=("invalid_statement",), tags=("xapi",))
     def on_get(self, req, resp):
-        check_version(req)
-        authenticate(req, self.auth, self.rpc)
-        resp.set_header(VERSION_HEADER, xapi.XAPI_VERSION)
+        self._session(req, resp)
         if req.get_param("profileId") != "cmi5LearnerPreferences":
             raise NotFound("No such agent profile.")
         resp.media = {"languagePreference": "vi-VN,en-US", "audioPreference": "on"}
