@@ -67,7 +67,7 @@ class Cmi5Launch:
             "activity_id": activity_id, "move_on": lesson.get("move_on") or "Completed",
             "mastery_score": lesson.get("mastery_score"), "launch_url": url,
             "return_url": f"{self.base_url}/courses/{course_id}",
-            "au_lesson_ids": [l["lesson_id"] for l in lessons if is_cmi5(l)]})
+            "au_lessons": [l["lesson_id"] for l in lessons if is_cmi5(l)]})
         if launched["moved_on"]:  # moveOn NotApplicable: satisfied at launch
             self.activities.ingest(req, actor, [moved_on_activity(course_id, lesson_id, registration)])
         token = launched["fetch_token"]

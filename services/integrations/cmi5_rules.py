@@ -61,10 +61,10 @@ def open_session(reg, session_id, lesson_id, activity_id, at):
     return abandoned
 
 
-def satisfy(reg, lesson_id, au_lesson_ids):
+def satisfy(reg, lesson_id, au_lessons):
     """Mark the AU satisfied; True when this makes every AU of the course satisfied (once)."""
     _au(reg, lesson_id)["satisfied"] = True
-    if reg["course_satisfied"] or not all(reg["aus"].get(l, {}).get("satisfied") for l in au_lesson_ids):
+    if reg["course_satisfied"] or not all(reg["aus"].get(l, {}).get("satisfied") for l in au_lessons):
         return False
     reg["course_satisfied"] = True
     return True

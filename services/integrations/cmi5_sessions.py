@@ -22,7 +22,7 @@ FETCH_TTL = dt.timedelta(minutes=10)
 SESSION_TTL = dt.timedelta(hours=12)
 # What a launch carries into its session (and the LMS.LaunchData document).
 SESSION_FIELDS = ("actor", "course_id", "lesson_id", "registration", "activity_id", "session_id", "move_on",
-                  "mastery_score", "return_url", "launch_url", "au_lesson_ids", "tenant_id")
+                  "mastery_score", "return_url", "launch_url", "au_lessons", "tenant_id")
 
 
 def _hash(token):

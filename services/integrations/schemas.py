@@ -138,8 +138,8 @@ class Cmi5LaunchSchema(Schema):
     mastery_score = fields.Float(load_default=None, allow_none=True, validate=validate.Range(0, 1))
     return_url = fields.String(required=True, validate=validate.Regexp(r"^https?://[^\s\x00-\x1f\x7f]{1,1990}$"))
     launch_url = fields.String(required=True, validate=validate.Regexp(r"^https?://[^\s\x00-\x1f\x7f]{1,1990}$"))
-    au_lesson_ids = fields.List(fields.String(validate=validate.Regexp(rf"^{CLIENT_KEY_PATTERN}$")),
-                                required=True, validate=validate.Length(1, 500))
+    au_lessons = fields.List(fields.String(validate=validate.Regexp(rf"^{CLIENT_KEY_PATTERN}$")),
+                           required=True, validate=validate.Length(1, 500))  # lesson keys (client keys)
 
     @post_load
     def _plain(self, data, **kwargs):

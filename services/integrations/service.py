@@ -280,7 +280,7 @@ class IntegrationsService(PlatformService):
             statements = [cmi5_rules.abandoned_statement(lms, s, at) for s in abandoned]
             statements.append(cmi5_rules.launched_statement(lms, at))
             moved_on = launch["move_on"] == "NotApplicable"
-            if moved_on and cmi5_rules.satisfy(reg, launch["lesson_id"], launch["au_lesson_ids"]):
+            if moved_on and cmi5_rules.satisfy(reg, launch["lesson_id"], launch["au_lessons"]):
                 statements.append(cmi5_rules.satisfied_statement(
                     lms, xapi.course_activity_id(base_url, launch["course_id"]), at))
             self.cmi5.save_registration(reg)
@@ -320,7 +320,7 @@ class IntegrationsService(PlatformService):
             except cmi5_rules.Violation as exc:
                 raise PermissionDenied("cmi5 rules refuse these statements.", {"statements": exc.errors})
             lms_statements = []
-            if moved_on and cmi5_rules.satisfy(reg, session["lesson_id"], session["au_lesson_ids"]):
+            if moved_on and cmi5_rules.satisfy(reg, session["lesson_id"], session["au_lessons"]):
                 lms_statements.append(cmi5_rules.satisfied_statement(
                     lms, xapi.course_activity_id(base_url, session["course_id"]), at))
             self.cmi5.save_registration(reg)
