@@ -16,6 +16,7 @@ from mooc_common.contracts import xapi
 DEFINED_VERBS = {xapi.VERBS[v][0]: v for v in ("initialized", "completed", "passed", "failed", "terminated")}
 OPEN_STATES = ("launched", "initialized")
 MAX_SESSIONS_KEPT = 50  # per registration: older closed sessions are forgotten
+MAX_STATEMENTS_PER_SESSION = 2_000  # the ids a session remembers (its registration document's size)
 
 
 class Violation(Exception):
@@ -151,6 +152,9 @@ def check_statements(reg, launch, statements, at):
             continue  # accepted before: an AU retrying after a lost answer
         if state in ("terminated", "abandoned", "closed"):
             errors[str(index)] = [f"the session is {state}: no more statements"]
+            continue
+        if len(ids) >= MAX_STATEMENTS_PER_SESSION:
+            errors[str(index)] = [f"a session takes at most {MAX_STATEMENTS_PER_SESSION} statements"]
             continue
         problems = _problems(statement, dict(session, state=state), launch, au, verbs)
         if problems:

@@ -95,6 +95,14 @@ def test_statements_that_break_a_cmi5_rule_are_refused(bad, reason):
     assert reason in reasons(reg, session, bad)
 
 
+def test_a_session_takes_a_bounded_number_of_statements(monkeypatch):
+    monkeypatch.setattr(cmi5_rules, "MAX_STATEMENTS_PER_SESSION", 3)
+    reg, session = registration("s1"), launch()
+    cmi5_rules.check_statements(reg, session, [statement("initialized")] + [
+        statement("experienced", categories=()) for _ in range(2)], T0)
+    assert "at most 3" in reasons(reg, session, statement("experienced", categories=()))
+
+
 def test_registration_rules_span_sessions():
     reg = registration("s1")
     cmi5_rules.check_statements(reg, launch(), [
