@@ -124,6 +124,34 @@ class Ralph:
         return found
 
 
+def profile_models(statements):
+    """For each statement id, the Ralph model of an xAPI profile (video, LMS...) that Ralph's
+    own selector picks for it, as ``"<Model>"`` when the statement is valid under it,
+    ``"<Model>: <error>"`` when not, or None when no profile model matches."""
+    install()
+    script = ("import json, sys\n"
+              "from ralph.exceptions import UnknownEventException\n"
+              "from ralph.models.selector import ModelSelector\n"
+              "selector = ModelSelector(module='ralph.models.xapi')\n"
+              "found = {}\n"
+              "for s in json.load(sys.stdin):\n"
+              "    try:\n"
+              "        models = selector.get_models(s)\n"
+              "    except UnknownEventException:\n"
+              "        found[s['id']] = None\n"
+              "        continue\n"
+              "    model = models[0] if isinstance(models, list) else models\n"
+              "    try:\n"
+              "        model(**s)\n"
+              "        found[s['id']] = model.__name__\n"
+              "    except Exception as exc:\n"
+              "        found[s['id']] = f'{model.__name__}: {exc}'\n"
+              "print(json.dumps(found))\n")
+    done = subprocess.run([str(VENV / "bin" / "python"), "-c", script], input=json.dumps(statements),
+                          capture_output=True, text=True, check=True)
+    return json.loads(done.stdout)
+
+
 def validate_statements(statements):
     """Validates statements with Ralph's strict xAPI 1.0.3 models (``BaseXapiStatement``);
     returns the list of errors (empty when all are valid)."""

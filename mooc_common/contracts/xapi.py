@@ -49,7 +49,12 @@ ACTIVITY_TYPES = {
 # The xAPI Video Profile (https://w3id.org/xapi/video): its category activity and the
 # progress extension (0..1, the furthest point watched).
 VIDEO_PROFILE = "https://w3id.org/xapi/video"
-VIDEO_PROGRESS = "https://w3id.org/xapi/video/extensions/progress"
+VIDEO_EXT = "https://w3id.org/xapi/video/extensions/"
+VIDEO_PROGRESS = VIDEO_EXT + "progress"
+VIDEO_TIME = VIDEO_EXT + "time"  # seconds into the video
+VIDEO_LENGTH = VIDEO_EXT + "length"  # seconds
+VIDEO_COMPLETION_THRESHOLD = VIDEO_EXT + "completion-threshold"
+VIDEO_SESSION_ID = VIDEO_EXT + "session-id"
 
 # cmi5 (https://w3id.org/xapi/cmi5): categories and context/result extensions.
 CMI5_CATEGORY = "https://w3id.org/xapi/cmi5/context/categories/cmi5"

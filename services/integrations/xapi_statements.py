@@ -7,10 +7,15 @@ The actor is an account on the tenant's home page, never a name or an e-mail add
 Video statements carry the Video Profile's ``progress`` extension (an IRI key with dots: an
 LRS that stores statements on MongoDB before 5.0 or on FerretDB cannot keep them, docs/xapi.md).
 """
+import uuid
+
 from mooc_common.contracts import xapi
 from mooc_common.contracts.events.courses import ENROLLMENT_CREATED
 from mooc_common.contracts.events.progress import (CERTIFICATE_ISSUED, COURSE_COMPLETED, LESSON_COMPLETED,
                                                    LESSON_OPENED, QUIZ_GRADED, VIDEO_PROGRESSED)
+
+
+VIDEO_COMPLETION_THRESHOLD = 0.9  # progress' VIDEO_DONE_PERCENT: where a video lesson counts as done
 
 
 def _iso(value):
@@ -55,13 +60,22 @@ def _lesson_opened(base_url, p):
 
 def _video_progressed(base_url, p):
     """25/50/75 %: ADL ``progressed``; 100 %: ``completed``, the verb the Video Profile uses.
-    Both with the profile's category and its ``progress`` extension (0..1)."""
+    Both with the profile's category and its ``progress`` extension (0..1); when the video's
+    length is known, also ``time`` (the milestone's point) and, in the context, ``length`` and
+    the ``completion-threshold`` at which the platform counts the lesson done. The profile's
+    ``session-id`` is one per enrollment and video (milestones span the player's sessions)."""
     milestone = p["milestone"]
     result = {"extensions": {xapi.VIDEO_PROGRESS: round(milestone / 100, 2)}}
     if milestone == 100:
         result["completion"] = True
     context = _context(base_url, p)
     context["contextActivities"]["category"] = [{"objectType": "Activity", "id": xapi.VIDEO_PROFILE}]
+    context["extensions"] = {xapi.VIDEO_SESSION_ID: str(uuid.uuid5(
+        xapi.STATEMENT_NAMESPACE, f"video:{p['enrollment_id']}:{p['lesson_id']}"))}
+    if p.get("duration_seconds") is not None:
+        result["extensions"][xapi.VIDEO_TIME] = round(p["duration_seconds"] * milestone / 100, 3)
+        context["extensions"].update({xapi.VIDEO_LENGTH: p["duration_seconds"],
+                                      xapi.VIDEO_COMPLETION_THRESHOLD: VIDEO_COMPLETION_THRESHOLD})
     return ("completed" if milestone == 100 else "progressed", _lesson(base_url, p, "video"), result, context,
             p["progressed_at"])
 

@@ -148,7 +148,8 @@ def apply_activities(enrollment, course, activities, now, received_at=None):
             videos[lesson_id] = max(before, float(activity["percent"]))
             for milestone in VIDEO_MILESTONES:
                 if before < milestone <= videos[lesson_id] and str(milestone) not in milestones.get(lesson_id, {}):
-                    milestones.setdefault(lesson_id, {})[str(milestone)] = {"at": at, "percent": videos[lesson_id]}
+                    milestones.setdefault(lesson_id, {})[str(milestone)] = {
+                        "at": at, "percent": videos[lesson_id], "duration_seconds": lesson.get("duration_seconds")}
                     outbox.append(f"video:{lesson_id}:{milestone}")
             if videos[lesson_id] >= VIDEO_DONE_PERCENT:
                 mark_done(lesson_id, received_at)

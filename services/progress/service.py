@@ -168,7 +168,8 @@ class ProgressService(PlatformService):
                 lesson_id, milestone = rest.rsplit(":", 1)
                 reached = enrollment["video_milestones"][lesson_id][milestone]
                 self.events(VIDEO_PROGRESSED, dict(context, lesson_id=lesson_id, milestone=int(milestone),
-                                                   percent=reached["percent"], progressed_at=reached["at"]),
+                                                   percent=reached["percent"], progressed_at=reached["at"],
+                                                   duration_seconds=reached.get("duration_seconds")),
                             tenant_id, event_id=deterministic_event_id("video.progressed", enrollment["_id"], rest))
             self.store.clear_outbox(enrollment["_id"], key)
 

@@ -51,6 +51,7 @@ class VideoProgressedPayload(EnrollmentContext):
     lesson_id = fields.String(required=True)
     milestone = fields.Integer(required=True)  # 25, 50, 75 or 100 (percent of the video watched)
     percent = fields.Float(required=True)  # the furthest percent reported when the milestone was reached
+    duration_seconds = fields.Integer(required=True, allow_none=True)  # the video's length, if its author gave it
     progressed_at = fields.AwareDateTime(required=True)
 
 

@@ -55,20 +55,29 @@ def test_lesson_opened_is_experienced_on_the_lessons_activity_inside_the_course(
 
 
 def test_video_milestones_use_the_video_profile_with_its_progress_extension():
-    def milestone(m):
+    def milestone(m, duration=600):
         return statement(BASE, VIDEO_PROGRESSED.type, wire(VIDEO_PROGRESSED, dict(
             CONTEXT, lesson_id="v1", milestone=m, percent=float(m) + 0.5 * (m < 100),
-            progressed_at=AT.isoformat())))
-    half, whole = milestone(50), milestone(100)
+            progressed_at=AT.isoformat(), duration_seconds=duration)))
+    half, whole, unknown_length = milestone(50), milestone(100), milestone(100, None)
     assert half["verb"]["id"] == "http://adlnet.gov/expapi/verbs/progressed"
-    assert half["result"] == {"extensions": {"https://w3id.org/xapi/video/extensions/progress": 0.5}}
+    assert half["result"] == {"extensions": {"https://w3id.org/xapi/video/extensions/progress": 0.5,
+                                             "https://w3id.org/xapi/video/extensions/time": 300.0}}
     assert half["object"]["definition"]["type"] == "https://w3id.org/xapi/video/activity-type/video"
     assert half["context"]["contextActivities"]["category"] == [
         {"objectType": "Activity", "id": "https://w3id.org/xapi/video"}]
     assert whole["verb"]["id"] == "http://adlnet.gov/expapi/verbs/completed"
     assert whole["result"] == {"completion": True,
-                               "extensions": {"https://w3id.org/xapi/video/extensions/progress": 1.0}}
+                               "extensions": {"https://w3id.org/xapi/video/extensions/progress": 1.0,
+                                              "https://w3id.org/xapi/video/extensions/time": 600.0}}
+    session = whole["context"]["extensions"].pop("https://w3id.org/xapi/video/extensions/session-id")
+    assert uuid.UUID(session) and half["context"]["extensions"]["https://w3id.org/xapi/video/extensions/session-id"] == session
+    assert whole["context"]["extensions"] == {"https://w3id.org/xapi/video/extensions/length": 600,
+                                              "https://w3id.org/xapi/video/extensions/completion-threshold": 0.9}
     assert half["id"] != whole["id"]
+    # a video whose author gave no length: no time, no length (the profile's completed needs them)
+    assert list(unknown_length["result"]["extensions"]) == ["https://w3id.org/xapi/video/extensions/progress"]
+    assert list(unknown_length["context"]["extensions"]) == ["https://w3id.org/xapi/video/extensions/session-id"]
 
 
 def test_the_statement_id_is_derived_from_the_event_id_so_a_redelivery_is_identical():

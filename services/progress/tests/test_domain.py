@@ -12,7 +12,7 @@ QUIZ = {"questions": [
     {"question_id": "q2", "kind": "multiple", "option_ids": ["a", "b", "c"], "correct_option_ids": ["b", "c"],
      "points": 3}], "pass_mark": 75.0, "max_attempts": 2}
 COURSE = {"_id": "c1", "owner_tenant_id": "t1", "revision": 1, "lessons": [
-    {"lesson_id": "v1", "kind": "video", "required": True},
+    {"lesson_id": "v1", "kind": "video", "required": True, "duration_seconds": 600},
     {"lesson_id": "d1", "kind": "document", "required": True},
     {"lesson_id": "qz", "kind": "quiz", "required": True, "quiz": QUIZ}],
     "completion_rule": {"required_lesson_ids": ["v1", "d1", "qz"], "required_quiz_ids": ["qz"],
@@ -93,7 +93,8 @@ def test_video_milestones_are_announced_once_each_with_the_percent_reached():
     assert fold(state, [act("p1", "video_progress", "v1", percent=24.9)])[0] == []
     outbox, _ = fold(state, [act("p2", "video_progress", "v1", 1, percent=55)])
     assert outbox == ["video:v1:25", "video:v1:50"]
-    assert state["video_milestones"]["v1"]["50"] == {"at": T0 + dt.timedelta(minutes=1), "percent": 55.0}
+    assert state["video_milestones"]["v1"]["50"] == {"at": T0 + dt.timedelta(minutes=1), "percent": 55.0,
+                                                     "duration_seconds": 600}
     assert fold(state, [act("p2", "video_progress", "v1", 1, percent=55),  # redelivered
                         act("p3", "video_progress", "v1", 2, percent=40)])[0] == []  # seeking back
     outbox, _ = fold(state, [act("p4", "video_progress", "v1", 3, percent=100)])
