@@ -13,7 +13,7 @@ from ralph_lrs import REQUIREMENTS, ROOT, Ralph
 
 def measure(env, seconds, connections):
     # As many uvicorn workers as gunicorn gives our gateway.
-    ralph = Ralph(env, "ralph", ROOT / "var" / "log" / "bench" / "ralph.log",
+    ralph = Ralph(env, "ralph", ROOT / "var" / "log" / "bench" / "ralph.log", backend="mongo",
                   workers=int(os.environ.get("GATEWAY_WORKERS", "2"))).start()
     try:
         auth = "Basic " + base64.b64encode(f"{ralph.username}:{ralph.password}".encode()).decode()

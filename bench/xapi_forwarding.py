@@ -2,7 +2,7 @@
 """xAPI forwarding rate: statements/s from the integrations service into a real Ralph LRS.
 
 Starts its own platform (own vhost and databases, as the tests do) and a Ralph LRS
-(scripts/ralph_lrs.py), configures Ralph as the operator's LRS for every tenant, and:
+(scripts/ralph_lrs.py: its filesystem backend, one worker), configures Ralph as the operator's LRS for every tenant, and:
 1. relay: publishes N public lesson.completed events on progress' exchange while Ralph is
    up, and times until all N statements are in Ralph (relay + forwarding, end to end);
 2. drain: stops Ralph, publishes N more (they wait in the outbox, retried with backoff),
@@ -48,13 +48,13 @@ def publish(env, envelopes):
         dispatch(envelope["producer"], envelope["type"], envelope)
 
 
-def wait_count(collection, target, timeout):
+def wait_count(ralph, target, timeout):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if collection.estimated_document_count() >= target:
+        if ralph.stored_count() >= target:
             return time.monotonic()
         time.sleep(0.1)
-    raise SystemExit(f"only {collection.estimated_document_count()} of {target} statements within {timeout}s")
+    raise SystemExit(f"only {ralph.stored_count()} of {target} statements within {timeout}s")
 
 
 def main():
@@ -69,19 +69,18 @@ def main():
                 "LRS_BACKOFF_BASE_MS": "100", "LRS_BACKOFF_MAX_MS": "500", "LRS_MAX_ATTEMPTS": "1000"}
     with isolated_env(infra, "bench-xapi", **settings) as env, \
             started_platform(env, ROOT / "var" / "log" / "bench") as plat:
-        ralph = Ralph(env, "ralph_xapi", ROOT / "var" / "log" / "bench" / "ralph-xapi.log", workers=2).start()
+        ralph = Ralph(env, "ralph_xapi", ROOT / "var" / "log" / "bench" / "ralph-xapi.log").start()
         try:
             operator = ApiClient(plat.base_url).signed_in(env["OPERATOR_USERNAME"], env["OPERATOR_PASSWORD"])
             operator.request("PUT", "/api/v1/xapi/lrs", json={
                 "endpoint": ralph.endpoint, "username": ralph.username, "password": ralph.password})
-            stored = pymongo.MongoClient(env["MONGO_URI"])[env["MONGO_DB_PREFIX"] + "ralph_xapi"]["statements"]
             n = args.events
 
             batch = events(n)
             started = time.monotonic()
             publish(env, batch)
             published = time.monotonic() - started
-            done = wait_count(stored, n, timeout=600)
+            done = wait_count(ralph, n, timeout=600)
             print(f"relay: {n} events published in {published:.1f}s; all {n} statements in Ralph after "
                   f"{done - started:.1f}s ({n / (done - started):.0f} statements/s end to end)")
 
@@ -94,7 +93,7 @@ def main():
             time.sleep(1)  # every batch has failed once: the backlog waits on its backoff
             ralph.start()
             restarted = time.monotonic()
-            done = wait_count(stored, 2 * n, timeout=600)
+            done = wait_count(ralph, 2 * n, timeout=600)
             print(f"drain: {n} queued statements into Ralph in {done - restarted:.1f}s after it came back "
                   f"({n / (done - restarted):.0f} statements/s, batches of {args.batch}, {args.concurrency} at once)")
         finally:

@@ -43,6 +43,6 @@ def authenticate(req, auth, rpc):
     except (binascii.Error, UnicodeDecodeError):
         raise _unauthorized()
     if user == CMI5_USER:
-        session = rpc.call("integrations", "cmi5_session", password[:200])
+        session = dict(rpc.call("integrations", "cmi5_session", password[:200]), auth_token=password[:200])
         return auth.admit(session["actor"]), session
     return auth.actor_of(password), None

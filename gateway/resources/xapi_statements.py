@@ -59,14 +59,16 @@ class Statements:
                 errors[str(index)] = exc.messages
         if errors:
             raise _bad("Invalid statements.", {"statements": errors})
-        for statement in loaded:
+        for statement, item in zip(loaded, items):
             statement.setdefault("id", uuid.uuid4())
+            item["id"] = str(statement["id"])  # the JSON as sent, with its id: what a cmi5 LRS records
         if len({s["id"] for s in loaded}) != len(loaded):
             raise _bad("Two statements have the same id.", {"statements": ["duplicate id"]})
-        return actor, session, loaded
+        return actor, session, loaded, items
 
     def _completions(self, loaded, session):
-        """The lesson_completed activities the statements carry (loaded by the same contract)."""
+        """The lesson_completed activities that plain xAPI statements carry (loaded by the same
+        contract); a cmi5 session's are decided by its moveOn rule (_cmi5)."""
         activities = []
         for statement in loaded:
             if statement["verb"]["id"] not in xapi.COMPLETION_VERBS or statement["object"]["objectType"] != "Activity":
@@ -80,9 +82,19 @@ class Statements:
                                "occurred_at": at.isoformat()})
         return activities
 
-    def _ingest(self, req, actor, loaded, session):
+    def _cmi5(self, req, session, items):
+        """A cmi5 session's statements: checked and recorded by the LMS side (integrations,
+        403 with the reasons when a cmi5 rule refuses them); the lesson's completion when its
+        moveOn is met."""
+        answer = self.rpc.call("integrations", "cmi5_statements", session["auth_token"], items)
+        if not answer["moved_on"]:
+            return []
+        return [cmi5.moved_on_activity(session["course_id"], session["lesson_id"], session["registration"])]
+
+    def _ingest(self, req, actor, loaded, session, items):
         try:
-            activities = [contract.ActivitySchema().load(a) for a in self._completions(loaded, session)]
+            activities = (self._cmi5(req, session, items) if session else
+                          [contract.ActivitySchema().load(a) for a in self._completions(loaded, session)])
         except ValidationError as exc:
             raise _bad("A completion statement cannot be applied.", exc.messages)
         if activities:
@@ -93,10 +105,10 @@ class Statements:
 
     @operation("xAPI: store statements (a completed/passed lesson statement completes that lesson once); "
                "Bearer session token, Basic with the token as password, or a cmi5 auth-token", ("learner",),
-               status=204, response_media=(), errors=("invalid_statement", "not_found", "conflict", "validation_failed"), tags=("xapi",))
+               status=204, response_media=(), errors=("invalid_statement", "not_found", "conflict", "validation_failed", "permission_denied"), tags=("xapi",))
     def on_post(self, req, resp):
-        actor, session, loaded = self._statements(req, req.get_media())
-        self._ingest(req, actor, loaded, session)
+        actor, session, loaded, items = self._statements(req, req.get_media())
+        self._ingest(req, actor, loaded, session, items)
         resp.set_header(VERSION_HEADER, xapi.XAPI_VERSION)
         resp.media = [str(s["id"]) for s in loaded]
 
@@ -110,11 +122,12 @@ class Statements:
         body = req.get_media()
         if not isinstance(body, dict):
             raise _bad("PUT takes one statement.", {"statements": ["one JSON object"]})
-        actor, session, loaded = self._statements(req, body)
+        actor, session, loaded, items = self._statements(req, body)
         if loaded[0]["id"] != statement_id and body.get("id") is not None:
             raise _bad("The statement's id differs from statementId.", {"id": ["must equal statementId"]})
         loaded[0]["id"] = statement_id
-        self._ingest(req, actor, loaded, session)
+        items[0]["id"] = str(statement_id)
+        self._ingest(req, actor, loaded, session, items)
         resp.set_header(VERSION_HEADER, xapi.XAPI_VERSION)
         resp.status = falcon.HTTP_204
 
@@ -123,4 +136,4 @@ def add_routes(app, api, deps, activities):
     auth = deps.auth  # the app's own: one suspension and revocation cache for every route
     app.add_route(f"{api}/xapi/statements", Statements(auth, deps.rpc, activities, deps.config.public_base_url))
     app.add_route(f"{api}/xapi/about", About())
-    app.add_route(f"{api}/xapi/activities/state", cmi5.LaunchData(auth, deps.rpc))
+    cmi5.add_learner_routes(app, api, deps, activities)

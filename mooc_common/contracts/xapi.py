@@ -19,9 +19,17 @@ STATEMENT_NAMESPACE = uuid.UUID("5f0c3b1e-8a47-5d6e-9c2b-7e41a0d3f6b2")
 INBOUND_NAMESPACE = uuid.UUID("9b2d61f4-3c0e-5a8b-8f17-2d64e5a9c031")
 
 ADL = "http://adlnet.gov/expapi/verbs/"
+ADL_W3ID = "https://w3id.org/xapi/adl/verbs/"
 VERBS = {
     "registered": (ADL + "registered", "đã đăng ký", "registered"),
-    "launched": (ADL + "launched", "đã mở", "launched"),
+    "launched": (ADL + "launched", "đã khởi chạy", "launched"),
+    "experienced": (ADL + "experienced", "đã mở", "experienced"),
+    "progressed": (ADL + "progressed", "đã xem đến", "progressed"),
+    "initialized": (ADL + "initialized", "đã bắt đầu", "initialized"),
+    "terminated": (ADL + "terminated", "đã kết thúc", "terminated"),
+    "satisfied": (ADL_W3ID + "satisfied", "đã đáp ứng", "satisfied"),
+    "abandoned": (ADL_W3ID + "abandoned", "đã bỏ dở", "abandoned"),
+    "waived": (ADL_W3ID + "waived", "được miễn", "waived"),
     "completed": (ADL + "completed", "đã hoàn thành", "completed"),
     "passed": (ADL + "passed", "đã đạt", "passed"),
     "failed": (ADL + "failed", "chưa đạt", "failed"),
@@ -34,7 +42,31 @@ ACTIVITY_TYPES = {
     "lesson": "http://adlnet.gov/expapi/activities/lesson",
     "assessment": "http://adlnet.gov/expapi/activities/assessment",
     "certificate": "https://w3id.org/xapi/cmi5/activitytype/certificate",
+    "video": "https://w3id.org/xapi/video/activity-type/video",
+    "cmi5_course": "https://w3id.org/xapi/cmi5/activitytype/course",
 }
+
+# The xAPI Video Profile (https://w3id.org/xapi/video): its category activity and the
+# progress extension (0..1, the furthest point watched).
+VIDEO_PROFILE = "https://w3id.org/xapi/video"
+VIDEO_EXT = "https://w3id.org/xapi/video/extensions/"
+VIDEO_PROGRESS = VIDEO_EXT + "progress"
+VIDEO_TIME = VIDEO_EXT + "time"  # seconds into the video
+VIDEO_LENGTH = VIDEO_EXT + "length"  # seconds
+VIDEO_COMPLETION_THRESHOLD = VIDEO_EXT + "completion-threshold"
+VIDEO_SESSION_ID = VIDEO_EXT + "session-id"
+
+# cmi5 (https://w3id.org/xapi/cmi5): categories and context/result extensions.
+CMI5_CATEGORY = "https://w3id.org/xapi/cmi5/context/categories/cmi5"
+CMI5_MOVEON_CATEGORY = "https://w3id.org/xapi/cmi5/context/categories/moveon"
+CMI5_EXT = "https://w3id.org/xapi/cmi5/context/extensions/"
+CMI5_SESSION_ID = CMI5_EXT + "sessionid"
+CMI5_MASTERY_SCORE = CMI5_EXT + "masteryscore"
+CMI5_LAUNCH_MODE = CMI5_EXT + "launchmode"
+CMI5_LAUNCH_URL = CMI5_EXT + "launchurl"
+CMI5_MOVE_ON = CMI5_EXT + "moveon"
+CMI5_REASON = "https://w3id.org/xapi/cmi5/result/extensions/reason"
+MOVE_ON_RULES = ("Passed", "Completed", "CompletedAndPassed", "CompletedOrPassed", "NotApplicable")
 
 
 def verb(name):

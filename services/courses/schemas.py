@@ -3,6 +3,7 @@
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from mooc_common.contracts.events.accounts import LEARNER_CATEGORIES
+from mooc_common.contracts.xapi import MOVE_ON_RULES
 from mooc_common.infra.boundary import CLIENT_KEY_PATTERN, Id, NfcString, load
 
 from . import content
@@ -54,7 +55,7 @@ class QuizInSchema(Schema):
 # Which content field each lesson kind needs (the others are dropped).
 KIND_FIELDS = {"video": ("video_url", "duration_seconds"), "document": ("document_id",),
                "rich_text": ("html",), "quiz": ("quiz",),
-               "external_package": ("package_url", "package_standard")}
+               "external_package": ("package_url", "package_standard", "move_on", "mastery_score")}
 KIND_REQUIRED = {"document": ("document_id",), "quiz": ("quiz",), "external_package": ("package_url",)}
 
 
@@ -70,6 +71,9 @@ class LessonInSchema(Schema):
     quiz = fields.Nested(QuizInSchema, load_default=None, allow_none=True)
     package_url = _url(load_default=None, allow_none=True)
     package_standard = fields.String(load_default="other", validate=validate.OneOf(PACKAGE_STANDARDS))
+    # cmi5 packages (docs/xapi.md): what completes the AU, and the scaled score that passes it.
+    move_on = fields.String(load_default="Completed", validate=validate.OneOf(MOVE_ON_RULES))
+    mastery_score = fields.Float(load_default=None, allow_none=True, validate=validate.Range(0, 1))
 
     @validates_schema
     def kind_content(self, data, **kwargs):
@@ -211,6 +215,8 @@ class LessonSchema(Schema):
     quiz = fields.Nested(QuizSchema)
     package_url = fields.String()
     package_standard = fields.String()
+    move_on = fields.String()
+    mastery_score = fields.Float(allow_none=True)
 
 
 class SectionSchema(Schema):

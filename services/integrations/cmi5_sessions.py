@@ -5,7 +5,9 @@ Tokens are random and stored only as SHA-256 hashes. A fetch token works once: r
 inserts ``<hash>`` into ``cmi5_fetches`` (an insert with a natural unique id, atomic on
 FerretDB too), so a second fetch, even a concurrent one, fails. An auth-token is scoped to
 one learner, course, lesson and registration: statements sent with it can complete only the
-launched lesson.
+launched lesson. The registration documents (``cmi5_registrations``, by registration id)
+hold the cmi5 state of each learner's enrollment (cmi5_rules.py); their updates are
+serialised per registration inside the service (KeyedLocks), as FerretDB requires.
 """
 import datetime as dt
 import hashlib
@@ -18,6 +20,9 @@ from .storage import now
 
 FETCH_TTL = dt.timedelta(minutes=10)
 SESSION_TTL = dt.timedelta(hours=12)
+# What a launch carries into its session (and the LMS.LaunchData document).
+SESSION_FIELDS = ("actor", "course_id", "lesson_id", "registration", "activity_id", "session_id", "move_on",
+                  "mastery_score", "return_url", "launch_url", "au_lessons", "tenant_id")
 
 
 def _hash(token):
@@ -25,14 +30,26 @@ def _hash(token):
 
 
 class Cmi5Store:
-    COLLECTIONS = ("cmi5_launches", "cmi5_fetches", "cmi5_sessions")
+    COLLECTIONS = ("cmi5_launches", "cmi5_fetches", "cmi5_sessions", "cmi5_registrations")
 
     def __init__(self, db):
         self.launches = db["cmi5_launches"]
         self.fetches = db["cmi5_fetches"]
         self.sessions = db["cmi5_sessions"]
+        self.registrations = db["cmi5_registrations"]
+
+    def get_registration(self, registration):
+        return self.registrations.find_one({"_id": registration})
+
+    def save_registration(self, doc):
+        self.registrations.replace_one({"_id": doc["_id"]}, doc, upsert=True)
+
+    @staticmethod
+    def new_session_id():
+        return str(uuid.uuid4())
 
     def create_launch(self, launch):
+        """``launch`` has its session id already (the launched statement and the state name it)."""
         token = secrets.token_urlsafe(32)
         self.launches.insert_one(dict(launch, _id=_hash(token), created_at=now(), expires_at=now() + FETCH_TTL))
         return token
@@ -48,14 +65,12 @@ class Cmi5Store:
         except DuplicateKeyError:
             return None, "1"
         token = secrets.token_urlsafe(32)
-        session = {k: launch[k] for k in ("actor", "course_id", "lesson_id", "registration", "activity_id")}
-        self.sessions.insert_one(dict(session, _id=_hash(token), session_id=str(uuid.uuid4()),
-                                      expires_at=now() + SESSION_TTL))
+        session = {k: launch.get(k) for k in SESSION_FIELDS}
+        self.sessions.insert_one(dict(session, _id=_hash(token), expires_at=now() + SESSION_TTL))
         return token, None
 
     def session(self, auth_token):
         session = self.sessions.find_one({"_id": _hash(auth_token)})
         if not session or session["expires_at"] < now():
             return None
-        return {k: session[k] for k in ("actor", "course_id", "lesson_id", "registration", "activity_id",
-                                        "session_id")}
+        return {k: session.get(k) for k in SESSION_FIELDS}

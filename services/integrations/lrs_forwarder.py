@@ -183,15 +183,19 @@ class LrsForwarder(DependencyProvider):
                         attempts, outcome["error"])
             self.store.to_dead(batch, attempts, outcome)
 
-    # -- called by the relay handler --------------------------------------------------------
+    # -- called by the relay handler and the cmi5 entrypoints ---------------------------------
     def enqueue(self, event_type, tenant, body):
         """Queue the event's statement for every LRS configuration that wants the tenant."""
-        configs = self.store.configs_for(tenant)
-        if not configs:
-            return 0
         doc = statement(self.settings.public_base_url, event_type, json.loads(body))
-        if doc is None:
+        return self.enqueue_statements(tenant, [doc], event_type) if doc is not None else 0
+
+    def enqueue_statements(self, tenant, docs, kind):
+        """Queue ready statements (each with its id) for every LRS configuration that wants the
+        tenant; ``kind`` says where they come from (an event type, ``cmi5.lms``, ``cmi5.au``)."""
+        configs = self.store.configs_for(tenant)
+        if not configs or not docs:
             return 0
-        text = json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-        return self.store.enqueue([self.store.outbox_doc(c["_id"], doc["id"], text, tenant, event_type)
-                                   for c in configs])
+        texts = [(doc["id"], json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":")))
+                 for doc in docs]
+        return self.store.enqueue([self.store.outbox_doc(c["_id"], statement_id, text, tenant, kind)
+                                   for c in configs for statement_id, text in texts])

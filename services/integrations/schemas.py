@@ -1,6 +1,7 @@
 """Marshmallow schemas of the integrations RPC boundary."""
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
+from mooc_common.contracts.xapi import MOVE_ON_RULES
 from mooc_common.infra.boundary import CLIENT_KEY_PATTERN, ID_PATTERN, Id, NfcString
 
 from .catalog import public_event_types
@@ -130,6 +131,15 @@ class Cmi5LaunchSchema(Schema):
     # the lesson's xAPI activity IRI (mooc_common.contracts.xapi), at most 2,000 characters
     activity_id = fields.String(
         required=True, validate=validate.Regexp(r"^https?://[^\s\x00-\x1f\x7f]{1,1990}$"))
+    # cmi5 launch data (docs/xapi.md): the lesson's moveOn rule and mastery score, where the
+    # AU returns to, the package URL without the cmi5 parameters, and the course's cmi5 lessons
+    # (all of them satisfied: the LMS's "satisfied" statement for the course).
+    move_on = fields.String(load_default="Completed", validate=validate.OneOf(MOVE_ON_RULES))
+    mastery_score = fields.Float(load_default=None, allow_none=True, validate=validate.Range(0, 1))
+    return_url = fields.String(required=True, validate=validate.Regexp(r"^https?://[^\s\x00-\x1f\x7f]{1,1990}$"))
+    launch_url = fields.String(required=True, validate=validate.Regexp(r"^https?://[^\s\x00-\x1f\x7f]{1,1990}$"))
+    au_lessons = fields.List(fields.String(validate=validate.Regexp(rf"^{CLIENT_KEY_PATTERN}$")),
+                           required=True, validate=validate.Length(1, 500))  # lesson keys (client keys)
 
     @post_load
     def _plain(self, data, **kwargs):

@@ -11,14 +11,16 @@ import secrets
 
 from nameko.timer import timer
 
+from mooc_common.contracts import xapi
 from mooc_common.contracts.errors import AuthenticationFailed, NotFound, PermissionDenied, ValidationFailed
 from mooc_common.infra.actor_trust import RpcProxy, rpc
 from mooc_common.infra.boundary import load
 from mooc_common.infra.events import on_event
+from mooc_common.infra.keyed_locks import KeyedLocks
 from mooc_common.infra.service_base import PlatformService
 from mooc_common.infra.store import Store
 
-from . import domain, routing, schemas
+from . import cmi5_rules, domain, routing, schemas
 from .broker_admin import BrokerAdminProvider
 from .catalog import asyncapi_document, public_event_types
 from .cmi5_sessions import Cmi5Store
@@ -28,6 +30,10 @@ from .lrs_storage import GLOBAL, LrsStore
 from .storage import IntegrationsStore, now
 from .webhooks import WebhookDispatcher, retention_hours_to_purge
 from .xapi_statements import FORWARDED_TYPES
+
+# One registration's cmi5 state is updated by one worker at a time (FerretDB: no atomic updates).
+REGISTRATION_LOCKS = KeyedLocks()
+
 
 def _require_operator(actor):
     if (actor or {}).get("role") != "operator_admin":
@@ -255,11 +261,32 @@ class IntegrationsService(PlatformService):
     # -- cmi5 launch sessions (the gateway checked the lesson and the enrollment) ------------
     @rpc
     def create_cmi5_launch(self, actor, launch):
+        """A new AU session: abandons the registration's open one, records the LMS's
+        ``launched`` statement (forwarded to the tenant's LRSs), and answers the one-time fetch
+        token; ``moved_on`` when the lesson's moveOn is NotApplicable (satisfied at launch)."""
         if (actor or {}).get("role") != "learner":
             raise PermissionDenied("Only learners launch content.")
         launch = load(schemas.Cmi5LaunchSchema(), launch)
         actor = {"user_id": actor["user_id"], "tenant_id": actor["tenant_id"], "role": "learner"}
-        return {"fetch_token": self.cmi5.create_launch(dict(launch, actor=actor))}
+        base_url = self.lrs.settings.public_base_url
+        launch.update(actor=actor, tenant_id=actor["tenant_id"], session_id=self.cmi5.new_session_id())
+        lms = dict(launch, actor=xapi.actor(base_url, actor["tenant_id"], actor["user_id"]))
+        at = now()
+        with REGISTRATION_LOCKS.hold(launch["registration"]):
+            reg = self.cmi5.get_registration(launch["registration"]) or cmi5_rules.new_registration(
+                launch["registration"], actor["user_id"], launch["course_id"])
+            abandoned = cmi5_rules.open_session(reg, launch["session_id"], launch["lesson_id"],
+                                                launch["activity_id"], at)
+            statements = [cmi5_rules.abandoned_statement(lms, s, at) for s in abandoned]
+            statements.append(cmi5_rules.launched_statement(lms, at))
+            moved_on = launch["move_on"] == "NotApplicable"
+            if moved_on and cmi5_rules.satisfy(reg, launch["lesson_id"], launch["au_lessons"]):
+                statements.append(cmi5_rules.satisfied_statement(
+                    lms, xapi.course_activity_id(base_url, launch["course_id"]), at))
+            self.cmi5.save_registration(reg)
+        self.lrs.enqueue_statements(routing.tenant_key(actor["tenant_id"]), statements, "cmi5.lms")
+        return {"fetch_token": self.cmi5.create_launch(launch), "session_id": launch["session_id"],
+                "moved_on": moved_on}
 
     @rpc
     def redeem_cmi5_fetch(self, fetch_token):
@@ -272,6 +299,35 @@ class IntegrationsService(PlatformService):
         if not session:
             raise AuthenticationFailed("The cmi5 auth-token is unknown or expired.")
         return session
+
+    @rpc
+    def cmi5_statements(self, auth_token, statements):
+        """An AU's statements (JSON, ids set) checked against the cmi5 rules of its session and
+        registration (PermissionDenied with the reasons per statement: the LMS rejects them),
+        recorded and forwarded with the LMS's ``satisfied`` when the course's AUs are all
+        satisfied. ``moved_on``: the AU's moveOn is met by this batch (complete the lesson)."""
+        session = self.cmi5_session(auth_token)
+        base_url = self.lrs.settings.public_base_url
+        lms = dict(session, actor=xapi.actor(base_url, session["tenant_id"], session["actor"]["user_id"]))
+        lms["actor_account"] = lms["actor"]["account"]
+        at = now()
+        with REGISTRATION_LOCKS.hold(session["registration"]):
+            reg = self.cmi5.get_registration(session["registration"])
+            if reg is None:
+                raise PermissionDenied("This cmi5 registration is not known.")
+            try:
+                new, moved_on = cmi5_rules.check_statements(reg, lms, statements, at)
+            except cmi5_rules.Violation as exc:
+                raise PermissionDenied("cmi5 rules refuse these statements.", {"statements": exc.errors})
+            lms_statements = []
+            if moved_on and cmi5_rules.satisfy(reg, session["lesson_id"], session["au_lessons"]):
+                lms_statements.append(cmi5_rules.satisfied_statement(
+                    lms, xapi.course_activity_id(base_url, session["course_id"]), at))
+            self.cmi5.save_registration(reg)
+        tenant = routing.tenant_key(session["tenant_id"])
+        self.lrs.enqueue_statements(tenant, new, "cmi5.au")
+        self.lrs.enqueue_statements(tenant, lms_statements, "cmi5.lms")
+        return {"moved_on": moved_on, "accepted": len(new)}
 
 
 def handler_name(event_type):

@@ -4,13 +4,19 @@ A statement is a function of the event alone (ids, timestamps, actor, object), s
 event always yields the same statement: a redelivery, a replay or a crash before the LRS
 answered re-sends an identical statement under the same id, which the LRS keeps once.
 The actor is an account on the tenant's home page, never a name or an e-mail address.
-Statements carry no ``extensions``: their keys are IRIs with dots, which LRSs stored on
-MongoDB before 5.0 or on FerretDB (Ralph's MongoDB backend here) refuse with a 500.
+Video statements carry the Video Profile's ``progress`` extension (an IRI key with dots: an
+LRS that stores statements on MongoDB before 5.0 or on FerretDB cannot keep them, docs/xapi.md).
 """
+import uuid
+
 from mooc_common.contracts import xapi
 from mooc_common.contracts.events.courses import ENROLLMENT_CREATED
 from mooc_common.contracts.events.progress import (CERTIFICATE_ISSUED, COURSE_COMPLETED, LESSON_COMPLETED,
-                                                   QUIZ_GRADED)
+                                                   LESSON_OPENED, QUIZ_GRADED, VIDEO_PROGRESSED)
+
+
+VIDEO_COMPLETION_THRESHOLD = 0.9  # progress' VIDEO_DONE_PERCENT: where a video lesson counts as done
+
 
 def _iso(value):
     return value if isinstance(value, str) else value.isoformat()
@@ -48,6 +54,32 @@ def _lesson_completed(base_url, p):
     return ("completed", _lesson(base_url, p), {"completion": True}, _context(base_url, p), p["completed_at"])
 
 
+def _lesson_opened(base_url, p):
+    return "experienced", _lesson(base_url, p), None, _context(base_url, p), p["opened_at"]
+
+
+def _video_progressed(base_url, p):
+    """25/50/75 %: ADL ``progressed``; 100 %: ``completed``, the verb the Video Profile uses.
+    Both with the profile's category and its ``progress`` extension (0..1); when the video's
+    length is known, also ``time`` (the milestone's point) and, in the context, ``length`` and
+    the ``completion-threshold`` at which the platform counts the lesson done. The profile's
+    ``session-id`` is one per enrollment and video (milestones span the player's sessions)."""
+    milestone = p["milestone"]
+    result = {"extensions": {xapi.VIDEO_PROGRESS: round(milestone / 100, 2)}}
+    if milestone == 100:
+        result["completion"] = True
+    context = _context(base_url, p)
+    context["contextActivities"]["category"] = [{"objectType": "Activity", "id": xapi.VIDEO_PROFILE}]
+    context["extensions"] = {xapi.VIDEO_SESSION_ID: str(uuid.uuid5(
+        xapi.STATEMENT_NAMESPACE, f"video:{p['enrollment_id']}:{p['lesson_id']}"))}
+    if p.get("duration_seconds") is not None:
+        result["extensions"][xapi.VIDEO_TIME] = round(p["duration_seconds"] * milestone / 100, 3)
+        context["extensions"].update({xapi.VIDEO_LENGTH: p["duration_seconds"],
+                                      xapi.VIDEO_COMPLETION_THRESHOLD: VIDEO_COMPLETION_THRESHOLD})
+    return ("completed" if milestone == 100 else "progressed", _lesson(base_url, p, "video"), result, context,
+            p["progressed_at"])
+
+
 def _quiz_graded(base_url, p):
     result = {"success": p["passed"], "completion": True,
               "score": {"scaled": round(p["score"] / 100, 4), "raw": p["score"], "min": 0, "max": 100}}
@@ -68,6 +100,8 @@ def _certificate_issued(base_url, p):
 
 MAPPINGS = {
     ENROLLMENT_CREATED.type: _enrolled,
+    LESSON_OPENED.type: _lesson_opened,
+    VIDEO_PROGRESSED.type: _video_progressed,
     LESSON_COMPLETED.type: _lesson_completed,
     QUIZ_GRADED.type: _quiz_graded,
     COURSE_COMPLETED.type: _course_completed,

@@ -17,6 +17,9 @@ from mooc_common.contracts.activities import ACTIVITY_KINDS
 from mooc_common.contracts.errors import NotFound, PermissionDenied
 
 VIDEO_DONE_PERCENT = 90.0
+# The points of a video announced as VIDEO_PROGRESSED (and forwarded as xAPI), each once per
+# enrollment: four events per video, not one per player heartbeat.
+VIDEO_MILESTONES = (25, 50, 75, 100)
 VIETNAM = dt.timezone(dt.timedelta(hours=7))
 
 # Why an activity had no effect (recorded on the stored activity).
@@ -109,6 +112,8 @@ def apply_activities(enrollment, course, activities, now, received_at=None):
     done = dict(enrollment.get("lessons_done", {}))
     videos = dict(enrollment.get("videos", {}))
     opened = dict(enrollment.get("opened", {}))
+    opened_days = dict(enrollment.get("opened_days", {}))
+    milestones = {k: dict(v) for k, v in enrollment.get("video_milestones", {}).items()}
     quizzes = {k: {"attempts": dict(v.get("attempts", {})), "best_score": v.get("best_score"),
                    "passed": v.get("passed", False)}
                for k, v in enrollment.get("quizzes", {}).items()}
@@ -130,10 +135,22 @@ def apply_activities(enrollment, course, activities, now, received_at=None):
         outcomes[activity["activity_id"]] = "applied"
         if kind == "lesson_opened":
             opened.setdefault(lesson_id, at)
+            day = vietnam_day(at).isoformat()
+            # Activities are folded in time order: a later day replaces an earlier one, and
+            # the first opening of a day is the one announced (LESSON_OPENED).
+            if day > opened_days.get(lesson_id, {}).get("day", ""):
+                opened_days[lesson_id] = {"day": day, "at": at}
+                outbox.append(f"opened:{lesson_id}:{day}")
         elif kind == "lesson_completed":
             mark_done(lesson_id, received_at)
         elif kind == "video_progress":
-            videos[lesson_id] = max(videos.get(lesson_id, 0.0), float(activity["percent"]))
+            before = videos.get(lesson_id, 0.0)
+            videos[lesson_id] = max(before, float(activity["percent"]))
+            for milestone in VIDEO_MILESTONES:
+                if before < milestone <= videos[lesson_id] and str(milestone) not in milestones.get(lesson_id, {}):
+                    milestones.setdefault(lesson_id, {})[str(milestone)] = {
+                        "at": at, "percent": videos[lesson_id], "duration_seconds": lesson.get("duration_seconds")}
+                    outbox.append(f"video:{lesson_id}:{milestone}")
             if videos[lesson_id] >= VIDEO_DONE_PERCENT:
                 mark_done(lesson_id, received_at)
         elif kind == "quiz_submitted":
@@ -153,6 +170,10 @@ def apply_activities(enrollment, course, activities, now, received_at=None):
         changes["videos"] = videos
     if opened != enrollment.get("opened", {}):
         changes["opened"] = opened
+    if opened_days != enrollment.get("opened_days", {}):
+        changes["opened_days"] = opened_days
+    if milestones != enrollment.get("video_milestones", {}):
+        changes["video_milestones"] = milestones
     if quizzes_changed:
         changes["quizzes"] = quizzes
     applied_times = [a["occurred_at"] for a in activities if outcomes[a["activity_id"]] == "applied"]
@@ -214,6 +235,16 @@ def percent_complete(course, lessons_done):
 
 def vietnam_day(moment):
     return moment.astimezone(VIETNAM).date()
+
+
+def opened_at(enrollment, lesson_id, day):
+    """When a lesson was first opened on ``day`` (ISO), for its LESSON_OPENED event. Only the
+    latest day's time is kept: an event of an earlier day still unpublished (a crash before
+    the flush, then a newer day) is dated at the start of its day."""
+    latest = enrollment.get("opened_days", {}).get(lesson_id) or {}
+    if latest.get("day") == day:
+        return latest["at"]
+    return dt.datetime.combine(dt.date.fromisoformat(day), dt.time(), VIETNAM)
 
 
 def enrollment_context(enrollment):

@@ -17,7 +17,8 @@ from mooc_common.contracts.events.accounts import UNIT_CREATED, UNIT_UPDATED
 from mooc_common.contracts.events.courses import (COURSE_PUBLISHED, ENROLLMENT_CANCELLED,
                                                   ENROLLMENT_CREATED)
 from mooc_common.contracts.events.progress import (CERTIFICATE_ISSUED, COURSE_COMPLETED,
-                                                   LEARNER_ACTIVE, LESSON_COMPLETED, QUIZ_GRADED)
+                                                   LEARNER_ACTIVE, LESSON_COMPLETED, LESSON_OPENED,
+                                                   QUIZ_GRADED, VIDEO_PROGRESSED)
 from mooc_common.infra.actor_trust import RpcProxy, rpc
 from mooc_common.infra.principals import system_actor
 from mooc_common.infra.boundary import load
@@ -159,6 +160,18 @@ class ProgressService(PlatformService):
                                               score=attempt["score"], passed=attempt["passed"],
                                               graded_at=attempt["graded_at"]),
                             tenant_id, event_id=deterministic_event_id("quiz.graded", enrollment["_id"], attempt_id))
+            elif kind == "opened":
+                lesson_id, day = rest.split(":", 1)
+                self.events(LESSON_OPENED, dict(context, lesson_id=lesson_id, day=dt.date.fromisoformat(day),
+                                                opened_at=domain.opened_at(enrollment, lesson_id, day)),
+                            tenant_id, event_id=deterministic_event_id("lesson.opened", enrollment["_id"], rest))
+            elif kind == "video":
+                lesson_id, milestone = rest.rsplit(":", 1)
+                reached = enrollment["video_milestones"][lesson_id][milestone]
+                self.events(VIDEO_PROGRESSED, dict(context, lesson_id=lesson_id, milestone=int(milestone),
+                                                   percent=reached["percent"], progressed_at=reached["at"],
+                                                   duration_seconds=reached.get("duration_seconds")),
+                            tenant_id, event_id=deterministic_event_id("video.progressed", enrollment["_id"], rest))
             self.store.clear_outbox(enrollment["_id"], key)
 
     def _announce_active_days(self, enrollment, times):

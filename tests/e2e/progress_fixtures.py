@@ -50,7 +50,8 @@ class Events:
     def course(self, owner_tenant_id, revision=1, course_id=None, extra_lessons=(), max_attempts=3,
                title="Kỹ năng số cho cán bộ, công chức"):
         course_id = course_id or uuid.uuid4().hex
-        lessons = [{"lesson_id": "video1", "kind": "video", "required": True, "title": "Giới thiệu"},
+        lessons = [{"lesson_id": "video1", "kind": "video", "required": True, "title": "Giới thiệu",
+                    "duration_seconds": 600},
                    {"lesson_id": "doc1", "kind": "document", "required": True, "title": "Tài liệu"},
                    {"lesson_id": "quiz1", "kind": "quiz", "required": True, "title": "Bài kiểm tra",
                     "quiz": dict(QUIZ, max_attempts=max_attempts)}, *extra_lessons]

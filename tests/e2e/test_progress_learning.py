@@ -10,7 +10,8 @@ from pypdf import PdfReader
 from api_client import ApiError
 from mooc_common.contracts import activities as contract
 from mooc_common.contracts.events.progress import (CERTIFICATE_ISSUED, COURSE_COMPLETED,
-                                                   LEARNER_ACTIVE, LESSON_COMPLETED, QUIZ_GRADED)
+                                                   LEARNER_ACTIVE, LESSON_COMPLETED, LESSON_OPENED,
+                                                   QUIZ_GRADED, VIDEO_PROGRESSED)
 from tests.e2e.progress_fixtures import RIGHT, WRONG, activity, events, make_tenant, now, tap  # noqa: F401
 from tests.polling import eventually
 
@@ -128,6 +129,10 @@ def test_completion_once_with_certificate_and_redelivery_changes_nothing(enrolle
     assert len({e["event_id"] for e in tap.of(CERTIFICATE_ISSUED, **mine)}) == 1
     assert len(tap.of(LESSON_COMPLETED, **mine)) == 3  # video (>= 90 %), document, passed quiz
     assert len(tap.of(QUIZ_GRADED, **mine)) == 1
+    # The video's milestones and the day's first opening of each lesson, once each (the
+    # batch was sent twice and redelivered).
+    assert sorted(e["payload"]["milestone"] for e in tap.of(VIDEO_PROGRESSED, **mine)) == [25, 50, 75]
+    eventually(lambda: sorted(e["payload"]["lesson_id"] for e in tap.of(LESSON_OPENED, **mine)) == ["doc1", "video1"])
     assert tap.of(LEARNER_ACTIVE, learner_id=learner["user_id"])
     completed = tap.of(COURSE_COMPLETED, **mine)[0]["payload"]
     assert completed["enrollment_id"] == enrollment["enrollment_id"] and completed["category"] == "civil_servant"

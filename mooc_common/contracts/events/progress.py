@@ -41,6 +41,20 @@ class CertificateIssuedPayload(EnrollmentContext):
     issued_at = fields.AwareDateTime(required=True)
 
 
+class LessonOpenedPayload(EnrollmentContext):
+    lesson_id = fields.String(required=True)
+    opened_at = fields.AwareDateTime(required=True)  # the day's first opening (trusted time)
+    day = fields.Date(required=True)  # UTC+7 calendar day (Vietnam): one event per lesson and day
+
+
+class VideoProgressedPayload(EnrollmentContext):
+    lesson_id = fields.String(required=True)
+    milestone = fields.Integer(required=True)  # 25, 50, 75 or 100 (percent of the video watched)
+    percent = fields.Float(required=True)  # the furthest percent reported when the milestone was reached
+    duration_seconds = fields.Integer(required=True, allow_none=True)  # the video's length, if its author gave it
+    progressed_at = fields.AwareDateTime(required=True)
+
+
 class LearnerActivePayload(Schema):
     """Published once per learner per day with activity: 'active learners in a period'."""
     learner_id = fields.String(required=True)
@@ -61,6 +75,12 @@ COURSE_COMPLETED = EventType(
 CERTIFICATE_ISSUED = EventType(
     "progress", "certificate.issued", 1, CertificateIssuedPayload,
     "A certificate was issued for a completed enrollment.")
+LESSON_OPENED = EventType(
+    "progress", "lesson.opened", 1, LessonOpenedPayload,
+    "A learner opened a lesson (at most once per enrollment, lesson and Vietnam calendar day).")
+VIDEO_PROGRESSED = EventType(
+    "progress", "video.progressed", 1, VideoProgressedPayload,
+    "A learner's furthest point in a video lesson reached a milestone (25, 50, 75, 100 %; once each).")
 LEARNER_ACTIVE = EventType(
     "progress", "learner.active", 1, LearnerActivePayload,
     "A learner had learning activity on a given day (once per learner and day).")

@@ -7,7 +7,7 @@ import pytest
 
 from mooc_common.contracts import xapi
 from mooc_common.contracts.events.courses import ENROLLMENT_CREATED
-from mooc_common.contracts.events.progress import LEARNER_ACTIVE, QUIZ_GRADED
+from mooc_common.contracts.events.progress import LEARNER_ACTIVE, LESSON_OPENED, QUIZ_GRADED, VIDEO_PROGRESSED
 from services.integrations import domain
 from services.integrations.lrs_forwarder import CredentialCipher, verdict
 from services.integrations.xapi_statements import statement
@@ -42,6 +42,42 @@ def test_quiz_graded_is_passed_or_failed_on_the_lessons_activity_with_a_scaled_s
     assert passed["actor"] == {"objectType": "Agent",
                                "account": {"homePage": f"{BASE}/tenants/{TENANT}", "name": "l1"}}
     assert passed["timestamp"] == AT.isoformat()
+
+
+def test_lesson_opened_is_experienced_on_the_lessons_activity_inside_the_course():
+    opened = statement(BASE, LESSON_OPENED.type, wire(LESSON_OPENED, dict(
+        CONTEXT, lesson_id="d1", opened_at=AT.isoformat(), day="2026-11-23")))
+    assert opened["verb"] == {"id": "http://adlnet.gov/expapi/verbs/experienced",
+                              "display": {"vi-VN": "đã mở", "en-US": "experienced"}}
+    assert opened["object"]["id"] == f"{BASE}/xapi/activities/courses/c1/lessons/d1"
+    assert opened["context"]["contextActivities"]["parent"][0]["id"] == f"{BASE}/xapi/activities/courses/c1"
+    assert "result" not in opened and opened["timestamp"] == AT.isoformat()
+
+
+def test_video_milestones_use_the_video_profile_with_its_progress_extension():
+    def milestone(m, duration=600):
+        return statement(BASE, VIDEO_PROGRESSED.type, wire(VIDEO_PROGRESSED, dict(
+            CONTEXT, lesson_id="v1", milestone=m, percent=float(m) + 0.5 * (m < 100),
+            progressed_at=AT.isoformat(), duration_seconds=duration)))
+    half, whole, unknown_length = milestone(50), milestone(100), milestone(100, None)
+    assert half["verb"]["id"] == "http://adlnet.gov/expapi/verbs/progressed"
+    assert half["result"] == {"extensions": {"https://w3id.org/xapi/video/extensions/progress": 0.5,
+                                             "https://w3id.org/xapi/video/extensions/time": 300.0}}
+    assert half["object"]["definition"]["type"] == "https://w3id.org/xapi/video/activity-type/video"
+    assert half["context"]["contextActivities"]["category"] == [
+        {"objectType": "Activity", "id": "https://w3id.org/xapi/video"}]
+    assert whole["verb"]["id"] == "http://adlnet.gov/expapi/verbs/completed"
+    assert whole["result"] == {"completion": True,
+                               "extensions": {"https://w3id.org/xapi/video/extensions/progress": 1.0,
+                                              "https://w3id.org/xapi/video/extensions/time": 600.0}}
+    session = whole["context"]["extensions"].pop("https://w3id.org/xapi/video/extensions/session-id")
+    assert uuid.UUID(session) and half["context"]["extensions"]["https://w3id.org/xapi/video/extensions/session-id"] == session
+    assert whole["context"]["extensions"] == {"https://w3id.org/xapi/video/extensions/length": 600,
+                                              "https://w3id.org/xapi/video/extensions/completion-threshold": 0.9}
+    assert half["id"] != whole["id"]
+    # a video whose author gave no length: no time, no length (the profile's completed needs them)
+    assert list(unknown_length["result"]["extensions"]) == ["https://w3id.org/xapi/video/extensions/progress"]
+    assert list(unknown_length["context"]["extensions"]) == ["https://w3id.org/xapi/video/extensions/session-id"]
 
 
 def test_the_statement_id_is_derived_from_the_event_id_so_a_redelivery_is_identical():

@@ -12,7 +12,7 @@ QUIZ = {"questions": [
     {"question_id": "q2", "kind": "multiple", "option_ids": ["a", "b", "c"], "correct_option_ids": ["b", "c"],
      "points": 3}], "pass_mark": 75.0, "max_attempts": 2}
 COURSE = {"_id": "c1", "owner_tenant_id": "t1", "revision": 1, "lessons": [
-    {"lesson_id": "v1", "kind": "video", "required": True},
+    {"lesson_id": "v1", "kind": "video", "required": True, "duration_seconds": 600},
     {"lesson_id": "d1", "kind": "document", "required": True},
     {"lesson_id": "qz", "kind": "quiz", "required": True, "quiz": QUIZ}],
     "completion_rule": {"required_lesson_ids": ["v1", "d1", "qz"], "required_quiz_ids": ["qz"],
@@ -44,7 +44,8 @@ def test_quiz_scored_on_points_of_exactly_correct_answers():
 
 def test_video_done_at_ninety_percent_and_watched_percent_never_decreases():
     state = enrollment()
-    assert fold(state, [act("a1", "video_progress", "v1", percent=89.9)])[0] == []
+    assert fold(state, [act("a1", "video_progress", "v1", percent=89.9)])[0] == [
+        "video:v1:25", "video:v1:50", "video:v1:75"]
     outbox, _ = fold(state, [act("a2", "video_progress", "v1", 1, percent=90), act("a3", "video_progress", "v1", 2, percent=10)])
     assert outbox == ["lesson:v1"] and state["videos"]["v1"] == 90 and "v1" in state["lessons_done"]
 
@@ -68,8 +69,38 @@ def test_completion_once_and_never_undone():
     outbox, _ = fold(state, batch)
     assert "course" in outbox and state["status"] == "completed"
     assert fold(state, batch)[0] == []  # redelivered: nothing new
-    assert fold(state, [act("b4", "lesson_opened", "v1", -60)])[0] == []
+    assert fold(state, [act("b4", "lesson_opened", "v1", -60)])[0] == ["opened:v1:2026-11-23"]  # no "course"
     assert state["status"] == "completed" and state["first_activity_at"] == T0 - dt.timedelta(minutes=60)
+
+
+def test_lesson_opened_is_announced_once_per_lesson_and_vietnam_day():
+    state = enrollment()
+    # T0 is 23:30 in Vietnam: +20 min is still the 23rd, +40 min is the 24th there.
+    outbox, _ = fold(state, [act("o1", "lesson_opened", "d1"), act("o2", "lesson_opened", "d1", 20),
+                             act("o3", "lesson_opened", "v1", 5)])
+    assert outbox == ["opened:d1:2026-11-23", "opened:v1:2026-11-23"]
+    assert state["opened_days"]["d1"] == {"day": "2026-11-23", "at": T0}
+    assert fold(state, [act("o1", "lesson_opened", "d1"), act("o4", "lesson_opened", "d1", 25)])[0] == []
+    assert fold(state, [act("o5", "lesson_opened", "d1", 40)])[0] == ["opened:d1:2026-11-24"]
+    assert fold(state, [act("o6", "lesson_opened", "d1", 10)])[0] == []  # a late one of an announced day
+    assert domain.opened_at(state, "d1", "2026-11-24") == T0 + dt.timedelta(minutes=40)
+    # an older day still unpublished is dated at the start of that day (Vietnam)
+    assert domain.opened_at(state, "d1", "2026-11-23") == dt.datetime(2026, 11, 22, 17, tzinfo=dt.timezone.utc)
+
+
+def test_video_milestones_are_announced_once_each_with_the_percent_reached():
+    state = enrollment()
+    assert fold(state, [act("p1", "video_progress", "v1", percent=24.9)])[0] == []
+    outbox, _ = fold(state, [act("p2", "video_progress", "v1", 1, percent=55)])
+    assert outbox == ["video:v1:25", "video:v1:50"]
+    assert state["video_milestones"]["v1"]["50"] == {"at": T0 + dt.timedelta(minutes=1), "percent": 55.0,
+                                                     "duration_seconds": 600}
+    assert fold(state, [act("p2", "video_progress", "v1", 1, percent=55),  # redelivered
+                        act("p3", "video_progress", "v1", 2, percent=40)])[0] == []  # seeking back
+    outbox, _ = fold(state, [act("p4", "video_progress", "v1", 3, percent=100)])
+    assert outbox == ["video:v1:75", "video:v1:100", "lesson:v1"]
+    assert fold(state, [act("p5", "video_progress", "v1", 4, percent=100)])[0] == []
+    assert fold(state, [act("p6", "video_progress", "d1", 4, percent=100)])[0] == []  # not a video lesson
 
 
 def test_activities_that_do_not_fit_the_lesson_or_a_cancelled_enrollment_have_no_effect():
