@@ -1,6 +1,6 @@
 import { useEffect, useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
-import { Link, useNavigate, useParams } from "react-router";
+import { Link, useLocation, useNavigate, useParams } from "react-router";
 import { api, ApiError } from "../api/client";
 import type { CourseIn, EditableCourse, LessonIn, LessonKind, SectionIn } from "../api/types";
 import { useSession } from "../auth/session";
@@ -34,7 +34,9 @@ export function CourseEditorPage() {
   const [error, setError] = useState<unknown>(null);
   const [problems, setProblems] = useState<Record<string, string>>({});
   const [dirty, setDirty] = useState(false);
-  const [notice, setNotice] = useState("");
+  // a course just created arrives here from /admin/courses/new (another route: a new page state)
+  const created = (useLocation().state as { created?: boolean } | null)?.created;
+  const [notice, setNotice] = useState(created ? t("admin.course.saved") : "");
   const [busy, setBusy] = useState(false);
 
   useEffect(() => {
@@ -66,7 +68,7 @@ export function CourseEditorPage() {
       setForm(fromCourse(saved));
       setDirty(false);
       setNotice(t("admin.course.saved"));
-      if (creating) navigate(`/admin/courses/${saved.course_id}`, { replace: true });
+      if (creating) navigate(`/admin/courses/${saved.course_id}`, { replace: true, state: { created: true } });
     } catch (err) {
       setError(err);
       if (err instanceof ApiError) setProblems(flattenErrors(err.errors));

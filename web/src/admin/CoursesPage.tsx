@@ -12,16 +12,18 @@ import { mayAuthor } from "./roles";
 
 const PAGE = 50;
 
-/** The organisation's courses (any status), a page at a time. */
+/** Authors see their organisation's courses (any status); a report viewer, who may not list
+ *  drafts (the API answers 404 to scope=owned), sees the published courses of its catalog. */
 export function CoursesPage() {
   const { t } = useTranslation();
   const role = useSession().claims?.role;
   const [offset, setOffset] = useState(0);
-  const courses = useAsync(() => api.ownedCourses(offset, PAGE), [offset]);
+  const author = mayAuthor(role);
+  const courses = useAsync(() => (author ? api.ownedCourses(offset, PAGE) : api.catalog(offset, PAGE)), [offset, author]);
   return (
     <section className="admin">
       <h1>{t("admin.courses.title")}</h1>
-      {mayAuthor(role) && <p><Link className="button" to="/admin/courses/new">{t("admin.courses.new")}</Link></p>}
+      {author && <p><Link className="button" to="/admin/courses/new">{t("admin.courses.new")}</Link></p>}
       <ErrorAlert error={courses.error} />
       <DataTable<CourseSummary> caption={t("admin.courses.title")} rows={courses.data?.items ?? []} rowKey={(c) => c.course_id}
         empty={courses.loading ? t("app.loading") : t("admin.courses.none")} columns={[

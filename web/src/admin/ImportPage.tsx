@@ -8,6 +8,7 @@ import { saveBlob } from "../components/download";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { formatNumber } from "../i18n/format";
 import { errorLines, type ErrorLine } from "./importErrors";
+import { importMessageKey } from "./importMessages";
 import { ProgressBar } from "./ProgressBar";
 import { useJob } from "./useJob";
 
@@ -19,6 +20,7 @@ const MAX_BYTES = 20 * 1024 * 1024; // the API's limit (413 above it)
 export function ImportPage() {
   const { t, i18n } = useTranslation();
   const n = (value: number) => formatNumber(value, i18n.language);
+  const say = (message: string) => { const known = importMessageKey(message); return known ? t(known[0], known[1]) : message; };
   const { claims } = useSession();
   const tenantId = claims!.tenantId!;
   const [file, setFile] = useState<File | null>(null);
@@ -58,7 +60,7 @@ export function ImportPage() {
   const preview = check.job;
   const imported = run.job;
   const busy = upload !== null || (preview !== null && !finished(preview)) || (imported !== null && !finished(imported));
-  const lines = preview?.state === "failed" ? errorLines(preview.errors ?? [], t("admin.import.wholeFile")) : [];
+  const lines = preview?.state === "failed" ? errorLines(preview.errors ?? [], t("admin.import.wholeFile"), say) : [];
 
   return (
     <section className="admin">
@@ -112,8 +114,8 @@ export function ImportPage() {
             text={t("admin.import.rows", { done: n(imported.rows_done ?? 0), total: n(imported.rows_total ?? 0) })} />
           <p role="status">{t(`admin.import.state.${imported.state}`)}</p>
           {imported.state === "failed" && (
-            <div className="alert alert-error" role="alert">{imported.result?.message ?? t("admin.import.failed")}
-              <ul>{errorLines(imported.errors ?? [], t("admin.import.wholeFile")).slice(0, 20).map((l) =>
+            <div className="alert alert-error" role="alert">{t("admin.import.failed")}
+              <ul>{errorLines(imported.errors ?? [], t("admin.import.wholeFile"), say).slice(0, 20).map((l) =>
                 <li key={l.key}>{[l.row, l.column, l.message].filter(Boolean).join(" · ")}</li>)}</ul>
             </div>
           )}

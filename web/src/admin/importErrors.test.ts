@@ -19,6 +19,11 @@ describe("import errors as the spreadsheet shows them", () => {
       ["cả tệp", ""], ["1", "category"], ["3", "A (username)"], ["3", "AA (x)"], ["5", "C (email)"]]);
   });
 
+  it("says each message in the admin's language when it can", () => {
+    const lines = errorLines([{ row: 2, column: "email", column_letter: "C", message: "x" }], "", (m) => `«${m}»`);
+    expect(lines[0].message).toBe("«x»");
+  });
+
   it("computes a bounded percentage, unknown while the total is", () => {
     expect(percent(5, 40)).toBe(13);
     expect(percent(50, 40)).toBe(100);

@@ -17,7 +17,7 @@ export function columnLetter(index: number): string {
 }
 
 /** File-level problems first, then by row, then by column letter (A, B, ..., Z, AA). */
-export function errorLines(errors: ImportError[], wholeFile: string): ErrorLine[] {
+export function errorLines(errors: ImportError[], wholeFile: string, say: (message: string) => string = (m) => m): ErrorLine[] {
   const colKey = (e: ImportError) => (e.column_letter ?? "").padStart(3, " ");
   return [...errors]
     .sort((a, b) => (a.row ?? 0) - (b.row ?? 0) || colKey(a).localeCompare(colKey(b)))
@@ -25,7 +25,7 @@ export function errorLines(errors: ImportError[], wholeFile: string): ErrorLine[
       key: `${e.row}-${e.column}-${i}`,
       row: e.row === null ? wholeFile : String(e.row),
       column: e.column_letter && e.column ? `${e.column_letter} (${e.column})` : e.column ?? "",
-      message: e.message,
+      message: say(e.message),
     }));
 }
 
