@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from "react";
+import { useEffect, useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useParams } from "react-router";
 import { api, ApiError, fieldErrors } from "../api/client";
@@ -189,6 +189,8 @@ function Assignment({ courseId, intakes, unitOptions, onDone }: { courseId: stri
   const job = useJob((id) => api.assignmentJob(id), finished);
   const n = (value: number) => formatNumber(value, i18n.language);
   const running = job.job !== null && !finished(job.job);
+  const succeeded = job.job?.state === "succeeded";
+  useEffect(() => { if (succeeded) onDone(); }, [succeeded]); // eslint-disable-line react-hooks/exhaustive-deps
 
   const start = async (e: FormEvent) => {
     e.preventDefault();

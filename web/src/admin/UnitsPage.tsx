@@ -67,7 +67,7 @@ export function UnitsPage() {
         {rows.map(({ unit, depth }) => (
           <li key={unit.unit_id} style={{ marginInlineStart: `${depth * 1.25}rem` }}
             className={`unit${unit.status !== "active" ? " inactive" : ""}${dragged && dragged !== unit.unit_id ? " drop" : ""}`}
-            draggable={unit.status === "active"}
+            draggable={unit.status === "active" && !action /* not while typing in a form inside the row */}
             onDragStart={(e) => { setDragged(unit.unit_id); e.dataTransfer.setData("text/plain", unit.unit_id); }}
             onDragEnd={() => setDragged(null)}
             onDragOver={(e) => { if (dragged && moveTargets(units.data ?? [], dragged).some((u) => u.unit_id === unit.unit_id)) e.preventDefault(); }}
