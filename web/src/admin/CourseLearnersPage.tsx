@@ -10,6 +10,7 @@ import { ErrorAlert } from "../components/ErrorAlert";
 import { Field } from "../components/Field";
 import { Loading } from "../components/Loading";
 import { Pagination } from "../components/Pagination";
+import { SelectField } from "../components/SelectField";
 import { useAsync } from "../components/useAsync";
 import { formatDate, formatDateTime, formatNumber } from "../i18n/format";
 import { NotFound } from "../pages/NotFound";
@@ -69,16 +70,6 @@ export function CourseLearnersPage() {
     }
   };
 
-  const select = (id: string, label: string, value: string | undefined, options: [string, string][], onChange: (v: string | undefined) => void) => (
-    <div className="field">
-      <label htmlFor={id}>{label}</label>
-      <select id={id} value={value ?? ""} onChange={(e) => onChange(e.target.value || undefined)}>
-        <option value="">{t("admin.all")}</option>
-        {options.map(([v, text]) => <option key={v} value={v}>{text}</option>)}
-      </select>
-    </div>
-  );
-
   return (
     <section className="admin">
       <p><Link to={`/admin/courses/${courseId}`}>{t("admin.learners.back")}</Link></p>
@@ -96,10 +87,14 @@ export function CourseLearnersPage() {
       <section aria-labelledby="enrollments">
         <h2 id="enrollments">{t("admin.learners.enrollments")}</h2>
         <div className="filters admin-filters">
-          {select("e-status", t("admin.learners.status"), filters.status, ["active", "cancelled"].map((s) => [s, t(`admin.learners.statuses.${s}`)]), (v) => setFilters({ ...filters, status: v }))}
-          {select("e-source", t("admin.learners.source"), filters.source, ["self", "admin", "unit", "category", "csv"].map((s) => [s, t(`admin.learners.sources.${s}`)]), (v) => setFilters({ ...filters, source: v }))}
-          {select("e-intake", t("admin.learners.intake"), filters.intake_id, (intakes.data ?? []).map((x) => [x.intake_id, x.name]), (v) => setFilters({ ...filters, intake_id: v }))}
-          {select("e-category", t("admin.users.category"), filters.category, CATEGORIES.map((c) => [c, t(`admin.categories.${c}`)]), (v) => setFilters({ ...filters, category: v }))}
+          <SelectField id="e-status" label={t("admin.learners.status")} value={filters.status ?? ""} empty={t("admin.all")}
+            options={["active", "cancelled"].map((s) => [s, t(`admin.learners.statuses.${s}`)])} onChange={(v) => setFilters({ ...filters, status: v || undefined })} />
+          <SelectField id="e-source" label={t("admin.learners.source")} value={filters.source ?? ""} empty={t("admin.all")}
+            options={["self", "admin", "unit", "category", "csv"].map((s) => [s, t(`admin.learners.sources.${s}`)])} onChange={(v) => setFilters({ ...filters, source: v || undefined })} />
+          <SelectField id="e-intake" label={t("admin.learners.intake")} value={filters.intake_id ?? ""} empty={t("admin.all")}
+            options={(intakes.data ?? []).map((x) => [x.intake_id, x.name])} onChange={(v) => setFilters({ ...filters, intake_id: v || undefined })} />
+          <SelectField id="e-category" label={t("admin.users.category")} value={filters.category ?? ""} empty={t("admin.all")}
+            options={CATEGORIES.map((c) => [c, t(`admin.categories.${c}`)])} onChange={(v) => setFilters({ ...filters, category: v || undefined })} />
         </div>
         <p className="hint">{t("admin.learners.filterHint")}</p>
         <p>
@@ -216,21 +211,12 @@ function Assignment({ courseId, intakes, unitOptions, onDone }: { courseId: stri
           ))}
         </fieldset>
         {kind === "unit" && (
-          <div className="field">
-            <label htmlFor="assign-unit">{t("admin.assign.unit")}</label>
-            <select id="assign-unit" value={unitId} onChange={(e) => setUnitId(e.target.value)}>
-              <option value="">{t("admin.assign.chooseUnit")}</option>
-              {unitOptions.map(([v, text]) => <option key={v} value={v}>{text}</option>)}
-            </select>
-          </div>
+          <SelectField id="assign-unit" label={t("admin.assign.unit")} value={unitId} empty={t("admin.assign.chooseUnit")}
+            options={unitOptions} onChange={setUnitId} />
         )}
         {kind === "category" && (
-          <div className="field">
-            <label htmlFor="assign-category">{t("admin.users.category")}</label>
-            <select id="assign-category" value={category} onChange={(e) => setCategory(e.target.value)}>
-              {CATEGORIES.map((c) => <option key={c} value={c}>{t(`admin.categories.${c}`)}</option>)}
-            </select>
-          </div>
+          <SelectField id="assign-category" label={t("admin.users.category")} value={category}
+            options={CATEGORIES.map((c) => [c, t(`admin.categories.${c}`)])} onChange={setCategory} />
         )}
         {kind === "csv" && (
           <div className="field">
@@ -240,13 +226,8 @@ function Assignment({ courseId, intakes, unitOptions, onDone }: { courseId: stri
           </div>
         )}
         {intakes.length > 0 && (
-          <div className="field">
-            <label htmlFor="assign-intake">{t("admin.learners.intake")}</label>
-            <select id="assign-intake" value={intakeId} onChange={(e) => setIntakeId(e.target.value)}>
-              <option value="">{t("admin.assign.anyIntake")}</option>
-              {intakes.map((x) => <option key={x.intake_id} value={x.intake_id}>{x.name}</option>)}
-            </select>
-          </div>
+          <SelectField id="assign-intake" label={t("admin.learners.intake")} value={intakeId} empty={t("admin.assign.anyIntake")}
+            options={intakes.map((x) => [x.intake_id, x.name])} onChange={setIntakeId} />
         )}
         <ErrorAlert error={error ?? job.error} />
         <button type="submit" className="primary" disabled={running}>{t("admin.assign.start")}</button>

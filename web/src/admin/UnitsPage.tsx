@@ -6,6 +6,7 @@ import { useSession } from "../auth/session";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { Field } from "../components/Field";
 import { Loading } from "../components/Loading";
+import { SelectField } from "../components/SelectField";
 import { useAsync } from "../components/useAsync";
 import { indentedName, moveTargets, treeRows } from "./unitTree";
 
@@ -92,14 +93,9 @@ export function UnitsPage() {
                   <Field label={t("admin.units.newName")} value={value} required maxLength={300} autoFocus
                     onChange={(e) => setValue(e.target.value)} error={errors.name} />
                 ) : (
-                  <div className="field">
-                    <label htmlFor="move-parent">{t("admin.units.newParent")}</label>
-                    <select id="move-parent" value={value} autoFocus onChange={(e) => setValue(e.target.value)}>
-                      <option value="">{t("admin.units.top")}</option>
-                      {rows.filter((r) => moveTargets(units.data ?? [], unit.unit_id).includes(r.unit)).map((r) =>
-                        <option key={r.unit.unit_id} value={r.unit.unit_id}>{indentedName(r)}</option>)}
-                    </select>
-                  </div>
+                  <SelectField id="move-parent" label={t("admin.units.newParent")} value={value} empty={t("admin.units.top")} error={errors.parent_id}
+                    options={rows.filter((r) => moveTargets(units.data ?? [], unit.unit_id).includes(r.unit)).map((r) => [r.unit.unit_id, indentedName(r)])}
+                    onChange={setValue} />
                 )}
                 <button type="submit" className="primary">{t("admin.save")}</button>{" "}
                 <button type="button" onClick={() => setAction(null)}>{t("admin.cancel")}</button>
@@ -116,13 +112,9 @@ export function UnitsPage() {
           hint={t("admin.units.codeHint")} onChange={(e) => setDraft({ ...draft, code: e.target.value })} />
         <Field label={t("admin.units.name")} value={draft.name} required maxLength={300} error={action ? undefined : errors.name}
           onChange={(e) => setDraft({ ...draft, name: e.target.value })} />
-        <div className="field">
-          <label htmlFor="new-parent">{t("admin.units.parent")}</label>
-          <select id="new-parent" value={draft.parent_id} onChange={(e) => setDraft({ ...draft, parent_id: e.target.value })}>
-            <option value="">{t("admin.units.top")}</option>
-            {rows.filter((r) => r.unit.status === "active").map((r) => <option key={r.unit.unit_id} value={r.unit.unit_id}>{indentedName(r)}</option>)}
-          </select>
-        </div>
+        <SelectField id="new-parent" label={t("admin.units.parent")} value={draft.parent_id} empty={t("admin.units.top")}
+          error={action ? undefined : errors.parent_id} options={rows.filter((r) => r.unit.status === "active").map((r) => [r.unit.unit_id, indentedName(r)])}
+          onChange={(v) => setDraft({ ...draft, parent_id: v })} />
         <button type="submit" className="primary">{t("admin.units.create")}</button>
       </form>
     </section>

@@ -7,6 +7,7 @@ import { DataTable } from "../components/DataTable";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { Field } from "../components/Field";
 import { Pagination } from "../components/Pagination";
+import { SelectField } from "../components/SelectField";
 import { useAsync } from "../components/useAsync";
 import { CATEGORIES } from "./courseForm";
 import { indentedName, treeRows } from "./unitTree";
@@ -76,16 +77,6 @@ export function UsersPage() {
     }
   };
 
-  const select = (id: string, label: string, value: string, options: [string, string][], onChange: (v: string) => void, error?: string) => (
-    <div className="field">
-      <label htmlFor={id}>{label}</label>
-      <select id={id} value={value} onChange={(e) => onChange(e.target.value)} aria-invalid={error ? true : undefined}
-        aria-describedby={error ? `${id}-error` : undefined}>
-        {options.map(([v, text]) => <option key={v} value={v}>{text}</option>)}
-      </select>
-      {error && <div id={`${id}-error`} className="field-error">{error}</div>}
-    </div>
-  );
   const unitOptions: [string, string][] = unitRows.filter((r) => r.unit.status === "active").map((r) => [r.unit.unit_id, indentedName(r)]);
 
   return (
@@ -93,9 +84,12 @@ export function UsersPage() {
       <h1>{t("admin.users.title")}</h1>
       <form className="filters admin-filters" onSubmit={search} role="search" aria-label={t("admin.users.search")}>
         <Field label={t("admin.users.q")} type="search" value={form.q ?? ""} maxLength={100} onChange={(e) => setForm({ ...form, q: e.target.value })} />
-        {select("f-unit", t("admin.users.unit"), form.unit_id ?? "", [["", t("admin.all")], ...unitRows.map((r): [string, string] => [r.unit.unit_id, indentedName(r)])], (v) => setForm({ ...form, unit_id: v || undefined }))}
-        {select("f-role", t("admin.users.role"), form.role ?? "", [["", t("admin.all")], ...ROLES.map((r): [string, string] => [r, t(`admin.roles.${r}`)])], (v) => setForm({ ...form, role: v || undefined }))}
-        {select("f-status", t("admin.users.status"), form.status ?? "", [["", t("admin.all")], ...STATUSES.map((s): [string, string] => [s, t(`admin.users.statuses.${s}`)])], (v) => setForm({ ...form, status: v || undefined }))}
+        <SelectField id="f-unit" label={t("admin.users.unit")} value={form.unit_id ?? ""} empty={t("admin.all")}
+          options={unitRows.map((r) => [r.unit.unit_id, indentedName(r)])} onChange={(v) => setForm({ ...form, unit_id: v || undefined })} />
+        <SelectField id="f-role" label={t("admin.users.role")} value={form.role ?? ""} empty={t("admin.all")}
+          options={ROLES.map((r) => [r, t(`admin.roles.${r}`)])} onChange={(v) => setForm({ ...form, role: v || undefined })} />
+        <SelectField id="f-status" label={t("admin.users.status")} value={form.status ?? ""} empty={t("admin.all")}
+          options={STATUSES.map((s) => [s, t(`admin.users.statuses.${s}`)])} onChange={(v) => setForm({ ...form, status: v || undefined })} />
         <div className="filter-actions"><button type="submit" className="primary">{t("admin.users.apply")}</button></div>
       </form>
       <p><button type="button" onClick={() => open("new")}>{t("admin.users.new")}</button></p>
@@ -113,10 +107,12 @@ export function UsersPage() {
           <Field label={t("admin.users.email")} type="email" value={draft.email} error={errors.email} onChange={(e) => setDraft({ ...draft, email: e.target.value })} />
           <Field label={t("admin.users.phone")} type="tel" value={draft.phone} error={errors.phone} hint={t("admin.users.phoneHint")}
             onChange={(e) => setDraft({ ...draft, phone: e.target.value })} />
-          {editing === "new" && select("u-role", t("admin.users.role"), draft.role, ROLES.map((r): [string, string] => [r, t(`admin.roles.${r}`)]), (v) => setDraft({ ...draft, role: v }), errors.role)}
-          {select("u-unit", t("admin.users.unit"), draft.unit_id, [["", t("admin.users.noUnit")], ...unitOptions], (v) => setDraft({ ...draft, unit_id: v }), errors.unit_id)}
-          {draft.role === "learner" && select("u-category", t("admin.users.category"), draft.category,
-            CATEGORIES.map((c): [string, string] => [c, t(`admin.categories.${c}`)]), (v) => setDraft({ ...draft, category: v }), errors.category)}
+          {editing === "new" && <SelectField id="u-role" label={t("admin.users.role")} value={draft.role} error={errors.role}
+            options={ROLES.map((r) => [r, t(`admin.roles.${r}`)])} onChange={(v) => setDraft({ ...draft, role: v })} />}
+          <SelectField id="u-unit" label={t("admin.users.unit")} value={draft.unit_id} error={errors.unit_id} empty={t("admin.users.noUnit")}
+            options={unitOptions} onChange={(v) => setDraft({ ...draft, unit_id: v })} />
+          {draft.role === "learner" && <SelectField id="u-category" label={t("admin.users.category")} value={draft.category} error={errors.category}
+            options={CATEGORIES.map((c) => [c, t(`admin.categories.${c}`)])} onChange={(v) => setDraft({ ...draft, category: v })} />}
           <Field label={t("admin.users.jobTitle")} value={draft.job_title} maxLength={200} error={errors.job_title} onChange={(e) => setDraft({ ...draft, job_title: e.target.value })} />
           {editing === "new" && <Field label={t("admin.users.password")} type="password" autoComplete="new-password" value={draft.password}
             error={errors.password} hint={t("admin.users.passwordHint")} onChange={(e) => setDraft({ ...draft, password: e.target.value })} />}
