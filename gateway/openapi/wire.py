@@ -52,6 +52,9 @@ class AcceptedActivitiesSchema(Schema):
     accepted = fields.Integer(required=True)
     activity_ids = fields.List(fields.String(), required=True)
 
+class UserListQuerySchema(PageQuerySchema, accounts.UserFilterSchema):
+    """A page of users with the list's filters."""
+
 class CourseListQuerySchema(PageQuerySchema):
     scope = fields.String(validate=validate.OneOf(("catalog", "owned")),
                           metadata={"description": "catalog (default): courses I may join; owned: my organisation's"})

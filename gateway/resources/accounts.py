@@ -194,12 +194,13 @@ class TenantUsers(_Resource):
         resp.status = falcon.HTTP_201
         resp.media = self.call("create_user", req.context.actor, tenant_id, req.get_media())
 
-    @operation("The tenant's users, a page at a time", ADMINS, query=pagination.PageQuerySchema,
-               response=schemas.UserSchema(many=True), paginated=True)
+    @operation("The tenant's users, a page at a time, optionally searched and filtered", ADMINS,
+               query=wire.UserListQuerySchema, response=schemas.UserSchema(many=True), paginated=True)
     def on_get(self, req, resp, tenant_id):
         require_role(req, *ADMINS)
         page = pagination.page(req)
-        resp.media = self.call("list_users", req.context.actor, tenant_id, page)
+        filters = {k: req.params[k] for k in schemas.UserFilterSchema().fields if k in req.params}
+        resp.media = self.call("list_users", req.context.actor, tenant_id, page, filters)
         pagination.link(req, resp, page, len(resp.media))
 
 

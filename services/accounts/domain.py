@@ -77,6 +77,19 @@ def holds_seat(user):
 
 # --- organisational units ------------------------------------------------------------------
 
+def user_query(tenant_id, filters):
+    """The store query of a users-list page: equality filters (FerretDB pushes them down to
+    SQLite) and, for a search, a username prefix or a case-insensitive part of the full name
+    (regexes are evaluated over the tenant's users, not pushed down; the text is escaped)."""
+    query = {"tenant_id": tenant_id}
+    query.update({key: filters[key] for key in ("unit_id", "role", "status") if filters.get(key)})
+    if filters.get("q"):
+        text = filters["q"].strip()
+        query["$or"] = [{"username": {"$regex": "^" + re.escape(text.lower())}},
+                        {"full_name": {"$regex": re.escape(text), "$options": "i"}}]
+    return query
+
+
 def unit_path(parent, unit_id):
     return (list(parent["path"]) if parent else []) + [unit_id]
 

@@ -40,6 +40,25 @@ def template_csv():
     return "\ufeff" + out.getvalue()  # BOM: spreadsheet programs then read UTF-8 correctly
 
 
+class Row(list):
+    """A row's cells and its number in the file (header = 1): blank lines are skipped, but the
+    rows after them keep the numbers the spreadsheet shows."""
+
+    def __init__(self, cells, number):
+        super().__init__(cells)
+        self.number = number
+
+
+def column_letter(index):
+    """Spreadsheet column letters: 0 -> A, 25 -> Z, 26 -> AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
 def _file_error(message):
     return ValidationFailed("The file cannot be read.", {"file": [message]})
 
@@ -59,10 +78,10 @@ def read_rows(content):
     if not header:
         raise _file_error("the file is empty")
     rows = []
-    for row in itertools.islice(table, MAX_READ_ROWS):
+    for number, row in enumerate(itertools.islice(table, MAX_READ_ROWS), start=2):
         if not any(cell not in (None, "") for cell in row):
             continue  # blank lines do not count
-        rows.append(row)
+        rows.append(Row(row, number))
         if len(rows) > MAX_ROWS:
             raise _file_error(f"more than {MAX_ROWS} rows")
     if next(table, None) is not None:
@@ -89,10 +108,11 @@ def _xlsx_rows(content, archive_limits=XLSX_LIMITS, child_limits=XLSX_CHILD):
 
 def check_header(header):
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
-    unknown = [c for c in header if c and c not in COLUMNS]
-    errors = [{"row": 1, "column": c, "message": "required column is missing"} for c in missing]
-    errors += [{"row": 1, "column": c, "message": f"unknown column (expected: {', '.join(COLUMNS)})"}
-               for c in unknown]
+    errors = [{"row": 1, "column": c, "column_letter": None, "message": "required column is missing"}
+              for c in missing]
+    errors += [{"row": 1, "column": c, "column_letter": column_letter(i),
+                "message": f"unknown column (expected: {', '.join(COLUMNS)})"}
+               for i, c in enumerate(header) if c and c not in COLUMNS]
     return errors
 
 
@@ -110,8 +130,15 @@ def validate_rows(header, rows, units_by_code, taken_usernames, seats_remaining,
     """
     schema = schemas.ImportRowSchema()
     index = {name: i for i, name in enumerate(header) if name in COLUMNS}
+    letters = {name: column_letter(i) for name, i in index.items()}
+
+    def error(number, column, message):
+        # the column by header and by letter, as the admin finds the cell in the spreadsheet
+        return {"row": number, "column": column, "column_letter": letters.get(column), "message": message}
+
     learners, errors, first_row_of = [], [], {}
-    for number, row in enumerate(rows, start=2):
+    for position, row in enumerate(rows, start=2):
+        number = getattr(row, "number", position)
         record = {name: (row[i] if i < len(row) else None) for name, i in index.items()}
         record = {k: (v.strip() if isinstance(v, str) else v) or None for k, v in record.items()}
         if record.get("username"):
@@ -120,20 +147,18 @@ def validate_rows(header, rows, units_by_code, taken_usernames, seats_remaining,
             learner, row_errors = schema.load(record), {}
         except ValidationError as exc:  # still check the other columns: report every error
             learner, row_errors = dict(record), exc.messages
-            errors.extend({"row": number, "column": c, "message": m} for c, m in _flatten(row_errors))
+            errors.extend(error(number, c, m) for c, m in _flatten(row_errors))
         username = learner.get("username")
         if username and "username" not in row_errors:
             if username in first_row_of:
-                errors.append({"row": number, "column": "username",
-                               "message": f"duplicate of row {first_row_of[username]}"})
+                errors.append(error(number, "username", f"duplicate of row {first_row_of[username]}"))
             else:
                 first_row_of[username] = number
             if username in taken_usernames and (import_id is None or taken_usernames[username] != import_id):
-                errors.append({"row": number, "column": "username", "message": "already taken"})
+                errors.append(error(number, "username", "already taken"))
         unit = units_by_code.get(str(learner.pop("unit_code", None) or "").upper())
         if unit is None and "unit_code" not in row_errors:
-            errors.append({"row": number, "column": "unit_code",
-                           "message": "no active unit with this code in the tenant"})
+            errors.append(error(number, "unit_code", "no active unit with this code in the tenant"))
         elif unit is not None:
             learner["unit_id"] = unit["_id"]
         learners.append(learner)

@@ -198,6 +198,18 @@ class UnitSchema(Schema):
     status = fields.String()
 
 
+USER_STATUSES = ("active", "pending_activation", "inactive")
+
+
+class UserFilterSchema(Schema):
+    """Filters of the users list, all optional and combined (the console's search and filters)."""
+    q = NfcString(load_default=None, validate=validate.Length(1, 100),
+                  metadata={"description": "start of the username, or part of the full name (case-insensitive)"})
+    unit_id = Id(load_default=None, metadata={"description": "users of this unit"})
+    role = fields.String(load_default=None, validate=validate.OneOf(ROLES))
+    status = fields.String(load_default=None, validate=validate.OneOf(USER_STATUSES))
+
+
 class PageSchema(Schema):
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))

@@ -324,11 +324,12 @@ class AccountsService(PlatformService):
             domain.ensure_seats(current["learner_quota"], current["seats_used"], 1)
 
     @rpc
-    def list_users(self, actor, tenant_id, page=None):
+    def list_users(self, actor, tenant_id, page=None, filters=None):
         self._visible_tenant(actor, tenant_id)
         page = load(schemas.PageSchema(), page)
+        filters = load(schemas.UserFilterSchema(), filters)
         return schemas.UserSchema(many=True).dump(
-            self.store.list_users(tenant_id, page["offset"], page["limit"]))
+            self.store.list_users(tenant_id, page["offset"], page["limit"], filters))
 
     @rpc
     def get_user(self, actor, user_id):

@@ -190,9 +190,9 @@ class AccountsStore:
         entry = self.usernames.find_one({"_id": username})
         return self.users.find_one({"_id": entry["user_id"]}) if entry else None
 
-    def list_users(self, tenant_id, offset, limit):
+    def list_users(self, tenant_id, offset, limit, filters=None):
         # natural order: a sort would make FerretDB read the tenant's whole user set
-        return list(self.users.find({"tenant_id": tenant_id}).skip(offset).limit(limit))
+        return list(self.users.find(domain.user_query(tenant_id, filters or {})).skip(offset).limit(limit))
 
     def existing_usernames(self, usernames):
         """{username: import_id} of those already taken: one pass over the small ``usernames``

@@ -1,9 +1,11 @@
 """Users and roles: creation rules, updates, deactivation freeing seats, events."""
+import secrets
+
 import pytest
 
 from api_client import ApiClient, ApiError
 from tests.e2e.accounts_fixtures import (API, event_tap, make_user, new_tenant,  # noqa: F401
-                                         password, world_a)
+                                         password, world_a, world_b)
 
 pytestmark = pytest.mark.e2e
 
@@ -67,3 +69,39 @@ def test_deactivated_user_cannot_sign_in(platform, operator, world_a):
     with pytest.raises(ApiError) as err:
         ApiClient(platform.base_url).signed_in(body["username"], body["password"])
     assert err.value.status == 401
+
+
+def test_users_list_is_searched_and_filtered_by_the_store_within_the_tenant(operator, world_a, world_b):
+    """The console's users page: search and filters answered by the API, a page at a time;
+    another tenant's admin gets 404, a report viewer 403, a bad filter 422."""
+    admin = world_a.clients["tenant_admin"]
+    other_unit = admin.post(f"{API}/tenants/{world_a.id}/units", {"code": "P" + secrets.token_hex(3).upper(),
+                                                                  "name": "Phòng Tổ chức"})
+    anh, _ = make_user(admin, world_a.id, "learner", other_unit["unit_id"], full_name="Đặng Thị Ánh")
+    bao, _ = make_user(admin, world_a.id, "learner", other_unit["unit_id"], full_name="Vũ Quốc Bảo")
+    admin.post(f"{API}/users/{bao['user_id']}/deactivate")
+    make_user(world_b.clients["tenant_admin"], world_b.id, "learner", world_b.unit["unit_id"], full_name="Đặng Thị Ánh")
+
+    def ids(**query):
+        return {u["user_id"] for u in admin.get(f"{API}/tenants/{world_a.id}/users", params=query)}
+
+    assert ids(unit_id=other_unit["unit_id"]) == {anh["user_id"], bao["user_id"]}
+    assert ids(unit_id=other_unit["unit_id"], status="inactive") == {bao["user_id"]}
+    assert ids(q="thị ánh") == {anh["user_id"]}  # part of the name, any case; not tenant B's namesake
+    assert ids(q=anh["username"][:8]) >= {anh["user_id"]}  # start of the username
+    assert ids(q="(.*") == set()  # regex characters are text
+    assert {u["role"] for u in admin.get(f"{API}/tenants/{world_a.id}/users", params={"role": "instructor"})} == {
+        "instructor"}
+    assert len(admin.get(f"{API}/tenants/{world_a.id}/users", params={"unit_id": other_unit["unit_id"], "limit": 1})) == 1
+
+    for query, field in (({"role": "pilot"}, "role"), ({"status": "x"}, "status"), ({"unit_id": "1"}, "unit_id"),
+                         ({"q": "a\x00b"}, "q")):
+        with pytest.raises(ApiError) as err:
+            admin.get(f"{API}/tenants/{world_a.id}/users", params=query)
+        assert err.value.status == 422 and field in err.value.body["errors"], query
+    with pytest.raises(ApiError) as err:
+        world_b.clients["tenant_admin"].get(f"{API}/tenants/{world_a.id}/users", params={"q": "ánh"})
+    assert err.value.status == 404
+    with pytest.raises(ApiError) as err:
+        world_a.clients["report_viewer"].get(f"{API}/tenants/{world_a.id}/users")
+    assert err.value.status == 403

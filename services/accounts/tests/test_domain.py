@@ -63,6 +63,13 @@ def test_activation_codes_are_derived_per_user_and_job():
     assert code != security.activation_code(secret, "other", "user-1")
 
 
+def test_column_letters_and_header_errors():
+    assert [imports.column_letter(i) for i in (0, 25, 26, 701, 702)] == ["A", "Z", "AA", "ZZ", "AAA"]
+    errors = imports.check_header(["full_name", "username", "ghi_chu"])
+    assert {(e["column"], e["column_letter"]) for e in errors} == {
+        ("unit_code", None), ("category", None), ("ghi_chu", "C")}
+
+
 def test_csv_with_bom_and_row_errors():
     content = ("\ufeffUsername,full_name,email,phone,unit_code,category,job_title\r\n"
                "le.an,Lê Ân,,0912345678,u1,cadre,\r\n\r\n"
@@ -71,6 +78,17 @@ def test_csv_with_bom_and_row_errors():
     assert header[0] == "username" and len(rows) == 2
     learners, errors = imports.validate_rows(header, rows, {"U1": {"_id": "x"}}, {}, 100)
     assert learners == []
-    assert {(e["row"], e["column"]) for e in errors} == {(3, "email"), (3, "username"), (3, "unit_code")}
+    # the blank line is row 3 of the file: the second learner is row 4, as the spreadsheet shows
+    assert {(e["row"], e["column"], e["column_letter"]) for e in errors} == {
+        (4, "email", "C"), (4, "username", "A"), (4, "unit_code", "E")}
     learners, errors = imports.validate_rows(header, rows[:1], {"U1": {"_id": "x"}}, {}, 0)
     assert "quota" in errors[0]["message"]
+
+
+def test_user_query_filters_by_equality_and_escapes_the_search():
+    assert domain.user_query("t1", {"unit_id": "u", "role": None, "status": "inactive"}) == {
+        "tenant_id": "t1", "unit_id": "u", "status": "inactive"}
+    query = domain.user_query("t1", {"q": " Lê.A* "})
+    assert query["tenant_id"] == "t1"
+    assert query["$or"] == [{"username": {"$regex": r"^lê\.a\*"}},
+                            {"full_name": {"$regex": r"Lê\.A\*", "$options": "i"}}]

@@ -5,6 +5,10 @@
 import type {
   Activity, Catalog, Course, MyEnrollment, Progress, PublicCertificate, Tokens, Claims,
 } from "./types";
+import type {
+  AssignmentJob, AssignmentTarget, CourseDocument, CourseIn, EditableCourse, Enrollment, ImportJob, Intake, Unit, User,
+  UserFilters,
+} from "./types";
 
 export const API = "/api/v1";
 const REFRESH_KEY = "mooc.refresh";
@@ -172,6 +176,139 @@ export class ApiClient {
 
   verifyCertificate(code: string): Promise<PublicCertificate> {
     return this.json("GET", `/certificates/verify/${encodeURIComponent(code)}`, { auth: false });
+  }
+
+  // -- admin console (issue 18 items 1-3: organisation, bulk import, courses) ------------------
+  units(tenantId: string): Promise<Unit[]> {
+    return this.json("GET", `/tenants/${encodeURIComponent(tenantId)}/units`);
+  }
+
+  createUnit(tenantId: string, unit: { code: string; name: string; parent_id: string | null }): Promise<Unit> {
+    return this.json("POST", `/tenants/${encodeURIComponent(tenantId)}/units`, { body: unit });
+  }
+
+  renameUnit(unitId: string, name: string): Promise<Unit> {
+    return this.json("PATCH", `/units/${encodeURIComponent(unitId)}`, { body: { name } });
+  }
+
+  moveUnit(unitId: string, parentId: string | null): Promise<Unit> {
+    return this.json("POST", `/units/${encodeURIComponent(unitId)}/move`, { body: { parent_id: parentId } });
+  }
+
+  deactivateUnit(unitId: string): Promise<Unit> {
+    return this.json("POST", `/units/${encodeURIComponent(unitId)}/deactivate`);
+  }
+
+  /** One page of the tenant's users, filtered by the API (never the whole tenant). */
+  users(tenantId: string, filters: UserFilters, offset: number, limit: number): Promise<User[]> {
+    const query = new URLSearchParams({ offset: String(offset), limit: String(limit) });
+    for (const [key, value] of Object.entries(filters)) if (value) query.set(key, value);
+    return this.json("GET", `/tenants/${encodeURIComponent(tenantId)}/users?${query}`);
+  }
+
+  createUser(tenantId: string, user: Record<string, unknown>): Promise<User> {
+    return this.json("POST", `/tenants/${encodeURIComponent(tenantId)}/users`, { body: user });
+  }
+
+  updateUser(userId: string, changes: Record<string, unknown>): Promise<User> {
+    return this.json("PATCH", `/users/${encodeURIComponent(userId)}`, { body: changes });
+  }
+
+  setUserActive(userId: string, active: boolean): Promise<User> {
+    return this.json("POST", `/users/${encodeURIComponent(userId)}/${active ? "reactivate" : "deactivate"}`);
+  }
+
+  async importTemplate(): Promise<Blob> {
+    return (await this.send("GET", "/import-template")).blob();
+  }
+
+  startImport(tenantId: string, file: Blob, dryRun: boolean, onProgress?: (sent: number, total: number) => void): Promise<ImportJob> {
+    const type = file.type && file.type !== "application/octet-stream" ? file.type : "text/csv";
+    return this.upload("POST", `/tenants/${encodeURIComponent(tenantId)}/imports?dry_run=${dryRun}`, file, type, onProgress);
+  }
+
+  importJob(jobId: string): Promise<ImportJob> {
+    return this.json("GET", `/imports/${encodeURIComponent(jobId)}`);
+  }
+
+  async activationCodes(jobId: string): Promise<Blob> {
+    return (await this.send("GET", `/imports/${encodeURIComponent(jobId)}/activation-codes`)).blob();
+  }
+
+  ownedCourses(offset: number, limit: number): Promise<Catalog> {
+    return this.json("GET", `/courses?scope=owned&offset=${offset}&limit=${limit}`);
+  }
+
+  editableCourse(courseId: string): Promise<EditableCourse> {
+    return this.json("GET", `/courses/${encodeURIComponent(courseId)}`);
+  }
+
+  createCourse(course: CourseIn): Promise<EditableCourse> {
+    return this.json("POST", "/courses", { body: course });
+  }
+
+  updateCourse(courseId: string, course: CourseIn): Promise<EditableCourse> {
+    return this.json("PUT", `/courses/${encodeURIComponent(courseId)}`, { body: course });
+  }
+
+  setCourseStatus(courseId: string, action: "publish" | "archive"): Promise<EditableCourse> {
+    return this.json("POST", `/courses/${encodeURIComponent(courseId)}/${action}`);
+  }
+
+  uploadDocument(courseId: string, file: File, onProgress?: (sent: number, total: number) => void): Promise<CourseDocument> {
+    const path = `/courses/${encodeURIComponent(courseId)}/documents?filename=${encodeURIComponent(file.name)}`;
+    return this.upload("POST", path, file, "application/octet-stream", onProgress);
+  }
+
+  intakes(courseId: string): Promise<Intake[]> {
+    return this.json("GET", `/courses/${encodeURIComponent(courseId)}/intakes`);
+  }
+
+  createIntake(courseId: string, intake: Omit<Intake, "intake_id" | "course_id">): Promise<Intake> {
+    return this.json("POST", `/courses/${encodeURIComponent(courseId)}/intakes`, { body: intake });
+  }
+
+  assign(courseId: string, target: AssignmentTarget, intakeId: string | null): Promise<AssignmentJob> {
+    const path = `/courses/${encodeURIComponent(courseId)}/assignments`;
+    if ("csv" in target) {
+      return this.upload("POST", path + (intakeId ? `?intake_id=${encodeURIComponent(intakeId)}` : ""), target.csv, "text/csv");
+    }
+    return this.json("POST", path, { body: { ...target, ...(intakeId ? { intake_id: intakeId } : {}) } });
+  }
+
+  assignmentJob(jobId: string): Promise<AssignmentJob> {
+    return this.json("GET", `/assignment-jobs/${encodeURIComponent(jobId)}`);
+  }
+
+  enrollments(courseId: string, offset: number, limit: number): Promise<{ items: Enrollment[]; offset: number; limit: number }> {
+    return this.json("GET", `/courses/${encodeURIComponent(courseId)}/enrollments?offset=${offset}&limit=${limit}`);
+  }
+
+  /** A raw body (a file) with upload progress: fetch() reports none, XMLHttpRequest does. The
+   *  same token rules as send(): one refresh and one retry on a 401. */
+  private async upload<T>(method: string, path: string, body: Blob, contentType: string,
+    onProgress?: (sent: number, total: number) => void, retried = false): Promise<T> {
+    const response = await new Promise<Response>((resolve, reject) => {
+      const xhr = new XMLHttpRequest();
+      xhr.open(method, API + path);
+      xhr.setRequestHeader("Accept", "application/json");
+      xhr.setRequestHeader("Content-Type", contentType);
+      if (this.access) xhr.setRequestHeader("Authorization", `Bearer ${this.access}`);
+      if (onProgress) xhr.upload.onprogress = (e) => onProgress(e.loaded, e.lengthComputable ? e.total : body.size);
+      xhr.onload = () => {
+        const headers = new Headers();
+        const retryAfter = xhr.getResponseHeader("Retry-After");
+        if (retryAfter) headers.set("Retry-After", retryAfter);
+        resolve(new Response(xhr.status === 204 ? null : xhr.responseText, { status: xhr.status, statusText: xhr.statusText, headers }));
+      };
+      xhr.onerror = () => reject(new ApiError(0, "network_error", "network"));
+      xhr.send(body);
+    });
+    if (response.status === 401 && !retried && (await this.refresh())) {
+      return this.upload(method, path, body, contentType, onProgress, true);
+    }
+    if (!response.ok) throw await toError(response);
+    return (await response.json()) as T;
   }
 }
 
