@@ -98,7 +98,9 @@ function TenantForm({ tenant, onCancel, onSaved }: { tenant: Tenant | null; onCa
   const errors = fieldErrors(error);
   const contactErrors = (error && typeof error === "object" && "errors" in error
     ? ((error as { errors: Record<string, unknown> }).errors.focal_contact ?? {}) : {}) as Record<string, string[]>;
-  const override = needsOverride(form.learner_quota);
+  // An edit that keeps the quota sends none (a quota granted above 40,000 is not asked again).
+  const quotaChanged = !tenant || form.learner_quota !== tenant.learner_quota;
+  const override = quotaChanged && needsOverride(form.learner_quota);
   const contact = (key: keyof TenantInput["focal_contact"], value: string) =>
     setForm({ ...form, focal_contact: { ...form.focal_contact, [key]: value.normalize("NFC") } });
 
@@ -107,7 +109,12 @@ function TenantForm({ tenant, onCancel, onSaved }: { tenant: Tenant | null; onCa
     setBusy(true); setError(null);
     const body = { ...form, quota_override: override && confirmed };
     try {
-      onSaved(tenant ? await api.updateTenant(tenant.tenant_id, { ...body, code: undefined }) : await api.createTenant(body));
+      if (!tenant) onSaved(await api.createTenant(body));
+      else {
+        const { name, kind, focal_contact, learner_quota, quota_override } = body;
+        onSaved(await api.updateTenant(tenant.tenant_id, quotaChanged ? { name, kind, focal_contact, learner_quota, quota_override }
+          : { name, kind, focal_contact }));
+      }
     } catch (err) { setError(err); } finally { setBusy(false); }
   }
 
