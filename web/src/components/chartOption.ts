@@ -19,7 +19,7 @@ export function chartOption(spec: ChartSpec, look: ChartLook) {
   const names = spec.categories.map(look.categoryName ?? ((c) => c));
   const categoryAxis = {
     type: "category", data: names,
-    axisLabel: { formatter: (value: string) => shortLabel(value, look.horizontal ? 16 : 10), interval: look.horizontal ? 0 : "auto" },
+    axisLabel: { formatter: (value: string) => shortLabel(value, look.horizontal ? 16 : 14), interval: look.horizontal ? 0 : "auto" },
     inverse: look.horizontal ?? false, // the first category on top, as in the table
   };
   const valueAxis = { type: "value", minInterval: 1, axisLabel: { formatter: look.formatNumber } };
