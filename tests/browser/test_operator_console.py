@@ -97,3 +97,39 @@ def test_operator_creates_a_tenant_and_sees_it_on_the_national_dashboard(new_pag
     phone.locator(f"tr[data-code={code}]").wait_for()
     assert_console_page_ok(phone)
     snapshot(page, "national")
+
+
+def test_operator_creates_a_national_course_for_one_tenant_and_publishes_it(new_page, platform, operator):
+    audience = operator.post(f"{API}/tenants", {
+        "code": "QG" + secrets.token_hex(3).upper(), "name": "Sở Y tế tỉnh Cao Bằng", "kind": "province",
+        "focal_contact": {"full_name": "Hoàng Văn Nam", "mobile": "0912345679", "email": "nam@example.vn"}})
+    page = new_page(width=360)
+    page.on("dialog", lambda dialog: dialog.accept())
+    console_sign_in(page, platform.env["OPERATOR_USERNAME"], platform.env["OPERATOR_PASSWORD"], "/operator/courses")
+    page.get_by_role("heading", name="Khoá học dùng chung toàn quốc").wait_for()
+
+    code = "QG-" + secrets.token_hex(3)
+    page.get_by_label("Mã khoá học").fill(code)
+    page.get_by_label("Tên khoá học").fill("Phòng, chống tham nhũng")
+    page.get_by_label("Số giờ học dự kiến").fill("4")
+    page.get_by_label("Chỉ các đơn vị được chọn").check()
+    create = page.get_by_role("button", name="Tạo bản nháp")
+    assert create.is_disabled()  # no tenant chosen yet
+    page.get_by_label(f"{audience['code']} · Sở Y tế tỉnh Cao Bằng").check()
+    page.get_by_label("Tên bài học đầu tiên").fill("Bài 1: Khái niệm")
+    page.get_by_label("Nội dung bài đọc").fill("Tham nhũng là hành vi...\n\n<b>Đoạn hai</b>")
+    assert_console_page_ok(page)
+    create.click()
+    page.get_by_role("status").filter(has_text="Đã tạo bản nháp Phòng, chống tham nhũng.").wait_for()
+    row = page.get_by_test_id("national-courses").locator(f"tr[data-code='{code}']")
+    row.filter(has_text="Bản nháp").wait_for()
+    row.get_by_role("button", name=f"Xuất bản khoá {code}").click()
+    row.filter(has_text="Đã xuất bản").wait_for()
+    assert_console_page_ok(page)
+
+    course = next(c for c in operator.get(f"{API}/courses", params={"scope": "owned"})["items"] if c["code"] == code)
+    detail = operator.get(f"{API}/courses/{course['course_id']}")
+    assert detail["national"] and detail["status"] == "published"
+    assert detail["audience_tenant_ids"] == [audience["tenant_id"]]
+    html = detail["sections"][0]["lessons"][0]["html"]
+    assert "<b>" not in html and "&lt;b&gt;Đoạn hai&lt;/b&gt;" in html

@@ -7,7 +7,7 @@ import type {
 } from "./types";
 // reports dashboard, year-end report and operator console (issue 18 items 4-7)
 import type {
-  NationalReport, ProgressFilters, ProgressPage, Tenant, TenantInput, TenantReport, YearEndContent, YearEndVersion, YearEndVersions,
+  NationalCourseInput, NationalReport, ProgressFilters, ProgressPage, Tenant, TenantInput, TenantReport, YearEndContent, YearEndVersion, YearEndVersions,
 } from "./types";
 
 export const API = "/api/v1";
@@ -240,6 +240,18 @@ export class ApiClient {
   async courseProgressExport(courseId: string, filters: ProgressFilters, format: "csv" | "xlsx"): Promise<Blob> {
     const query = progressQuery({ ...filters, format });
     return (await this.send("GET", `/courses/${encodeURIComponent(courseId)}/progress/export?${query}`)).blob();
+  }
+
+  ownedCourses(offset = 0, limit = 200): Promise<Catalog> {
+    return this.json("GET", `/courses?scope=owned&offset=${offset}&limit=${limit}`);
+  }
+
+  createNationalCourse(course: NationalCourseInput): Promise<Course> {
+    return this.json("POST", "/courses", { body: { ...course, national: true } });
+  }
+
+  setCourseState(courseId: string, action: "publish" | "archive"): Promise<Course> {
+    return this.json("POST", `/courses/${encodeURIComponent(courseId)}/${action}`);
   }
 }
 

@@ -102,3 +102,7 @@ export type ProgressRow = {
   percent_complete: number; lessons_done: number; last_activity_at: string | null; completed_at: string | null;
 };
 export type ProgressPage = { total: number; offset: number; limit: number; items: ProgressRow[] };
+export type NationalCourseInput = {
+  code: string; title: string; description: string; topic: string | null; estimated_hours: number | null;
+  audience_tenant_ids: string[] | null; lessons: { title: string; kind: "rich_text"; html: string }[];
+};
