@@ -1,13 +1,12 @@
 import { useTranslation } from "react-i18next";
 import { Link, useParams, useSearchParams } from "react-router";
-import { api } from "../api/client";
+import { api, ApiError } from "../api/client";
 import { Chart } from "../components/Chart";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { Loading } from "../components/Loading";
 import { useAsync } from "../components/useAsync";
 import { formatDateTime, formatNumber, formatPercent } from "../i18n/format";
 import { NotFound } from "../pages/NotFound";
-import { ApiError } from "../api/client";
 import { useSession } from "../auth/session";
 import { vnYear } from "./calendar";
 import { courseChart, coursesByEnrollment, headline, monthsOfYear, planChart, unitChart, unitChildren, unitTrail } from "./dashboardData";
