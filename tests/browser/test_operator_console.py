@@ -133,3 +133,34 @@ def test_operator_creates_a_national_course_for_one_tenant_and_publishes_it(new_
     assert detail["audience_tenant_ids"] == [audience["tenant_id"]]
     html = detail["sections"][0]["lessons"][0]["html"]
     assert "<b>" not in html and "&lt;b&gt;Đoạn hai&lt;/b&gt;" in html
+
+
+def test_operator_sees_an_agencys_dead_letters_and_replays_them(new_page, platform, operator):
+    tenant = operator.post(f"{API}/tenants", {
+        "code": "IG" + secrets.token_hex(3).upper(), "name": "Sở Tài chính tỉnh Sơn La", "kind": "province",
+        "focal_contact": {"full_name": "Vũ Minh Châu", "mobile": "0912345670", "email": "chau@example.vn"}})
+    # A webhook on a loopback port nobody listens on (the test platform allows loopback HTTP):
+    # every delivery fails and ends in the dead-letter list after its attempts.
+    name = f"Cổng dữ liệu {secrets.token_hex(2)}"
+    subscriber = operator.post(f"{API}/integrations/subscribers", {
+        "name": name, "kind": "webhook", "tenants": [tenant["tenant_id"]], "url": "http://127.0.0.1:9/hook"})
+    path = f"{API}/integrations/subscribers/{subscriber['subscriber_id']}/deliveries"
+    operator.post(f"{API}/tenants/{tenant['tenant_id']}/units", {"code": "VP", "name": "Văn phòng Sở"})
+    dead = eventually(lambda: operator.get(path, params={"state": "dead"})["items"], timeout=90)
+
+    page = new_page()
+    page.on("dialog", lambda dialog: dialog.accept())
+    console_sign_in(page, platform.env["OPERATOR_USERNAME"], platform.env["OPERATOR_PASSWORD"],
+                    f"/operator/integrations?subscriber={subscriber['subscriber_id']}")
+    page.get_by_role("heading", name=f"Lịch sử gửi: {name}").wait_for()
+    page.get_by_test_id("deliveries").get_by_role("row", name=dead[0]["event_type"]).first.wait_for()
+    assert_console_page_ok(page)
+
+    page.get_by_label("Khoảng thời gian").select_option("1")
+    page.get_by_role("button", name="Gửi lại").click()
+    page.get_by_role("status").filter(has_text="gửi lại").wait_for()
+    eventually(lambda: any(d["replay_id"] for state in ("pending", "dead", "delivered")
+                           for d in operator.get(path, params={"state": state})["items"]), timeout=60)
+    page.get_by_label("Trạng thái gửi").select_option("pending")
+    page.get_by_role("status").filter(has_text="lượt gửi").wait_for()
+    assert_console_page_ok(page)

@@ -7,7 +7,7 @@ import type {
 } from "./types";
 // reports dashboard, year-end report and operator console (issue 18 items 4-7)
 import type {
-  NationalCourseInput, NationalReport, ProgressFilters, ProgressPage, Tenant, TenantInput, TenantReport, YearEndContent, YearEndVersion, YearEndVersions,
+  Delivery, NationalCourseInput, NationalReport, Subscriber, ProgressFilters, ProgressPage, Tenant, TenantInput, TenantReport, YearEndContent, YearEndVersion, YearEndVersions,
 } from "./types";
 
 export const API = "/api/v1";
@@ -252,6 +252,23 @@ export class ApiClient {
 
   setCourseState(courseId: string, action: "publish" | "archive"): Promise<Course> {
     return this.json("POST", `/courses/${encodeURIComponent(courseId)}/${action}`);
+  }
+
+  subscribers(): Promise<{ items: Subscriber[] }> {
+    return this.json("GET", "/integrations/subscribers");
+  }
+
+  deliveries(subscriberId: string, state: "pending" | "delivered" | "dead", limit = 50): Promise<{ items: Delivery[] }> {
+    return this.json("GET", `/integrations/subscribers/${encodeURIComponent(subscriberId)}/deliveries?state=${state}&limit=${limit}`);
+  }
+
+  replay(subscriberId: string, since: string, until: string | null): Promise<{ replay_id: string }> {
+    return this.json("POST", `/integrations/subscribers/${encodeURIComponent(subscriberId)}/replays`,
+      { body: until ? { since, until } : { since } });
+  }
+
+  replayState(subscriberId: string, replayId: string): Promise<{ state: string; queued: number }> {
+    return this.json("GET", `/integrations/subscribers/${encodeURIComponent(subscriberId)}/replays/${encodeURIComponent(replayId)}`);
   }
 }
 

@@ -106,3 +106,11 @@ export type NationalCourseInput = {
   code: string; title: string; description: string; topic: string | null; estimated_hours: number | null;
   audience_tenant_ids: string[] | null; lessons: { title: string; kind: "rich_text"; html: string }[];
 };
+export type Subscriber = {
+  subscriber_id: string; name: string; kind: "amqp" | "webhook"; status: string; tenants: string[];
+  event_types: string[]; url: string | null; queue: string | null; created_at: string; revoked_at: string | null;
+};
+export type Delivery = {
+  delivery_id: string; event_id: string; event_type: string; tenant: string; state: string; attempts: number;
+  created_at: string; last_status_code: number | null; last_error: string | null; replay_id: string | null;
+};
