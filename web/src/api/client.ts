@@ -9,6 +9,10 @@ import type {
   AssignmentJob, AssignmentTarget, CourseDocument, CourseIn, EditableCourse, Enrollment, ImportJob, Intake, Unit, User,
   UserFilters,
 } from "./types";
+// reports dashboard, year-end report and operator console (issue 18 items 4-7)
+import type {
+  Delivery, NationalCourseInput, NationalReport, Subscriber, ProgressFilters, ProgressPage, Tenant, TenantInput, TenantReport, YearEndContent, YearEndVersion, YearEndVersions,
+} from "./types";
 
 export const API = "/api/v1";
 const REFRESH_KEY = "mooc.refresh";
@@ -235,10 +239,6 @@ export class ApiClient {
     return (await this.send("GET", `/imports/${encodeURIComponent(jobId)}/activation-codes`)).blob();
   }
 
-  ownedCourses(offset: number, limit: number): Promise<Catalog> {
-    return this.json("GET", `/courses?scope=owned&offset=${offset}&limit=${limit}`);
-  }
-
   editableCourse(courseId: string): Promise<EditableCourse> {
     return this.json("GET", `/courses/${encodeURIComponent(courseId)}`);
   }
@@ -310,6 +310,103 @@ export class ApiClient {
     if (!response.ok) throw await toError(response);
     return (await response.json()) as T;
   }
+  // -- reports dashboard, year-end report and operator console (issue 18 items 4-7) -----------
+  tenantReport(tenantId: string): Promise<TenantReport> {
+    return this.json("GET", `/tenants/${encodeURIComponent(tenantId)}/report`);
+  }
+
+  yearEndDraft(tenantId: string, year: number): Promise<YearEndContent> {
+    return this.json("GET", `/tenants/${encodeURIComponent(tenantId)}/year-end-reports/${year}`);
+  }
+
+  saveEvaluation(tenantId: string, year: number, evaluation: string): Promise<unknown> {
+    return this.json("PUT", `/tenants/${encodeURIComponent(tenantId)}/year-end-reports/${year}/evaluation`, { body: { evaluation } });
+  }
+
+  submitYearEnd(tenantId: string, year: number, evaluation: string): Promise<YearEndVersion> {
+    return this.json("POST", `/tenants/${encodeURIComponent(tenantId)}/year-end-reports/${year}/submit`, { body: { evaluation } });
+  }
+
+  yearEndVersions(tenantId: string, year: number): Promise<YearEndVersions> {
+    return this.json("GET", `/tenants/${encodeURIComponent(tenantId)}/year-end-reports/${year}/versions`);
+  }
+
+  async yearEndVersionFile(tenantId: string, year: number, version: number, format: "json" | "csv" | "xlsx"): Promise<Blob> {
+    const path = `/tenants/${encodeURIComponent(tenantId)}/year-end-reports/${year}/versions/${version}?format=${format}`;
+    return (await this.send("GET", path)).blob();
+  }
+
+  submitTrainingPlan(tenantId: string, year: number, plan: { planned_courses: number; planned_learners: number }): Promise<unknown> {
+    return this.json("PUT", `/tenants/${encodeURIComponent(tenantId)}/training-plans/${year}`, { body: plan });
+  }
+
+  tenant(tenantId: string): Promise<Tenant> {
+    return this.json("GET", `/tenants/${encodeURIComponent(tenantId)}`);
+  }
+
+  tenants(offset = 0, limit = 200): Promise<Tenant[]> {
+    return this.json("GET", `/tenants?offset=${offset}&limit=${limit}`);
+  }
+
+  createTenant(tenant: TenantInput): Promise<Tenant> {
+    return this.json("POST", "/tenants", { body: tenant });
+  }
+
+  updateTenant(tenantId: string, changes: Partial<TenantInput>): Promise<Tenant> {
+    return this.json("PATCH", `/tenants/${encodeURIComponent(tenantId)}`, { body: changes });
+  }
+
+  setTenantSuspended(tenantId: string, suspended: boolean): Promise<Tenant> {
+    return this.json("POST", `/tenants/${encodeURIComponent(tenantId)}/${suspended ? "suspend" : "reactivate"}`);
+  }
+
+  nationalReport(year: number): Promise<NationalReport> {
+    return this.json("GET", `/reports/national?year=${year}`);
+  }
+
+  courseProgress(courseId: string, filters: ProgressFilters, offset: number, limit: number): Promise<ProgressPage> {
+    const query = progressQuery({ ...filters, offset: String(offset), limit: String(limit) });
+    return this.json("GET", `/courses/${encodeURIComponent(courseId)}/progress?${query}`);
+  }
+
+  async courseProgressExport(courseId: string, filters: ProgressFilters, format: "csv" | "xlsx"): Promise<Blob> {
+    const query = progressQuery({ ...filters, format });
+    return (await this.send("GET", `/courses/${encodeURIComponent(courseId)}/progress/export?${query}`)).blob();
+  }
+
+  ownedCourses(offset = 0, limit = 200): Promise<Catalog> {
+    return this.json("GET", `/courses?scope=owned&offset=${offset}&limit=${limit}`);
+  }
+
+  createNationalCourse(course: NationalCourseInput): Promise<Course> {
+    return this.json("POST", "/courses", { body: { ...course, national: true } });
+  }
+
+  setCourseState(courseId: string, action: "publish" | "archive"): Promise<Course> {
+    return this.json("POST", `/courses/${encodeURIComponent(courseId)}/${action}`);
+  }
+
+  subscribers(): Promise<{ items: Subscriber[] }> {
+    return this.json("GET", "/integrations/subscribers");
+  }
+
+  deliveries(subscriberId: string, state: "pending" | "delivered" | "dead", limit = 50): Promise<{ items: Delivery[] }> {
+    return this.json("GET", `/integrations/subscribers/${encodeURIComponent(subscriberId)}/deliveries?state=${state}&limit=${limit}`);
+  }
+
+  replay(subscriberId: string, since: string, until: string | null): Promise<{ replay_id: string }> {
+    return this.json("POST", `/integrations/subscribers/${encodeURIComponent(subscriberId)}/replays`,
+      { body: until ? { since, until } : { since } });
+  }
+
+  replayState(subscriberId: string, replayId: string): Promise<{ state: string; queued: number }> {
+    return this.json("GET", `/integrations/subscribers/${encodeURIComponent(subscriberId)}/replays/${encodeURIComponent(replayId)}`);
+  }
+}
+
+/** The query string of the staff progress view: empty filters are left out. */
+function progressQuery(values: Record<string, string | undefined>): string {
+  return new URLSearchParams(Object.entries(values).filter((e): e is [string, string] => !!e[1])).toString();
 }
 
 async function toError(response: Response): Promise<ApiError> {

@@ -92,3 +92,72 @@ export type Enrollment = {
   cancelled_at: string | null;
 };
 export type AssignmentTarget = { unit_id: string } | { category: string } | { csv: Blob };
+// -- reports and operator console (issue 18 items 4-7: docs/reports.md, docs/accounts.md) ----
+export type Metrics = { enrollments: number; completions: number; certificates: number; completion_rate: number };
+export type UnitRow = Metrics & { unit_id: string | null; code: string | null; name: string | null; path: string[]; learners: number };
+export type CourseRow = Metrics & {
+  course_id: string; code: string | null; title: string | null; status: string | null; national: boolean;
+  by_year: Record<string, Metrics>;
+};
+export type MonthRow = Metrics & { month: string; active_learners: number };
+export type PlanVsActual = Metrics & {
+  year: number; planned_courses: number | null; planned_learners: number | null; courses_run: number;
+  learners_trained: number; courses_achievement_pct: number | null; learners_achievement_pct: number | null;
+  active_learners: number;
+};
+export type TenantReport = Metrics & {
+  tenant_id: string; code: string; name: string; kind: string; status: string;
+  learners: number; seats_used: number; learner_quota: number | null; seats_available: number | null;
+  active_learners: { by_month: Record<string, number>; by_year: Record<string, number> };
+  by_course: CourseRow[]; by_unit: UnitRow[]; by_month: MonthRow[]; plan_vs_actual: PlanVsActual[];
+  as_of: string | null;
+};
+export type YearEndContent = {
+  tenant: { tenant_id: string; code: string; name: string; kind: string }; year: number;
+  plan: { planned_courses: number | null; planned_learners: number | null };
+  actual: Metrics & { courses_run: number; learners_trained: number; active_learners: number };
+  achievement: { courses_pct: number | null; learners_pct: number | null };
+  courses: (Metrics & { course_id: string; code: string | null; title: string | null; national: boolean })[];
+  evaluation: string; as_of: string | null;
+};
+export type YearEndVersion = {
+  version: number; content_sha256: string; submitted_by: string; submitted_at: string; late: boolean;
+};
+export type YearEndVersions = { tenant_id: string; year: number; deadline: string; versions: YearEndVersion[] };
+export type FocalContact = { full_name: string; mobile: string; email: string };
+export type Tenant = {
+  tenant_id: string; code: string; name: string; kind: string; status: string; learner_quota: number;
+  quota_override: { by: string; at: string } | null; storage_quota_bytes: number; focal_contact: FocalContact;
+  seats_used: number;
+};
+export type TenantInput = {
+  code?: string; name: string; kind: string; learner_quota: number; quota_override: boolean;
+  focal_contact: FocalContact;
+};
+export type NationalRow = Metrics & {
+  tenant_id: string; code: string; name: string; kind: string; status: string; learners: number;
+  seats_used: number; learner_quota: number | null; courses: number; planned_courses: number | null;
+  planned_learners: number | null; courses_run: number; learners_trained: number; year_end_submitted: boolean;
+  year_end: { submitted: boolean; version: number | null; submitted_at: string | null; late: boolean | null };
+};
+export type NationalReport = {
+  year: number; deadline: string; tenants: NationalRow[]; totals: Record<string, number>; as_of: string | null;
+};
+export type ProgressFilters = { status?: string; unit_id?: string };
+export type ProgressRow = {
+  enrollment_id: string; learner_id: string; unit_id: string | null; category: string | null; status: string;
+  percent_complete: number; lessons_done: number; last_activity_at: string | null; completed_at: string | null;
+};
+export type ProgressPage = { total: number; offset: number; limit: number; items: ProgressRow[] };
+export type NationalCourseInput = {
+  code: string; title: string; description: string; topic: string | null; estimated_hours: number | null;
+  audience_tenant_ids: string[] | null; lessons: { title: string; kind: "rich_text"; html: string }[];
+};
+export type Subscriber = {
+  subscriber_id: string; name: string; kind: "amqp" | "webhook"; status: string; tenants: string[];
+  event_types: string[]; url: string | null; queue: string | null; created_at: string; revoked_at: string | null;
+};
+export type Delivery = {
+  delivery_id: string; event_id: string; event_type: string; tenant: string; state: string; attempts: number;
+  created_at: string; last_status_code: number | null; last_error: string | null; replay_id: string | null;
+};
