@@ -84,7 +84,7 @@ class AccountsService(PlatformService):
     name = "accounts"
 
     store = Store(AccountsStore)
-    events = Outbox()  # every change announced goes through the outbox (see _write_announced)
+    events = Outbox()  # every change announced goes through the outbox (_insert_announced, _update_staged)
     config = Config()
     bootstrap = OperatorBootstrap()
     dispatch_import = Publisher(exchange=IMPORT_EXCHANGE, declare=[IMPORT_QUEUE])
@@ -194,7 +194,7 @@ class AccountsService(PlatformService):
             return schemas.TenantSchema().dump(tenant)
         with SEAT_LOCKS.hold(tenant_id):
             tenant, staged = self._update_staged(
-                "tenants", tenant, {"status": status, "status_changed_at": now(), "status_changed_by": actor["user_id"]},
+                self.store.tenants, tenant, {"status": status, "status_changed_at": now(), "status_changed_by": actor["user_id"]},
                 event_type, _tenant_event, tenant_id, self.store.update_tenant)
         self.events.send(staged)
         return schemas.TenantSchema().dump(tenant)
