@@ -314,11 +314,13 @@ def test_kill_9_accounts_between_its_write_and_its_publish(world, tenant):
     operator = tenant["operator"]()
     pid = plat.status()["accounts"]
     Path(f"{world['env'][FAILPOINT_ENV]}.accounts").touch()
+    killed_at = time.monotonic()  # within milliseconds: the first write with an event is this one
     answer = operator.response("POST", "/api/v1/tenants", json={
         "code": code, "name": "Sở Nội vụ tỉnh Lai Châu", "kind": "province",
         "focal_contact": {"full_name": "Lò Thị Mai", "mobile": "0912345678", "email": "k@example.vn"}})
-    assert answer.status_code == 503, answer.text[:300]  # the caller learns nothing was confirmed
-    killed_at = time.monotonic()
+    # The caller gets no confirmation: 503 when its call timed out, or 409 when the restarted
+    # accounts ran the redelivered request (never acked) and met the tenant already stored.
+    assert answer.status_code in (503, 409), answer.text[:300]
     assert not Path(f"{world['env'][FAILPOINT_ENV]}.accounts").exists()  # the failpoint fired
     deadline = killed_at + 120
     while plat.status()["accounts"] in (None, pid):
@@ -339,7 +341,8 @@ def test_kill_9_accounts_between_its_write_and_its_publish(world, tenant):
     assert stored["code"] == code
     ROWS.append({"fault": "kill -9 accounts between write and publish", "accepted": 1, "lost": 0,
                  "duplicated": 0, "duplicate certificates": 0, "5xx other than 503": 0,
-                 "503 / refused (retried)": 1, "dead letters": 0, "down (s)": round(back_at - killed_at, 1),
+                 "503 / refused (retried)": f"1 ({answer.status_code})", "dead letters": 0,
+                 "down (s)": round(back_at - killed_at, 1),
                  "stream after back (s)": "-", "converged after last 202 (s)": round(arrived_at - back_at, 1)})
     print("\n" + _table(ROWS[-1:]))
 
