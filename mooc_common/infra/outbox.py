@@ -29,6 +29,7 @@ import json
 import logging
 import os
 import signal
+import time
 import uuid
 
 import eventlet
@@ -46,6 +47,10 @@ DEFAULT_SWEEP_SECONDS = 2.0
 DEFAULT_STALE_SECONDS = 5.0
 DEFAULT_ABANDON_SECONDS = 300.0
 FAILPOINT_ENV = "OUTBOX_FAILPOINT"
+# An entry this very process staged and is still writing is left to its writer for this long
+# (a 1,000-user import batch takes seconds on a loaded machine): the sweeper would only
+# publish it twice. Entries of a dead process (a crash) are not known here: swept when stale.
+WRITER_GRACE_SECONDS = 60.0
 PUBLISH_CONCURRENCY = 16  # each publish waits for its confirm: a big batch goes on a few at once
 CHECK_CONCURRENCY = 16
 
@@ -70,6 +75,7 @@ class Staged:
 
 class OutboxEntries:
     """The ``outbox`` collection of one service database (storage only, no publishing)."""
+    _writing = {}  # (database, entry id) -> monotonic time this process staged it
 
     def __init__(self, db):
         self.db = db
@@ -89,7 +95,13 @@ class OutboxEntries:
                             for doc_id, envelope in events],
                  "sent": [], "created_at": now or dt.datetime.now(dt.timezone.utc)}
         self.collection.insert_one(entry)
+        self._writing[(self.db.name, entry["_id"])] = time.monotonic()
         return Staged(entry)
+
+    def being_written(self, entry_id):
+        """Whether a worker of this process staged ``entry_id`` moments ago and may still send it."""
+        staged_at = self._writing.get((self.db.name, entry_id))
+        return staged_at is not None and time.monotonic() - staged_at < WRITER_GRACE_SECONDS
 
     def get(self, entry_id):
         return self.collection.find_one({"_id": entry_id})
@@ -120,6 +132,7 @@ class OutboxEntries:
         for doc_id in clear:
             self.db[collection].update_one({"_id": doc_id}, {"$unset": {f"{MARKER}.{entry_id}": ""}})
         self.collection.delete_one({"_id": entry_id})
+        self._writing.pop((self.db.name, entry_id), None)
 
 
 def _bodies(entry, doc_ids):
@@ -146,7 +159,8 @@ class Sweeper:
     def sweep(self, now=None):
         now = now or dt.datetime.now(dt.timezone.utc)
         for entry in self.entries.older_than(now - self.stale_after):
-            self.sweep_entry(entry, now)
+            if not self.entries.being_written(entry["_id"]):
+                self.sweep_entry(entry, now)
 
     def sweep_entry(self, entry, now=None, final=False):
         """Publish the stored, unsent events of ``entry``; delete it when nothing more can come

@@ -54,6 +54,8 @@ class FakeCollection:
 
 
 class FakeDatabase(dict):
+    name = "fake"
+
     def __missing__(self, name):
         self[name] = FakeCollection(name)
         return self[name]
@@ -108,11 +110,16 @@ def test_an_update_carries_the_marker_which_is_cleared_after_sending():
     assert world.published_ids() == [event["event_id"]]
 
 
+def crashed(world):
+    """What the restarted process knows of the entries its dead predecessor staged: nothing."""
+    OutboxEntries._writing.clear()
+
+
 def test_a_crash_between_write_and_publish_is_published_by_the_sweeper_once_stale():
     world = World()
     staged = world.stage_tenant()
     world.db["tenants"].insert_one(staged.insert({"_id": "t1"}))
-    # ... the process dies here: no send
+    crashed(world)  # the process dies here: no send
     world.sweeper.sweep(now=T0 + dt.timedelta(seconds=2))
     assert world.published == []  # a live writer may still be about to send it
     world.sweeper.sweep(now=T0 + dt.timedelta(seconds=6))
@@ -125,7 +132,7 @@ def test_a_crash_between_write_and_publish_is_published_by_the_sweeper_once_stal
 def test_a_crash_before_the_write_announces_nothing_and_the_entry_is_dropped_later():
     world = World()
     world.stage_tenant()
-    # ... the process dies before inserting the tenant
+    crashed(world)  # the process dies before inserting the tenant
     world.sweeper.sweep(now=T0 + dt.timedelta(seconds=60))
     assert world.published == [] and len(world.db["outbox"].docs) == 1  # its writer may still write
     world.sweeper.sweep(now=T0 + ABANDON + dt.timedelta(seconds=1))
@@ -163,7 +170,7 @@ def test_after_a_crash_mid_batch_the_sweeper_publishes_only_what_was_stored():
     events = [(f"e{i}", world.tenant_event(f"e{i}", code=f"C{i}")) for i in (1, 2, 3)]
     staged = world.entries.stage(enrollments, events, entry_id="job:1:0", now=T0)
     enrollments.insert_one(staged.insert({"_id": "e1"}))
-    # ... dies before inserting e3 and before sending
+    crashed(world)  # dies before inserting e3 and before sending
     world.sweeper.sweep(now=T0 + dt.timedelta(seconds=6))
     assert [e["payload"]["tenant_id"] for e in world.published] == ["e1"]
     world.sweeper.sweep(now=T0 + dt.timedelta(seconds=8))
@@ -194,3 +201,14 @@ def test_a_service_stages_only_its_own_events():
         world.tenant_event("t1")
     with pytest.raises(Exception):  # the payload is validated when staged, not when sent
         World(service="progress").writer.event(COURSE_COMPLETED, {"enrollment_id": "e1"}, "t1")
+
+
+def test_a_slow_writer_of_this_process_is_left_to_send_its_own_entry():
+    world = World()
+    staged = world.stage_tenant()
+    world.db["tenants"].insert_one(staged.insert({"_id": "t1"}))
+    world.sweeper.sweep(now=T0 + dt.timedelta(seconds=30))  # stale, but its writer is alive here
+    assert world.published == []
+    world.writer.send(staged)
+    assert len(world.published) == 1 and world.db["outbox"].docs == {}
+    assert ("fake", staged.id) not in OutboxEntries._writing

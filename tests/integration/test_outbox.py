@@ -1,8 +1,8 @@
 """The shared outbox in a nameko service, over the real broker and store (in-process).
 
 - the normal path: the event is published after the write, the entry and the marker are gone;
-- a worker that "dies" after its write and before its publish (it just stops there): the
-  sweeper publishes the event from the stored entry;
+- a worker that "dies" after its write and before its publish (it stops there, and the
+  process forgets it as a restarted one would): the sweeper publishes the stored event;
 - a change that never happened (staged only) is never announced.
 """
 import json
@@ -15,7 +15,7 @@ from nameko.rpc import rpc
 from nameko.testing.services import entrypoint_hook
 
 from mooc_common.contracts.events.accounts import TENANT_CREATED
-from mooc_common.infra.outbox import COLLECTION, MARKER, Outbox
+from mooc_common.infra.outbox import COLLECTION, MARKER, Outbox, OutboxEntries
 from mooc_common.infra.store import Store, service_database
 from tests.polling import eventually
 
@@ -82,6 +82,7 @@ def test_a_write_left_unpublished_is_published_by_the_sweeper(announcing):
     container, db, received = announcing
     with entrypoint_hook(container, "create") as create:
         create("t-crashed", stop_at="before_publish")
+    OutboxEntries._writing.clear()  # as a restarted process: it knows nothing of that writer
     seen = []
     eventually(lambda: seen.extend(received()) or seen == ["t-crashed"], timeout=30)
     eventually(lambda: db[COLLECTION].count_documents({}) == 0, timeout=30)
@@ -92,5 +93,6 @@ def test_a_change_that_never_happened_is_never_announced(announcing):
     with entrypoint_hook(container, "create") as create:
         create("t-never", stop_at="before_write")
         create("t-after")  # a later change goes through meanwhile
+    OutboxEntries._writing.clear()  # as a restarted process
     eventually(lambda: db[COLLECTION].count_documents({}) == 0, timeout=30)  # abandoned after 3 s
     assert received() == ["t-after"]
