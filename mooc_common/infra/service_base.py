@@ -3,8 +3,9 @@
 - ``ping`` RPC: the gateway's /ready calls it on every service.
 - ``GET /health`` on ``WEB_SERVER_ADDRESS``: the event loop answers (Kubernetes liveness).
 - ``GET /ready``: the service's store answers a ping (Kubernetes readiness). The broker is
-  not checked here: the consumers reconnect by themselves when it returns, and an RPC reply
-  that cannot be sent meanwhile no longer stops the service (``rpc_replies``).
+  not checked here: the consumers reconnect by themselves within 2 s of its return
+  (``reconnect``), and an RPC reply that cannot be sent meanwhile no longer stops the service
+  (``rpc_replies``).
 - ``GET /metrics``: the Prometheus series of the service (``observability``, ``metrics``).
 - every worker's log context and metrics (``WorkerObservability``).
 - a verifiable actor on every RPC (``actor_trust``): a subclass whose RPCs use nameko's own
@@ -16,11 +17,12 @@ from .actor_trust import TrustedRpc, rpc
 from nameko.rpc import Rpc
 from nameko.web.handlers import http
 
-from . import rpc_replies
+from . import reconnect, rpc_replies
 from .observability import WorkerObservability
 from .store import ProcessedEvents, Store
 
 rpc_replies.install()
+reconnect.install()
 
 
 class Probe:

@@ -16,6 +16,8 @@ import pymongo
 from pymongo.errors import DuplicateKeyError, OperationFailure
 from nameko.extensions import DependencyProvider
 
+from .lease import holder_is_dead_local, local_holder
+
 log = logging.getLogger(__name__)
 
 _clients = {}
@@ -70,6 +72,12 @@ class ProcessedEvents:
     ``RENEW_EVERY`` (``kept_alive``), so a claim not renewed for ``STALE_AFTER`` was left by a
     crashed worker (or one cut off from the store) and is taken over: a crash delays the
     event by seconds instead of dead-lettering it. Effects stay idempotent for the rare replay.
+
+    A claim also names its holder (host, service database, PID, incarnation: ``local_holder``)
+    so that it is taken over at once, without waiting ``STALE_AFTER``, when its holder is
+    certainly not applying it: an earlier process on this host that is gone (killed and
+    restarted), or this very process with no worker of its own on it (its worker failed and
+    could not release the claim because the store was away).
     """
     COLLECTION = "processed_events"
     COLLECTIONS = (COLLECTION,)
@@ -77,8 +85,12 @@ class ProcessedEvents:
     RENEW_EVERY = 4.0  # seconds; well under STALE_AFTER even on a loaded machine
     FRESH, DONE, IN_FLIGHT = "fresh", "done", "in_flight"
 
+    _holders = {}  # database name -> this process's holder id
+    _active = set()  # claim keys that workers of this process are applying now
+
     def __init__(self, db):
         self.collection = db[self.COLLECTION]
+        self.holder = self._holders.setdefault(db.name, local_holder(db.name))
 
     @staticmethod
     def _key(handler_name, event_id):
@@ -88,7 +100,8 @@ class ProcessedEvents:
         key, now = self._key(handler_name, event_id), dt.datetime.now(dt.timezone.utc)
         try:
             self.collection.insert_one({"_id": key, "state": "claimed", "claimed_at": now,
-                                        "event_type": event_type})
+                                        "event_type": event_type, "holder": self.holder})
+            self._active.add(key)
             return self.FRESH
         except DuplicateKeyError:
             pass
@@ -96,10 +109,20 @@ class ProcessedEvents:
         if existing.get("state") == "done":
             return self.DONE
         claimed_at = existing.get("claimed_at")
-        if claimed_at and now - claimed_at > self.STALE_AFTER and self.collection.find_one_and_update(
-                {"_id": key, "state": "claimed", "claimed_at": claimed_at}, {"$set": {"claimed_at": now}}):
+        if claimed_at and (now - claimed_at > self.STALE_AFTER or self._abandoned(key, existing.get("holder"))) \
+                and self.collection.find_one_and_update(
+                    {"_id": key, "state": "claimed", "claimed_at": claimed_at},
+                    {"$set": {"claimed_at": now, "holder": self.holder}}):
+            self._active.add(key)
             return self.FRESH
         return self.IN_FLIGHT
+
+    def _abandoned(self, key, holder):
+        if not holder:
+            return False
+        if holder == self.holder:
+            return key not in self._active
+        return holder_is_dead_local(holder, self.holder)
 
     @contextlib.contextmanager
     def kept_alive(self, handler_name, event_id):
@@ -122,10 +145,18 @@ class ProcessedEvents:
             renewer.kill()
 
     def complete(self, handler_name, event_id):
-        self.collection.update_one({"_id": self._key(handler_name, event_id)}, {"$set": {"state": "done"}})
+        key = self._key(handler_name, event_id)
+        try:
+            self.collection.update_one({"_id": key}, {"$set": {"state": "done"}})
+        finally:
+            self._active.discard(key)
 
     def release(self, handler_name, event_id):
-        self.collection.delete_one({"_id": self._key(handler_name, event_id), "state": "claimed"})
+        key = self._key(handler_name, event_id)
+        try:
+            self.collection.delete_one({"_id": key, "state": "claimed"})
+        finally:
+            self._active.discard(key)
 
 
 NOT_IMPLEMENTED = 238  # the store's error code for an unsupported option

@@ -95,3 +95,33 @@ def test_an_rpc_reply_that_meets_a_broker_outage_is_dropped_not_fatal():
     assert rpc.Responder.publisher_cls is OutageTolerantReplyPublisher
     unreachable = OutageTolerantReplyPublisher("amqp://guest:guest@127.0.0.1:1/")
     assert unreachable.publish({"result": 1, "error": None}, routing_key="reply", retry=False) is None
+
+
+def test_consumers_try_the_broker_again_at_least_every_two_seconds():
+    """nameko's queue consumers used kombu's default waits (2, 4, 6 ... 30 s) between attempts."""
+    from nameko.messaging import QueueConsumer
+
+    from mooc_common.infra import reconnect, service_base  # noqa: F401 (installs the waits)
+
+    calls = []
+
+    class FakeConnection:
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def ensure_connection(self, errback, max_retries, **intervals):
+            calls.append(intervals)
+
+    class Consumer:
+        connect_max_retries = None
+        on_connection_error = None
+
+        def create_connection(self):
+            return FakeConnection()
+
+    with QueueConsumer.establish_connection(Consumer()):
+        pass
+    assert calls == [{"interval_start": 0.5, "interval_step": 0.5, "interval_max": 2.0}]

@@ -1,7 +1,8 @@
 """Runs one bulk-import job in the background (the accounts service's import queue).
 
 validate every row -> (dry run: report) -> take the seats -> insert in batches of 1,000,
-publishing one ``users.imported`` event per batch and the job's progress after each.
+announcing one ``users.imported`` event per batch through the outbox, and the job's progress
+after each.
 A redelivered job message resumes: user ids and event ids are derived from the job, so
 nothing is created or announced twice.
 """
@@ -29,8 +30,8 @@ def imported_user_id(job_id, username):
 
 
 class ImportRunner:
-    def __init__(self, store, publish, seat_lock, code_secret):
-        self.store, self.publish, self.seat_lock = store, publish, seat_lock
+    def __init__(self, store, outbox, seat_lock, code_secret):
+        self.store, self.outbox, self.seat_lock = store, outbox, seat_lock
         self.code_secret = code_secret
         self.started = time.monotonic()
 
@@ -111,17 +112,21 @@ class ImportRunner:
                          tenant_id=tenant_id, role="learner", status="pending_activation",
                          password_hash=None, import_id=job_id, created_at=created_at)
                     for learner in learners[start:start + BATCH_SIZE]]
-            self.store.insert_users(docs)
-            self.store.save_import_batch(job_id, batch_no, [
-                {k: d[k] for k in ("_id", "username", "full_name")} for d in docs])
-            self.store.insert_activation_codes([{
-                "_id": security.token_hash(security.activation_code(self.code_secret, job["code_nonce"], d["_id"])),
-                "user_id": d["_id"], "expires_at": job["codes_expire_at"]} for d in docs])
-            self.publish(USERS_IMPORTED, {
+            # The batch document carries the outbox marker: stored last, it says the batch is in.
+            batch_id, entry_id = self.store.import_batch_id(job_id, batch_no), f"users-imported:{job_id}:{batch_no}"
+            self.outbox.flush(entry_id)  # left over by a crashed run of this job
+            staged = self.outbox.stage(self.store.import_batches, [(batch_id, self.outbox.event(USERS_IMPORTED, {
                 "import_id": job_id, "batch": batch_no,
                 "users": [{k: d[k] for k in ("tenant_id", "role", "unit_id", "category", "status")}
                           | {"user_id": d["_id"]} for d in docs]},
-                tenant_id, event_id=deterministic_event_id("users.imported", job_id, batch_no))
+                tenant_id, event_id=deterministic_event_id("users.imported", job_id, batch_no)))], entry_id=entry_id)
+            self.store.insert_users(docs)
+            self.store.insert_activation_codes([{
+                "_id": security.token_hash(security.activation_code(self.code_secret, job["code_nonce"], d["_id"])),
+                "user_id": d["_id"], "expires_at": job["codes_expire_at"]} for d in docs])
+            self.store.save_import_batch(staged.insert({"_id": batch_id, "users": [
+                {k: d[k] for k in ("_id", "username", "full_name")} for d in docs]}))
+            self.outbox.send(staged)
             self.store.update_job(job_id, {"rows_done": start + len(docs)})
         return len(learners)
 

@@ -23,8 +23,9 @@ from mooc_common.contracts.events.accounts import (
 from mooc_common.infra import spreadsheet_cells
 from mooc_common.infra.actor_trust import rpc
 from mooc_common.infra.boundary import load
-from mooc_common.infra.events import EventPublisher, reliable_consume
+from mooc_common.infra.events import reliable_consume
 from mooc_common.infra.keyed_locks import KeyedLocks
+from mooc_common.infra.outbox import Outbox
 from mooc_common.infra.service_base import PlatformService
 from mooc_common.infra.store import Store, export_page, service_database
 
@@ -83,7 +84,7 @@ class AccountsService(PlatformService):
     name = "accounts"
 
     store = Store(AccountsStore)
-    events = EventPublisher()
+    events = Outbox()  # every change announced goes through the outbox (_insert_announced, _update_staged)
     config = Config()
     bootstrap = OperatorBootstrap()
     dispatch_import = Publisher(exchange=IMPORT_EXCHANGE, declare=[IMPORT_QUEUE])
@@ -117,6 +118,33 @@ class AccountsService(PlatformService):
         domain.require_tenant_admin_of(actor, user["tenant_id"])
         return user
 
+    # --- announcing a change: stage the event, write the change with its marker, publish ---
+
+    def _insert_announced(self, collection, doc, event_type, payload, tenant_id, insert):
+        """``insert(doc)``, announced by ``event_type``; returns what ``insert`` returns."""
+        staged = self.events.stage(collection, [(doc["_id"], self.events.event(event_type, payload, tenant_id))])
+        try:
+            result = insert(staged.insert(doc))
+        except Conflict:  # refused (a code or username taken): nothing was written
+            self.events.discard(staged)
+            raise
+        self.events.send(staged)
+        return result
+
+    def _update_staged(self, collection, current, changes, event_type, to_payload, tenant_id, update):
+        """``update(id, changes)`` with the outbox marker, announced by ``event_type`` carrying
+        the document as the change leaves it; returns (updated document, staged entry) and
+        the caller sends the entry (after leaving its lock)."""
+        doc_id = current["_id"]
+        event = self.events.event(event_type, to_payload(dict(current, **changes)), tenant_id)
+        staged = self.events.stage(collection, [(doc_id, event)])
+        return update(doc_id, dict(changes, **staged.update(doc_id))), staged
+
+    def _update_announced(self, collection, current, changes, event_type, to_payload, tenant_id, update):
+        doc, staged = self._update_staged(collection, current, changes, event_type, to_payload, tenant_id, update)
+        self.events.send(staged)
+        return doc
+
     # --- tenants (operator) ------------------------------------------------------------------
 
     @rpc
@@ -125,8 +153,9 @@ class AccountsService(PlatformService):
         tenant_in = load(schemas.TenantCreateSchema(), data)
         overridden = tenant_in.pop("quota_override") and tenant_in["learner_quota"] > domain.MAX_LEARNER_QUOTA
         tenant_in["quota_override"] = {"by": actor["user_id"], "at": now()} if overridden else None
-        tenant = self.store.insert_tenant(tenant_in)
-        self.events(TENANT_CREATED, _tenant_event(tenant), tenant["_id"])
+        doc = self.store.new_tenant(tenant_in)
+        tenant = self._insert_announced(self.store.tenants, doc, TENANT_CREATED, _tenant_event(doc), doc["_id"],
+                                        self.store.insert_tenant)
         return schemas.TenantSchema().dump(tenant)
 
     @rpc
@@ -153,8 +182,9 @@ class AccountsService(PlatformService):
         if not changes:
             return schemas.TenantSchema().dump(tenant)
         with SEAT_LOCKS.hold(tenant_id):  # the same document as the seat counter
-            tenant = self.store.update_tenant(tenant_id, changes)
-        self.events(TENANT_UPDATED, _tenant_event(tenant), tenant_id)
+            tenant, staged = self._update_staged(self.store.tenants, tenant, changes, TENANT_UPDATED, _tenant_event,
+                                                 tenant_id, self.store.update_tenant)
+        self.events.send(staged)
         return schemas.TenantSchema().dump(tenant)
 
     def _set_tenant_status(self, actor, tenant_id, status, event_type):
@@ -163,9 +193,10 @@ class AccountsService(PlatformService):
         if tenant["status"] == status:
             return schemas.TenantSchema().dump(tenant)
         with SEAT_LOCKS.hold(tenant_id):
-            tenant = self.store.update_tenant(tenant_id, {"status": status, "status_changed_at": now(),
-                                                          "status_changed_by": actor["user_id"]})
-        self.events(event_type, _tenant_event(tenant), tenant_id)
+            tenant, staged = self._update_staged(
+                self.store.tenants, tenant, {"status": status, "status_changed_at": now(), "status_changed_by": actor["user_id"]},
+                event_type, _tenant_event, tenant_id, self.store.update_tenant)
+        self.events.send(staged)
         return schemas.TenantSchema().dump(tenant)
 
     @rpc
@@ -207,10 +238,10 @@ class AccountsService(PlatformService):
         self._tenant(tenant_id)
         year = load(schemas.YearSchema(), {"year": year})["year"]
         plan_in = load(schemas.TrainingPlanInSchema(), data)
-        plan = self.store.save_training_plan(dict(
-            plan_in, _id=f"{tenant_id}:{year}", tenant_id=tenant_id, year=year,
-            submitted_by=actor["user_id"], submitted_at=now()))
-        self.events(TRAINING_PLAN_SUBMITTED, plan, tenant_id)
+        plan = dict(plan_in, _id=f"{tenant_id}:{year}", tenant_id=tenant_id, year=year,
+                    submitted_by=actor["user_id"], submitted_at=now())
+        plan = self._insert_announced(self.store.training_plans, plan, TRAINING_PLAN_SUBMITTED, plan, tenant_id,
+                                      self.store.save_training_plan)
         return schemas.TrainingPlanSchema().dump(plan)
 
     @rpc
@@ -234,9 +265,9 @@ class AccountsService(PlatformService):
             if not parent or parent["tenant_id"] != tenant_id:
                 raise ValidationFailed("Unknown parent unit.", {"parent_id": ["no such unit in this tenant"]})
         unit_id = uuid.uuid4().hex
-        unit = self.store.insert_unit(dict(unit_in, _id=unit_id, tenant_id=tenant_id, status="active",
-                                           path=domain.unit_path(parent, unit_id), created_at=now()))
-        self.events(UNIT_CREATED, _unit_event(unit), tenant_id)
+        unit = dict(unit_in, _id=unit_id, tenant_id=tenant_id, status="active",
+                    path=domain.unit_path(parent, unit_id), created_at=now())
+        unit = self._insert_announced(self.store.units, unit, UNIT_CREATED, _unit_event(unit), tenant_id, self.store.insert_unit)
         return schemas.UnitSchema().dump(unit)
 
     @rpc
@@ -250,8 +281,9 @@ class AccountsService(PlatformService):
         unit = self._unit_for_admin(actor, unit_id)
         name = load(schemas.UnitRenameSchema(), data)["name"]
         with TREE_LOCKS.hold(unit["tenant_id"]):
-            unit = self.store.update_unit(unit_id, {"name": name})
-        self.events(UNIT_UPDATED, _unit_event(unit), unit["tenant_id"])
+            unit, staged = self._update_staged(self.store.units, unit, {"name": name}, UNIT_UPDATED, _unit_event,
+                                               unit["tenant_id"], self.store.update_unit)
+        self.events.send(staged)
         return schemas.UnitSchema().dump(unit)
 
     @rpc
@@ -267,12 +299,14 @@ class AccountsService(PlatformService):
                 raise ValidationFailed("Unknown parent unit.", {"parent_id": ["no such unit in this tenant"]})
             domain.check_move(units[unit_id], parent)
             new_paths = domain.repath_subtree(units.values(), unit_id, domain.unit_path(parent, unit_id))
-            changed = []
-            for moved_id, path in new_paths.items():
-                changes = {"path": path} | ({"parent_id": parent_id} if moved_id == unit_id else {})
-                changed.append(self.store.update_unit(moved_id, changes))
-        for moved in changed:
-            self.events(UNIT_UPDATED, _unit_event(moved), tenant_id)
+            changes = {moved_id: {"path": path} | ({"parent_id": parent_id} if moved_id == unit_id else {})
+                       for moved_id, path in new_paths.items()}
+            staged = self.events.stage(self.store.units, [  # one entry for the subtree: one event per unit
+                (moved_id, self.events.event(UNIT_UPDATED, _unit_event(dict(units[moved_id], **change)), tenant_id))
+                for moved_id, change in changes.items()])
+            changed = [self.store.update_unit(moved_id, dict(change, **staged.update(moved_id)))
+                       for moved_id, change in changes.items()]
+        self.events.send(staged)
         return schemas.UnitSchema().dump(next(u for u in changed if u["_id"] == unit_id))
 
     @rpc
@@ -280,8 +314,9 @@ class AccountsService(PlatformService):
         unit = self._unit_for_admin(actor, unit_id)
         if unit["status"] != "inactive":
             with TREE_LOCKS.hold(unit["tenant_id"]):
-                unit = self.store.update_unit(unit_id, {"status": "inactive"})
-            self.events(UNIT_UPDATED, _unit_event(unit), unit["tenant_id"])
+                unit, staged = self._update_staged(self.store.units, unit, {"status": "inactive"}, UNIT_UPDATED, _unit_event,
+                                                   unit["tenant_id"], self.store.update_unit)
+            self.events.send(staged)
         return schemas.UnitSchema().dump(unit)
 
     def _active_unit_id(self, tenant_id, unit_id):
@@ -304,17 +339,21 @@ class AccountsService(PlatformService):
                        password_hash=security.hash_password(password) if password else None)
         if not password:
             user_in["status"] = "pending_activation"
-        if domain.holds_seat(dict(user_in, status=user_in.get("status", "active"))):
+        user_in.update(_id=uuid.uuid4().hex, status=user_in.get("status", "active"))
+
+        def insert(doc):
+            return self._insert_announced(self.store.users, doc, USER_REGISTERED, _user_event(doc), tenant_id,
+                                          self.store.insert_user)
+        if domain.holds_seat(user_in):
             with SEAT_LOCKS.hold(tenant_id):
                 self._reserve_seat(tenant)
                 try:
-                    user = self.store.insert_user(user_in)
+                    user = insert(user_in)
                 except Exception:
                     self.store.release_seats(tenant_id, 1)
                     raise
         else:
-            user = self.store.insert_user(user_in)
-        self.events(USER_REGISTERED, _user_event(user), tenant_id)
+            user = insert(user_in)
         return schemas.UserSchema().dump(user)
 
     def _reserve_seat(self, tenant):
@@ -348,8 +387,8 @@ class AccountsService(PlatformService):
             self._active_unit_id(user["tenant_id"], changes["unit_id"])
         if not changes:
             return schemas.UserSchema().dump(user)
-        user = self.store.update_user(user_id, changes)
-        self.events(USER_UPDATED, _user_event(user), user["tenant_id"])
+        user = self._update_announced(self.store.users, user, changes, USER_UPDATED, _user_event, user["tenant_id"],
+                                      self.store.update_user)
         return schemas.UserSchema().dump(user)
 
     @rpc
@@ -360,11 +399,12 @@ class AccountsService(PlatformService):
             return schemas.UserSchema().dump(user)
         with SEAT_LOCKS.hold(user["tenant_id"]):
             was_holding = domain.holds_seat(user)
-            user = self.store.update_user(user_id, {"status": "inactive", "status_before": user["status"]})
+            user, staged = self._update_staged(self.store.users, user, {"status": "inactive", "status_before": user["status"]},
+                                               USER_UPDATED, _user_event, user["tenant_id"], self.store.update_user)
             self.store.revoke_access("users", user_id, now())
             if was_holding:
                 self.store.release_seats(user["tenant_id"], 1)
-        self.events(USER_UPDATED, _user_event(user), user["tenant_id"])
+        self.events.send(staged)
         return schemas.UserSchema().dump(user)
 
     @rpc
@@ -376,9 +416,10 @@ class AccountsService(PlatformService):
         with SEAT_LOCKS.hold(user["tenant_id"]):
             if domain.holds_seat(dict(user, status=status)):
                 self._reserve_seat(self._tenant(user["tenant_id"]))
-            user = self.store.update_user(user_id, {"status": status})
+            user, staged = self._update_staged(self.store.users, user, {"status": status}, USER_UPDATED, _user_event,
+                                               user["tenant_id"], self.store.update_user)
             self.store.clear_access_revocation("users", user_id)  # active again: tokens work again
-        self.events(USER_UPDATED, _user_event(user), user["tenant_id"])
+        self.events.send(staged)
         return schemas.UserSchema().dump(user)
 
     # --- sign-in -----------------------------------------------------------------------------
@@ -464,9 +505,9 @@ class AccountsService(PlatformService):
         domain.check_password(data["password"], user["username"])
         if not self.store.use_activation_code(code_hash):
             raise AuthenticationFailed("The activation code was already used.")
-        user = self.store.update_user(user["_id"], {
-            "password_hash": security.hash_password(data["password"]), "status": "active"})
-        self.events(USER_UPDATED, _user_event(user), user["tenant_id"])
+        user = self._update_announced(self.store.users, user, {
+            "password_hash": security.hash_password(data["password"]), "status": "active"},
+            USER_UPDATED, _user_event, user["tenant_id"], self.store.update_user)
         return {"activated": True, "username": user["username"]}
 
     # --- bulk import -------------------------------------------------------------------------

@@ -86,12 +86,15 @@ class AccountsStore:
         return {name: sweep_expired(getattr(self, name), at) for name in self.EXPIRING}
 
     # tenants
-    def insert_tenant(self, data):
-        doc = dict(data, _id=uuid.uuid4().hex, status="active", seats_used=0, created_at=now())
+    @staticmethod
+    def new_tenant(data):
+        return dict(data, _id=uuid.uuid4().hex, status="active", seats_used=0, created_at=now())
+
+    def insert_tenant(self, doc):
         try:
             self.tenants.insert_one(doc)
         except DuplicateKeyError:
-            raise Conflict(f"A tenant with code {data['code']} already exists.",
+            raise Conflict(f"A tenant with code {doc['code']} already exists.",
                            {"code": ["already exists"]})
         return doc
 
@@ -201,14 +204,19 @@ class AccountsStore:
         return {d["_id"]: d.get("import_id") for d in self.usernames.find({}, {"import_id": 1})
                 if d["_id"] in wanted}
 
-    def save_import_batch(self, import_id, batch_no, users):
-        """Who a batch created, by _id: the codes download then reads a few documents by _id
-        instead of searching 40,000 users by import id."""
-        _inserted_once(self.import_batches, {"_id": f"{import_id}:{batch_no}", "users": users})
+    @staticmethod
+    def import_batch_id(import_id, batch_no):
+        return f"{import_id}:{batch_no}"
+
+    def save_import_batch(self, doc):
+        """Who a batch created (``{_id: import_batch_id, users}``), by _id: the codes download
+        then reads a few documents by _id instead of searching 40,000 users by import id."""
+        _inserted_once(self.import_batches, doc)
 
     def import_users(self, import_id, batches):
         for batch_no in range(1, batches + 1):
-            yield from (self.import_batches.find_one({"_id": f"{import_id}:{batch_no}"}) or {}).get("users", [])
+            yield from (self.import_batches.find_one({"_id": self.import_batch_id(import_id, batch_no)})
+                        or {}).get("users", [])
 
     # failed sign-ins: one insert per failure (no shared counter document to race on)
     def record_failed_sign_in(self, username, client, at):

@@ -49,7 +49,7 @@ def target_learners(store, job, skipped):
             yield learner
 
 
-def run(store, publish, job, course):
+def run(store, outbox, job, course):
     started = time.monotonic()
     skipped = {"unknown": job.get("unresolved", 0), "not_enrollable": 0}
     learners = list(target_learners(store, job, skipped))
@@ -57,7 +57,7 @@ def run(store, publish, job, course):
     created = 0
     for start in range(0, len(learners), BATCH):
         batch = learners[start:start + BATCH]
-        created += enroll_batch(store, publish, course, batch, job.get("intake_id"),
+        created += enroll_batch(store, outbox, course, batch, job.get("intake_id"),
                                 job["source"], f"job:{job['_id']}:{start}")
         store.update_job(job["_id"], {"done": start + len(batch)})
     result = {"enrolled": created, "already_enrolled": len(learners) - created, "skipped": skipped}

@@ -1,26 +1,19 @@
 """Writing enrollments in batches and announcing them (single enrollment, cancellation, jobs).
 
-Announcing goes through an outbox document per batch: a batch's ENROLLMENT_CREATED events
-(deterministic ids) are written to the outbox *before* the enrollments are inserted, then
-the ones actually inserted are published and the outbox entry deleted. After a crash, the
-leftover entry is published whole (by the redelivered job, or the service's sweeper): events
-of enrollments that already existed carry ids consumers have seen, so they are dropped.
-Updating the same enrollment documents again (``update_many``) is avoided: on FerretDB it
-costs one read-modify-write per document.
-
-Publishes run on a few green threads: each waits for its broker confirm, so publishing one
-by one would cap a 40,000-learner assignment at the confirm round-trip rate.
+Announcing goes through the service's outbox (mooc_common/infra/outbox.py): one entry per
+batch holds its ENROLLMENT_CREATED events (deterministic ids), each enrollment is inserted
+carrying the entry's marker, and only the events of the enrollments really inserted are
+published (the others were announced when they were created). After a crash the redelivered
+job flushes its batch's leftover entry first (the outbox sweeper does so anyway). Markers in
+inserted enrollments are left in place: clearing them would cost one read-modify-write per
+enrollment on FerretDB.
 """
-import eventlet
-
 from mooc_common.contracts.envelope import deterministic_event_id
 from mooc_common.contracts.events.courses import ENROLLMENT_CANCELLED, ENROLLMENT_CREATED
 
 from .storage import enrollment_id, now
 
-PUBLISH_CONCURRENCY = 16
 BATCH = 1000
-EVENT_TYPES = {t.type: t for t in (ENROLLMENT_CREATED, ENROLLMENT_CANCELLED)}
 
 
 def new_enrollment(course, learner, intake_id, source):
@@ -32,8 +25,8 @@ def new_enrollment(course, learner, intake_id, source):
             "cancelled_at": None, "completed_at": None}
 
 
-def event_of(enrollment):
-    """The outbox entry announcing the enrollment's current state."""
+def event_of(outbox, enrollment):
+    """The event announcing the enrollment's current state (deterministic id: per activation)."""
     payload = {k: enrollment.get(k) for k in (
         "course_id", "course_owner_tenant_id", "intake_id", "learner_id", "unit_id", "category",
         "enrolled_at", "source")} | {"enrollment_id": enrollment["_id"]}
@@ -42,37 +35,23 @@ def event_of(enrollment):
         event_type = ENROLLMENT_CANCELLED
         payload.update(cancelled_at=enrollment["cancelled_at"], cancelled_by=enrollment.get("cancelled_by"))
     event_id = deterministic_event_id(event_type.type, enrollment["_id"], enrollment.get("activation", 0))
-    return {"type": event_type.type, "tenant_id": enrollment["tenant_id"], "payload": payload,
-            "event_id": str(event_id), "enrollment_id": enrollment["_id"]}
+    return outbox.event(event_type, payload, enrollment["tenant_id"], event_id=event_id)
 
 
-def flush(store, publish, key, only_ids=None):
-    """Publish the outbox entry ``key`` (only events of ``only_ids`` if given), then delete it."""
-    entry = store.get_outbox(key)
-    if entry is None:
-        return 0
-    events = [e for e in entry["events"] if only_ids is None or e["enrollment_id"] in only_ids]
-
-    def send(event):
-        publish(EVENT_TYPES[event["type"]], event["payload"], event["tenant_id"], event_id=event["event_id"])
-    pool = eventlet.GreenPool(PUBLISH_CONCURRENCY)
-    for _ in pool.imap(send, events):
-        pass
-    store.delete_outbox(key)
-    return len(events)
+def update_announced(store, outbox, enrollment, changes):
+    """Change one enrollment (reactivation, cancellation) and announce its new state."""
+    key = enrollment["_id"]
+    staged = outbox.stage(store.enrollments, [(key, event_of(outbox, dict(enrollment, **changes)))])
+    updated = store.update_enrollment(key, dict(changes, **staged.update(key)))
+    outbox.send(staged)
+    return updated
 
 
-def announce(store, publish, key, enrollment):
-    """Announce one enrollment's new state (reactivation, cancellation)."""
-    store.put_outbox(key, [event_of(enrollment)])
-    flush(store, publish, key)
-
-
-def enroll_batch(store, publish, course, learners, intake_id, source, key):
+def enroll_batch(store, outbox, course, learners, intake_id, source, key):
     """Insert the enrollments that do not exist yet and announce them; returns how many were new."""
-    flush(store, publish, key)  # left over by a crashed run of the same batch
+    outbox.flush(key)  # left over by a crashed run of the same batch
     docs = [new_enrollment(course, learner, intake_id, source) for learner in learners]
-    store.put_outbox(key, [event_of(doc) for doc in docs])
-    inserted = store.insert_enrollments(docs)
-    flush(store, publish, key, only_ids=inserted)
+    staged = outbox.stage(store.enrollments, [(doc["_id"], event_of(outbox, doc)) for doc in docs], entry_id=key)
+    inserted = store.insert_enrollments([staged.insert(doc) for doc in docs])
+    outbox.send(staged, only_docs=inserted)  # those that existed were announced when created
     return len(inserted)

@@ -1,11 +1,10 @@
 """Courses service entrypoints: authoring, publishing, intakes, enrollment and assignment jobs."""
 import base64
 import binascii
-import datetime as dt
+import uuid
 
 from kombu import Exchange, Queue
 from nameko.messaging import Publisher
-from nameko.timer import timer
 
 from mooc_common.contracts.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from mooc_common.contracts.events import accounts as accounts_events
@@ -15,19 +14,19 @@ from mooc_common.contracts.events.progress import COURSE_COMPLETED
 from mooc_common.infra.actor_trust import RpcProxy, rpc
 from mooc_common.infra.principals import system_actor
 from mooc_common.infra.boundary import load, load_ids
-from mooc_common.infra.events import EventPublisher, PermanentEventError, on_event, reliable_consume
+from mooc_common.infra.events import PermanentEventError, on_event, reliable_consume
 from mooc_common.infra.keyed_locks import KeyedLocks
+from mooc_common.infra.outbox import Outbox
 from mooc_common.infra.service_base import PlatformService
 from mooc_common.infra.store import Store, export_page
 
 from . import assignment, content, documents, domain, schemas
-from .enrolment import announce, enroll_batch, flush
+from .enrolment import enroll_batch, update_announced
 from .storage import CoursesStore, enrollment_id, now
 
 SYSTEM_ACTOR = system_actor("courses")  # on its system_calls only (principals.py)
 JOB_QUEUE = Queue("courses.assignment-jobs", exchange=Exchange("courses.jobs", type="direct", durable=True),
                   routing_key="assignment", durable=True)
-OUTBOX_STALE_AFTER = dt.timedelta(minutes=2)
 COURSE_LOCKS = KeyedLocks()
 ENROLLMENT_LOCKS = KeyedLocks()
 REPLICA_LOCKS = KeyedLocks()
@@ -37,7 +36,7 @@ class CoursesService(PlatformService):
     name = "courses"
 
     store = Store(CoursesStore)
-    events = EventPublisher()
+    events = Outbox()
     jobs = Publisher(exchange=JOB_QUEUE.exchange, declare=[JOB_QUEUE])
     accounts = RpcProxy("accounts")
 
@@ -66,9 +65,10 @@ class CoursesService(PlatformService):
             self._prepare(course_in, previous=course)
             if course["status"] == "published":
                 course_in["revision"] = course["revision"] + 1
-            course = self.store.update_course(course_id, course_in)
             if course["status"] == "published":
-                self._announce_published(course)
+                course = self._update_announced(course, course_in, self._published_events)
+            else:
+                course = self.store.update_course(course_id, course_in)
         return self._dump_full(course)
 
     def _prepare(self, course_in, previous=None):
@@ -86,9 +86,8 @@ class CoursesService(PlatformService):
             domain.require_editor(actor, course)
             if course["status"] != "draft":
                 raise Conflict("Only a draft course can be published.", {"status": [course["status"]]})
-            course = self.store.update_course(course_id, {"status": "published", "published_at": now(),
-                                                          "revision": course["revision"] + 1})
-            self._announce_published(course)
+            course = self._update_announced(course, {"status": "published", "published_at": now(),
+                                                     "revision": course["revision"] + 1}, self._published_events)
         return self._dump_full(course)
 
     @rpc
@@ -98,14 +97,25 @@ class CoursesService(PlatformService):
             domain.require_editor(actor, course)
             if course["status"] == "archived":
                 return self._dump_full(course)
-            course = self.store.update_course(course_id, {"status": "archived", "archived_at": now()})
-            self.events(COURSE_ARCHIVED, domain.summary_payload(course), course["owner_tenant_id"])
-            self.events(COURSE_SUMMARY_PUBLISHED, domain.summary_payload(course), course["owner_tenant_id"])
+            course = self._update_announced(course, {"status": "archived", "archived_at": now()},
+                                            lambda c: [(COURSE_ARCHIVED, domain.summary_payload(c)),
+                                                       (COURSE_SUMMARY_PUBLISHED, domain.summary_payload(c))])
         return self._dump_full(course)
 
-    def _announce_published(self, course):
-        self.events(COURSE_PUBLISHED, domain.published_payload(course), course["owner_tenant_id"])
-        self.events(COURSE_SUMMARY_PUBLISHED, domain.summary_payload(course), course["owner_tenant_id"])
+    @staticmethod
+    def _published_events(course):
+        return [(COURSE_PUBLISHED, domain.published_payload(course)),
+                (COURSE_SUMMARY_PUBLISHED, domain.summary_payload(course))]
+
+    def _update_announced(self, course, changes, events_of):
+        """Update the course and announce it through the outbox: ``events_of(course after the
+        change)`` = [(event type, payload)]."""
+        after = dict(course, **changes)
+        staged = self.events.stage(self.store.courses, [(course["_id"], self.events.event(t, p, course["owner_tenant_id"]))
+                                               for t, p in events_of(after)])
+        updated = self.store.update_course(course["_id"], dict(changes, **staged.update(course["_id"])))
+        self.events.send(staged)
+        return updated
 
     # -- reading ---------------------------------------------------------------------------
     @rpc
@@ -203,12 +213,14 @@ class CoursesService(PlatformService):
         course = self._course(course_id)
         domain.require_editor(actor, course)
         domain.require_editable(course)
-        intake = self.store.insert_intake(dict(
-            intake_in, course_id=course_id, starts_on=intake_in["starts_on"].isoformat(),
-            ends_on=intake_in["ends_on"].isoformat()))
-        self.events(INTAKE_OPENED, {
-            "intake_id": intake["_id"], "course_id": course_id,
-            "course_owner_tenant_id": course["owner_tenant_id"], **intake_in}, course["owner_tenant_id"])
+        intake_id = uuid.uuid4().hex
+        staged = self.events.stage(self.store.intakes, [(intake_id, self.events.event(INTAKE_OPENED, {
+            "intake_id": intake_id, "course_id": course_id,
+            "course_owner_tenant_id": course["owner_tenant_id"], **intake_in}, course["owner_tenant_id"]))])
+        intake = self.store.insert_intake(staged.insert(dict(
+            intake_in, _id=intake_id, course_id=course_id, starts_on=intake_in["starts_on"].isoformat(),
+            ends_on=intake_in["ends_on"].isoformat())))
+        self.events.send(staged)
         return schemas.IntakeSchema().dump(intake)
 
     @rpc
@@ -232,11 +244,10 @@ class CoursesService(PlatformService):
                                 source, f"single:{key}"):
                 existing = self.store.get_enrollment(key)
                 if existing["status"] == "cancelled":  # re-enrolling reactivates, announced again
-                    reactivated = self.store.update_enrollment(key, {
+                    update_announced(self.store, self.events, existing, {
                         "status": "active", "activation": existing.get("activation", 0) + 1,
                         "enrolled_at": now(), "cancelled_at": None, "source": source,
                         "intake_id": intake and intake["_id"]})
-                    announce(self.store, self.events, f"single:{key}", reactivated)
         return schemas.EnrollmentSchema().dump(self.store.get_enrollment(key))
 
     @rpc
@@ -247,9 +258,8 @@ class CoursesService(PlatformService):
                 raise NotFound("Enrollment not found.")
             domain.require_may_cancel(actor, enrollment)
             if enrollment["status"] != "cancelled":
-                cancelled = self.store.update_enrollment(enrollment_key, {
+                update_announced(self.store, self.events, enrollment, {
                     "status": "cancelled", "cancelled_at": now(), "cancelled_by": actor["user_id"]})
-                announce(self.store, self.events, f"cancel:{enrollment_key}", cancelled)
         return schemas.EnrollmentSchema().dump(self.store.get_enrollment(enrollment_key))
 
     @rpc
@@ -305,12 +315,6 @@ class CoursesService(PlatformService):
         if actor.get("role") not in domain.ASSIGNER_ROLES:
             raise PermissionDenied("Only administrators follow assignment jobs.")
         return schemas.JobSchema().dump(job)
-
-    @timer(interval=60)
-    def sweep_outbox(self):
-        """Publishes outbox entries left behind by a crash (see enrolment.py)."""
-        for key in self.store.stale_outbox_keys(now() - OUTBOX_STALE_AFTER):
-            flush(self.store, self.events, key)
 
     @reliable_consume(JOB_QUEUE)
     def run_assignment_job(self, body):

@@ -3,7 +3,7 @@ tenants, units and learners (fed by accounts events).
 
 Reads are ``_id`` lookups or equality on indexed fields (FerretDB pushes down only those).
 Enrollments are inserted with a natural id (course, learner), in batches; the events that
-announce them wait in ``outbox`` documents (one per batch) until published (enrolment.py).
+announce them go through the service's outbox (enrolment.py, mooc_common/infra/outbox.py).
 """
 import datetime as dt
 import uuid
@@ -43,7 +43,7 @@ def insert_ignoring_duplicates(collection, docs):
 
 class CoursesStore:
     COLLECTIONS = ('courses', 'intakes', 'documents', 'document_chunks', 'storage_usage',
-                   'enrollments', 'outbox', 'jobs', 'learners', 'units', 'tenants')
+                   'enrollments', 'jobs', 'learners', 'units', 'tenants')
 
     def __init__(self, db):
         self.db = db
@@ -87,7 +87,7 @@ class CoursesStore:
 
     # -- intakes ---------------------------------------------------------------------------
     def insert_intake(self, doc):
-        doc = dict(doc, _id=uuid.uuid4().hex, created_at=now())
+        doc = dict(doc, _id=doc.get("_id") or uuid.uuid4().hex, created_at=now())
         self.intakes.insert_one(doc)
         return doc
 
@@ -155,20 +155,6 @@ class CoursesStore:
 
     def insert_enrollments(self, docs):
         return insert_ignoring_duplicates(self.enrollments, docs)
-
-    # -- outbox: events to publish, one document per batch -----------------------------------
-    def put_outbox(self, key, events):
-        self.outbox.replace_one({"_id": key}, {"_id": key, "events": events, "created_at": now()}, upsert=True)
-
-    def get_outbox(self, key):
-        return self.outbox.find_one({"_id": key})
-
-    def delete_outbox(self, key):
-        self.outbox.delete_one({"_id": key})
-
-    def stale_outbox_keys(self, older_than):
-        """Batches left behind by a crash (the collection is normally empty or tiny)."""
-        return [d["_id"] for d in self.outbox.find({}, {"created_at": 1}) if d["created_at"] < older_than]
 
     def update_enrollment(self, enrollment_id_, changes):
         return self.enrollments.find_one_and_update({"_id": enrollment_id_}, {"$set": changes},

@@ -22,9 +22,9 @@ from mooc_common.contracts.events.progress import (CERTIFICATE_ISSUED, COURSE_CO
 from mooc_common.infra.actor_trust import RpcProxy, rpc
 from mooc_common.infra.principals import system_actor
 from mooc_common.infra.boundary import load
-from mooc_common.infra.events import (EventPublisher, PermanentEventError, TransientEventError,
-                                      on_event, reliable_consume)
+from mooc_common.infra.events import PermanentEventError, TransientEventError, on_event, reliable_consume
 from mooc_common.infra.keyed_locks import KeyedLocks
+from mooc_common.infra.outbox import Outbox
 from mooc_common.infra.service_base import PlatformService
 from mooc_common.infra.store import Store, export_page
 
@@ -55,7 +55,7 @@ class ProgressService(PlatformService):
     name = "progress"
 
     store = Store(ProgressStore)
-    events = EventPublisher()
+    events = Outbox()
     accounts = RpcProxy("accounts")
     config = Config()
 
@@ -119,71 +119,86 @@ class ProgressService(PlatformService):
     def _apply(self, message, course_id, activities):
         learner_id = message["learner_id"]
         enrollment = self.store.find_enrollment(learner_id, course_id)
-        course = self.store.get_course(course_id)
+        course = self.store.hot_course(course_id, {a["lesson_id"] for a in activities})
         if enrollment is None or course is None:
             raise NotYetKnown(f"enrollment of {learner_id} in {course_id} not known yet")
         now = dt.datetime.now(dt.timezone.utc)
         # received_at is set by the gateway (the learner cannot send it); occurred_at is not
         activities = domain.trust_times(activities, message["received_at"], enrollment.get("enrolled_at"))
-        changes, outbox, outcomes = domain.apply_activities(enrollment, course, activities, now,
-                                                            message["received_at"])
+        changes, announce, outcomes = domain.apply_activities(enrollment, course, activities, now,
+                                                              message["received_at"])
         self.store.record_activities([
             dict(a, _id=f"{learner_id}:{a['activity_id']}", learner_id=learner_id,
                  tenant_id=message["tenant_id"], enrollment_id=enrollment["_id"],
                  received_at=message["received_at"], outcome=outcomes[a["activity_id"]])
             for a in activities])
-        self.store.update_progress(enrollment["_id"], changes, outbox)
-        enrollment.update(changes)
-        enrollment["outbox"] = dict(enrollment.get("outbox") or {}, **{key: True for key in outbox})
-        self._flush_outbox(enrollment)
+        # The progress and its announcements in one write of the enrollment (outbox marker):
+        # a crash before the publish leaves them to the outbox sweeper.
+        staged = None
+        if announce:
+            staged = self.events.stage(self.store.enrollments, [
+                (enrollment["_id"], envelope) for envelope in self._announcements(dict(enrollment, **changes), announce)])
+            changes = dict(changes, **staged.update(enrollment["_id"]))
+        self.store.update_progress(enrollment["_id"], changes)
+        if staged:
+            self.events.send(staged)
         self._announce_active_days(enrollment, [a["occurred_at"] for a in activities
                                                 if outcomes[a["activity_id"]] == "applied"])
 
-    def _flush_outbox(self, enrollment):
+    def _announcements(self, enrollment, keys):
+        """The events of the domain's announcement ``keys`` ("course", "lesson:<id>",
+        "quiz:<lesson>:<attempt>", "opened:<lesson>:<day>", "video:<lesson>:<milestone>") about ``enrollment`` as the batch leaves it."""
         context = domain.enrollment_context(dict(enrollment, enrollment_id=enrollment["_id"]))
-        tenant_id = enrollment["tenant_id"]
-        for key, pending in (enrollment.get("outbox") or {}).items():
-            if not pending:
-                continue
+        tenant_id, enrollment_id = enrollment["tenant_id"], enrollment["_id"]
+        for key in keys:
             kind, _, rest = key.partition(":")
             if kind == "course":
-                self.events(COURSE_COMPLETED, dict(context, completed_at=enrollment["completed_at"]),
-                            tenant_id, event_id=deterministic_event_id("course.completed", enrollment["_id"]))
+                yield self.events.event(COURSE_COMPLETED, dict(context, completed_at=enrollment["completed_at"]),
+                                        tenant_id, event_id=deterministic_event_id("course.completed", enrollment_id))
             elif kind == "lesson":
-                self.events(LESSON_COMPLETED, dict(context, lesson_id=rest,
-                                                   completed_at=enrollment["lessons_done"][rest]),
-                            tenant_id, event_id=deterministic_event_id("lesson.completed", enrollment["_id"], rest))
+                yield self.events.event(
+                    LESSON_COMPLETED, dict(context, lesson_id=rest, completed_at=enrollment["lessons_done"][rest]),
+                    tenant_id, event_id=deterministic_event_id("lesson.completed", enrollment_id, rest))
             elif kind == "quiz":
                 lesson_id, attempt_id = rest.split(":", 1)
                 attempt = enrollment["quizzes"][lesson_id]["attempts"][attempt_id]
-                self.events(QUIZ_GRADED, dict(context, lesson_id=lesson_id, attempt=attempt["number"],
-                                              score=attempt["score"], passed=attempt["passed"],
-                                              graded_at=attempt["graded_at"]),
-                            tenant_id, event_id=deterministic_event_id("quiz.graded", enrollment["_id"], attempt_id))
+                yield self.events.event(
+                    QUIZ_GRADED, dict(context, lesson_id=lesson_id, attempt=attempt["number"],
+                                      score=attempt["score"], passed=attempt["passed"],
+                                      graded_at=attempt["graded_at"]),
+                    tenant_id, event_id=deterministic_event_id("quiz.graded", enrollment_id, attempt_id))
             elif kind == "opened":
                 lesson_id, day = rest.split(":", 1)
-                self.events(LESSON_OPENED, dict(context, lesson_id=lesson_id, day=dt.date.fromisoformat(day),
-                                                opened_at=domain.opened_at(enrollment, lesson_id, day)),
-                            tenant_id, event_id=deterministic_event_id("lesson.opened", enrollment["_id"], rest))
+                yield self.events.event(
+                    LESSON_OPENED, dict(context, lesson_id=lesson_id, day=dt.date.fromisoformat(day),
+                                        opened_at=domain.opened_at(enrollment, lesson_id, day)),
+                    tenant_id, event_id=deterministic_event_id("lesson.opened", enrollment_id, rest))
             elif kind == "video":
                 lesson_id, milestone = rest.rsplit(":", 1)
                 reached = enrollment["video_milestones"][lesson_id][milestone]
-                self.events(VIDEO_PROGRESSED, dict(context, lesson_id=lesson_id, milestone=int(milestone),
-                                                   percent=reached["percent"], progressed_at=reached["at"],
-                                                   duration_seconds=reached.get("duration_seconds")),
-                            tenant_id, event_id=deterministic_event_id("video.progressed", enrollment["_id"], rest))
-            self.store.clear_outbox(enrollment["_id"], key)
+                yield self.events.event(
+                    VIDEO_PROGRESSED, dict(context, lesson_id=lesson_id, milestone=int(milestone),
+                                           percent=reached["percent"], progressed_at=reached["at"],
+                                           duration_seconds=reached.get("duration_seconds")),
+                    tenant_id, event_id=deterministic_event_id("video.progressed", enrollment_id, rest))
 
     def _announce_active_days(self, enrollment, times):
+        """One LEARNER_ACTIVE per learner and day: the day's marker document is inserted once,
+        carrying the outbox marker of its event."""
         learner_id = enrollment["learner_id"]
         for day in {domain.vietnam_day(t) for t in times}:
-            if (learner_id, day) in ANNOUNCED_DAYS or not self.store.mark_active_day(learner_id, day):
+            if (learner_id, day) in ANNOUNCED_DAYS:
                 continue
-            self.events(LEARNER_ACTIVE, {"learner_id": learner_id, "unit_id": enrollment.get("unit_id"),
-                                         "category": enrollment.get("category"), "day": day},
-                        enrollment["tenant_id"],
-                        event_id=deterministic_event_id("learner.active", learner_id, day.isoformat()))
-            self.store.active_day_announced(learner_id, day)
+            marker_id = self.store.active_day_id(learner_id, day)
+            staged = self.events.stage(self.store.active_days, [(marker_id, self.events.event(
+                LEARNER_ACTIVE, {"learner_id": learner_id, "unit_id": enrollment.get("unit_id"),
+                                 "category": enrollment.get("category"), "day": day},
+                enrollment["tenant_id"], event_id=deterministic_event_id("learner.active", learner_id,
+                                                                         day.isoformat())))])
+            if self.store.mark_active_day(staged.insert({"_id": marker_id})):
+                self.events.send(staged)
+            else:  # announced before (or its own entry is still pending: the sweeper has it)
+                self.events.discard(staged)
             if len(ANNOUNCED_DAYS) >= MAX_ANNOUNCED_DAYS:
                 ANNOUNCED_DAYS.clear()
             ANNOUNCED_DAYS.add((learner_id, day))
@@ -193,6 +208,8 @@ class ProgressService(PlatformService):
     def on_course_completed(self, event):
         """Issue the certificate of a completed enrollment (once: keyed by the enrollment)."""
         payload = event["payload"]
+        # Issued once, keyed by the enrollment; announced (again) on every delivery of the
+        # completion: a crash before the publish is retried by the redelivered event.
         certificate = self.store.get_certificate(payload["enrollment_id"]) or self._issue(payload)
         self.events(CERTIFICATE_ISSUED, dict(domain.enrollment_context(payload),
                                              certificate_id=certificate["certificate_id"],

@@ -3,15 +3,25 @@ certificates.
 
 Progress lives on the enrollment document and changes by ONE ``$set`` per batch of a
 learner's activities in a course, made under a per-enrollment lock (FerretDB loses concurrent
-updates of one document). State changes that must be announced are written in that same
-update as ``outbox`` entries; the service publishes them with deterministic event ids and then
-removes them. A crash in between re-publishes the same event id, which consumers drop.
+updates of one document). State changes that must be announced carry the service outbox's
+marker in that same update (mooc_common/infra/outbox.py): a crash before the publish leaves
+the events to the outbox sweeper, under deterministic ids that consumers drop if seen.
 """
 import datetime as dt
+import time
 
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 DUPLICATE_KEY = 11000
+# The activity hot path's in-process caches (every batch looked both up in the store): an
+# enrollment's id for a learner and course never changes once stored; a course replica is
+# re-read at most every COURSE_CACHE_SECONDS (it is fed by events, already that far behind
+# courses), at once when this process stores a new revision, and when an activity names a
+# lesson the cached revision lacks (see ``hot_course``).
+COURSE_CACHE_SECONDS = 2.0
+CACHE_MAX = 100_000
+_enrollment_ids = {}  # (database, "<learner>:<course>") -> enrollment id
+_courses = {}  # (database, course id) -> (monotonic time read, course)
 
 
 class ProgressStore:
@@ -48,9 +58,24 @@ class ProgressStore:
                                     {"$set": course}, upsert=True)
         except DuplicateKeyError:
             pass  # a newer revision is already stored
+        _courses.pop((self.db.name, course["course_id"]), None)
 
     def get_course(self, course_id):
         return self.courses.find_one({"_id": course_id})
+
+    def hot_course(self, course_id, lesson_ids=()):
+        """The course for applying activities: from the cache unless older than
+        COURSE_CACHE_SECONDS or missing one of ``lesson_ids`` (a newer revision)."""
+        key, now = (self.db.name, course_id), time.monotonic()
+        read_at, course = _courses.get(key, (None, None))
+        if course is None or now - read_at > COURSE_CACHE_SECONDS or \
+                not set(lesson_ids) <= {lesson["lesson_id"] for lesson in course["lessons"]}:
+            course = self.get_course(course_id)
+            if course is not None:
+                if len(_courses) >= CACHE_MAX:
+                    _courses.clear()
+                _courses[key] = (now, course)
+        return course
 
     # units: path = ids from the tenant's root down to the unit
     def save_unit(self, unit):
@@ -90,8 +115,14 @@ class ProgressStore:
 
     def find_enrollment(self, learner_id, course_id):
         learner_course = f"{learner_id}:{course_id}"
+        known = _enrollment_ids.get((self.db.name, learner_course))
+        if known is not None:
+            return self.enrollments.find_one({"_id": known})
         key = self.enrollment_keys.find_one({"_id": learner_course})
         if key is not None:
+            if len(_enrollment_ids) >= CACHE_MAX:
+                _enrollment_ids.clear()
+            _enrollment_ids[(self.db.name, learner_course)] = key["enrollment_id"]
             return self.enrollments.find_one({"_id": key["enrollment_id"]})
         # Not known yet, or stored before the keys existed (or by a worker that crashed between
         # the two inserts): the indexed query, then the key for next time.
@@ -107,13 +138,9 @@ class ProgressStore:
         self.enrollments.update_one({"_id": enrollment_id, "cancelled_at": None},
                                     {"$set": {"cancelled_at": at}})
 
-    def update_progress(self, enrollment_id, changes, outbox_keys):
-        update = dict(changes, **{f"outbox.{key}": True for key in outbox_keys})
-        if update:
-            self.enrollments.update_one({"_id": enrollment_id}, {"$set": update})
-
-    def clear_outbox(self, enrollment_id, key):
-        self.enrollments.update_one({"_id": enrollment_id}, {"$unset": {f"outbox.{key}": ""}})
+    def update_progress(self, enrollment_id, changes):
+        if changes:
+            self.enrollments.update_one({"_id": enrollment_id}, {"$set": changes})
 
     def list_enrollments(self, query, skip, limit):
         """Equality filters only (course_tenant or course_id, status, unit_path element)."""
@@ -140,18 +167,17 @@ class ProgressStore:
         return self.activities.find_one({"_id": activity_key})
 
     # learner-active days: one marker per learner and day (an atomic unique insert)
-    def mark_active_day(self, learner_id, day):
-        """True if this is the first activity seen for that learner and day (or not yet announced)."""
-        key = f"{learner_id}:{day.isoformat()}"
+    @staticmethod
+    def active_day_id(learner_id, day):
+        return f"{learner_id}:{day.isoformat()}"
+
+    def mark_active_day(self, doc):
+        """True if ``doc`` is the first marker of its learner and day."""
         try:
-            self.active_days.insert_one({"_id": key, "announced": False})
+            self.active_days.insert_one(doc)
             return True
         except DuplicateKeyError:
-            marker = self.active_days.find_one({"_id": key}) or {}
-            return not marker.get("announced", False)
-
-    def active_day_announced(self, learner_id, day):
-        self.active_days.update_one({"_id": f"{learner_id}:{day.isoformat()}"}, {"$set": {"announced": True}})
+            return False
 
     # certificates
     def get_certificate(self, enrollment_id):

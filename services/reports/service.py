@@ -5,14 +5,13 @@ import base64
 import datetime as dt
 import json
 
-from nameko.timer import timer
 
 from mooc_common.contracts.envelope import deterministic_event_id
 from mooc_common.contracts.errors import NotFound, PermissionDenied
 from mooc_common.contracts.events.reports import YEAR_END_REPORT_SUBMITTED
 from mooc_common.infra.actor_trust import rpc
 from mooc_common.infra.boundary import load
-from mooc_common.infra.events import EventPublisher
+from mooc_common.infra.outbox import Outbox
 from mooc_common.infra.service_base import PlatformService
 from mooc_common.infra.store import Store
 
@@ -20,7 +19,6 @@ from . import domain, exports, schemas
 from .projector import QUEUE, SingleProjector
 from .storage import ReportsStore
 
-ANNOUNCE_GRACE = dt.timedelta(seconds=30)
 FILE_TYPES = {"csv": ("text/csv; charset=utf-8", exports.to_csv),
               "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", exports.to_xlsx)}
 
@@ -50,19 +48,11 @@ class ReportsService(PlatformService):
     observed_queues = (QUEUE,)  # the projector's batch queue (not a nameko entrypoint): its depth on /metrics
 
     store = Store(ReportsStore)
-    events = EventPublisher()
+    events = Outbox()
     projector = SingleProjector()
 
     # Events are consumed by ``projector`` (one queue, in batches; see projector.py), not by
     # one handler per event type.
-
-    # ---- outbox ------------------------------------------------------------------------
-    @timer(interval=5)
-    def announce_pending_year_end(self):
-        stale = (dt.datetime.now(dt.timezone.utc) - ANNOUNCE_GRACE).isoformat()
-        for doc in self.store.unpublished_year_end_versions():
-            if doc["submitted_at"] < stale:  # the submitting worker did not get to announce it
-                self._announce(doc)
 
     # ---- queries -----------------------------------------------------------------------
     @rpc
@@ -113,9 +103,8 @@ class ReportsService(PlatformService):
         now = dt.datetime.now(dt.timezone.utc)
         doc = {"tenant_id": tenant_id, "year": year, "tenant_year": f"{tenant_id}|{year}", "content": content,
                "content_sha256": domain.content_sha256(content), "submitted_by": actor["user_id"],
-               "submitted_at": now.isoformat(), "late": domain.is_late(year, now), "published": False}
-        doc["version"] = self.store.insert_year_end_version(doc)
-        self._announce(dict(doc, _id=f"{tenant_id}|{year}|{doc['version']}"))
+               "submitted_at": now.isoformat(), "late": domain.is_late(year, now)}
+        doc["version"] = self.store.insert_year_end_version(doc, self._announce)
         return _version_meta(doc)
 
     @rpc
@@ -149,12 +138,16 @@ class ReportsService(PlatformService):
             evaluation = draft.get("evaluation", "")
         return domain.year_end_content(self._summary(tenant_id), year, evaluation)
 
-    def _announce(self, doc):
-        """Publish the submission (deterministic id: a re-publication is dropped by consumers)."""
+    def _announce(self, doc, insert):
+        """``insert(doc)`` (the numbered version), announced through the outbox; True if inserted."""
         payload = {k: doc[k] for k in ("tenant_id", "year", "version", "content_sha256", "submitted_by")}
         payload["submitted_at"] = dt.datetime.fromisoformat(doc["submitted_at"])
-        self.events(YEAR_END_REPORT_SUBMITTED, payload,
-                    doc["tenant_id"],
-                    event_id=deterministic_event_id("year_end_report.submitted", doc["tenant_id"], doc["year"],
-                                                    doc["version"]))
-        self.store.mark_announced(doc["_id"])
+        staged = self.events.stage(self.store.year_end, [(doc["_id"], self.events.event(
+            YEAR_END_REPORT_SUBMITTED, payload, doc["tenant_id"],
+            event_id=deterministic_event_id("year_end_report.submitted", doc["tenant_id"], doc["year"],
+                                            doc["version"])))])
+        if not insert(staged.insert(doc)):
+            self.events.discard(staged)  # that number was taken meanwhile: the next one is tried
+            return False
+        self.events.send(staged)
+        return True

@@ -197,16 +197,21 @@ class ReportsStore:
     def get_draft(self, tenant_id, year):
         return self.drafts.find_one({"_id": key(tenant_id, year)})
 
-    def insert_year_end_version(self, doc):
-        """Versions are insert-only documents ``tenant|year|n``: a unique insert claims n."""
+    def insert_year_end_version(self, doc, announce):
+        """Versions are insert-only documents ``tenant|year|n``: a unique insert claims n.
+        ``announce(numbered doc, insert)`` wraps each try (the outbox); returns n."""
         n = len(self.year_end_versions(doc["tenant_id"], doc["year"]))
         while True:
             n += 1
-            try:
-                self.year_end.insert_one(dict(doc, _id=key(doc["tenant_id"], doc["year"], n), version=n))
+            if announce(dict(doc, _id=key(doc["tenant_id"], doc["year"], n), version=n), self._insert_once):
                 return n
-            except DuplicateKeyError:
-                continue
+
+    def _insert_once(self, doc):
+        try:
+            self.year_end.insert_one(doc)
+            return True
+        except DuplicateKeyError:
+            return False
 
     def year_end_versions(self, tenant_id, year):
         docs = self.year_end.find({"tenant_year": key(tenant_id, year)})
@@ -217,13 +222,6 @@ class ReportsStore:
 
     def year_end_submissions(self, year):
         return list(self.year_end.find({"year": year}, {"content": 0}))
-
-    def unpublished_year_end_versions(self):
-        """Outbox: versions whose submission event is not confirmed yet (crash in between)."""
-        return list(self.year_end.find({"published": False}))
-
-    def mark_announced(self, doc_id):
-        self.year_end.update_one({"_id": doc_id}, {"$set": {"published": True}})
 
 
 def _concurrently(call, items):

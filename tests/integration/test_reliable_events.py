@@ -6,11 +6,15 @@
 - a message that cannot be decoded (not JSON, text/plain) is dead-lettered as it came, and
   the handler goes on with the next ones;
 - a claim left by a crashed worker is taken over once stale: the event is applied, not
-  dead-lettered, although it meets the claim more than EVENT_MAX_ATTEMPTS times;
+  dead-lettered, although it meets the claim more than EVENT_MAX_ATTEMPTS times; one left by
+  a dead process on this host is taken over at once;
 - a dead-lettered message can be replayed to its queue (scripts/dead_letters.py), and listed
   without being consumed.
 """
 import datetime as dt
+import subprocess
+import sys
+import time
 import uuid
 
 import pytest
@@ -145,4 +149,24 @@ def test_a_claim_left_by_a_crashed_worker_is_taken_over_not_dead_lettered(probe)
         "event_type": TENANT_CREATED.type})
     event_dispatcher(config)("accounts", TENANT_CREATED.type, envelope)
     eventually(lambda: effect_count(db, envelope["payload"]["tenant_id"]) == 1, timeout=60)
+    assert dead_letters(config) == before
+
+
+def test_a_claim_of_a_dead_process_on_this_host_is_taken_over_at_once(probe):
+    """A killed worker's process restarted on the same host: its claim (named after the dead
+    process) is taken over without waiting for it to go stale."""
+    config, db = probe
+    before = dead_letters(config)
+    envelope = tenant_event("KILLED")
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # a PID that no longer runs: the predecessor killed with -9
+    mine = ProcessedEvents(db).holder.split("|")
+    dead_holder = "|".join([mine[0], mine[1], str(gone.pid), uuid.uuid4().hex])
+    db[ProcessedEvents.COLLECTION].insert_one({
+        "_id": f"on_tenant_created:{envelope['event_id']}", "state": "claimed",
+        "claimed_at": dt.datetime.now(dt.timezone.utc), "event_type": TENANT_CREATED.type, "holder": dead_holder})
+    started = time.monotonic()
+    event_dispatcher(config)("accounts", TENANT_CREATED.type, envelope)
+    eventually(lambda: effect_count(db, envelope["payload"]["tenant_id"]) == 1, timeout=60)
+    assert time.monotonic() - started < ProcessedEvents.STALE_AFTER.total_seconds()
     assert dead_letters(config) == before
