@@ -13,7 +13,7 @@ from .activity_publisher import ActivityPublisher
 from .auth import AuthMiddleware
 from .body_limit import BodyLimitMiddleware
 from .config import GatewayConfig
-from .resources import accounts, courses, health, integrations, progress, reports
+from .resources import accounts, courses, health, integrations, notifications, progress, reports
 from .rpc import RpcClient
 from .tenant_status import SuspendedTenants
 
@@ -34,7 +34,7 @@ def create_app(deps):
     app.add_route("/health", health.Health())
     app.add_route("/ready", health.Ready(deps.rpc, deps.publisher, deps.config.ready_timeout))
     # Each area adds its own routes under /api/v1 (resources/<area>.py: add_routes).
-    for area in (accounts, courses, progress, reports, integrations):
+    for area in (accounts, courses, progress, reports, integrations, notifications):
         area.add_routes(app, API, deps)
     return app
 

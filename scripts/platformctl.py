@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Starts and stops the four nameko services and the gateway (PID files under var/run/).
+"""Starts and stops the nameko services, the gateway and the local SMTP server (PID files
+under var/run/).
 
     python scripts/platformctl.py start [--demo]   # after scripts/infra.py up
     python scripts/platformctl.py stop
@@ -8,6 +9,9 @@
 Configuration comes from var/infra.env (broker and store addresses) and var/secrets.env
 (JWT key and operator password, generated on first start, never committed). The test suite
 uses the same ``Platform`` class with its own vhost, database prefix and ports.
+
+Mail: unless ``SMTP_URL`` is set, a local SMTP server (scripts/mail_sink.py, aiosmtpd) is
+started on loopback and every mail lands in ``var/mail/`` (the tests: their own directory).
 """
 import argparse
 import json
@@ -23,9 +27,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var"
-SERVICES = ("accounts", "courses", "progress", "reports", "integrations")
+SERVICES = ("accounts", "courses", "progress", "reports", "integrations", "notifications")
 HEALTH_PORTS = {"accounts": 8101, "courses": 8102, "progress": 8103, "reports": 8104,
-                "integrations": 8105}
+                "integrations": 8105, "notifications": 8106}
+SMTP_PORT = 8025
+MAIL_SINK = "mailsink"
 
 
 def read_env_file(path):
@@ -48,9 +54,16 @@ def local_secrets(path=VAR / "secrets.env"):
 
 
 class Platform:
-    def __init__(self, env, run_dir, log_dir, gateway_port=8000, health_ports=HEALTH_PORTS, services=SERVICES):
+    def __init__(self, env, run_dir, log_dir, gateway_port=8000, health_ports=HEALTH_PORTS, services=SERVICES,
+                 smtp_port=SMTP_PORT, mail_dir=VAR / "mail"):
         """``services``: a subset for a benchmark that measures one pipeline alone."""
-        self.env, self.services = env, tuple(services)
+        self.services = tuple(services)
+        self.mail_dir, self.smtp_port = Path(mail_dir), smtp_port
+        # Our own SMTP server unless one is configured (production: SMTP_URL).
+        self.mail_sink = not env.get("SMTP_URL") and "notifications" in self.services
+        if self.mail_sink:
+            env = dict(env, SMTP_URL=f"smtp://127.0.0.1:{smtp_port}")
+        self.env = env
         self.run_dir, self.log_dir = Path(run_dir), Path(log_dir)
         self.gateway_port = gateway_port
         self.health_ports = health_ports
@@ -60,7 +73,14 @@ class Platform:
     def base_url(self):
         return f"http://127.0.0.1:{self.gateway_port}"
 
+    @property
+    def processes(self):
+        return ((MAIL_SINK,) if self.mail_sink else ()) + self.services + ("gateway",)
+
     def _commands(self):
+        if self.mail_sink:
+            yield MAIL_SINK, [self.python, str(ROOT / "scripts" / "mail_sink.py"), "--port", str(self.smtp_port),
+                              "--dir", str(self.mail_dir)], self.env
         for service in self.services:
             env = dict(self.env, WEB_SERVER_ADDRESS=f"127.0.0.1:{self.health_ports[service]}")
             yield service, [self.python, "-m", "nameko", "run", "--config",
@@ -114,12 +134,13 @@ class Platform:
         raise RuntimeError(f"the platform was not ready within {timeout}s: read {self.log_dir}")
 
     def stop(self, timeout=30):
-        for name in ("gateway",) + self.services:
+        order = ("gateway",) + self.services + ((MAIL_SINK,) if self.mail_sink else ())
+        for name in order:
             pid = self._pid(name)
             if pid:
                 os.killpg(pid, signal.SIGTERM)  # nameko finishes in-flight workers; gunicorn drains
         deadline = time.monotonic() + timeout
-        for name in ("gateway",) + self.services:
+        for name in order:
             while self._pid(name) and time.monotonic() < deadline:
                 time.sleep(0.2)
             pid = self._pid(name)
@@ -127,8 +148,16 @@ class Platform:
                 os.killpg(pid, signal.SIGKILL)
             (self.run_dir / f"{name}.pid").unlink(missing_ok=True)
 
+    def kill(self, name):
+        """SIGKILL one process we started (crash tests); ``start()`` starts it again."""
+        pid = self._pid(name)
+        if pid:
+            os.killpg(pid, signal.SIGKILL)
+            while self._pid(name):
+                time.sleep(0.05)
+
     def status(self):
-        return {name: self._pid(name) for name in self.services + ("gateway",)}
+        return {name: self._pid(name) for name in self.processes}
 
 
 def local_platform():
@@ -136,6 +165,7 @@ def local_platform():
     if not infra:
         sys.exit("error: run 'python scripts/infra.py up' (or 'make run') first.")
     env = dict(os.environ, **infra, **local_secrets())
+    env.setdefault("OPERATOR_EMAIL", "operator@mooc.local")  # gets the year-end summary
     return Platform(env, VAR / "run", VAR / "log")
 
 
@@ -155,6 +185,8 @@ def main():
             print(f"  {name:12s} pid {pid}")
         print(f"  gateway   {platform.base_url}  (GET /ready, API under /api/v1)")
         print(f"  operator  {platform.env['OPERATOR_USERNAME']} / password in var/secrets.env")
+        if platform.mail_sink:
+            print(f"  mail      SMTP on 127.0.0.1:{platform.smtp_port}; every mail sent is a file in var/mail/")
     elif args.command == "stop":
         platform.stop()
         print("stopped the services and the gateway")

@@ -3,7 +3,7 @@ import concurrent.futures
 
 import falcon
 
-SERVICES = ("accounts", "courses", "progress", "reports", "integrations")
+SERVICES = ("accounts", "courses", "progress", "reports", "integrations", "notifications")
 
 
 class Health:

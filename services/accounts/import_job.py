@@ -10,7 +10,7 @@ import uuid
 
 from mooc_common.contracts.envelope import deterministic_event_id
 from mooc_common.contracts.errors import QuotaExceeded, ValidationFailed
-from mooc_common.contracts.events.accounts import USERS_IMPORTED
+from mooc_common.contracts.events.accounts import IMPORT_FINISHED, USERS_IMPORTED
 
 from . import imports, security
 from .storage import now
@@ -125,3 +125,10 @@ class ImportRunner:
     def _finish(self, job_id, state, result, errors=None, error_count=None):
         self.store.update_job(job_id, {"state": state, "result": result, "errors": errors or [],
                                        "error_count": error_count or 0, "finished_at": now()})
+        job = self.store.get_job(job_id)
+        # Deterministic id: a job message redelivered after this point announces nothing new.
+        self.publish(IMPORT_FINISHED, {
+            "import_id": job_id, "started_by": job["created_by"], "state": state,
+            "dry_run": job["dry_run"], "created": (result or {}).get("created") or 0,
+            "error_count": error_count or 0}, job["tenant_id"],
+            event_id=deterministic_event_id("import.finished", job_id))

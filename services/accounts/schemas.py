@@ -13,6 +13,8 @@ CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_-]{1,31}$",
                        error="2-32 letters, digits, '-' or '_', starting with a letter or digit")
 USERNAME = validate.Regexp(r"^[a-z0-9][a-z0-9._-]{2,63}$",
                            error="3-64 lowercase letters, digits, '.', '_' or '-'")
+# Languages of the messages sent to a user (notifications): Vietnamese unless chosen otherwise.
+LOCALES = ("vi", "en")
 # Vietnamese mobile numbers: 0 or +84, then a 3/5/7/8/9 prefix and 8 digits.
 VN_MOBILE = validate.Regexp(r"^(0|\+84)(3|5|7|8|9)\d{8}$", error="not a Vietnamese mobile number")
 
@@ -93,6 +95,7 @@ class UserCreateSchema(Schema):
     unit_id = fields.String(load_default=None)
     category = fields.String(load_default=None, validate=validate.OneOf(LEARNER_CATEGORIES))
     job_title = NfcString(load_default=None, validate=validate.Length(max=200))
+    locale = fields.String(load_default="vi", validate=validate.OneOf(LOCALES))
 
     @validates_schema
     def _contact_and_category(self, data, **kwargs):
@@ -117,6 +120,7 @@ class UserUpdateSchema(Schema):
     unit_id = fields.String(allow_none=True)
     category = fields.String(validate=validate.OneOf(LEARNER_CATEGORIES))
     job_title = NfcString(allow_none=True, validate=validate.Length(max=200))
+    locale = fields.String(validate=validate.OneOf(LOCALES))
 
 
 class UserSchema(Schema):
@@ -130,6 +134,7 @@ class UserSchema(Schema):
     unit_id = fields.String(allow_none=True)
     category = fields.String(allow_none=True)
     job_title = fields.String(allow_none=True)
+    locale = fields.String(dump_default="vi")
     status = fields.String()
     created_at = fields.AwareDateTime()
 

@@ -18,7 +18,7 @@ from mooc_common.contracts import tokens
 from mooc_common.contracts.errors import (AuthenticationFailed, Conflict, NotFound, PermissionDenied,
                                           RateLimited, TenantSuspended, ValidationFailed)
 from mooc_common.contracts.events.accounts import (
-    TENANT_CREATED, TENANT_REACTIVATED, TENANT_SUSPENDED, TENANT_UPDATED, TRAINING_PLAN_SUBMITTED,
+    PASSWORD_CHANGED, TENANT_CREATED, TENANT_REACTIVATED, TENANT_SUSPENDED, TENANT_UPDATED, TRAINING_PLAN_SUBMITTED,
     UNIT_CREATED, UNIT_UPDATED, USER_REGISTERED, USER_UPDATED)
 from mooc_common.infra.boundary import load
 from mooc_common.infra.events import EventPublisher, reliable_consume
@@ -444,6 +444,8 @@ class AccountsService(PlatformService):
         user = self.store.update_user(user["_id"], {
             "password_hash": security.hash_password(data["password"]), "status": "active"})
         self.events(USER_UPDATED, _user_event(user), user["tenant_id"])
+        self.events(PASSWORD_CHANGED, {"user_id": user["_id"], "reason": "activation", "changed_at": now()},
+                    user["tenant_id"])
         return {"activated": True, "username": user["username"]}
 
     # --- bulk import -------------------------------------------------------------------------
@@ -511,6 +513,50 @@ class AccountsService(PlatformService):
             user = self.store.find_user_by_username(username)
             found[username] = user["_id"] if user and user.get("tenant_id") == tenant_id else None
         return found
+
+    # ---- for the notifications service (internal RPCs: personal data never rides on events)
+    @rpc
+    def mail_contacts(self, user_ids):
+        """{user id: e-mail, name, username, locale, tenant, role, status} of at most 500 users
+        (unknown ids are left out): the mailer asks just before sending."""
+        contacts = {}
+        for user_id in list(dict.fromkeys(user_ids))[:500]:
+            user = self.store.get_user(user_id)
+            if user:
+                contacts[user_id] = {k: user.get(k) for k in (
+                    "email", "full_name", "username", "tenant_id", "role", "status")} | {
+                    "locale": user.get("locale") or "vi"}
+        return contacts
+
+    @rpc
+    def activation_codes_for_mail(self, user_ids):
+        """{user id: code} of imported learners still waiting for activation, with an unexpired
+        code. The code is derived again (only its hash is stored) and handed to the mailer
+        only, which puts it in the mail and keeps it nowhere (docs/notifications.md)."""
+        codes, jobs = {}, {}
+        for user_id in list(dict.fromkeys(user_ids))[:500]:
+            user = self.store.get_user(user_id)
+            if not user or user.get("status") != "pending_activation" or not user.get("import_id"):
+                continue
+            job = jobs.get(user["import_id"]) or jobs.setdefault(user["import_id"], self.store.get_job(user["import_id"]))
+            if job and job["codes_expire_at"] > now():
+                codes[user_id] = {"code": security.activation_code(self.config["JWT_SECRET"], job["code_nonce"], user_id),
+                                  "expires_at": job["codes_expire_at"].isoformat()}
+        return codes
+
+    @rpc
+    def tenant_mail_contacts(self):
+        """Every tenant with its focal contact and its active administrators (year-end
+        reminders; once a day): one pass over the users for the administrators."""
+        admins = {}
+        for user in self.store.active_tenant_admins():
+            admins.setdefault(user["tenant_id"], []).append(
+                {"user_id": user["_id"], "email": user.get("email"), "full_name": user.get("full_name"),
+                 "locale": user.get("locale") or "vi"})
+        return [{"tenant_id": t["_id"], "name": t["name"], "code": t["code"], "status": t["status"],
+                 "focal_contact": {k: (t.get("focal_contact") or {}).get(k) for k in ("full_name", "email")},
+                 "admins": admins.get(t["_id"], [])}
+                for t in self.store.all_tenants()]
 
     # ---- read-only exports for rebuilding the reports read models (scripts/rebuild_reports.py)
     @rpc

@@ -204,6 +204,18 @@ class ProgressService(PlatformService):
         })
 
     @rpc
+    def certificate_for_mail(self, enrollment_ids):
+        """{enrollment id: verification code, course title, serial} for the notifications
+        mailer (internal RPC: the code opens a page with the learner's name, so it is not on
+        the public certificate.issued event)."""
+        found = {}
+        for enrollment_id in list(dict.fromkeys(enrollment_ids))[:500]:
+            certificate = self.store.get_certificate(enrollment_id)
+            if certificate:
+                found[enrollment_id] = {k: certificate[k] for k in ("verification_code", "course_title", "serial")}
+        return found
+
+    @rpc
     def verify_certificate(self, code):
         certificate = self.store.find_certificate_by_code(str(code or "").strip().upper())
         if certificate is None:

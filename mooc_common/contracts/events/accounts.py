@@ -54,6 +54,22 @@ class UserPayload(Schema):
     status = fields.String(required=True)  # active | inactive | pending_activation
 
 
+class ImportFinishedPayload(Schema):
+    """A bulk import ended (notifications tells the admin who started it)."""
+    import_id = fields.String(required=True)
+    started_by = fields.String(required=True)  # user id
+    state = fields.String(required=True)  # done | failed
+    dry_run = fields.Boolean(required=True)
+    created = fields.Integer(required=True)
+    error_count = fields.Integer(required=True)
+
+
+class PasswordChangedPayload(Schema):
+    user_id = fields.String(required=True)
+    reason = fields.String(required=True)  # activation | change | reset
+    changed_at = fields.AwareDateTime(required=True)
+
+
 class UsersImportedPayload(Schema):
     """One batch (at most 1,000 users) of a bulk import; a big import publishes several."""
     import_id = fields.String(required=True)
@@ -91,3 +107,9 @@ USER_UPDATED = EventType(
 USERS_IMPORTED = EventType(
     "accounts", "users.imported", 1, UsersImportedPayload,
     "A batch of accounts created by a bulk import (one event per batch, not per user).")
+IMPORT_FINISHED = EventType(
+    "accounts", "import.finished", 1, ImportFinishedPayload,
+    "A bulk import job finished (done or failed), with its counts.", public=False)
+PASSWORD_CHANGED = EventType(
+    "accounts", "password.changed", 1, PasswordChangedPayload,
+    "A user's password was set or changed (the user is told by e-mail).", public=False)
