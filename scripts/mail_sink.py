@@ -34,6 +34,9 @@ class MailDirHandler:
     def __init__(self, directory):
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
+        # Message-ID hash -> file name, so that a repeated delivery finds its file without
+        # listing a directory of 40,000 mails each time.
+        self.files = {p.stem.rsplit("-", 1)[-1]: p.name for p in self.directory.glob("*.eml")}
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.lower().endswith(BOUNCE_DOMAIN):
@@ -46,8 +49,7 @@ class MailDirHandler:
         message_id = str(message.get("Message-ID") or "").strip() or os.urandom(8).hex()
         digest = hashlib.sha256(message_id.encode()).hexdigest()[:20]
         stamp = dt.datetime.now(dt.timezone.utc)
-        existing = next(self.directory.glob(f"*-{digest}.eml"), None)
-        target = existing or self.directory / f"{stamp:%Y%m%dT%H%M%S}-{digest}.eml"
+        target = self.directory / self.files.setdefault(digest, f"{stamp:%Y%m%dT%H%M%S}-{digest}.eml")
         tmp = target.with_suffix(".tmp")
         tmp.write_bytes(envelope.content)
         os.replace(tmp, target)  # a reader never sees half a mail

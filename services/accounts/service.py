@@ -516,33 +516,28 @@ class AccountsService(PlatformService):
 
     # ---- for the notifications service (internal RPCs: personal data never rides on events)
     @rpc
-    def mail_contacts(self, user_ids):
+    def mail_contacts(self, user_ids, activation_for=()):
         """{user id: e-mail, name, username, locale, tenant, role, status} of at most 500 users
-        (unknown ids are left out): the mailer asks just before sending."""
-        contacts = {}
-        for user_id in list(dict.fromkeys(user_ids))[:500]:
-            user = self.store.get_user(user_id)
-            if user:
-                contacts[user_id] = {k: user.get(k) for k in (
-                    "email", "full_name", "username", "tenant_id", "role", "status")} | {
-                    "locale": user.get("locale") or "vi"}
+        (unknown ids are left out): the mailer asks just before sending. For the ids in
+        ``activation_for`` that still wait for activation with an unexpired code, also
+        ``activation: {code, expires_at}``: the code is derived again (only its hash is
+        stored) and handed to the mailer only, which puts it in the mail and keeps it nowhere
+        (docs/notifications.md)."""
+        users = self.store.get_users(list(dict.fromkeys(user_ids))[:500])
+        wanted, jobs, contacts = set(activation_for), {}, {}
+        for user_id, user in users.items():
+            contacts[user_id] = {k: user.get(k) for k in (
+                "email", "full_name", "username", "tenant_id", "role", "status")} | {
+                "locale": user.get("locale") or "vi", "activation": None}
+            if user_id in wanted and user.get("status") == "pending_activation" and user.get("import_id"):
+                if user["import_id"] not in jobs:
+                    jobs[user["import_id"]] = self.store.get_job(user["import_id"])
+                job = jobs[user["import_id"]]
+                if job and job["codes_expire_at"] > now():
+                    contacts[user_id]["activation"] = {
+                        "code": security.activation_code(self.config["JWT_SECRET"], job["code_nonce"], user_id),
+                        "expires_at": job["codes_expire_at"].isoformat()}
         return contacts
-
-    @rpc
-    def activation_codes_for_mail(self, user_ids):
-        """{user id: code} of imported learners still waiting for activation, with an unexpired
-        code. The code is derived again (only its hash is stored) and handed to the mailer
-        only, which puts it in the mail and keeps it nowhere (docs/notifications.md)."""
-        codes, jobs = {}, {}
-        for user_id in list(dict.fromkeys(user_ids))[:500]:
-            user = self.store.get_user(user_id)
-            if not user or user.get("status") != "pending_activation" or not user.get("import_id"):
-                continue
-            job = jobs.get(user["import_id"]) or jobs.setdefault(user["import_id"], self.store.get_job(user["import_id"]))
-            if job and job["codes_expire_at"] > now():
-                codes[user_id] = {"code": security.activation_code(self.config["JWT_SECRET"], job["code_nonce"], user_id),
-                                  "expires_at": job["codes_expire_at"].isoformat()}
-        return codes
 
     @rpc
     def tenant_mail_contacts(self):

@@ -11,6 +11,7 @@ import pymongo
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from mooc_common.contracts.errors import Conflict
+from mooc_common.infra.store import concurrently
 
 
 def now():
@@ -161,6 +162,10 @@ class AccountsStore:
 
     def get_user(self, user_id):
         return self.users.find_one({"_id": user_id})
+
+    def get_users(self, user_ids):
+        """{id: user} of those that exist, looked up side by side (see store.concurrently)."""
+        return {u["_id"]: u for u in concurrently(self.get_user, user_ids) if u}
 
     def update_user(self, user_id, changes):
         return self.users.find_one_and_update({"_id": user_id}, {"$set": changes},

@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 
 SCAN_LIMIT = 200
 RPC_CHUNK = 500
+WORKERS_PER_CONNECTION = 4
+LOOKUP_TIMEOUT_S = 120
 
 
 @dataclass(frozen=True)
@@ -103,24 +105,32 @@ class MailDispatcher(DependencyProvider):
     # -- one run (called by the timer) ----------------------------------------------------
     def run(self, accounts, progress, seconds=None):
         deadline = time.monotonic() + (seconds or self.settings.run_seconds)
-        pool = GreenPool(self.settings.connections)
+        # More mails in hand than SMTP connections: each also waits on the store (history
+        # check, history write, outbox delete), which would otherwise idle the connections.
+        pool = GreenPool(self.settings.connections * WORKERS_PER_CONNECTION)
         while time.monotonic() < deadline:
             if self.outage_until > time.monotonic():
                 eventlet.sleep(min(self.outage_until, deadline) - time.monotonic())
                 continue
             moment = now()
-            due = [m for m in self.store.outbox_head(SCAN_LIMIT)
-                   if m["due_at"] <= moment and m["_id"] not in self.inflight]
+            # The mails being sent are still at the head: read past them, so that the next
+            # batch's lookups overlap the current batch's sending.
+            due = [m for m in self.store.outbox_head(SCAN_LIMIT + len(self.inflight))
+                   if m["due_at"] <= moment and m["_id"] not in self.inflight][:SCAN_LIMIT]
             if not due:
-                break
-            lookups = self._lookups(due, accounts, progress)
+                if not self.inflight:
+                    break
+                eventlet.sleep(0.05)
+                continue
+            # nameko's RpcProxy has no timeout: a lost reply must not hold the dispatcher forever
+            with eventlet.Timeout(LOOKUP_TIMEOUT_S, TimeoutError(f"lookups took over {LOOKUP_TIMEOUT_S}s")):
+                lookups = self._lookups(due, accounts, progress)
             for mail in due:
                 if self.outage_until > time.monotonic() or time.monotonic() >= deadline:
                     break
                 self._wait_for_rate()
                 self.inflight.add(mail["_id"])
                 pool.spawn(self._send_one, mail, lookups)
-            pool.waitall()
         pool.waitall()
 
     def _wait_for_rate(self):
@@ -132,15 +142,13 @@ class MailDispatcher(DependencyProvider):
 
     def _lookups(self, mails, accounts, progress):
         user_ids = [m["user_id"] for m in mails]
-        contacts, codes, certificates = {}, {}, {}
+        activation = [m["user_id"] for m in mails if m["kind"] == domain.ACTIVATION]
+        contacts, certificates = {}, {}
         for chunk in _chunks(user_ids, RPC_CHUNK):
-            contacts.update(accounts.mail_contacts(chunk))
-        for chunk in _chunks([m["user_id"] for m in mails if m["kind"] == domain.ACTIVATION], RPC_CHUNK):
-            codes.update(accounts.activation_codes_for_mail(chunk))
+            contacts.update(accounts.mail_contacts(chunk, [u for u in activation if u in set(chunk)]))
         for chunk in _chunks([m["ref"] for m in mails if m["kind"] == domain.CERTIFICATE], RPC_CHUNK):
             certificates.update(progress.certificate_for_mail(chunk))
-        return {"contacts": contacts, "codes": codes, "certificates": certificates,
-                "opted_out": self.store.opted_out(user_ids)}
+        return {"contacts": contacts, "certificates": certificates, "opted_out": self.store.opted_out(user_ids)}
 
     # -- one mail -------------------------------------------------------------------------
     def _send_one(self, mail, lookups):
@@ -216,7 +224,7 @@ class MailDispatcher(DependencyProvider):
         if not address:
             return "no_address"  # imported without e-mail: the admin's CSV of codes covers them
         if kind == domain.ACTIVATION:
-            code = lookups["codes"].get(user_id)
+            code = contact["activation"]
             if not code:
                 return "no_code"  # activated meanwhile, or the code expired
             extra.update(code=code["code"], expires_on=code["expires_at"],

@@ -125,7 +125,7 @@ class NotificationsService(PlatformService):
     def dispatch_mails(self):
         self.dispatcher.run(self.accounts, self.progress)
 
-    @timer(interval=600, eager=True)
+    @timer(interval=60, eager=True)
     def year_end_reminders(self):
         year_end.run(self.store, self.accounts, self.dispatcher.settings, domain.vietnam_today(now()))
 

@@ -129,6 +129,9 @@ class NotificationsStore:
     def get_tenant(self, tenant_id):
         return self.tenants.find_one({"_id": tenant_id})
 
+    def active_tenant_ids(self):
+        return [t["_id"] for t in self.tenants.find({}, {"status": 1}) if t.get("status") == "active"]
+
     def put_course(self, course):
         self._put(self.courses, course)
 

@@ -24,7 +24,7 @@ from mooc_common.infra.events import (EventPublisher, PermanentEventError, on_ev
                                       reliable_consume)
 from mooc_common.infra.keyed_locks import KeyedLocks
 from mooc_common.infra.service_base import PlatformService
-from mooc_common.infra.store import Store, export_page
+from mooc_common.infra.store import Store, concurrently, export_page
 
 from . import certificate_pdf, domain, exports, schemas
 from .storage import ProgressStore
@@ -208,12 +208,9 @@ class ProgressService(PlatformService):
         """{enrollment id: verification code, course title, serial} for the notifications
         mailer (internal RPC: the code opens a page with the learner's name, so it is not on
         the public certificate.issued event)."""
-        found = {}
-        for enrollment_id in list(dict.fromkeys(enrollment_ids))[:500]:
-            certificate = self.store.get_certificate(enrollment_id)
-            if certificate:
-                found[enrollment_id] = {k: certificate[k] for k in ("verification_code", "course_title", "serial")}
-        return found
+        certificates = concurrently(self.store.get_certificate, list(dict.fromkeys(enrollment_ids))[:500])
+        return {c["_id"]: {k: c[k] for k in ("verification_code", "course_title", "serial")}
+                for c in certificates if c}
 
     @rpc
     def verify_certificate(self, code):

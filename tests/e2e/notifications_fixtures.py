@@ -38,11 +38,19 @@ class Mailbox:
 
     def __init__(self, directory):
         self.directory = Path(directory)
+        self._read = {}  # path -> (mtime, Mail): thousands of mails are parsed once each
+
+    def _mail(self, path):
+        mtime = path.stat().st_mtime_ns
+        cached = self._read.get(path)
+        if not cached or cached[0] != mtime:
+            cached = self._read[path] = (mtime, read_mail(path))
+        return cached[1]
 
     def mails(self, kind=None, to=None):
         found = []
         for path in sorted(self.directory.glob("*.eml")):
-            mail = read_mail(path)
+            mail = self._mail(path)
             if (kind is None or mail.kind == kind) and (to is None or mail.to in to):
                 found.append(mail)
         return found
