@@ -11,7 +11,7 @@ import threading
 
 import pymongo
 from eventlet.greenpool import GreenPool
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 from nameko.extensions import DependencyProvider
 
 _clients = {}
@@ -99,6 +99,17 @@ class ProcessedEvents:
 
     def release(self, handler_name, event_id):
         self.collection.delete_one({"_id": self._key(handler_name, event_id), "state": "claimed"})
+
+
+def insert_new(collection, docs):
+    """Bulk insert of documents with natural ids; those inserted before are kept as they are
+    (a redelivered event, a re-run job). Returns how many were new."""
+    if not docs:
+        return 0
+    try:
+        return len(collection.insert_many(docs, ordered=False).inserted_ids)
+    except BulkWriteError as exc:
+        return exc.details.get("nInserted", 0)
 
 
 def concurrently(call, items, limit=16):

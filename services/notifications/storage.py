@@ -18,7 +18,9 @@ contacts, the operator) and in the failure log.
 import datetime as dt
 
 import pymongo
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import DuplicateKeyError
+
+from mooc_common.infra.store import insert_new
 
 
 def now():
@@ -47,13 +49,8 @@ class NotificationsStore:
                 "due_at": at, "created_at": at}
 
     def enqueue(self, docs):
-        """Bulk insert; mails queued before are kept as they are. Returns how many are new."""
-        if not docs:
-            return 0
-        try:
-            return len(self.outbox.insert_many(docs, ordered=False).inserted_ids)
-        except BulkWriteError as exc:
-            return exc.details.get("nInserted", 0)
+        """Mails queued before are kept as they are. Returns how many are new."""
+        return insert_new(self.outbox, docs)
 
     def outbox_head(self, limit):
         # Natural order and no filter: the one outbox read FerretDB answers without a full scan

@@ -4,6 +4,7 @@ import collections
 import datetime as dt
 import secrets
 import urllib.parse
+import uuid
 
 import pymongo
 import pytest
@@ -219,3 +220,25 @@ def test_bounces_are_logged_for_the_tenant_admin_only_and_opt_out_and_english_ar
     assert operator.get(f"{API}/tenants/unknown-tenant/notifications", expect=(404,))["code"] == "not_found"
     assert a.admin.get(f"{API}/tenants/{a.id}/notifications", params={"limit": 500}, expect=(422,))["code"] == \
         "validation_failed"
+
+
+def test_a_completed_course_mails_the_certificate_with_a_verification_link_that_works(
+        platform, operator, mailbox, anonymous):
+    t = Tenant(platform, operator)
+    learner, client = t.user()
+    course = t.admin.post(f"{API}/courses", {
+        "code": "CDS-" + secrets.token_hex(2), "title": "Chuyển đổi số cơ bản",
+        "lessons": [{"title": "Bài 1", "kind": "video"}, {"title": "Bài 2", "kind": "rich_text"}]})
+    t.admin.post(f"{API}/courses/{course['course_id']}/publish")
+    t.admin.post(f"{API}/courses/{course['course_id']}/enrollments", {"learner_id": learner["user_id"]})
+    for lesson in course["lessons"]:
+        client.post(f"{API}/activities", {
+            "activity_id": str(uuid.uuid4()), "kind": "lesson_completed", "course_id": course["course_id"],
+            "lesson_id": lesson["lesson_id"], "occurred_at": dt.datetime.now(dt.timezone.utc).isoformat()},
+            expect=(202,))
+    mail = eventually(lambda: mailbox.mails("certificate", to={learner["email"]}), timeout=90)[0]
+    assert "Chuyển đổi số cơ bản" in mail.subject
+    link = urllib.parse.urlsplit(link_in(mail.text, "/verify/"))
+    code = urllib.parse.unquote(link.path.rsplit("/", 1)[1])
+    shown = anonymous.get(f"{API}/certificates/verify/{code}")
+    assert (shown["learner_name"], shown["course_title"]) == ("Phạm Minh Châu", "Chuyển đổi số cơ bản")
