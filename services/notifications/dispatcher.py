@@ -7,8 +7,8 @@ codes are asked from accounts (and verification codes from progress) for each ba
 before sending; codes live only in the mail itself.
 
 At least once: a mail leaves the outbox after the SMTP server accepted it and the history
-recorded it. A crash in between (a few milliseconds per mail, at most ``SMTP_CONNECTIONS``
-mails at once) sends those again, with the same Message-ID. Several replicas would share the
+recorded it. A crash in between (a few milliseconds per mail, at most the mails in hand:
+``SMTP_CONNECTIONS`` x ``WORKERS_PER_CONNECTION``) sends those again, with the same Message-ID. Several replicas would share the
 outbox without coordination: run one (docs/notifications.md).
 """
 import datetime as dt
