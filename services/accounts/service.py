@@ -541,16 +541,10 @@ class AccountsService(PlatformService):
 
     @rpc
     def tenant_mail_contacts(self):
-        """Every tenant with its focal contact and its active administrators (year-end
-        reminders; once a day): one pass over the users for the administrators."""
-        admins = {}
-        for user in self.store.active_tenant_admins():
-            admins.setdefault(user["tenant_id"], []).append(
-                {"user_id": user["_id"], "email": user.get("email"), "full_name": user.get("full_name"),
-                 "locale": user.get("locale") or "vi"})
+        """Every tenant with its focal contact (year-end reminders). The tenants' admins are
+        known to notifications by id (from the user events) and mailed like any user."""
         return [{"tenant_id": t["_id"], "name": t["name"], "code": t["code"], "status": t["status"],
-                 "focal_contact": {k: (t.get("focal_contact") or {}).get(k) for k in ("full_name", "email")},
-                 "admins": admins.get(t["_id"], [])}
+                 "focal_contact": {k: (t.get("focal_contact") or {}).get(k) for k in ("full_name", "email")}}
                 for t in self.store.all_tenants()]
 
     # ---- read-only exports for rebuilding the reports read models (scripts/rebuild_reports.py)

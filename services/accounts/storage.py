@@ -81,11 +81,6 @@ class AccountsStore:
     def all_tenants(self):
         return list(self.tenants.find({}))
 
-    def active_tenant_admins(self):
-        """One scan of the users (FerretDB pushes no filter down): for a daily job only."""
-        return list(self.users.find({"role": "tenant_admin", "status": "active"},
-                                    {"email": 1, "full_name": 1, "tenant_id": 1, "locale": 1}))
-
     def suspended_tenant_ids(self):
         return [t["_id"] for t in self.tenants.find({"status": "suspended"}, {"_id": 1})]
 

@@ -66,17 +66,12 @@ def year_end_plan(today, tenants, submitted):
 
 
 def recipients_of(tenant):
-    """The focal contact and the tenant's admins, one entry per distinct address."""
-    seen, out = set(), []
+    """The focal contact (by address) and the tenant's active admins (by user id: their
+    address is asked from accounts when sending, like any user's)."""
     focal = tenant.get("focal_contact") or {}
-    candidates = [{"user_id": None, "email": focal.get("email"), "full_name": focal.get("full_name"),
-                   "locale": "vi"}] + list(tenant.get("admins") or [])
-    for person in candidates:
-        email = (person.get("email") or "").strip().lower()
-        if email and email not in seen:
-            seen.add(email)
-            out.append(dict(person, email=email))
-    return out
+    email = (focal.get("email") or "").strip().lower()
+    people = [{"user_id": None, "email": email, "full_name": focal.get("full_name"), "locale": "vi"}] if email else []
+    return people + [{"user_id": user_id, "email": None} for user_id in sorted(set(tenant.get("admin_ids") or ()))]
 
 
 def ledger_key(tenant_id, year, step):

@@ -14,7 +14,7 @@ from nameko.timer import timer
 from mooc_common.contracts.errors import NotFound, PermissionDenied
 from mooc_common.contracts.events.accounts import (
     IMPORT_FINISHED, PASSWORD_CHANGED, TENANT_CREATED, TENANT_REACTIVATED, TENANT_SUSPENDED,
-    TENANT_UPDATED, USERS_IMPORTED)
+    TENANT_UPDATED, USER_REGISTERED, USER_UPDATED, USERS_IMPORTED)
 from mooc_common.contracts.events.courses import COURSE_SUMMARY_PUBLISHED, ENROLLMENT_CREATED, INTAKE_OPENED
 from mooc_common.contracts.events.progress import CERTIFICATE_ISSUED
 from mooc_common.contracts.events.reports import YEAR_END_REPORT_SUBMITTED
@@ -56,6 +56,19 @@ class NotificationsService(PlatformService):
     @on_event(TENANT_REACTIVATED, idempotent=True)
     def on_tenant_reactivated(self, event):
         self._put_tenant(event)
+
+    def _put_admin(self, event):
+        p = event["payload"]
+        if p["role"] == "tenant_admin" and p["tenant_id"]:
+            self.store.put_tenant_admin(p["user_id"], p["tenant_id"], p["status"] == "active")
+
+    @on_event(USER_REGISTERED, idempotent=True)
+    def on_user_registered(self, event):
+        self._put_admin(event)
+
+    @on_event(USER_UPDATED, idempotent=True)
+    def on_user_updated(self, event):
+        self._put_admin(event)
 
     @on_event(COURSE_SUMMARY_PUBLISHED, idempotent=True)
     def on_course_catalogued(self, event):

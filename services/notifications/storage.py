@@ -8,7 +8,7 @@
 - ``failures``: insert-only log of mails that could not be delivered, per tenant, read by the
   tenant's admins (kept small: only failures).
 - ``year_end_ledger``: ``<tenant>:<year>:<step>`` once that step's mails were queued.
-- replicas fed by events (non-personal): ``tenants``, ``courses``, ``intakes``,
+- replicas fed by events (non-personal): ``tenants``, ``tenant_admins`` (ids), ``courses``, ``intakes``,
   ``submissions`` (``<tenant>:<year>``); and ``preferences`` (opt-out per user).
 
 No personal data is needed on events: addresses and names are asked from accounts just
@@ -28,8 +28,8 @@ def now():
 
 
 class NotificationsStore:
-    COLLECTIONS = ("outbox", "mails", "failures", "year_end_ledger", "tenants", "courses",
-                   "intakes", "submissions", "preferences")
+    COLLECTIONS = ("outbox", "mails", "failures", "year_end_ledger", "tenants", "tenant_admins",
+                   "courses", "intakes", "submissions", "preferences")
 
     def __init__(self, db):
         for name in self.COLLECTIONS:
@@ -38,6 +38,7 @@ class NotificationsStore:
     @staticmethod
     def ensure_indexes(db):
         db["failures"].create_index([("tenant_id", pymongo.ASCENDING), ("at", pymongo.DESCENDING)])
+        db["tenant_admins"].create_index("tenant_id")
 
     # -- outbox ------------------------------------------------------------------------
     @staticmethod
@@ -125,6 +126,13 @@ class NotificationsStore:
 
     def get_tenant(self, tenant_id):
         return self.tenants.find_one({"_id": tenant_id})
+
+    def put_tenant_admin(self, user_id, tenant_id, active):
+        self._put(self.tenant_admins, {"_id": user_id, "tenant_id": tenant_id, "active": bool(active)})
+
+    def tenant_admin_ids(self, tenant_id):
+        # a small collection (a few admins per tenant): the equality filter is cheap even unindexed
+        return [a["_id"] for a in self.tenant_admins.find({"tenant_id": tenant_id}) if a.get("active")]
 
     def active_tenant_ids(self):
         return [t["_id"] for t in self.tenants.find({}, {"status": 1}) if t.get("status") == "active"]

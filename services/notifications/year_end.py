@@ -29,7 +29,7 @@ def run(store, accounts, settings, today):
         domain.ledger_key(OPERATOR_KEY, year, step))
     if not summary_due and all(store.ledger_has(domain.ledger_key(t, year, step)) for t in waiting):
         return {"date": today.isoformat(), "step": step, "tenants": 0, "missing": len(waiting), "queued": 0}
-    tenants = accounts.tenant_mail_contacts()
+    tenants = [dict(t, admin_ids=store.tenant_admin_ids(t["tenant_id"])) for t in accounts.tenant_mail_contacts()]
     submitted = store.submitted([t["tenant_id"] for t in tenants], year)
     step, plan, missing = domain.year_end_plan(today, tenants, submitted)
     kind = domain.YEAR_END_OVERDUE if step == "overdue" else domain.YEAR_END_REMINDER
@@ -41,8 +41,9 @@ def run(store, accounts, settings, today):
         context = {"tenant_name": tenant["name"], "year": year, "days_left": domain.days_left(today),
                    "link": f"{web}/api/v1/tenants/{tenant['tenant_id']}/year-end-reports/{year}"}
         queued += store.enqueue([NotificationsStore.outbox_doc(
-            domain.mail_id(kind, tenant["tenant_id"], year, step, _address_key(r["email"])), kind,
-            tenant["tenant_id"], context, to=r["email"], name=r.get("full_name"), locale=r.get("locale") or "vi")
+            domain.mail_id(kind, tenant["tenant_id"], year, step, r["user_id"] or _address_key(r["email"])), kind,
+            tenant["tenant_id"], context, user_id=r["user_id"], to=r["email"], name=r.get("full_name"),
+            locale=r.get("locale") or "vi")
             for r in recipients])
         store.ledger_add(key, len(recipients))
         reminded += 1

@@ -146,7 +146,8 @@ def test_year_end_reminders_fire_on_their_dates_once_each_and_only_for_tenants_t
         "submitted_by": "someone", "submitted_at": dt.datetime(2026, 11, 20, tzinfo=dt.timezone.utc)}, punctual.id))
     # the service knows both tenants and the submission (replicas fed by events)
     eventually(lambda: notifications_db["submissions"].find_one({"_id": f"{punctual.id}:2026"}) and
-               notifications_db["tenants"].find_one({"_id": late.id}))
+               notifications_db["tenants"].find_one({"_id": late.id}) and
+               notifications_db["tenant_admins"].find_one({"tenant_id": late.id}))
     assert rpc(platform, "notifications", "run_year_end", "2026-11-30")["step"] is None
     late_people = {late.focal_email, late.admin_email}
     punctual_people = {punctual.focal_email, punctual.admin_email}

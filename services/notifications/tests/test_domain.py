@@ -24,9 +24,9 @@ def test_vietnam_day_is_utc_plus_seven():
     assert domain.vietnam_today(dt.datetime(2026, 11, 30, 17, 30, tzinfo=dt.timezone.utc)) == dt.date(2026, 12, 1)
 
 
-def _tenant(tenant_id, status="active", admins=()):
+def _tenant(tenant_id, status="active"):
     return {"tenant_id": tenant_id, "code": tenant_id.upper(), "name": f"Tỉnh {tenant_id}", "status": status,
-            "focal_contact": {"full_name": "Đầu mối", "email": f"focal@{tenant_id}.gov.vn"}, "admins": list(admins)}
+            "focal_contact": {"full_name": "Đầu mối", "email": f"focal@{tenant_id}.gov.vn"}}
 
 
 def test_the_plan_skips_submitted_and_suspended_tenants():
@@ -38,12 +38,12 @@ def test_the_plan_skips_submitted_and_suspended_tenants():
     assert domain.year_end_plan(dt.date(2026, 11, 8), tenants, set()) == (None, [], [])
 
 
-def test_recipients_are_the_focal_contact_and_admins_once_each():
-    admins = [{"user_id": "u1", "email": "FOCAL@a.gov.vn", "full_name": "A", "locale": "en"},
-              {"user_id": "u2", "email": "admin@a.gov.vn", "full_name": "B", "locale": "en"},
-              {"user_id": "u3", "email": None, "full_name": "C", "locale": "vi"}]
-    recipients = domain.recipients_of(_tenant("a", admins=admins))
-    assert [r["email"] for r in recipients] == ["focal@a.gov.vn", "admin@a.gov.vn"]
+def test_recipients_are_the_focal_contact_by_address_and_admins_by_id():
+    tenant = dict(_tenant("a"), admin_ids=["u2", "u1", "u2"])
+    tenant["focal_contact"]["email"] = " FOCAL@a.gov.vn "
+    recipients = domain.recipients_of(tenant)
+    assert [(r["user_id"], r["email"]) for r in recipients] == [(None, "focal@a.gov.vn"), ("u1", None), ("u2", None)]
+    assert domain.recipients_of(dict(_tenant("b"), focal_contact={})) == []
 
 
 def test_mail_ids_and_message_ids_are_deterministic():
