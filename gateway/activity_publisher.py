@@ -10,6 +10,7 @@ import threading
 from kombu import Connection, Exchange, Queue
 
 from mooc_common.contracts import activities as contract
+from mooc_common.infra import tracing
 
 from .errors import ServiceUnavailable
 
@@ -48,8 +49,12 @@ class ActivityPublisher:
         try:
             producer = self._producer()
             # confirm_publish makes publish() block until the broker's ack (or raise on nack).
+            # The ids as nameko context headers: progress's worker logs them, and the events it
+            # publishes carry the correlation id on.
+            headers = {f"nameko.{key}": message[key] for key in ("correlation_id", "tenant_id") if message.get(key)}
+            headers.update({f"nameko.{key}": value for key, value in tracing.carrier().items()})
             producer.publish(message, exchange=EXCHANGE, routing_key=contract.INGEST_ROUTING_KEY,
-                             delivery_mode=2, mandatory=True, retry=False)
+                             delivery_mode=2, mandatory=True, retry=False, headers=headers)
         except Exception as exc:
             self._reset()
             raise ServiceUnavailable("Activity could not be queued: the message broker is unavailable.") from exc

@@ -12,12 +12,15 @@ class AuthMiddleware:
     """Sets ``req.context.actor`` = {user_id, tenant_id, role} for authenticated requests.
 
     Resources with ``auth_required = False`` are public (health, sign-in, verification).
-    Tokens of a suspended tenant (``suspended``: a container of tenant ids) are refused.
+    Tokens of a suspended tenant (``suspended``: a container of tenant ids) are refused, and
+    so are tokens issued before their user was deactivated or their session signed out
+    (``revoked``: tenant_status.RevokedAccess).
     """
 
-    def __init__(self, secret, suspended=()):
+    def __init__(self, secret, suspended=(), revoked=None):
         self.secret = secret
         self.suspended = suspended
+        self.revoked = revoked
 
     def process_resource(self, req, resp, resource, params):
         req.context.actor = None
@@ -27,11 +30,20 @@ class AuthMiddleware:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token:
             raise _unauthorized("A bearer token is required.")
-        actor = self.verify(token)
+        req.context.actor = self.actor_of(token)
+
+    def actor_of(self, token):
+        """The actor of a verified, unrevoked access token of a tenant that is not suspended."""
+        actor, claims = self.verify(token)
+        if self.revoked is not None and self.revoked.revoked(actor["user_id"], claims.get("sid"), claims["iat"]):
+            raise _unauthorized("The access token was revoked; sign in again.")
+        return self.admit(actor)
+
+    def admit(self, actor):
         if actor["tenant_id"] and actor["tenant_id"] in self.suspended:
             raise ApiError(falcon.HTTP_403, "tenant_suspended",
                            "Your organisation's access to the platform is suspended.")
-        req.context.actor = actor
+        return actor
 
     def verify(self, token):
         try:
@@ -44,7 +56,7 @@ class AuthMiddleware:
             raise _unauthorized("The access token has expired.")
         except jwt.InvalidTokenError:
             raise _unauthorized("The access token is invalid.")
-        return {"user_id": claims["sub"], "tenant_id": claims.get("tid"), "role": claims["role"]}
+        return {"user_id": claims["sub"], "tenant_id": claims.get("tid"), "role": claims["role"]}, claims
 
 
 def _unauthorized(message):

@@ -4,6 +4,7 @@ Service errors arrive as the contract classes (nameko re-raises them by type); t
 ``code`` picks the HTTP status here. Anything unexpected becomes a 500 with no internals.
 """
 import logging
+import re
 
 import falcon
 from marshmallow import ValidationError
@@ -11,6 +12,7 @@ from marshmallow import ValidationError
 from mooc_common.contracts import errors as contract
 
 log = logging.getLogger(__name__)
+_PARAM_NAME = re.compile(r'The "([^"]+)" parameter')
 
 STATUS_BY_CODE = {
     contract.ValidationFailed.code: falcon.HTTP_422,
@@ -25,6 +27,27 @@ STATUS_BY_CODE = {
 
 FALCON_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed",
                 411: "length_required", 413: "payload_too_large", 415: "unsupported_media_type"}
+
+# Every ``code`` an error body can carry, with its status and meaning: the list in docs/api.md
+# and the OpenAPI document are made from (and tested against) this table.
+ERROR_CODES = {
+    "bad_request": (400, "the body is not well-formed JSON (or not the media type announced)"),
+    "invalid_statement": (400, "xAPI only: the statements are not valid xAPI 1.0.3, or cannot be applied"),
+    "authentication_failed": (401, "no bearer token, or an invalid, expired or revoked one; wrong credentials"),
+    "permission_denied": (403, "your role may not do this"),
+    "tenant_suspended": (403, "your organisation's access is suspended"),
+    "not_found": (404, "no such route or object, or an object of another tenant"),
+    "method_not_allowed": (405, "the route exists but not with this method"),
+    "conflict": (409, "the object exists already, or its state forbids the change"),
+    "quota_exceeded": (409, "the tenant's learner seats or storage are used up"),
+    "length_required": (411, "a file upload without Content-Length"),
+    "payload_too_large": (413, "the body (or a file, a batch, an archive) is over its limit"),
+    "unsupported_media_type": (415, "the body's Content-Type is not one the route reads"),
+    "validation_failed": (422, "fields are missing or invalid: see `errors`"),
+    "rate_limited": (429, "too many attempts: wait `Retry-After` seconds"),
+    "internal_error": (500, "a bug: reported with its request id in the logs"),
+    "service_unavailable": (503, "the broker or a service is unreachable: retry after `Retry-After`"),
+}
 
 
 class ApiError(falcon.HTTPError):
@@ -52,6 +75,14 @@ def _service_error(req, resp, ex, params):
     resp.media = ex.to_dict()
 
 
+def _invalid_param(req, resp, ex, params):
+    """Falcon's ``req.get_param_as_*`` refusals: a bad query parameter is invalid input (422)."""
+    name = _PARAM_NAME.search(ex.description or "")
+    resp.status = falcon.HTTP_422
+    resp.media = {"code": "validation_failed", "message": ex.description or "A parameter is invalid.",
+                  "errors": {name.group(1): [ex.description]} if name else {}}
+
+
 def _validation_error(req, resp, ex, params):
     resp.status = falcon.HTTP_422
     resp.media = {"code": "validation_failed", "message": "The request has invalid fields.",
@@ -65,7 +96,7 @@ def _http_error(req, resp, ex, params):
     if isinstance(ex, ApiError):
         resp.media = ex.body
     else:  # falcon's own (unknown route, wrong method, malformed JSON...): same body shape
-        code = FALCON_CODES.get(ex.status_code, "http_error")
+        code = FALCON_CODES.get(ex.status_code, "bad_request" if ex.status_code < 500 else "internal_error")
         resp.media = {"code": code, "message": ex.description or ex.title or "", "errors": {}}
 
 
@@ -80,4 +111,6 @@ def register(app):
     app.add_error_handler(Exception, _unexpected)
     app.add_error_handler(falcon.HTTPError, _http_error)
     app.add_error_handler(ValidationError, _validation_error)
+    app.add_error_handler(falcon.HTTPInvalidParam, _invalid_param)
+    app.add_error_handler(falcon.HTTPMissingParam, _invalid_param)
     app.add_error_handler(contract.ServiceError, _service_error)

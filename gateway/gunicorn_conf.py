@@ -1,5 +1,10 @@
-"""gunicorn settings: threaded sync workers (no eventlet in the gateway), graceful drain."""
+"""gunicorn settings: threaded sync workers (no eventlet in the gateway), graceful drain,
+JSON logs, and Prometheus metrics shared by the workers (multiprocess mode)."""
 import os
+import shutil
+import tempfile
+
+os.environ.setdefault("SERVICE_NAME", "gateway")  # read when the JSON log formatter is imported
 
 bind = f"{os.environ.get('GATEWAY_HOST', '0.0.0.0')}:{os.environ.get('GATEWAY_PORT', '8000')}"
 worker_class = "gthread"
@@ -7,5 +12,39 @@ workers = int(os.environ.get("GATEWAY_WORKERS", "2"))
 threads = int(os.environ.get("GATEWAY_THREADS", "8"))
 graceful_timeout = 30
 timeout = 60
-accesslog = "-"
-errorlog = "-"
+# The app logs one JSON line per request itself (gateway/observability.py, with the request id);
+# gunicorn's own messages go through the same JSON formatter.
+accesslog = None
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"context": {"()": "mooc_common.infra.logs.ContextFilter"}},
+    "formatters": {"json": {"()": "mooc_common.infra.logs.JsonLogFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["context"],
+                             "stream": "ext://sys.stderr"}},
+    "root": {"level": os.environ.get("LOG_LEVEL", "INFO"), "handlers": ["console"]},
+    "loggers": {"gunicorn.error": {"level": "INFO", "handlers": ["console"], "propagate": False}},
+}
+
+# Each worker writes its series to files in this directory; /metrics adds them up. It must be
+# set before prometheus_client is imported by a worker, and start empty.
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="mooc-gateway-metrics-")
+_metrics_dir = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+
+
+def on_starting(server):
+    os.makedirs(_metrics_dir, exist_ok=True)
+    for name in os.listdir(_metrics_dir):  # a previous run's series (prometheus_client's *.db files only)
+        if name.endswith(".db"):
+            os.remove(os.path.join(_metrics_dir, name))
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    if os.path.basename(_metrics_dir).startswith("mooc-gateway-metrics-"):  # the one made above
+        shutil.rmtree(_metrics_dir, ignore_errors=True)

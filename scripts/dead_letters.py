@@ -4,7 +4,7 @@
     python scripts/dead_letters.py list accounts      # what failed, where, and why
     python scripts/dead_letters.py replay accounts    # move every message back to its queue
 
-Replay resets the attempt counter, so a replayed message gets the full retry budget again.
+Replay resets the attempt counters, so a replayed message gets the full retry budget again.
 Run it once the cause (a bug, a missing dependency) is fixed.
 """
 import argparse
@@ -13,6 +13,8 @@ import os
 from kombu import Connection, Exchange, Producer
 
 ATTEMPTS_HEADER = "x-mooc-attempts"
+# What FailurePolicy (mooc_common/infra/events.py) counts a message's retries by: reset on replay.
+RETRY_BUDGET_HEADERS = ("x-mooc-first-failure", "x-mooc-own-failures")
 
 
 def _queue(service):
@@ -31,16 +33,25 @@ def _drain(conn, service):
         queue.close()
 
 
-def list_dead_letters(amqp_uri, service):
-    """Peek (requeues everything it read)."""
+def list_dead_letters(amqp_uri, service, limit=1000):
+    """Peek at up to ``limit`` dead letters without consuming them: each is fetched unacked and
+    all go back to the queue, in their order, when the channel closes. (Requeueing each one as
+    it is read would hand the same message back to the next fetch, forever.)"""
+    seen = []
     with Connection(amqp_uri) as conn:
-        seen = []
-        for message in _drain(conn, service):
-            headers = message.headers or {}
-            seen.append({"queue": headers.get("x-mooc-original-queue"),
-                         "attempts": headers.get(ATTEMPTS_HEADER), "error": headers.get("x-mooc-error")})
-            message.requeue()
-        return seen
+        channel = conn.channel()
+        try:
+            count = channel.queue_declare(queue=_queue(service), passive=True).message_count
+            for _ in range(min(count, limit)):
+                message = channel.basic_get(_queue(service), no_ack=False)
+                if message is None:
+                    break
+                headers = message.properties.get("application_headers") or {}
+                seen.append({"queue": headers.get("x-mooc-original-queue"),
+                             "attempts": headers.get(ATTEMPTS_HEADER), "error": headers.get("x-mooc-error")})
+        finally:
+            channel.close()  # gives every unacked message back
+    return seen
 
 
 def replay(amqp_uri, service):
@@ -53,6 +64,8 @@ def replay(amqp_uri, service):
             target = headers.pop("x-mooc-original-queue")
             headers.pop("x-mooc-error", None)
             headers[ATTEMPTS_HEADER] = 0
+            for spent in RETRY_BUDGET_HEADERS:
+                headers.pop(spent, None)
             producer.publish(message.body, routing_key=target, headers=headers, delivery_mode=2,
                              content_type=message.content_type, content_encoding=message.content_encoding)
             message.ack()

@@ -55,8 +55,16 @@ def load_demo(base_url, operator_username, operator_password):
             course = author.post("/api/v1/courses", {
                 "code": "KNS-01", "title": "Kỹ năng số cơ bản cho cán bộ, công chức",
                 "description": "Khóa học theo Đề án 146: an toàn thông tin, dịch vụ công trực tuyến.",
-                "lessons": [{"title": "Bài 1: Chuyển đổi số là gì?", "kind": "video"},
-                            {"title": "Bài 2: An toàn thông tin cá nhân", "kind": "rich_text"}]})
+                "topic": "Chuyển đổi số", "estimated_hours": 2,
+                # The sample video is served by the gateway with the web app (web/public/media).
+                "lessons": [{"title": "Bài 1: Chuyển đổi số là gì?", "kind": "video", "duration_seconds": 4,
+                             "video_url": f"{base_url.rstrip('/')}/media/sample-lesson.webm"},
+                            {"title": "Bài 2: An toàn thông tin cá nhân", "kind": "rich_text",
+                             "html": "<p>Không chia sẻ <strong>mật khẩu</strong> và mã OTP với bất kỳ ai.</p>"},
+                            {"title": "Bài 3: Kiểm tra", "kind": "quiz", "quiz": {
+                                "pass_mark": 100, "max_attempts": 3, "questions": [{
+                                    "text": "Có nên chia sẻ mã OTP với người khác không?", "kind": "single",
+                                    "options": [{"text": "Không", "correct": True}, {"text": "Có"}]}]}}]})
             author.post(f"/api/v1/courses/{course['course_id']}/publish")
             for learner in learners:
                 author.post(f"/api/v1/courses/{course['course_id']}/enrollments",

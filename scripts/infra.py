@@ -117,8 +117,20 @@ def rabbit_env():
                RABBITMQ_ENABLED_PLUGINS_FILE=str(base / "enabled_plugins"),
                RABBITMQ_CONFIG_FILE=str(base / "rabbitmq"),
                RABBITMQ_NODE_IP_ADDRESS="127.0.0.1", RABBITMQ_NODE_PORT="5672",
-               RABBITMQ_PID_FILE=str(base / "rabbit.pid"))
+               RABBITMQ_PID_FILE=str(base / "rabbit.pid"),
+               # epmd (the Erlang port mapper, started by the node) listens on loopback only
+               ERL_EPMD_ADDRESS="127.0.0.1")
     return env
+
+
+def rabbitmq_conf():
+    """Everything the local broker listens on is loopback: AMQP, management, and the Erlang
+    distribution port (with epmd, ERL_EPMD_ADDRESS in rabbit_env): whoever reaches those and
+    has the cookie controls the node."""
+    return ("listeners.tcp.default = 127.0.0.1:5672\n"
+            "management.tcp.ip = 127.0.0.1\nmanagement.tcp.port = 15672\n"
+            "distribution.listener.interface = 127.0.0.1\n"
+            "loopback_users.guest = true\n")
 
 
 def ensure_rabbitmq_installed():
@@ -149,10 +161,7 @@ def rabbitmq_up(amqp_uri):
     base = VAR / "rabbitmq"
     base.mkdir(parents=True, exist_ok=True)
     (base / "enabled_plugins").write_text("[rabbitmq_management].\n")
-    (base / "rabbitmq.conf").write_text(
-        "listeners.tcp.default = 127.0.0.1:5672\n"
-        "management.tcp.ip = 127.0.0.1\nmanagement.tcp.port = 15672\n"
-        "loopback_users.guest = true\n")
+    (base / "rabbitmq.conf").write_text(rabbitmq_conf())
     log_file = start_process("rabbitmq", [str(RABBIT_BIN / "rabbitmq-server")], env=rabbit_env(), cwd=base)
     wait_for(lambda: amqp_answers(amqp_uri), 90, "RabbitMQ", log_file)
     wait_for(lambda: port_open("127.0.0.1", 15672), 30, "RabbitMQ management", log_file)

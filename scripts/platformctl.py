@@ -6,6 +6,10 @@ under var/run/).
     python scripts/platformctl.py stop
     python scripts/platformctl.py status
 
+``start`` runs them under a supervisor (``Supervisor``, its own process) that restarts any
+of them that dies, with exponential backoff, as Kubernetes would in production; restarts are
+logged to var/log/supervisor.log and shown by ``status``.
+
 Configuration comes from var/infra.env (broker and store addresses) and var/secrets.env
 (JWT key and operator password, generated on first start, never committed). The test suite
 uses the same ``Platform`` class with its own vhost, database prefix and ports.
@@ -15,6 +19,7 @@ started on loopback and every mail lands in ``var/mail/`` (the tests: their own 
 """
 import argparse
 import json
+import logging
 import os
 import secrets
 import signal
@@ -27,6 +32,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var"
+sys.path.insert(0, str(ROOT))
+
+from mooc_common.contracts import tokens  # noqa: E402
 SERVICES = ("accounts", "courses", "progress", "reports", "integrations", "notifications")
 HEALTH_PORTS = {"accounts": 8101, "courses": 8102, "progress": 8103, "reports": 8104,
                 "integrations": 8105, "notifications": 8106}
@@ -53,11 +61,30 @@ def local_secrets(path=VAR / "secrets.env"):
     return values
 
 
+ACCOUNTS_ONLY = ("JWT_SECRET", "OPERATOR_USERNAME", "OPERATOR_PASSWORD")
+
+
+def process_env(name, env):
+    """What one process is given: the master secret and the operator's credentials reach the
+    accounts service only; the gateway gets the access-token key derived for it, integrations
+    the key of stored LRS credentials
+    (docs/security.md, keys separated by purpose)."""
+    if name == "accounts":
+        return dict(env)
+    kept = {k: v for k, v in env.items() if k not in ACCOUNTS_ONLY}
+    if name == "gateway" and env.get("JWT_SECRET"):
+        kept["ACCESS_TOKEN_KEY"] = tokens.access_token_key(env["JWT_SECRET"])
+    if name == "integrations" and env.get("JWT_SECRET"):
+        kept["LRS_CREDENTIALS_KEY"] = tokens.lrs_credentials_key(env["JWT_SECRET"])
+    return kept
+
+
 class Platform:
     def __init__(self, env, run_dir, log_dir, gateway_port=8000, health_ports=HEALTH_PORTS, services=SERVICES,
                  smtp_port=SMTP_PORT, mail_dir=VAR / "mail"):
         """``services``: a subset for a benchmark that measures one pipeline alone."""
         self.services = tuple(services)
+        self.given_env = env  # what a supervisor is given to build the same platform
         self.mail_dir, self.smtp_port = Path(mail_dir), smtp_port
         # Our own SMTP server unless one is configured (production: SMTP_URL).
         self.mail_sink = not env.get("SMTP_URL") and "notifications" in self.services
@@ -80,12 +107,12 @@ class Platform:
     def _commands(self):
         if self.mail_sink:
             yield MAIL_SINK, [self.python, str(ROOT / "scripts" / "mail_sink.py"), "--port", str(self.smtp_port),
-                              "--dir", str(self.mail_dir)], self.env
+                              "--dir", str(self.mail_dir)], process_env(MAIL_SINK, self.env)
         for service in self.services:
-            env = dict(self.env, WEB_SERVER_ADDRESS=f"127.0.0.1:{self.health_ports[service]}")
+            env = dict(process_env(service, self.env), WEB_SERVER_ADDRESS=f"127.0.0.1:{self.health_ports[service]}")
             yield service, [self.python, "-m", "nameko", "run", "--config",
                             str(ROOT / "config" / "nameko.yaml"), f"services.{service}.service:{service.capitalize()}Service"], env
-        env = dict(self.env, GATEWAY_PORT=str(self.gateway_port), GATEWAY_HOST="127.0.0.1")
+        env = dict(process_env("gateway", self.env), GATEWAY_PORT=str(self.gateway_port), GATEWAY_HOST="127.0.0.1")
         yield "gateway", [self.python, "-m", "gunicorn", "-c", str(ROOT / "gateway" / "gunicorn_conf.py"),
                           "gateway.app:create_app_from_env()"], env
 
@@ -98,18 +125,37 @@ class Platform:
         except (OSError, ValueError, IndexError):
             return None
 
-    def start(self, timeout=90):
+    def start(self, timeout=90, supervised=False):
+        """Start what is not running and wait for /ready. ``supervised``: under a supervisor
+        process that restarts whatever dies (``Supervisor``); otherwise started directly."""
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        for name, argv, env in self._commands():
-            if self._pid(name):
-                continue  # already started by us: starting twice would double the consumers
-            env = dict(env, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
-            with open(self.log_dir / f"{name}.log", "ab") as log:
-                proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                        stdin=subprocess.DEVNULL, start_new_session=True)
-            (self.run_dir / f"{name}.pid").write_text(str(proc.pid))
+        if supervised:
+            if not self._pid(SUPERVISOR):
+                spec = self.run_dir / "supervisor.spec.json"
+                spec.touch(mode=0o600)  # holds the environment, secrets included
+                spec.write_text(json.dumps({"env": self.given_env, "run_dir": str(self.run_dir),
+                                            "log_dir": str(self.log_dir), "gateway_port": self.gateway_port,
+                                            "health_ports": self.health_ports, "services": self.services,
+                                            "smtp_port": self.smtp_port, "mail_dir": str(self.mail_dir)}))
+                self._spawn(SUPERVISOR, [self.python, str(Path(__file__).resolve()), "supervise", str(spec)],
+                            dict(self.env))
+        else:
+            for name, argv, env in self._commands():
+                if not self._pid(name):  # already started by us: twice would double the consumers
+                    self._spawn(name, argv, env)
         self.wait_ready(timeout)
+
+    def _spawn(self, name, argv, env):
+        # SERVICE_NAME names the process in its JSON log lines; import-time deprecation warnings
+        # (eventlet's) would be the only lines that are not JSON.
+        env = dict(env, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1", SERVICE_NAME=name,
+                   PYTHONWARNINGS=env.get("PYTHONWARNINGS", "ignore::DeprecationWarning"))
+        with open(self.log_dir / f"{name}.log", "ab") as log:
+            proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                    stdin=subprocess.DEVNULL, start_new_session=True)
+        (self.run_dir / f"{name}.pid").write_text(str(proc.pid))
+        return proc
 
     def ready(self):
         """The gateway's /ready, less the services this platform does not run."""
@@ -127,6 +173,9 @@ class Platform:
         while time.monotonic() < deadline:
             if self.ready():
                 return
+            if self._pid(SUPERVISOR):
+                time.sleep(0.5)  # it restarts what dies; its log says why
+                continue
             dead = [n for n, _, _ in self._commands() if not self._pid(n)]
             if dead:
                 raise RuntimeError(f"{', '.join(dead)} exited: read {self.log_dir}/<name>.log")
@@ -134,8 +183,19 @@ class Platform:
         raise RuntimeError(f"the platform was not ready within {timeout}s: read {self.log_dir}")
 
     def stop(self, timeout=30):
-        order = ("gateway",) + self.services + ((MAIL_SINK,) if self.mail_sink else ())
-        for name in order:
+        supervisor = self._pid(SUPERVISOR)
+        if supervisor:  # first, so that it restarts nothing; it stops the others itself
+            os.killpg(supervisor, signal.SIGTERM)
+            deadline = time.monotonic() + timeout + 10
+            while self._pid(SUPERVISOR) and time.monotonic() < deadline:
+                time.sleep(0.2)
+            if self._pid(SUPERVISOR):
+                os.killpg(supervisor, signal.SIGKILL)
+            (self.run_dir / f"{SUPERVISOR}.pid").unlink(missing_ok=True)
+        self._stop_processes(timeout)
+
+    def _stop_processes(self, timeout):
+        for name in reversed(self.processes):
             pid = self._pid(name)
             if pid:
                 os.killpg(pid, signal.SIGTERM)  # nameko finishes in-flight workers; gunicorn drains
@@ -159,6 +219,96 @@ class Platform:
     def status(self):
         return {name: self._pid(name) for name in self.processes}
 
+    def restarts(self):
+        """``{name: {"restarts", "last_exit", ...}}`` as the supervisor last wrote it ({} if none)."""
+        try:
+            return json.loads((self.run_dir / "supervisor.json").read_text())
+        except (OSError, ValueError):
+            return {}
+
+
+SUPERVISOR = "supervisor"
+
+
+class Supervisor:
+    """Keeps every process of a ``Platform`` running: one that exits (crash, ``kill -9``, an
+    exit of its own) is started again after a backoff that doubles from ``MIN_BACKOFF`` up to
+    ``MAX_BACKOFF`` seconds while it keeps dying, and is reset once it ran ``HEALTHY_AFTER``
+    seconds. Each restart is logged (var/log/supervisor.log) and counted in
+    ``<run_dir>/supervisor.json``. SIGTERM stops the processes, then the supervisor."""
+    MIN_BACKOFF, MAX_BACKOFF, HEALTHY_AFTER, POLL = 0.5, 30.0, 60.0, 0.25
+
+    def __init__(self, platform):
+        self.platform = platform
+        self.commands = {name: (argv, env) for name, argv, env in platform._commands()}
+        self.procs, self.started_at, self.next_start = {}, {}, {}
+        self.backoff = {name: self.MIN_BACKOFF for name in self.commands}
+        self.state = {name: {"pid": None, "restarts": 0, "last_exit": None, "last_restart": None}
+                      for name in self.commands}
+        self.stopping = False
+        self.log = logging.getLogger("supervisor")
+
+    def run(self):
+        signal.signal(signal.SIGTERM, self._stop)
+        signal.signal(signal.SIGINT, self._stop)
+        for name in self.commands:
+            self._start(name)
+        while not self.stopping:
+            now = time.monotonic()
+            for name in self.commands:
+                proc = self.procs.get(name)
+                if proc is None:
+                    if now >= self.next_start[name]:
+                        self._start(name, restart=True)
+                elif proc.poll() is not None:
+                    self._died(name, proc.returncode, now)
+            time.sleep(self.POLL)
+        self.platform._stop_processes(timeout=30)
+        self.log.info("stopped")
+
+    def _stop(self, signum, frame):
+        self.stopping = True
+
+    def _start(self, name, restart=False):
+        argv, env = self.commands[name]
+        proc = self.platform._spawn(name, argv, env)
+        self.procs[name], self.started_at[name] = proc, time.monotonic()
+        self.state[name]["pid"] = proc.pid
+        if restart:
+            self.state[name]["restarts"] += 1
+            self.state[name]["last_restart"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+            self.log.warning("restarted %s (pid %d, restart #%d)", name, proc.pid, self.state[name]["restarts"])
+        else:
+            self.log.info("started %s (pid %d)", name, proc.pid)
+        self._save()
+
+    def _died(self, name, returncode, now):
+        self.procs[name] = None
+        if now - self.started_at[name] >= self.HEALTHY_AFTER:
+            self.backoff[name] = self.MIN_BACKOFF
+        delay = self.backoff[name]
+        self.backoff[name] = min(2 * delay, self.MAX_BACKOFF)
+        self.next_start[name] = now + delay
+        how = f"signal {-returncode}" if returncode < 0 else f"exit code {returncode}"
+        self.state[name].update(pid=None, last_exit=how)
+        self.log.warning("%s died (%s); restarting in %.1f s", name, how, delay)
+        self._save()
+
+    def _save(self):
+        path = self.platform.run_dir / "supervisor.json"
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self.state, indent=1))
+        tmp.replace(path)
+
+
+def supervise(spec_path):
+    spec = json.loads(Path(spec_path).read_text())
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    platform = Platform(spec["env"], spec["run_dir"], spec["log_dir"], gateway_port=spec["gateway_port"],
+                        health_ports=spec["health_ports"], services=spec["services"],
+                        smtp_port=spec["smtp_port"], mail_dir=spec["mail_dir"])
+    Supervisor(platform).run()
+
 
 def local_platform():
     infra = read_env_file(VAR / "infra.env")
@@ -171,12 +321,15 @@ def local_platform():
 
 def main():
     parser = argparse.ArgumentParser(description="start/stop the services and the gateway")
-    parser.add_argument("command", choices=("start", "stop", "status"))
+    parser.add_argument("command", choices=("start", "stop", "status", "supervise"))
+    parser.add_argument("spec", nargs="?", help="supervise: the spec file written by start")
     parser.add_argument("--demo", action="store_true", help="load the demo data after start")
     args = parser.parse_args()
+    if args.command == "supervise":
+        return supervise(args.spec)
     platform = local_platform()
     if args.command == "start":
-        platform.start()
+        platform.start(supervised=True)
         if args.demo:
             from demo_data import load_demo
             load_demo(platform.base_url, platform.env["OPERATOR_USERNAME"], platform.env["OPERATOR_PASSWORD"])
@@ -191,8 +344,15 @@ def main():
         platform.stop()
         print("stopped the services and the gateway")
     else:
+        restarts = platform.restarts()
+        supervisor = platform._pid(SUPERVISOR)
+        print(f"{SUPERVISOR:12s} {'pid %d' % supervisor if supervisor else 'not running'}")
         for name, pid in platform.status().items():
-            print(f"{name:12s} {'pid %d' % pid if pid else 'not running'}")
+            seen = restarts.get(name) or {}
+            extra = f"  restarts {seen.get('restarts', 0)}" if seen else ""
+            if seen.get("last_exit"):
+                extra += f" (last: {seen['last_exit']} at {seen.get('last_restart')})"
+            print(f"{name:12s} {'pid %d' % pid if pid else 'not running'}{extra}")
 
 
 if __name__ == "__main__":

@@ -25,7 +25,12 @@ TEST_SETTINGS = {"EVENT_RETRY_DELAY_MS": "200", "EVENT_MAX_ATTEMPTS": "3",
               # Mail: a known rate to check against, short backoffs, an operator who gets summaries.
               "MAIL_RATE_PER_SECOND": "100", "MAIL_BACKOFF_BASE_SECONDS": "0.5", "MAIL_BACKOFF_MAX_SECONDS": "2",
               "MAIL_OUTAGE_BACKOFF_MAX_SECONDS": "2", "MAIL_MAX_ATTEMPTS": "4",
-              "OPERATOR_EMAIL": "operator@mooc.test"}
+              "OPERATOR_EMAIL": "operator@mooc.test",
+              # The tests are their own proxy: X-Forwarded-For picks the client address (sign-in limits).
+              "TRUSTED_PROXIES": "127.0.0.1/32",
+              # xAPI forwarding to a Ralph LRS on loopback (tests/e2e/test_xapi_forwarding.py).
+              "LRS_BACKOFF_BASE_MS": "200", "LRS_BACKOFF_MAX_MS": "2000", "LRS_MAX_ATTEMPTS": "30",
+              "LRS_TIMEOUT_SECONDS": "5"}
 
 
 @pytest.fixture(scope="session")

@@ -38,6 +38,18 @@ def pod_spec(obj):
     return None
 
 
+MONITORING_NAMESPACE = {"kubernetes.io/metadata.name": "monitoring"}
+METRICS_PORTS = {8000, 8080}
+
+
+def is_metrics_scrape(rule, external):
+    """An ingress rule that lets only the monitoring namespace in, only on the metrics ports."""
+    ports = {p.get("port") for p in rule.get("ports") or []}
+    return bool(ports) and ports <= METRICS_PORTS and all(
+        set(peer) == {"namespaceSelector"} and peer["namespaceSelector"] == {"matchLabels": MONITORING_NAMESPACE}
+        for peer in external)
+
+
 def selector_matches(selector, labels):
     """LabelSelector (matchLabels + matchExpressions) semantics; {} matches everything."""
     for key, value in (selector.get("matchLabels") or {}).items():
@@ -252,11 +264,12 @@ class Checker:
                         if "podSelector" in peer and "namespaceSelector" not in peer \
                                 and not self.pods_selected(peer["podSelector"]):
                             self.fail(pol, f"{direction} peer {peer['podSelector']} matches no pod template")
-        # Only pods of the gateway may be reachable from outside the namespace.
+        # Only pods of the gateway may be reachable from outside the namespace; the one exception
+        # is Prometheus, from the monitoring namespace, on the metrics ports only (8000, 8080).
         for pol in policies:
             for rule in pol["spec"].get("ingress") or []:
                 external = [p for p in rule.get("from") or [] if "namespaceSelector" in p or "ipBlock" in p]
-                if not external:
+                if not external or is_metrics_scrape(rule, external):
                     continue
                 for pid, labels, _ in self.pods:
                     if selector_matches(pol["spec"]["podSelector"], labels) and \

@@ -7,8 +7,14 @@ import base64
 
 import falcon
 
+from services.accounts import schemas
+
+from .. import pagination
 from ..auth import require_role
+from ..client_address import client_address
 from ..errors import ApiError
+from ..openapi import wire
+from ..openapi.operation import ANY_ROLE, CSV, PUBLIC, XLSX, operation
 
 OPERATOR, ADMIN = "operator_admin", "tenant_admin"
 ADMINS = (OPERATOR, ADMIN)
@@ -23,22 +29,29 @@ class _Resource:
         return self.rpc.call("accounts", method, *args)
 
 
-def _page(req):
-    return {k: req.get_param_as_int(k) for k in ("offset", "limit") if req.get_param(k) is not None}
-
-
 # --- sign-in (public) ---------------------------------------------------------------------
 
 class Tokens(_Resource):
     auth_required = False
 
+    def __init__(self, rpc, trusted_proxies=()):
+        super().__init__(rpc)
+        self.trusted_proxies = trusted_proxies
+
+    @operation("Sign in: username and password to an access token (JWT, 15 min) and a refresh token",
+               PUBLIC, request=schemas.CredentialsSchema, response=wire.TokenPairSchema,
+               errors=("authentication_failed", "tenant_suspended", "rate_limited"),
+               example={"username": "hv.nguyen", "password": "correct horse battery staple"})
     def on_post(self, req, resp):
-        resp.media = self.call("sign_in", req.get_media())
+        resp.media = self.call("sign_in", req.get_media(), client_address(req, self.trusted_proxies))
 
 
 class Refresh(_Resource):
     auth_required = False
 
+    @operation("A new token pair for a refresh token (the old one is spent)", PUBLIC,
+               request=schemas.RefreshSchema, response=wire.TokenPairSchema,
+               errors=("authentication_failed", "tenant_suspended"))
     def on_post(self, req, resp):
         resp.media = self.call("refresh", req.get_media())
 
@@ -46,6 +59,8 @@ class Refresh(_Resource):
 class Logout(_Resource):
     auth_required = False  # the refresh token in the body is the credential
 
+    @operation("Sign out: revoke a refresh token", PUBLIC, request=schemas.RefreshSchema,
+               response=wire.SignedOutSchema, errors=("authentication_failed",))
     def on_post(self, req, resp):
         resp.media = self.call("sign_out", req.get_media())
 
@@ -53,6 +68,9 @@ class Logout(_Resource):
 class Activation(_Resource):
     auth_required = False  # the one-time activation code is the credential
 
+    @operation("Activate an imported account: one-time code and a new password", PUBLIC,
+               request=schemas.ActivationSchema, response=wire.ActivatedSchema,
+               errors=("authentication_failed", "rate_limited"))
     def on_post(self, req, resp):
         resp.media = self.call("activate", req.get_media())
 
@@ -60,41 +78,64 @@ class Activation(_Resource):
 # --- tenants ------------------------------------------------------------------------------
 
 class Tenants(_Resource):
+    @operation("Create a tenant (a ministry or province) with its quota and focal contact", ("operator_admin",),
+               request=schemas.TenantCreateSchema, response=schemas.TenantSchema, status=201,
+               errors=("conflict",),
+               example={"code": "LAOCAI", "name": "Sở Nội vụ tỉnh Lào Cai", "kind": "province",
+                        "learner_quota": 20000, "focal_contact": {"full_name": "Nguyễn Văn Ân",
+                                                                  "mobile": "0912345678", "email": "an@example.vn"}})
     def on_post(self, req, resp):
         require_role(req, OPERATOR)
         resp.status = falcon.HTTP_201
         resp.media = self.call("create_tenant", req.context.actor, req.get_media())
 
+    @operation("List tenants", ("operator_admin",), query=pagination.PageQuerySchema,
+               response=schemas.TenantSchema(many=True), paginated=True)
     def on_get(self, req, resp):
         require_role(req, OPERATOR)
-        resp.media = self.call("list_tenants", req.context.actor, _page(req))
+        page = pagination.page(req)
+        resp.media = self.call("list_tenants", req.context.actor, page)
+        pagination.link(req, resp, page, len(resp.media))
 
 
 class Tenant(_Resource):
+    @operation("A tenant, with the seats used", ADMINS, response=schemas.TenantSchema)
     def on_get(self, req, resp, tenant_id):
         require_role(req, *ADMINS)
         resp.media = self.call("get_tenant", req.context.actor, tenant_id)
 
+    @operation("Change a tenant's name, kind, quotas or focal contact", ("operator_admin",),
+               request=schemas.TenantUpdateSchema, response=schemas.TenantSchema, errors=("conflict",))
     def on_patch(self, req, resp, tenant_id):
         require_role(req, OPERATOR)
         resp.media = self.call("update_tenant", req.context.actor, tenant_id, req.get_media())
 
 
-class TenantStatus(_Resource):
-    def __init__(self, rpc, method):
-        super().__init__(rpc)
-        self.method = method
-
+class TenantSuspension(_Resource):
+    @operation("Suspend a tenant: its users' tokens are refused (403 tenant_suspended)", ("operator_admin",),
+               response=schemas.TenantSchema)
     def on_post(self, req, resp, tenant_id):
         require_role(req, OPERATOR)
-        resp.media = self.call(self.method, req.context.actor, tenant_id)
+        resp.media = self.call("suspend_tenant", req.context.actor, tenant_id)
+
+
+class TenantReactivation(_Resource):
+    @operation("Reactivate a suspended tenant", ("operator_admin",), response=schemas.TenantSchema)
+    def on_post(self, req, resp, tenant_id):
+        require_role(req, OPERATOR)
+        resp.media = self.call("reactivate_tenant", req.context.actor, tenant_id)
 
 
 class TrainingPlan(_Resource):
+    @operation("Submit the tenant's training plan of a year (planned courses and learners)", (ADMIN,),
+               request=schemas.TrainingPlanInSchema, response=schemas.TrainingPlanSchema, errors=("not_found",),
+               example={"planned_courses": 12, "planned_learners": 18000})
     def on_put(self, req, resp, tenant_id, year):
         require_role(req, ADMIN)
         resp.media = self.call("submit_training_plan", req.context.actor, tenant_id, year, req.get_media())
 
+    @operation("The tenant's training plan of a year", ADMINS, response=schemas.TrainingPlanSchema,
+               errors=("validation_failed",))
     def on_get(self, req, resp, tenant_id, year):
         require_role(req, *ADMINS)
         resp.media = self.call("get_training_plan", req.context.actor, tenant_id, year)
@@ -103,29 +144,38 @@ class TrainingPlan(_Resource):
 # --- organisational units -----------------------------------------------------------------
 
 class TenantUnits(_Resource):
+    @operation("Create an organisational unit (under a parent unit, or at the top)", ADMINS,
+               request=schemas.UnitCreateSchema, response=schemas.UnitSchema, status=201, errors=("conflict",),
+               example={"code": "SO-NV", "name": "Sở Nội vụ", "level": "department"})
     def on_post(self, req, resp, tenant_id):
         require_role(req, *ADMINS)
         resp.status = falcon.HTTP_201
         resp.media = self.call("create_unit", req.context.actor, tenant_id, req.get_media())
 
+    @operation("The tenant's units (the whole tree, parents first)", ADMINS,
+               response=schemas.UnitSchema(many=True))
     def on_get(self, req, resp, tenant_id):
         require_role(req, *ADMINS)
         resp.media = self.call("list_units", req.context.actor, tenant_id)
 
 
 class Unit(_Resource):
+    @operation("Rename a unit", ADMINS, request=schemas.UnitRenameSchema, response=schemas.UnitSchema)
     def on_patch(self, req, resp, unit_id):
         require_role(req, *ADMINS)
         resp.media = self.call("rename_unit", req.context.actor, unit_id, req.get_media())
 
 
 class UnitMove(_Resource):
+    @operation("Move a unit (and its subtree) under another parent", ADMINS, request=schemas.UnitMoveSchema,
+               response=schemas.UnitSchema, errors=("conflict",))
     def on_post(self, req, resp, unit_id):
         require_role(req, *ADMINS)
         resp.media = self.call("move_unit", req.context.actor, unit_id, req.get_media())
 
 
 class UnitDeactivation(_Resource):
+    @operation("Deactivate a unit", ADMINS, response=schemas.UnitSchema, errors=("conflict",))
     def on_post(self, req, resp, unit_id):
         require_role(req, *ADMINS)
         resp.media = self.call("deactivate_unit", req.context.actor, unit_id)
@@ -134,33 +184,50 @@ class UnitDeactivation(_Resource):
 # --- users --------------------------------------------------------------------------------
 
 class TenantUsers(_Resource):
+    @operation("Create a user of the tenant (learner, instructor, report viewer or tenant admin)", ADMINS,
+               request=schemas.UserCreateSchema, response=schemas.UserSchema, status=201,
+               errors=("conflict", "quota_exceeded"),
+               example={"username": "hv.nguyen", "full_name": "Nguyễn Hữu Việt", "role": "learner",
+                        "category": "civil_servant", "email": "hv.nguyen@example.vn"})
     def on_post(self, req, resp, tenant_id):
         require_role(req, *ADMINS)
         resp.status = falcon.HTTP_201
         resp.media = self.call("create_user", req.context.actor, tenant_id, req.get_media())
 
+    @operation("The tenant's users, a page at a time", ADMINS, query=pagination.PageQuerySchema,
+               response=schemas.UserSchema(many=True), paginated=True)
     def on_get(self, req, resp, tenant_id):
         require_role(req, *ADMINS)
-        resp.media = self.call("list_users", req.context.actor, tenant_id, _page(req))
+        page = pagination.page(req)
+        resp.media = self.call("list_users", req.context.actor, tenant_id, page)
+        pagination.link(req, resp, page, len(resp.media))
 
 
 class User(_Resource):
+    @operation("A user (yourself, or a user of your tenant for its admins)", ANY_ROLE, response=schemas.UserSchema)
     def on_get(self, req, resp, user_id):
         resp.media = self.call("get_user", req.context.actor, user_id)
 
+    @operation("Change a user's contact details, unit or category", ADMINS, request=schemas.UserUpdateSchema,
+               response=schemas.UserSchema, errors=("conflict",))
     def on_patch(self, req, resp, user_id):
         require_role(req, *ADMINS)
         resp.media = self.call("update_user", req.context.actor, user_id, req.get_media())
 
 
-class UserStatus(_Resource):
-    def __init__(self, rpc, method):
-        super().__init__(rpc)
-        self.method = method
-
+class UserDeactivation(_Resource):
+    @operation("Deactivate a user: sign-in refused, seat freed", ADMINS, response=schemas.UserSchema)
     def on_post(self, req, resp, user_id):
         require_role(req, *ADMINS)
-        resp.media = self.call(self.method, req.context.actor, user_id)
+        resp.media = self.call("deactivate_user", req.context.actor, user_id)
+
+
+class UserReactivation(_Resource):
+    @operation("Reactivate a user (takes a seat again)", ADMINS, response=schemas.UserSchema,
+               errors=("quota_exceeded",))
+    def on_post(self, req, resp, user_id):
+        require_role(req, *ADMINS)
+        resp.media = self.call("reactivate_user", req.context.actor, user_id)
 
 
 def _csv(resp, text, filename):
@@ -173,6 +240,7 @@ def _csv(resp, text, filename):
 # --- bulk import --------------------------------------------------------------------------
 
 class ImportTemplate(_Resource):
+    @operation("The CSV template of a learner import", ADMINS, response_media=(CSV,))
     def on_get(self, req, resp):
         require_role(req, *ADMINS)
         _csv(resp, self.call("import_template")["csv"], "learners-import-template.csv")
@@ -183,6 +251,9 @@ class TenantImports(_Resource):
     only validates. Answers 202 with the job at once."""
     max_body_bytes = MAX_UPLOAD_BYTES
 
+    @operation("Import learners from a CSV or XLSX file (the body); answers the background job", ADMINS,
+               request_media=(CSV, XLSX), query=wire.ImportQuerySchema, response=wire.ImportJobSchema,
+               status=202, errors=("quota_exceeded", "conflict"))
     def on_post(self, req, resp, tenant_id):
         require_role(req, *ADMINS)
         content = req.bounded_stream.read(MAX_UPLOAD_BYTES + 1)
@@ -199,12 +270,15 @@ class TenantImports(_Resource):
 
 
 class Import(_Resource):
+    @operation("An import job: state, rows done, errors by row", ADMINS, response=wire.ImportJobSchema)
     def on_get(self, req, resp, job_id):
         require_role(req, *ADMINS)
         resp.media = self.call("get_import", req.context.actor, job_id)
 
 
 class ImportActivationCodes(_Resource):
+    @operation("The one-time activation codes of an import's new accounts (CSV)", ADMINS, response_media=(CSV,),
+               errors=("conflict",))
     def on_get(self, req, resp, job_id):
         require_role(req, *ADMINS)
         _csv(resp, self.call("import_activation_codes", req.context.actor, job_id),
@@ -213,14 +287,14 @@ class ImportActivationCodes(_Resource):
 
 def add_routes(app, api, deps):
     rpc = deps.rpc
-    app.add_route(f"{api}/auth/token", Tokens(rpc))
+    app.add_route(f"{api}/auth/token", Tokens(rpc, deps.config.trusted_proxies))
     app.add_route(f"{api}/auth/refresh", Refresh(rpc))
     app.add_route(f"{api}/auth/logout", Logout(rpc))
     app.add_route(f"{api}/auth/activate", Activation(rpc))
     app.add_route(f"{api}/tenants", Tenants(rpc))
     app.add_route(f"{api}/tenants/{{tenant_id}}", Tenant(rpc))
-    app.add_route(f"{api}/tenants/{{tenant_id}}/suspend", TenantStatus(rpc, "suspend_tenant"))
-    app.add_route(f"{api}/tenants/{{tenant_id}}/reactivate", TenantStatus(rpc, "reactivate_tenant"))
+    app.add_route(f"{api}/tenants/{{tenant_id}}/suspend", TenantSuspension(rpc))
+    app.add_route(f"{api}/tenants/{{tenant_id}}/reactivate", TenantReactivation(rpc))
     app.add_route(f"{api}/tenants/{{tenant_id}}/training-plans/{{year:int}}", TrainingPlan(rpc))
     app.add_route(f"{api}/tenants/{{tenant_id}}/units", TenantUnits(rpc))
     app.add_route(f"{api}/units/{{unit_id}}", Unit(rpc))
@@ -228,8 +302,8 @@ def add_routes(app, api, deps):
     app.add_route(f"{api}/units/{{unit_id}}/deactivate", UnitDeactivation(rpc))
     app.add_route(f"{api}/tenants/{{tenant_id}}/users", TenantUsers(rpc))
     app.add_route(f"{api}/users/{{user_id}}", User(rpc))
-    app.add_route(f"{api}/users/{{user_id}}/deactivate", UserStatus(rpc, "deactivate_user"))
-    app.add_route(f"{api}/users/{{user_id}}/reactivate", UserStatus(rpc, "reactivate_user"))
+    app.add_route(f"{api}/users/{{user_id}}/deactivate", UserDeactivation(rpc))
+    app.add_route(f"{api}/users/{{user_id}}/reactivate", UserReactivation(rpc))
     app.add_route(f"{api}/import-template", ImportTemplate(rpc))
     app.add_route(f"{api}/tenants/{{tenant_id}}/imports", TenantImports(rpc))
     app.add_route(f"{api}/imports/{{job_id}}", Import(rpc))

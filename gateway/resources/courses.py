@@ -4,19 +4,23 @@ import csv
 import io
 
 import falcon
+from marshmallow import Schema
 
+from mooc_common.infra.boundary import Id
+
+from services.courses import schemas
+
+from .. import pagination
 from ..auth import require_role
 from ..errors import ApiError
+from ..openapi import wire
+from ..openapi.operation import ANY_ROLE, BINARY, CSV, PDF, operation
 
 AUTHORS = ("tenant_admin", "instructor", "operator_admin")
 ADMINS = ("tenant_admin", "operator_admin")
 MAX_DOCUMENT_BYTES = 50 * 1024 * 1024  # the courses service enforces the same limit
 CHUNK_BYTES = 4 * 1024 * 1024
 MAX_CSV_ROWS = 10_000
-
-
-def _page(req):
-    return {k: req.get_param_as_int(k) for k in ("offset", "limit") if req.get_param(k) is not None}
 
 
 class _Resource:
@@ -28,32 +32,46 @@ class _Resource:
 
 
 class Courses(_Resource):
+    @operation("Create a draft course with its sections and lessons (operator: national course)", AUTHORS,
+               request=schemas.CourseCreateSchema, response=schemas.CourseSchema, status=201,
+               errors=("conflict",))
     def on_post(self, req, resp):
         require_role(req, *AUTHORS)
         resp.status = falcon.HTTP_201
         resp.media = self.call("create_course", req, req.get_media())
 
+    @operation("Courses: the catalog I may join (default) or my organisation's (scope=owned)", ANY_ROLE,
+               query=wire.CourseListQuerySchema, response=wire.CourseListSchema, paginated=True,
+               errors=("not_found",))
     def on_get(self, req, resp):
         """?scope=catalog (default): courses I may join; ?scope=owned: my organisation's."""
-        resp.media = self.call("list_courses", req, req.get_param("scope") or "catalog", _page(req))
+        page = pagination.page(req)
+        result = self.call("list_courses", req, req.get_param("scope") or "catalog", page)
+        pagination.link(req, resp, page, len(result["items"]), result["total"])
+        resp.media = result
 
 
 class Course(_Resource):
+    @operation("A course (answer keys only for its authors)", ANY_ROLE, response=schemas.CourseSchema)
     def on_get(self, req, resp, course_id):
         resp.media = self.call("get_course", req, course_id)
 
+    @operation("Replace a draft course's content (a published one gets a new revision)", AUTHORS,
+               request=schemas.CourseInSchema, response=schemas.CourseSchema, errors=("conflict",))
     def on_put(self, req, resp, course_id):
         require_role(req, *AUTHORS)
         resp.media = self.call("update_course", req, course_id, req.get_media())
 
 
 class CoursePublication(_Resource):
+    @operation("Publish a course", AUTHORS, response=schemas.CourseSchema, errors=("conflict",))
     def on_post(self, req, resp, course_id):
         require_role(req, *AUTHORS)
         resp.media = self.call("publish_course", req, course_id)
 
 
 class CourseArchival(_Resource):
+    @operation("Archive a course", AUTHORS, response=schemas.CourseSchema, errors=("conflict",))
     def on_post(self, req, resp, course_id):
         require_role(req, *AUTHORS)
         resp.media = self.call("archive_course", req, course_id)
@@ -63,6 +81,9 @@ class CourseDocuments(_Resource):
     """Raw file body (``?filename=``), streamed to the service in chunks of 4 MiB."""
     max_body_bytes = MAX_DOCUMENT_BYTES
 
+    @operation("Attach a document to a course: the file itself as the body, at most 50 MiB", AUTHORS,
+               request_media=(BINARY,), query=wire.DocumentQuerySchema, response=schemas.DocumentSchema,
+               status=201, errors=("length_required", "quota_exceeded"))
     def on_post(self, req, resp, course_id):
         require_role(req, *AUTHORS)
         if not req.content_length:
@@ -77,30 +98,70 @@ class CourseDocuments(_Resource):
         resp.media = self.call("finish_document", req, document["document_id"])
 
 
+class CourseDocument(_Resource):
+    """A lesson's document for reading: PDF inline (the browser's viewer), DOCX/PPTX as a
+    download. Streamed chunk by chunk (one RPC per 4 MiB), never held whole in the gateway."""
+
+    @operation("A lesson's document: its editors, or a learner enrolled in a course that shows it",
+               ANY_ROLE, response_media=(PDF, BINARY))
+    def on_get(self, req, resp, course_id, document_id):
+        document = self.call("open_document", req, course_id, document_id)
+        resp.content_type = document["content_type"]
+        resp.content_length = document["size"]
+        # Falcon writes RFC 6266 names (an ASCII fallback plus the UTF-8 Vietnamese name).
+        if document["content_type"] == "application/pdf":
+            resp.viewable_as = document["filename"]
+        else:
+            resp.downloadable_as = document["filename"]
+        resp.set_header("Cache-Control", "private, no-cache")
+        actor = req.context.actor
+
+        def chunks():
+            for index in range(document["chunks"]):
+                yield base64.b64decode(self.rpc.call("courses", "read_document_chunk", actor,
+                                                     course_id, document_id, index))
+        resp.stream = chunks()
+
+
 class CourseIntakes(_Resource):
+    @operation("Create an intake (a cohort with enrollment and study dates)", AUTHORS,
+               request=schemas.IntakeInSchema, response=schemas.IntakeSchema, status=201, errors=("conflict",))
     def on_post(self, req, resp, course_id):
         require_role(req, *AUTHORS)
         resp.status = falcon.HTTP_201
         resp.media = self.call("create_intake", req, course_id, req.get_media())
 
+    @operation("A course's intakes", ANY_ROLE, response=schemas.IntakeSchema(many=True))
     def on_get(self, req, resp, course_id):
         resp.media = self.call("list_intakes", req, course_id)
 
 
-class CourseEnrollments(_Resource):
-    def on_post(self, req, resp, course_id):
-        body = req.get_media(default_when_empty={}) or {}
-        if not isinstance(body, dict):
-            raise ApiError(falcon.HTTP_422, "validation_failed", "The body must be a JSON object.")
-        learner_id = body.get("learner_id") or req.context.actor["user_id"]
-        resp.status = falcon.HTTP_201
-        resp.media = self.call("enroll", req, course_id, learner_id, body.get("intake_id"))
+class EnrollmentBody(Schema):
+    learner_id = Id(load_default=None, allow_none=True)
+    intake_id = Id(load_default=None, allow_none=True)
 
+
+class CourseEnrollments(_Resource):
+    @operation("Enroll a learner (yourself, or one of your tenant's as its admin); enrolling twice creates nothing",
+               ("learner", "tenant_admin", "operator_admin"), request=wire.EnrollmentRequestSchema,
+               response=schemas.EnrollmentSchema, status=201, errors=("conflict",))
+    def on_post(self, req, resp, course_id):
+        body = EnrollmentBody().load(req.get_media(default_when_empty={}) or {})
+        learner_id = body["learner_id"] or req.context.actor["user_id"]
+        resp.status = falcon.HTTP_201
+        resp.media = self.call("enroll", req, course_id, learner_id, body["intake_id"])
+
+    @operation("A course's enrollments (of your tenant's learners), a page at a time", AUTHORS,
+               query=pagination.PageQuerySchema, response=wire.EnrollmentListSchema, paginated=True)
     def on_get(self, req, resp, course_id):
-        resp.media = self.call("list_enrollments", req, course_id, _page(req))
+        page = pagination.page(req)
+        resp.media = self.call("list_enrollments", req, course_id, page)
+        pagination.link(req, resp, page, len(resp.media["items"]))
 
 
 class EnrollmentCancellation(_Resource):
+    @operation("Cancel an enrollment", ("learner", "tenant_admin", "operator_admin"),
+               response=schemas.EnrollmentSchema)
     def on_post(self, req, resp, enrollment_id):
         resp.media = self.call("cancel_enrollment", req, enrollment_id)
 
@@ -109,6 +170,9 @@ class CourseAssignments(_Resource):
     """JSON ``{learner_ids | unit_id | category, intake_id?}``, or ``text/csv`` with a
     ``username`` column; answers 202 with the background job."""
 
+    @operation("Assign a course to learners (ids, a unit subtree, a category, or a CSV of usernames)", ADMINS,
+               request=schemas.AssignmentInSchema, request_media=(CSV,), query=wire.AssignmentQuerySchema,
+               response=schemas.JobSchema, status=202, errors=("conflict",))
     def on_post(self, req, resp, course_id):
         require_role(req, *ADMINS)
         if (req.content_type or "").startswith("text/csv"):
@@ -121,7 +185,11 @@ class CourseAssignments(_Resource):
 
 
 def _csv_usernames(text):
-    rows = list(csv.DictReader(io.StringIO(text)))
+    try:
+        rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    except csv.Error as exc:  # NUL bytes, a stray carriage return inside a field...
+        raise ApiError(falcon.HTTP_422, "validation_failed", "The CSV file cannot be read.",
+                       {"file": [str(exc)]}) from exc
     if not rows or "username" not in rows[0]:
         raise ApiError(falcon.HTTP_422, "validation_failed", "The CSV needs a 'username' column.",
                        {"file": ["missing username column"]})
@@ -132,11 +200,13 @@ def _csv_usernames(text):
 
 
 class AssignmentJob(_Resource):
+    @operation("An assignment job: state, learners done, result", ADMINS, response=schemas.JobSchema)
     def on_get(self, req, resp, job_id):
         resp.media = self.call("get_job", req, job_id)
 
 
 class MyCourses(_Resource):
+    @operation("My enrollments, with each course", ANY_ROLE, response=wire.MyCoursesSchema)
     def on_get(self, req, resp):
         resp.media = self.call("my_courses", req)
 
@@ -148,6 +218,7 @@ def add_routes(app, api, deps):
     app.add_route(f"{api}/courses/{{course_id}}/publish", CoursePublication(rpc))
     app.add_route(f"{api}/courses/{{course_id}}/archive", CourseArchival(rpc))
     app.add_route(f"{api}/courses/{{course_id}}/documents", CourseDocuments(rpc))
+    app.add_route(f"{api}/courses/{{course_id}}/documents/{{document_id}}", CourseDocument(rpc))
     app.add_route(f"{api}/courses/{{course_id}}/intakes", CourseIntakes(rpc))
     app.add_route(f"{api}/courses/{{course_id}}/enrollments", CourseEnrollments(rpc))
     app.add_route(f"{api}/courses/{{course_id}}/assignments", CourseAssignments(rpc))

@@ -7,7 +7,11 @@ import threading
 
 import falcon
 
+from services.integrations import schemas
+
 from ..auth import require_role
+from ..openapi import wire
+from ..openapi.operation import PUBLIC, operation
 
 OPERATOR = "operator_admin"
 
@@ -20,6 +24,8 @@ class EventCatalog:
         self.rpc = rpc
         self._doc, self._lock = None, threading.Lock()
 
+    @operation("The AsyncAPI document of the public events", PUBLIC,
+               description="An AsyncAPI 2.6 document, not described further here (docs/events.md).")
     def on_get(self, req, resp):
         with self._lock:
             if self._doc is None:
@@ -37,45 +43,60 @@ class _Operator:
 
 
 class Subscribers(_Operator):
+    @operation("Register an agency subscriber (AMQP queue or webhook) to tenants' public events", ("operator_admin",),
+               request=schemas.SubscriberCreateSchema, response=schemas.SubscriberSchema, status=201,
+               errors=("conflict",))
     def on_post(self, req, resp):
         resp.status = falcon.HTTP_201
         resp.media = self.call(req, "register_subscriber", req.get_media())
 
+    @operation("The subscribers", ("operator_admin",), response=wire.SubscriberListSchema)
     def on_get(self, req, resp):
         resp.media = self.call(req, "list_subscribers")
 
 
 class Subscriber(_Operator):
+    @operation("A subscriber", ("operator_admin",), response=schemas.SubscriberSchema)
     def on_get(self, req, resp, subscriber_id):
         resp.media = self.call(req, "get_subscriber", subscriber_id)
 
+    @operation("Revoke a subscriber (its broker user and queue are removed)", ("operator_admin",),
+               response=schemas.SubscriberSchema)
     def on_delete(self, req, resp, subscriber_id):
         resp.media = self.call(req, "revoke_subscriber", subscriber_id)
 
 
 class SubscriberSecret(_Operator):
+    @operation("Rotate a webhook subscriber's signing secret", ("operator_admin",), request=schemas.RotateSecretSchema,
+               response=wire.SecretSchema)
     def on_post(self, req, resp, subscriber_id):
         resp.media = self.call(req, "rotate_secret", subscriber_id, req.get_media(default_when_empty={}))
 
 
 class Deliveries(_Operator):
+    @operation("A subscriber's webhook deliveries in one state", ("operator_admin",), query=schemas.DeliveryQuerySchema,
+               response=wire.DeliveryListSchema)
     def on_get(self, req, resp, subscriber_id):
         query = {k: req.get_param(k) for k in ("state", "limit") if req.get_param(k) is not None}
         resp.media = self.call(req, "list_deliveries", subscriber_id, query)
 
 
 class Delivery(_Operator):
+    @operation("One delivery with its attempts", ("operator_admin",), response=schemas.DeliverySchema)
     def on_get(self, req, resp, subscriber_id, delivery_id):
         resp.media = self.call(req, "get_delivery", subscriber_id, delivery_id)
 
 
 class Replays(_Operator):
+    @operation("Replay a subscriber's events of a time range", ("operator_admin",), request=schemas.ReplaySchema,
+               response=wire.ReplayStateSchema, status=202)
     def on_post(self, req, resp, subscriber_id):
         resp.status = falcon.HTTP_202
         resp.media = self.call(req, "replay", subscriber_id, req.get_media())
 
 
 class Replay(_Operator):
+    @operation("A replay's state", ("operator_admin",), response=wire.ReplayStateSchema)
     def on_get(self, req, resp, subscriber_id, replay_id):
         resp.media = self.call(req, "get_replay", subscriber_id, replay_id)
 

@@ -2,14 +2,19 @@
 import base64
 import datetime as dt
 import os
-import uuid
 
 import falcon
 
 from mooc_common.contracts import activities as contract
 
+from services.progress import schemas
+
 from ..auth import require_role
+from .. import pagination
 from ..enrollment_context import EnrollmentContexts
+from ..openapi import wire
+from ..openapi.operation import CSV, PDF, PUBLIC, XLSX, operation
+from . import xapi_statements
 
 STAFF = ("tenant_admin", "instructor", "operator_admin")
 
@@ -25,24 +30,37 @@ class Activities:
         self.publisher = publisher
         self.contexts = contexts
 
-    def _accept(self, req, resp, activities):
-        actor = req.context.actor
+    def ingest(self, req, actor, activities):
+        """Validates loaded activities against the enrollment and queues them (one message);
+        also the path of the activities that xAPI statements carry (resources/xapi_statements.py)."""
         message = contract.IngestMessageSchema().dump({
             "learner_id": actor["user_id"], "tenant_id": actor["tenant_id"],
             "received_at": dt.datetime.now(dt.timezone.utc),
-            "correlation_id": req.get_header("X-Request-Id") or uuid.uuid4().hex,
+            "correlation_id": req.context.request_id,
             "activities": activities,
         })
         with self.contexts.admitted(actor, activities):
             self.publisher.publish(message)
+
+    def _accept(self, req, resp, activities):
+        self.ingest(req, req.context.actor, activities)
         resp.status = falcon.HTTP_202
         resp.media = {"accepted": len(activities),
                       "activity_ids": [str(a["activity_id"]) for a in activities]}
 
+    @operation("Record one learning activity; 202 once the broker has it (sending it again counts once)",
+               ("learner",), request=contract.ActivitySchema, response=wire.AcceptedActivitiesSchema, status=202,
+               errors=("not_found", "conflict"),
+               example={"activity_id": "0b6f7c1e-3f57-4d1a-9a51-6d6a2b8f9e10", "kind": "lesson_completed",
+                        "course_id": "3f2a9c4b1d7e4f60a8b5c6d7e8f90123", "lesson_id": "l1",
+                        "occurred_at": "2026-11-23T09:00:00+07:00"})
     def on_post(self, req, resp):
         require_role(req, "learner")
         self._accept(req, resp, [contract.ActivitySchema().load(req.get_media())])
 
+    @operation("Record up to 500 activities at once; 202 once the broker has them", ("learner",),
+               request=contract.ActivityBatchSchema, response=wire.AcceptedActivitiesSchema, status=202,
+               errors=("not_found", "conflict"))
     def on_post_batch(self, req, resp):
         require_role(req, "learner")
         self._accept(req, resp, contract.ActivityBatchSchema().load(req.get_media())["activities"])
@@ -52,13 +70,14 @@ class MyProgress:
     def __init__(self, rpc):
         self.rpc = rpc
 
+    @operation("My progress in a course, lesson by lesson", ("learner",), response=wire.MyProgressSchema)
     def on_get(self, req, resp, course_id):
         resp.media = self.rpc.call("progress", "get_my_progress", req.context.actor, course_id)
 
 
-def _send_file(resp, file, content_type, disposition="attachment"):
+def _send_file(resp, file, content_type):
     resp.content_type = content_type
-    resp.set_header("Content-Disposition", f'{disposition}; filename="{file["filename"]}"')
+    resp.downloadable_as = file["filename"]  # attachment; Falcon encodes the name (RFC 6266)
     resp.data = base64.b64decode(file["data"])
 
 
@@ -66,6 +85,7 @@ class MyCertificatePdf:
     def __init__(self, rpc):
         self.rpc = rpc
 
+    @operation("My certificate of a completed course (PDF)", ("learner",), response_media=(PDF,))
     def on_get(self, req, resp, course_id):
         require_role(req, "learner")
         _send_file(resp, self.rpc.call("progress", "get_my_certificate_pdf", req.context.actor, course_id),
@@ -79,6 +99,8 @@ class CertificateVerification:
     def __init__(self, rpc):
         self.rpc = rpc
 
+    @operation("Verify a certificate: what it shows (name, course, issuer, date)", PUBLIC,
+               response=schemas.PublicCertificateSchema)
     def on_get(self, req, resp, code):
         resp.media = self.rpc.call("progress", "verify_certificate", code[:64])
 
@@ -93,11 +115,18 @@ class CourseProgress:
     def __init__(self, rpc):
         self.rpc = rpc
 
+    @operation("Learners' progress in a course (your tenant's), filtered, a page at a time", STAFF,
+               query=schemas.ProgressQuerySchema, response=wire.ProgressPageSchema, paginated=True,
+               description="`page` and `page_size` are the older way to ask for a page; `offset` and `limit` win.")
     def on_get(self, req, resp, course_id):
         require_role(req, *STAFF)
-        resp.media = self.rpc.call("progress", "list_course_progress", req.context.actor, course_id,
-                                   _filters(req, "status", "unit_id", "page", "page_size"))
+        result = self.rpc.call("progress", "list_course_progress", req.context.actor, course_id,
+                               _filters(req, "status", "unit_id", "page", "page_size", "offset", "limit"))
+        pagination.link(req, resp, result, len(result["items"]), result["total"])
+        resp.media = result
 
+    @operation("Learners' progress in a course as CSV or XLSX", STAFF, query=wire.ProgressExportQuerySchema,
+               response_media=(CSV, XLSX))
     def on_get_export(self, req, resp, course_id):
         require_role(req, *STAFF)
         file = self.rpc.call("progress", "export_course_progress", req.context.actor, course_id,
@@ -110,6 +139,7 @@ def add_routes(app, api, deps):
     activities = Activities(deps.publisher, contexts)
     app.add_route(f"{api}/activities", activities)
     app.add_route(f"{api}/activities/batch", activities, suffix="batch")
+    xapi_statements.add_routes(app, api, deps, activities)  # xAPI in: the same ingestion path
     app.add_route(f"{api}/me/courses/{{course_id}}/progress", MyProgress(deps.rpc))
     app.add_route(f"{api}/me/courses/{{course_id}}/certificate.pdf", MyCertificatePdf(deps.rpc))
     app.add_route(f"{api}/certificates/verify/{{code}}", CertificateVerification(deps.rpc))

@@ -4,7 +4,11 @@ import gzip
 
 import falcon
 
+from services.reports import schemas
+
 from ..auth import require_role
+from ..openapi import wire
+from ..openapi.operation import CSV, XLSX, JSON, operation
 
 READERS = ("operator_admin", "tenant_admin", "report_viewer")
 
@@ -38,6 +42,9 @@ class TenantReport:
     def __init__(self, rpc):
         self.rpc = rpc
 
+    @operation("A tenant's report: learners, seats, courses, enrollments, completions, certificates by unit, "
+               "course, month and category, plan vs actual (gzip when accepted)", READERS,
+               response=wire.ReportSchema, description="Sections: docs/reports.md.")
     def on_get(self, req, resp, tenant_id):
         require_role(req, *READERS)
         _send_gzipped_json(req, resp, self.rpc.call("reports", "tenant_report", req.context.actor, tenant_id))
@@ -47,6 +54,8 @@ class NationalReport:
     def __init__(self, rpc):
         self.rpc = rpc
 
+    @operation("The national report: one row per tenant with totals, national courses, year-end submissions",
+               ("operator_admin",), query=schemas.NationalQuerySchema, response=wire.ReportSchema)
     def on_get(self, req, resp):
         require_role(req, "operator_admin")
         query = {k: req.params[k] for k in ("year", "sort", "order") if k in req.params}
@@ -57,6 +66,9 @@ class YearEndReport:
     def __init__(self, rpc):
         self.rpc = rpc
 
+    @operation("A tenant's year-end report of a year (draft, as of now): JSON, CSV or XLSX", READERS,
+               query=wire.FormatQuerySchema, response=wire.ReportSchema, response_media=(JSON, CSV, XLSX),
+               errors=("validation_failed",))
     def on_get(self, req, resp, tenant_id, year):
         require_role(req, *READERS)
         query = {"year": year, "format": req.get_param("format") or "json"}
@@ -71,6 +83,8 @@ class YearEndEvaluation:
     def __init__(self, rpc):
         self.rpc = rpc
 
+    @operation("Save the tenant admin's evaluation text in the draft year-end report", ("tenant_admin",),
+               request=schemas.EvaluationSchema, response=wire.YearEndEvaluationSchema)
     def on_put(self, req, resp, tenant_id, year):
         require_role(req, "tenant_admin")
         resp.media = self.rpc.call("reports", "save_year_end_evaluation", req.context.actor, tenant_id, year,
@@ -81,6 +95,8 @@ class YearEndSubmit:
     def __init__(self, rpc):
         self.rpc = rpc
 
+    @operation("Submit the year-end report: an immutable, hashed, numbered version", ("tenant_admin",),
+               request=schemas.SubmitSchema, response=wire.ReportSchema, status=201)
     def on_post(self, req, resp, tenant_id, year):
         require_role(req, "tenant_admin")
         body = req.get_media(default_when_empty={})
@@ -92,6 +108,8 @@ class YearEndVersions:
     def __init__(self, rpc):
         self.rpc = rpc
 
+    @operation("The submitted versions of a year-end report and the deadline", READERS,
+               response=wire.YearEndVersionsSchema, errors=("validation_failed",))
     def on_get(self, req, resp, tenant_id, year):
         require_role(req, *READERS)
         resp.media = self.rpc.call("reports", "year_end_versions", req.context.actor, tenant_id, year)
@@ -101,6 +119,9 @@ class YearEndVersion:
     def __init__(self, rpc):
         self.rpc = rpc
 
+    @operation("One submitted version of a year-end report: JSON, CSV or XLSX", READERS,
+               query=wire.FormatQuerySchema, response=wire.ReportSchema, response_media=(JSON, CSV, XLSX),
+               errors=("validation_failed",))
     def on_get(self, req, resp, tenant_id, year, version):
         require_role(req, *READERS)
         query = {"year": year, "version": version, "format": req.get_param("format") or "json"}

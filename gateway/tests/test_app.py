@@ -12,13 +12,15 @@ from gateway.errors import ServiceUnavailable
 from mooc_common.contracts import errors, tokens
 
 SECRET = "s" * 48
+T1 = "1" * 32  # path ids have the platform's shape (gateway/path_ids.py)
 
 
 # What the services answer to the gateway's own bookkeeping calls.
 ENROLLED_IN_C1 = {"cancelled": False, "intake_id": None, "attempt_ids": {},
                   "lessons": {"l1": {"kind": "rich_text", "max_attempts": None,
                                      "accepts": ["lesson_opened", "lesson_completed"]}}}
-BOOKKEEPING = {("accounts", "suspended_tenants"): [], ("progress", "enrollment_context"): ENROLLED_IN_C1}
+BOOKKEEPING = {("accounts", "suspended_tenants"): [], ("accounts", "revoked_access"): {"users": {}, "sessions": {}},
+               ("progress", "enrollment_context"): ENROLLED_IN_C1}
 
 
 class FakeRpc:
@@ -46,6 +48,14 @@ class FakePublisher:
         return not self.fail
 
 
+class FakeDeadLetters:
+    def __init__(self, counts=None):
+        self.found = counts or {}
+
+    def counts(self, services):
+        return {f"dead-letter.{s}": self.found.get(s, 0) for s in services}
+
+
 def token(role="learner", tenant="t1", secret=SECRET, typ=tokens.TOKEN_TYPE, alg="HS256", **overrides):
     now = dt.datetime.now(dt.timezone.utc)
     claims = {"iss": tokens.ISSUER, "aud": tokens.AUDIENCE, "sub": "u1", "tid": tenant, "role": role,
@@ -53,9 +63,10 @@ def token(role="learner", tenant="t1", secret=SECRET, typ=tokens.TOKEN_TYPE, alg
     return jwt.encode(claims, secret, algorithm=alg, headers={"typ": typ})
 
 
-def client(rpc=None, publisher=None, max_body_bytes=1024 * 1024):
+def client(rpc=None, publisher=None, max_body_bytes=1024 * 1024, dead_letters=None):
     config = GatewayConfig(amqp_uri="amqp://unused", jwt_secret=SECRET, max_body_bytes=max_body_bytes)
-    return falcon.testing.TestClient(create_app(Deps(config, rpc or FakeRpc(), publisher or FakePublisher())))
+    return falcon.testing.TestClient(create_app(Deps(config, rpc or FakeRpc(), publisher or FakePublisher(),
+                                                     dead_letters or FakeDeadLetters())))
 
 
 def auth(role="learner", **kwargs):
@@ -69,16 +80,17 @@ def assert_error_body(result, status, code):
 
 
 def test_unknown_route_has_the_common_error_body():
-    assert_error_body(client().simulate_get("/nope"), 404, "not_found")
+    # Other unknown paths belong to the web app (gateway/tests/test_web.py).
+    assert_error_body(client().simulate_get("/api/v1/nope"), 404, "not_found")
 
 
 def test_missing_expired_forged_and_alg_none_tokens_are_refused():
     c = client()
-    assert_error_body(c.simulate_get("/api/v1/tenants/t1"), 401, "authentication_failed")
+    assert_error_body(c.simulate_get(f"/api/v1/tenants/{T1}"), 401, "authentication_failed")
     expired = token(exp=dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=1))
     for bad in (expired, token(secret="x" * 48), token(typ="JWT"),
                 jwt.encode({"sub": "u1", "role": "operator_admin"}, key=None, algorithm="none")):
-        result = c.simulate_get("/api/v1/tenants/t1", headers={"Authorization": f"Bearer {bad}"})
+        result = c.simulate_get(f"/api/v1/tenants/{T1}", headers={"Authorization": f"Bearer {bad}"})
         assert_error_body(result, 401, "authentication_failed")
 
 
@@ -89,11 +101,11 @@ def test_service_errors_map_to_statuses_with_their_field_errors():
         ("accounts", "get_user"): errors.ValidationFailed("bad", {"username": ["taken"]}),
     })
     c = client(rpc)
-    assert_error_body(c.simulate_get("/api/v1/tenants/x", headers=auth("tenant_admin")), 404, "not_found")
-    result = c.simulate_post("/api/v1/tenants/x/users", json={}, headers=auth("tenant_admin"))
+    assert_error_body(c.simulate_get(f"/api/v1/tenants/{T1}", headers=auth("tenant_admin")), 404, "not_found")
+    result = c.simulate_post(f"/api/v1/tenants/{T1}/users", json={}, headers=auth("tenant_admin"))
     assert_error_body(result, 409, "quota_exceeded")
     assert result.json["errors"] == {"seats_remaining": 0}
-    assert c.simulate_get("/api/v1/users/u", headers=auth()).json["errors"] == {"username": ["taken"]}
+    assert c.simulate_get(f"/api/v1/users/{T1}", headers=auth()).json["errors"] == {"username": ["taken"]}
 
 
 def test_role_checked_before_any_rpc():
@@ -145,12 +157,67 @@ def test_broker_down_gives_503_with_retry_after():
     assert result.headers["Retry-After"]
 
 
-def test_ready_lists_the_services_that_failed():
+def test_ready_lists_the_services_that_failed_and_only_an_operator_sees_why():
     rpc = FakeRpc(failures={("reports", "ping"): ServiceUnavailable("The reports service is not running.")})
-    result = client(rpc).simulate_get("/ready")
-    assert result.status_code == 503
-    assert result.json["failed"] == ["reports"]
-    assert result.json["checks"]["accounts"] == "ok"
+    anonymous = client(rpc).simulate_get("/ready")
+    assert anonymous.status_code == 503
+    assert anonymous.json == {"ready": False, "failed": ["reports"]}  # no internal details
+    learner = client(rpc).simulate_get("/ready", headers=auth())
+    assert learner.json == {"ready": False, "failed": ["reports"]}
+    operator = client(rpc).simulate_get("/ready", headers={"Authorization": f"Bearer {token(role='operator_admin')}"})
+    assert operator.status_code == 503 and operator.json["failed"] == ["reports"]
+    assert operator.json["checks"]["accounts"] == "ok"
+    assert operator.json["checks"]["reports"] == "The reports service is not running."
+
+
+def test_ready_warns_of_dead_letters_without_failing():
+    operator = {"Authorization": f"Bearer {token(role='operator_admin')}"}
+    result = client(dead_letters=FakeDeadLetters({"progress": 2})).simulate_get("/ready", headers=operator)
+    assert result.status_code == 200 and result.json["ready"] is True
+    assert result.json["warnings"] == {"dead_letters": {"dead-letter.progress": 2}}
+    clean = client().simulate_get("/ready", headers=operator)
+    assert clean.json["warnings"] == {}
+
+
+def test_ready_is_computed_once_per_cache_period_and_recovers_by_itself():
+    from gateway.resources.health import Ready
+    rpc = FakeRpc(failures={("progress", "ping"): ServiceUnavailable("down")})
+    cached = Ready(rpc, FakePublisher(), 1.0, FakeDeadLetters(), verify_token=None, cache_seconds=3600)
+    assert cached._state()["failed"] == ["progress"]
+    pings = len(rpc.calls)
+    rpc.failures.clear()  # progress came back, but the cached answer stands for the period
+    assert cached._state()["failed"] == ["progress"] and len(rpc.calls) == pings
+    fresh = Ready(rpc, FakePublisher(), 1.0, FakeDeadLetters(), verify_token=None, cache_seconds=0)
+    rpc.failures[("progress", "ping")] = ServiceUnavailable("down")
+    assert fresh._state()["ready"] is False
+    rpc.failures.clear()
+    assert fresh._state()["ready"] is True  # nothing to restart: the next answer is true again
+
+
+def test_rpc_client_turns_outages_into_503_and_passes_service_errors_through():
+    from nameko.exceptions import RemoteError
+    from gateway.rpc import RpcClient
+
+    class Proxy:
+        def __init__(self, exc):
+            self.exc = exc
+
+        def __getattr__(self, name):
+            def fail(*args, **kwargs):
+                raise self.exc
+            return type("Service", (), {"method": staticmethod(fail)})()
+
+    for outage in (RemoteError("ServerSelectionTimeoutError", "127.0.0.1:27017: connection refused"),
+                   RemoteError("AutoReconnect", "connection closed"), ConnectionRefusedError()):
+        rpc = RpcClient("amqp://unused", timeout=1)
+        rpc._proxy, rpc._local.context = (lambda exc=outage: Proxy(exc)), {}
+        with pytest.raises(ServiceUnavailable) as answer:
+            rpc.call("progress", "method")
+        assert answer.value.body["code"] == "service_unavailable" and answer.value.headers["Retry-After"]
+    rpc = RpcClient("amqp://unused", timeout=1)
+    rpc._proxy, rpc._local.context = (lambda: Proxy(RemoteError("KeyError", "'x'"))), {}
+    with pytest.raises(RemoteError):
+        rpc.call("progress", "method")
 
 
 @pytest.mark.parametrize("path", ["/health", "/ready"])
@@ -166,9 +233,9 @@ def test_a_stored_report_goes_out_gzipped_to_who_accepts_it_and_plain_to_others(
     packed = gzip.compress(json.dumps(report, ensure_ascii=False).encode("utf-8"))
     rpc = FakeRpc({("reports", "tenant_report"): {"gzip": base64.b64encode(packed).decode("ascii")}})
     headers = {"Authorization": f"Bearer {token(role='tenant_admin')}"}
-    zipped = client(rpc).simulate_get("/api/v1/tenants/t1/report", headers=dict(headers, **{"Accept-Encoding": "gzip"}))
+    zipped = client(rpc).simulate_get(f"/api/v1/tenants/{T1}/report", headers=dict(headers, **{"Accept-Encoding": "gzip"}))
     assert zipped.status_code == 200 and zipped.headers["content-encoding"] == "gzip"
     assert zipped.content == packed and json.loads(gzip.decompress(zipped.content)) == report
-    plain = client(rpc).simulate_get("/api/v1/tenants/t1/report", headers=headers)
+    plain = client(rpc).simulate_get(f"/api/v1/tenants/{T1}/report", headers=headers)
     assert plain.status_code == 200 and "content-encoding" not in plain.headers
     assert plain.json == report and "Accept-Encoding" in plain.headers["vary"]

@@ -8,7 +8,8 @@ queues as the per-message handlers (``FailurePolicy``). Its owner calls, in one 
 - ``next_batch(max_messages, linger, wait)``: the next messages, as (message, envelope)
   pairs: consumed until ``max_messages`` are buffered or ``linger`` seconds passed once the
   first came (or ``wait`` seconds passed with none);
-  a malformed message is dead-lettered on the spot and never handed out;
+  a malformed or undecodable message (not JSON, another content type) is dead-lettered on
+  the spot and never handed out;
 - ``process(batch, apply)``: ``apply(envelopes)``, then ack the batch. If ``apply`` raises,
   every message goes to the retry queue (then dead-letter), and comes back in a batch of its
   own, so that one poison message is isolated instead of failing its neighbours forever;
@@ -36,6 +37,9 @@ from marshmallow import ValidationError
 from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.standalone.events import get_event_exchange
 
+from opentelemetry import trace
+
+from . import logs, metrics, tracing
 from .events import ATTEMPTS_HEADER, FailurePolicy, PermanentEventError
 
 log = logging.getLogger(__name__)
@@ -52,6 +56,7 @@ class EventBatches:
                            bindings=[binding(get_event_exchange(t.producer, config), routing_key=t.type)
                                      for t in event_types])
         self.failures = FailurePolicy(config, service_name, queue_name)
+        self.service_name, self.queue_name = service_name, queue_name
         self.prefetch = prefetch
         self.conn = self.consumer = self.pump = None
         self.buffer, self.settlements = [], []
@@ -95,7 +100,8 @@ class EventBatches:
             return
         self.conn = Connection(self.amqp_uri, heartbeat=HEARTBEAT_SECONDS)
         self.consumer = Consumer(self.conn.channel(), queues=[self.queue], callbacks=[self._on_message],
-                                 accept=["json"], prefetch_count=self.prefetch, auto_declare=False)
+                                 accept=["json"], prefetch_count=self.prefetch, auto_declare=False,
+                                 on_decode_error=self._on_undecodable)
         self.consumer.consume()
         self.pump = eventlet.spawn(self._pump, self.conn)
 
@@ -133,6 +139,12 @@ class EventBatches:
             error = PermanentEventError(f"malformed event: {exc.messages}")
             self._fail(message, (PermanentEventError, error, None))
 
+    def _on_undecodable(self, message, exc):
+        """Not JSON, or a content type other than JSON: dead-lettered as it came. Without this
+        the decode error breaks the pump, which reconnects and meets the same message again."""
+        error = PermanentEventError(f"undecodable message ({message.content_type}): {exc}")
+        self._fail(message, (PermanentEventError, error, None))
+
     def pause(self):
         """Stop consuming; the broker gives every unacked message back to the queue."""
         conn, pump = self.conn, self.pump
@@ -149,14 +161,34 @@ class EventBatches:
     # ---- settling -------------------------------------------------------------------------
     def process(self, batch, apply):
         """``apply`` the batch's envelopes, then ack it; on failure retry / dead-letter each."""
+        envelopes = [envelope for _, envelope in batch]
+        started = time.perf_counter()
+        # One log line per batch, with every correlation id in it: a grep by one id finds its batch.
+        logs.bind(correlation_id=",".join(sorted({str(e.get("correlation_id")) for e in envelopes
+                                                  if e.get("correlation_id")})[:100]) or None)
+        metrics.EVENTS_CONSUMED.labels(self.service_name, self.queue_name).inc(len(batch))
+        incomings = [tracing.from_amqp_headers(message.headers) for message, _ in batch]
+        # One span per batch: child of its one message's sender, else linked to every sender.
+        span = tracing.start(f"{self.service_name}.{self.queue_name} batch", incomings[0] if len(batch) == 1 else None,
+                             kind=trace.SpanKind.CONSUMER, attributes={"mooc.events": len(batch)},
+                             links=tracing.links(incomings))
         try:
-            apply([envelope for _, envelope in batch])
-        except Exception:
+            apply(envelopes)
+        except Exception as exc:
+            tracing.finish(*span, error=exc)
+            metrics.EVENTS_FAILED.labels(self.service_name, self.queue_name).inc(len(batch))
             log.exception("a batch of %d event(s) failed; each goes to its retry queue", len(batch))
+            logs.clear()
             exc_info = sys.exc_info()
             for message, _ in batch:
                 self._fail(message, exc_info)
             return
+        tracing.finish(*span)
+        elapsed = time.perf_counter() - started
+        metrics.EVENT_DURATION.labels(self.service_name, self.queue_name).observe(elapsed)
+        log.info("applied a batch of %d event(s) from %s", len(batch), self.queue_name,
+                 extra={"events": len(batch), "duration_ms": round(elapsed * 1000, 2)})
+        logs.clear()
         last = batch[-1][0]
         self.settlements.append(lambda: last.ack(multiple=True))  # every earlier delivery is settled
 

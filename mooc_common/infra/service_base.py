@@ -3,14 +3,21 @@
 - ``ping`` RPC: the gateway's /ready calls it on every service.
 - ``GET /health`` on ``WEB_SERVER_ADDRESS``: the event loop answers (Kubernetes liveness).
 - ``GET /ready``: the service's store answers a ping (Kubernetes readiness). The broker is
-  implied: without it the RPC and event consumers cannot run and nameko exits.
+  not checked here: the consumers reconnect by themselves when it returns, and an RPC reply
+  that cannot be sent meanwhile no longer stops the service (``rpc_replies``).
+- ``GET /metrics``: the Prometheus series of the service (``observability``, ``metrics``).
+- every worker's log context and metrics (``WorkerObservability``).
 """
 import json
 
 from nameko.rpc import rpc
 from nameko.web.handlers import http
 
+from . import rpc_replies
+from .observability import WorkerObservability
 from .store import ProcessedEvents, Store
+
+rpc_replies.install()
 
 
 class Probe:
@@ -28,6 +35,7 @@ class Probe:
 class PlatformService:
     processed_events = Store(ProcessedEvents)
     probe = Store(Probe)
+    observability = WorkerObservability()
 
     @rpc
     def ping(self):
@@ -36,6 +44,11 @@ class PlatformService:
     @http("GET", "/health")
     def http_health(self, request):
         return 200, json.dumps({"status": "ok", "service": self.name})
+
+    @http("GET", "/metrics")
+    def http_metrics(self, request):
+        content_type, body = self.observability.scrape()
+        return 200, {"Content-Type": content_type}, body.decode("utf-8")
 
     @http("GET", "/ready")
     def http_ready(self, request):

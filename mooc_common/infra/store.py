@@ -6,13 +6,18 @@ lists its collections in ``COLLECTIONS`` and may declare ``ensure_indexes(db)``;
 at start-up. Collections are created up front because FerretDB (SQLite) can stall when two
 workers create the same collection at once with their first writes.
 """
+import contextlib
 import datetime as dt
+import logging
 import threading
 
+import eventlet
 import pymongo
 from eventlet.greenpool import GreenPool
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 from nameko.extensions import DependencyProvider
+
+log = logging.getLogger(__name__)
 
 _clients = {}
 _clients_lock = threading.Lock()
@@ -62,12 +67,15 @@ class ProcessedEvents:
 
     A handler claims the event id before applying it and marks it done after. A duplicate
     that arrives while the first copy is in flight finds the claim and is retried later
-    (by then it is done and skipped). A claim left by a crashed worker goes stale after
-    ``STALE_AFTER`` and is taken over; effects stay idempotent for that rare replay.
+    (by then it is done and skipped). The worker applying the event renews its claim every
+    ``RENEW_EVERY`` (``kept_alive``), so a claim not renewed for ``STALE_AFTER`` was left by a
+    crashed worker (or one cut off from the store) and is taken over: a crash delays the
+    event by seconds instead of dead-lettering it. Effects stay idempotent for the rare replay.
     """
     COLLECTION = "processed_events"
     COLLECTIONS = (COLLECTION,)
-    STALE_AFTER = dt.timedelta(seconds=120)
+    STALE_AFTER = dt.timedelta(seconds=15)
+    RENEW_EVERY = 4.0  # seconds; well under STALE_AFTER even on a loaded machine
     FRESH, DONE, IN_FLIGHT = "fresh", "done", "in_flight"
 
     def __init__(self, db):
@@ -94,6 +102,26 @@ class ProcessedEvents:
             return self.FRESH
         return self.IN_FLIGHT
 
+    @contextlib.contextmanager
+    def kept_alive(self, handler_name, event_id):
+        """Renew the claim on ``event_id`` while the block runs (a greenthread beside it)."""
+        key = self._key(handler_name, event_id)
+
+        def renew():
+            while True:
+                eventlet.sleep(self.RENEW_EVERY)
+                try:
+                    self.collection.update_one({"_id": key, "state": "claimed"},
+                                               {"$set": {"claimed_at": dt.datetime.now(dt.timezone.utc)}})
+                except pymongo.errors.PyMongoError:  # the store is away: the handler will fail too
+                    log.warning("could not renew the claim on %s", key, exc_info=True)
+
+        renewer = eventlet.spawn(renew)
+        try:
+            yield
+        finally:
+            renewer.kill()
+
     def complete(self, handler_name, event_id):
         self.collection.update_one({"_id": self._key(handler_name, event_id)}, {"$set": {"state": "done"}})
 
@@ -117,6 +145,28 @@ def concurrently(call, items, limit=16):
     the fast reads of FerretDB, and they spend their time waiting on the store, so a batch of
     them goes about ``limit`` times faster side by side (an ``$in`` would scan the collection)."""
     return list(GreenPool(limit).imap(call, items))
+
+
+NOT_IMPLEMENTED = 238  # the store's error code for an unsupported option
+
+
+def expiring_index(collection, field="expires_at"):
+    """A TTL index: the store deletes each document once its ``field`` time has passed.
+    True if the store does so itself (MongoDB); False on FerretDB 1.24, which has no TTL
+    indexes (an ordinary index is made): then ``sweep_expired`` must be run periodically."""
+    try:
+        collection.create_index(field, expireAfterSeconds=0)
+        return True
+    except OperationFailure as exc:
+        if exc.code != NOT_IMPLEMENTED:
+            raise
+    collection.create_index(field)
+    return False
+
+
+def sweep_expired(collection, now, field="expires_at"):
+    """What a TTL index does, for stores without them: delete documents past ``field``."""
+    return collection.delete_many({field: {"$lte": now}}).deleted_count
 
 
 EXPORT_PAGE_MAX = 1000

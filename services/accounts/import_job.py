@@ -6,11 +6,13 @@ A redelivered job message resumes: user ids and event ids are derived from the j
 nothing is created or announced twice.
 """
 import hashlib
+import time
 import uuid
 
 from mooc_common.contracts.envelope import deterministic_event_id
 from mooc_common.contracts.errors import QuotaExceeded, ValidationFailed
 from mooc_common.contracts.events.accounts import IMPORT_FINISHED, USERS_IMPORTED
+from mooc_common.infra.metrics import JOB_DURATION
 
 from . import imports, security
 from .storage import now
@@ -30,6 +32,7 @@ class ImportRunner:
     def __init__(self, store, publish, seat_lock, code_secret):
         self.store, self.publish, self.seat_lock = store, publish, seat_lock
         self.code_secret = code_secret
+        self.started = time.monotonic()
 
     def run(self, job_id, content):
         job = self.store.get_job(job_id)
@@ -123,6 +126,7 @@ class ImportRunner:
         return len(learners)
 
     def _finish(self, job_id, state, result, errors=None, error_count=None):
+        JOB_DURATION.labels("import", state).observe(time.monotonic() - self.started)
         self.store.update_job(job_id, {"state": state, "result": result, "errors": errors or [],
                                        "error_count": error_count or 0, "finished_at": now()})
         job = self.store.get_job(job_id)

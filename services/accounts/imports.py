@@ -6,15 +6,26 @@ spreadsheet shows them: the header is row 1, the first learner row 2.
 """
 import csv
 import io
+import itertools
+import json
+from pathlib import Path
 
 from marshmallow import ValidationError
 
 from mooc_common.contracts.errors import ValidationFailed
+from mooc_common.infra.capped_process import CappedProcessFailed, run_python
+from mooc_common.infra.zip_limits import ArchiveRefused, check_zip
 
 from . import schemas
 
 MAX_ROWS = 40_000
 MAX_REPORTED_ERRORS = 10_000  # bounds the job document; error_count says how many in all
+# Every row read counts, empty ones too (a 20 KB XLSX can declare 2 million empty rows); the
+# slack lets a sheet with some blank lines between learners through.
+MAX_READ_ROWS = MAX_ROWS + 1_000
+# An XLSX of 40,000 learners inflates to ~15 MB; the caps leave room and stop zip bombs.
+XLSX_LIMITS = {"max_entries": 200, "max_total_bytes": 64 * 1024 ** 2, "max_ratio": 100}
+XLSX_CHILD = {"memory_bytes": 768 * 1024 ** 2, "cpu_seconds": 30, "wall_seconds": 60}
 COLUMNS = ("username", "full_name", "email", "phone", "unit_code", "category", "job_title")
 REQUIRED_COLUMNS = ("username", "full_name", "unit_code", "category")
 TEMPLATE_EXAMPLE = ("nguyen.van.an", "Nguyễn Văn Ân", "an.nv@example.gov.vn", "0912345678",
@@ -43,28 +54,37 @@ def read_rows(content):
         except UnicodeDecodeError:
             raise _file_error("not UTF-8 text (save the CSV as UTF-8) and not an XLSX workbook")
         table = csv.reader(io.StringIO(text, newline=""))
+    table = iter(table)
     header = next(table, None)
     if not header:
         raise _file_error("the file is empty")
     rows = []
-    for row in table:
+    for row in itertools.islice(table, MAX_READ_ROWS):
         if not any(cell not in (None, "") for cell in row):
             continue  # blank lines do not count
         rows.append(row)
         if len(rows) > MAX_ROWS:
             raise _file_error(f"more than {MAX_ROWS} rows")
+    if next(table, None) is not None:
+        raise _file_error(f"more than {MAX_READ_ROWS} rows (empty rows count)")
     return [str(h or "").strip().lower() for h in header], rows
 
 
-def _xlsx_rows(content):
-    import openpyxl  # only needed for XLSX uploads
+def _xlsx_rows(content, archive_limits=XLSX_LIMITS, child_limits=XLSX_CHILD):
+    """The rows of the first sheet, read in a capped child process after the archive checks."""
     try:
-        workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception:
-        raise _file_error("not a readable XLSX workbook")
-    sheet = workbook.worksheets[0]
-    for row in sheet.iter_rows(values_only=True):
-        yield [None if v is None else str(v) for v in row]
+        check_zip(content, **archive_limits)
+    except ArchiveRefused as exc:
+        raise _file_error(f"not accepted as an XLSX workbook: {exc}")
+    try:
+        out = run_python(Path(__file__).with_name("xlsx_child.py"), [MAX_READ_ROWS + 1], content,
+                         **child_limits)
+    except CappedProcessFailed as exc:
+        raise _file_error(f"not accepted as an XLSX workbook: {exc}")
+    result = json.loads(out)
+    if "error" in result:
+        raise _file_error(result["error"])
+    return result["rows"]
 
 
 def check_header(header):

@@ -5,7 +5,7 @@ from marshmallow import (Schema, ValidationError, fields, post_load, validate,
                          validates_schema)
 
 from mooc_common.contracts.events.accounts import LEARNER_CATEGORIES, ROLES, TENANT_KINDS
-from mooc_common.infra.boundary import NfcString
+from mooc_common.infra.boundary import Id, NfcString
 
 from . import domain
 
@@ -92,7 +92,7 @@ class UserCreateSchema(Schema):
     phone = fields.String(load_default=None, validate=VN_MOBILE)
     role = fields.String(load_default="learner",
                          validate=validate.OneOf([r for r in ROLES if r != "operator_admin"]))
-    unit_id = fields.String(load_default=None)
+    unit_id = Id(load_default=None)
     category = fields.String(load_default=None, validate=validate.OneOf(LEARNER_CATEGORIES))
     job_title = NfcString(load_default=None, validate=validate.Length(max=200))
     locale = fields.String(load_default="vi", validate=validate.OneOf(LOCALES))
@@ -117,7 +117,7 @@ class UserUpdateSchema(Schema):
     full_name = NfcString(validate=validate.Length(1, 200))
     email = fields.Email(allow_none=True)
     phone = fields.String(allow_none=True, validate=VN_MOBILE)
-    unit_id = fields.String(allow_none=True)
+    unit_id = Id(allow_none=True)
     category = fields.String(validate=validate.OneOf(LEARNER_CATEGORIES))
     job_title = NfcString(allow_none=True, validate=validate.Length(max=200))
     locale = fields.String(validate=validate.OneOf(LOCALES))
@@ -140,16 +140,16 @@ class UserSchema(Schema):
 
 
 class CredentialsSchema(Schema):
-    username = fields.String(required=True, validate=validate.Length(1, 64))
+    username = NfcString(required=True, validate=validate.Length(1, 64))
     password = fields.String(required=True, validate=validate.Length(1, 256))
 
 
 class RefreshSchema(Schema):
-    refresh_token = fields.String(required=True, validate=validate.Length(1, 200))
+    refresh_token = NfcString(required=True, validate=validate.Length(1, 200))
 
 
 class ActivationSchema(Schema):
-    code = fields.String(required=True, validate=validate.Length(1, 200))
+    code = NfcString(required=True, validate=validate.Length(1, 200))
     password = fields.String(required=True, validate=validate.Length(1, 256))
 
 
@@ -175,8 +175,8 @@ class YearSchema(Schema):
 class UnitCreateSchema(Schema):
     code = fields.String(required=True, validate=CODE)
     name = NfcString(required=True, validate=validate.Length(1, 300))
-    parent_id = fields.String(load_default=None, allow_none=True)
-    level = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=50))
+    parent_id = Id(load_default=None, allow_none=True)
+    level = NfcString(load_default=None, allow_none=True, validate=validate.Length(max=50))
 
     @post_load
     def _upper_code(self, data, **kwargs):
@@ -189,7 +189,7 @@ class UnitRenameSchema(Schema):
 
 
 class UnitMoveSchema(Schema):
-    parent_id = fields.String(required=True, allow_none=True)
+    parent_id = Id(required=True, allow_none=True)
 
 
 class UnitSchema(Schema):
@@ -214,7 +214,7 @@ class ImportRowSchema(Schema):
     full_name = NfcString(required=True, validate=validate.Length(1, 200))
     email = fields.Email(load_default=None, allow_none=True)
     phone = fields.String(load_default=None, allow_none=True, validate=VN_MOBILE)
-    unit_code = fields.String(required=True, validate=validate.Length(1, 32))
+    unit_code = NfcString(required=True, validate=validate.Length(1, 32))
     category = fields.String(required=True, validate=validate.OneOf(LEARNER_CATEGORIES))
     job_title = NfcString(load_default=None, allow_none=True, validate=validate.Length(max=200))
 

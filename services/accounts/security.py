@@ -3,10 +3,13 @@ import base64
 import datetime as dt
 import hashlib
 import hmac
+import os
 import secrets
 import uuid
 
 import jwt
+from eventlet import tpool
+from eventlet.semaphore import Semaphore
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -14,22 +17,40 @@ from mooc_common.contracts import tokens
 
 # OWASP Password Storage Cheat Sheet: Argon2id, m=19 MiB, t=2, p=1.
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+# Hashing runs in eventlet's pool of OS threads (argon2-cffi releases the GIL), never on the
+# hub: the service's other calls go on meanwhile. At most HASHING_SLOTS hashes run at once
+# (19 MiB each, one core each); further sign-ins wait for a slot without blocking anything.
+HASHING_SLOTS = Semaphore(int(os.environ.get("PASSWORD_HASHING_THREADS", "2")))
+# Verified when the account does not exist or has no password, so that an unknown username
+# costs the same time as a wrong password (no username enumeration by timing).
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+def _off_hub(function, *args):
+    with HASHING_SLOTS:
+        return tpool.execute(function, *args)
 
 
 def hash_password(password):
-    return _hasher.hash(password)
+    return _off_hub(_hasher.hash, password)
 
 
-def verify_password(password_hash, password):
-    if not password_hash:
-        return False
+def _verify(password_hash, password):
     try:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
 
-def issue_access_token(secret, user_id, tenant_id, role, now=None):
+def verify_password(password_hash, password):
+    """True if ``password`` matches; without a hash the dummy is verified, then False."""
+    matches = _off_hub(_verify, password_hash or _DUMMY_HASH, password)
+    return bool(password_hash) and matches
+
+
+def issue_access_token(secret, user_id, tenant_id, role, now=None, session_id=None):
+    """``session_id``: the refresh-token family the token belongs to (claim ``sid``): signing
+    out revokes the family, and the gateway then refuses its access tokens too."""
     if not secret or len(secret) < 32:
         raise RuntimeError("JWT_SECRET must be set to at least 32 characters")
     now = now or dt.datetime.now(dt.timezone.utc)
@@ -37,6 +58,8 @@ def issue_access_token(secret, user_id, tenant_id, role, now=None):
         "iss": tokens.ISSUER, "aud": tokens.AUDIENCE, "sub": user_id, "tid": tenant_id,
         "role": role, "iat": now, "exp": now + dt.timedelta(seconds=tokens.ACCESS_TOKEN_TTL_SECONDS),
     }
+    if session_id:
+        claims["sid"] = session_id
     return jwt.encode(claims, secret, algorithm=tokens.ALGORITHMS[0],
                       headers={"typ": tokens.TOKEN_TYPE})
 

@@ -13,6 +13,7 @@ from kombu import Exchange, Queue
 from nameko.extensions import DependencyProvider
 from nameko.messaging import Publisher
 from nameko.rpc import rpc
+from nameko.timer import timer
 
 from mooc_common.contracts import tokens
 from mooc_common.contracts.errors import (AuthenticationFailed, Conflict, NotFound, PermissionDenied,
@@ -20,6 +21,7 @@ from mooc_common.contracts.errors import (AuthenticationFailed, Conflict, NotFou
 from mooc_common.contracts.events.accounts import (
     PASSWORD_CHANGED, TENANT_CREATED, TENANT_REACTIVATED, TENANT_SUSPENDED, TENANT_UPDATED, TRAINING_PLAN_SUBMITTED,
     UNIT_CREATED, UNIT_UPDATED, USER_REGISTERED, USER_UPDATED)
+from mooc_common.infra import spreadsheet_cells
 from mooc_common.infra.boundary import load
 from mooc_common.infra.events import EventPublisher, reliable_consume
 from mooc_common.infra.keyed_locks import KeyedLocks
@@ -28,6 +30,7 @@ from mooc_common.infra.store import Store, export_page, service_database
 
 from . import domain, imports, schemas, security
 from .import_job import ImportRunner
+from .sign_in_throttle import SignInThrottle
 from .storage import AccountsStore, now
 
 IMPORT_EXCHANGE = Exchange("accounts.imports", type="direct", durable=True)
@@ -172,6 +175,20 @@ class AccountsService(PlatformService):
     @rpc
     def reactivate_tenant(self, actor, tenant_id):
         return self._set_tenant_status(actor, tenant_id, "active", TENANT_REACTIVATED)
+
+    @timer(interval=600)
+    def sweep_expired(self):
+        """Expired sign-in failures, sessions, revocations and activation codes go (what TTL
+        indexes do on MongoDB; FerretDB has none)."""
+        self.store.sweep(now())
+
+    @rpc
+    def revoked_access(self):
+        """Users deactivated and sessions signed out in the lifetime of an access token:
+        {"users": {id: ISO time}, "sessions": {family id: ISO time}}. The gateway caches it
+        for two seconds and refuses access tokens issued before (see gateway/tenant_status.py)."""
+        since = now() - dt.timedelta(seconds=tokens.ACCESS_TOKEN_TTL_SECONDS + 60)
+        return self.store.revoked_access(since)
 
     @rpc
     def suspended_tenants(self):
@@ -343,6 +360,7 @@ class AccountsService(PlatformService):
         with SEAT_LOCKS.hold(user["tenant_id"]):
             was_holding = domain.holds_seat(user)
             user = self.store.update_user(user_id, {"status": "inactive", "status_before": user["status"]})
+            self.store.revoke_access("users", user_id, now())
             if was_holding:
                 self.store.release_seats(user["tenant_id"], 1)
         self.events(USER_UPDATED, _user_event(user), user["tenant_id"])
@@ -358,29 +376,33 @@ class AccountsService(PlatformService):
             if domain.holds_seat(dict(user, status=status)):
                 self._reserve_seat(self._tenant(user["tenant_id"]))
             user = self.store.update_user(user_id, {"status": status})
+            self.store.clear_access_revocation("users", user_id)  # active again: tokens work again
         self.events(USER_UPDATED, _user_event(user), user["tenant_id"])
         return schemas.UserSchema().dump(user)
 
     # --- sign-in -----------------------------------------------------------------------------
 
     @rpc
-    def sign_in(self, credentials):
+    def sign_in(self, credentials, client=None):
+        """``client``: the caller's address as the gateway established it (trusted proxies
+        only); callers without one share one bucket."""
         creds = load(schemas.CredentialsSchema(), credentials)
-        username, at = creds["username"].strip().lower(), now()
-        failures = self.store.failed_sign_ins(
-            username, at - dt.timedelta(seconds=domain.SIGN_IN_WINDOW_SECONDS))
-        retry_after = domain.sign_in_retry_after(failures, at)
+        username, at, client = creds["username"].strip().lower(), now(), str(client or "unknown")[:64]
+        throttle = SignInThrottle(self.store)
+        attempt_id, retry_after = throttle.attempt(username, client, at)  # counted as failed until it succeeds
         if retry_after:
+            throttle.refused(attempt_id)
             raise RateLimited(f"Too many failed sign-ins; try again in {retry_after} s.",
                               {"retry_after": retry_after})
         user = self.store.find_user_by_username(username)
-        if not user or not security.verify_password(user.get("password_hash"), creds["password"]):
-            self.store.record_failed_sign_in(username, at)
+        # verified even for an unknown user (a dummy hash): both answers take the same time
+        if not security.verify_password(user and user.get("password_hash"), creds["password"]):
             raise AuthenticationFailed("Wrong username or password.")
         self._check_may_sign_in(user)
+        throttle.succeeded(attempt_id, username, client, at)
         refresh, doc = security.new_refresh_token(user["_id"])
         self.store.insert_refresh_token(doc)
-        return self._tokens(user, refresh)
+        return self._tokens(user, refresh, doc["family_id"])
 
     def _check_may_sign_in(self, user):
         if user.get("status") != "active":
@@ -390,9 +412,9 @@ class AccountsService(PlatformService):
             if not tenant or tenant["status"] != "active":
                 raise TenantSuspended("Your organisation's access to the platform is suspended.")
 
-    def _tokens(self, user, refresh_token):
-        access = security.issue_access_token(self.config["JWT_SECRET"], user["_id"],
-                                             user.get("tenant_id"), user["role"])
+    def _tokens(self, user, refresh_token, family_id):
+        access = security.issue_access_token(tokens.access_token_key(self.config["JWT_SECRET"]), user["_id"],
+                                             user.get("tenant_id"), user["role"], session_id=family_id)
         return {"access_token": access, "token_type": "Bearer",
                 "expires_in": tokens.ACCESS_TOKEN_TTL_SECONDS, "refresh_token": refresh_token}
 
@@ -419,7 +441,7 @@ class AccountsService(PlatformService):
         self._check_may_sign_in(user)
         refresh, new_doc = security.new_refresh_token(user["_id"], doc["family_id"])
         self.store.insert_refresh_token(new_doc)
-        return self._tokens(user, refresh)
+        return self._tokens(user, refresh, doc["family_id"])
 
     @rpc
     def sign_out(self, token):
@@ -501,7 +523,7 @@ class AccountsService(PlatformService):
         expires = job["codes_expire_at"].date().isoformat()
         for user in self.store.import_users(job_id, job["result"]["batches"]):
             code = security.activation_code(self.config["JWT_SECRET"], job["code_nonce"], user["_id"])
-            writer.writerow((user["username"], user["full_name"], code, expires))
+            writer.writerow(spreadsheet_cells.csv_row((user["username"], user["full_name"], code, expires)))
         return "\ufeff" + out.getvalue()
 
     @rpc

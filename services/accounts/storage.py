@@ -5,17 +5,33 @@ id (a refresh token's rotation, an activation code's use, an import of one file)
 counter of a tenant is only changed under the service's per-tenant lock (see service.py).
 """
 import datetime as dt
+import hashlib
 import uuid
 
 import pymongo
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+from mooc_common.contracts import tokens
 from mooc_common.contracts.errors import Conflict
-from mooc_common.infra.store import concurrently
+from mooc_common.infra.store import concurrently, expiring_index, sweep_expired
+
+from . import domain
+from .security import ACTIVATION_CODE_TTL, REFRESH_TOKEN_TTL
+
+# How long the documents behind sign-in live (each gets an ``expires_at``; a TTL index or
+# AccountsStore.sweep deletes it then): none outlives what it protects.
+SIGN_IN_FAILURE_TTL = dt.timedelta(seconds=domain.SIGN_IN_WINDOW_SECONDS)
+KNOWN_CLIENT_TTL = dt.timedelta(days=domain.KNOWN_CLIENT_DAYS)
+REVOCATION_TTL = dt.timedelta(seconds=tokens.ACCESS_TOKEN_TTL_SECONDS + 60)
 
 
 def now():
     return dt.datetime.now(dt.timezone.utc)
+
+
+def _client_key(username, client):
+    """The pair's key without the address in clear (the store needs no list of who signs in where)."""
+    return hashlib.sha256(f"{username}\0{client}".encode()).hexdigest()
 
 
 def _inserted_once(collection, doc):
@@ -38,7 +54,8 @@ def _insert_new(collection, docs):
 
 class AccountsStore:
     COLLECTIONS = ('tenants', 'users', 'usernames', 'units', 'training_plans', 'refresh_tokens',
-                   'refresh_rotations', 'revoked_families', 'sign_in_failures', 'import_jobs',
+                   'refresh_rotations', 'revoked_families', 'access_revocations', 'sign_in_failures',
+                   'known_clients', 'import_jobs',
                    'import_files', 'import_batches', 'activation_codes', 'activation_uses')
 
     def __init__(self, db):
@@ -56,7 +73,17 @@ class AccountsStore:
         db["units"].create_index([("tenant_id", 1), ("code", 1)], unique=True)
         db["units"].create_index("tenant_id")
         db["sign_in_failures"].create_index("username")
+        db["sign_in_failures"].create_index("client")
         db["refresh_tokens"].create_index("family_id")
+        for name in AccountsStore.EXPIRING:
+            expiring_index(db[name])
+
+    EXPIRING = ("sign_in_failures", "known_clients", "access_revocations", "refresh_tokens",
+                "refresh_rotations", "revoked_families", "activation_codes", "activation_uses")
+
+    def sweep(self, at):
+        """Deletes expired auth documents (FerretDB has no TTL indexes); {collection: count}."""
+        return {name: sweep_expired(getattr(self, name), at) for name in self.EXPIRING}
 
     # tenants
     def insert_tenant(self, data):
@@ -191,16 +218,44 @@ class AccountsStore:
             yield from (self.import_batches.find_one({"_id": f"{import_id}:{batch_no}"}) or {}).get("users", [])
 
     # failed sign-ins: one insert per failure (no shared counter document to race on)
-    def record_failed_sign_in(self, username, at):
-        self.sign_in_failures.insert_one({"_id": uuid.uuid4().hex, "username": username, "at": at})
+    def record_failed_sign_in(self, username, client, at):
+        attempt_id = uuid.uuid4().hex
+        self.sign_in_failures.insert_one({"_id": attempt_id, "username": username, "client": client,
+                                          "at": at, "expires_at": at + SIGN_IN_FAILURE_TTL})
+        return attempt_id
+
+    def forget_sign_in_attempt(self, attempt_id):
+        self.sign_in_failures.delete_one({"_id": attempt_id})
 
     def failed_sign_ins(self, username, since):
-        old, recent = [], []
+        """[(id, client, at)] of the account's failures after ``since``; older ones are deleted."""
+        old, recent = False, []
         for doc in self.sign_in_failures.find({"username": username}):
-            (recent if doc["at"] > since else old).append(doc)
+            if doc["at"] > since:
+                recent.append((doc["_id"], doc.get("client"), doc["at"]))
+            else:
+                old = True
         if old:
-            self.sign_in_failures.delete_many({"_id": {"$in": [d["_id"] for d in old]}})
-        return [d["at"] for d in recent]
+            self.sign_in_failures.delete_many({"username": username, "at": {"$lte": since}})
+        return recent
+
+    def client_failures(self, client, since):
+        return [(d["_id"], d["at"]) for d in self.sign_in_failures.find({"client": client}, {"at": 1})
+                if d["at"] > since]
+
+    def global_failures(self, since, limit):
+        """(count up to ``limit``, oldest of them) of the failures after ``since``."""
+        times = [d["at"] for d in self.sign_in_failures.find({"at": {"$gt": since}}, {"at": 1}).limit(limit)]
+        return len(times), min(times, default=None)
+
+    def known_client(self, username, client, since):
+        """When ``client`` last signed in to ``username`` (after ``since``), or None."""
+        doc = self.known_clients.find_one({"_id": _client_key(username, client)})
+        return doc["at"] if doc and doc["at"] > since else None
+
+    def remember_client(self, username, client, at):
+        self.known_clients.replace_one({"_id": _client_key(username, client)},
+                                       {"at": at, "expires_at": at + KNOWN_CLIENT_TTL}, upsert=True)
 
     # refresh tokens
     def insert_refresh_token(self, doc):
@@ -211,10 +266,34 @@ class AccountsStore:
 
     def mark_rotated(self, token_id):
         """True the first time only: a second use of the same refresh token is a reuse."""
-        return _inserted_once(self.refresh_rotations, {"_id": token_id, "at": now()})
+        return _inserted_once(self.refresh_rotations, {"_id": token_id, "at": now(),
+                                                       "expires_at": now() + REFRESH_TOKEN_TTL})
 
     def revoke_family(self, family_id, reason):
-        _inserted_once(self.revoked_families, {"_id": family_id, "reason": reason, "at": now()})
+        _inserted_once(self.revoked_families, {"_id": family_id, "reason": reason, "at": now(),
+                                               "expires_at": now() + REFRESH_TOKEN_TTL})
+        self.revoke_access("sessions", family_id, now())
+
+    # revoked access tokens: one small document per deactivated user or ended session,
+    # kept for an access token's lifetime (swept here; a TTL index on MongoDB)
+    def revoke_access(self, kind, subject, at):
+        self.access_revocations.replace_one({"_id": f"{kind}:{subject}"},
+                                            {"kind": kind, "subject": subject, "at": at,
+                                             "expires_at": at + REVOCATION_TTL}, upsert=True)
+
+    def clear_access_revocation(self, kind, subject):
+        self.access_revocations.delete_one({"_id": f"{kind}:{subject}"})
+
+    def revoked_access(self, since):
+        revoked, expired = {"users": {}, "sessions": {}}, False
+        for doc in self.access_revocations.find():
+            if doc["at"] > since:
+                revoked[doc["kind"]][doc["subject"]] = doc["at"].isoformat()
+            else:
+                expired = True
+        if expired:
+            self.access_revocations.delete_many({"at": {"$lte": since}})
+        return revoked
 
     def family_revoked(self, family_id):
         return self.revoked_families.find_one({"_id": family_id}) is not None
@@ -227,7 +306,8 @@ class AccountsStore:
         return self.activation_codes.find_one({"_id": code_hash})
 
     def use_activation_code(self, code_hash):
-        return _inserted_once(self.activation_uses, {"_id": code_hash, "at": now()})
+        return _inserted_once(self.activation_uses, {"_id": code_hash, "at": now(),
+                                                     "expires_at": now() + ACTIVATION_CODE_TTL})
 
     # import jobs
     def insert_job(self, doc):

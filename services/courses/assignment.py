@@ -7,6 +7,8 @@ ids) and a batch's leftover outbox entry is published (see enrolment.py).
 import logging
 import time
 
+from mooc_common.infra.metrics import JOB_DURATION
+
 from . import domain
 from .enrolment import BATCH, enroll_batch
 from .storage import now
@@ -60,5 +62,7 @@ def run(store, publish, job, course):
         store.update_job(job["_id"], {"done": start + len(batch)})
     result = {"enrolled": created, "already_enrolled": len(learners) - created, "skipped": skipped}
     store.update_job(job["_id"], {"state": "succeeded", "result": result, "finished_at": now()})
-    log.info("assignment job %s: %d learners in %.1f s", job["_id"], len(learners), time.monotonic() - started)
+    elapsed = time.monotonic() - started
+    JOB_DURATION.labels("assignment", "succeeded").observe(elapsed)
+    log.info("assignment job %s: %d learners in %.1f s", job["_id"], len(learners), elapsed)
     return result

@@ -1,5 +1,13 @@
-"""Lesson content checks: HTML sanitising and uploaded-file type sniffing (pure)."""
+"""Lesson content checks: HTML sanitising, uploaded-file type sniffing, the whole-file check
+of a finished upload (in a capped child process) and stored file names."""
+import json
+import re
+from pathlib import Path
+
 import nh3
+
+from mooc_common.infra.capped_process import CappedProcessFailed, run_python
+from mooc_common.infra.zip_limits import ArchiveRefused, check_zip
 
 MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
 CHUNK_BYTES = 4 * 1024 * 1024  # one stored chunk; also the gateway's RPC piece size
@@ -34,3 +42,36 @@ def sniff(head, tail):
 
 def extension_matches(filename, content_type):
     return filename.lower().endswith(EXTENSIONS[content_type])
+
+
+# Office documents of course material: many media files, but no zip bomb.
+OFFICE_LIMITS = {"max_entries": 5_000, "max_total_bytes": 512 * 1024 ** 2, "max_ratio": 200}
+CHECK_LIMITS = {"memory_bytes": 1024 ** 3, "cpu_seconds": 60, "wall_seconds": 120}
+
+
+def check_document(content, limits=CHECK_LIMITS):
+    """(content type, None) when the whole file is an acceptable PDF, DOCX or PPTX, else
+    (None, why): PDFs without JavaScript, automatic actions or embedded files; Office files
+    with the right main part, no macros, no ActiveX, no unsafe paths, no zip bomb."""
+    if content.startswith(b"PK"):
+        try:
+            check_zip(content, **OFFICE_LIMITS)
+        except ArchiveRefused as exc:
+            return None, str(exc)
+    try:
+        out = run_python(Path(__file__).with_name("document_check_child.py"), [], content, **limits)
+    except CappedProcessFailed as exc:
+        return None, str(exc)
+    verdict = json.loads(out)
+    return verdict.get("content_type"), verdict.get("error")
+
+
+_UNSAFE_IN_NAMES = re.compile(r'[<>:"|?*\x00-\x1f\x7f]+')
+
+
+def safe_filename(name):
+    """The stored name of an upload: its last path component, without characters that are
+    unsafe in file systems and headers, without leading dots (no hidden or relative names)."""
+    base = re.split(r"[/\\]", name)[-1]
+    base = re.sub(r"\s+", " ", _UNSAFE_IN_NAMES.sub("_", base)).strip(" .")
+    return base[:255]

@@ -77,6 +77,11 @@ def finish(store, document):
         if not content.extension_matches(document["filename"], content_type):
             _refuse(store, document, "The file name does not match the file's content.",
                     {"filename": [f"expected {content.EXTENSIONS[content_type]}"]})
+        whole = b"".join(store.chunk(document["_id"], i) for i in range(chunks))
+        checked_type, problem = content.check_document(whole)
+        if checked_type != content_type:
+            _refuse(store, document, "The document is not accepted.",
+                    {"file": [problem or "the content does not match its type"]})
         return store.update_document(document["_id"], {"state": "ready", "content_type": content_type})
 
 

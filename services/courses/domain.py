@@ -61,6 +61,22 @@ def require_readable(actor, course):
         raise NotFound("Course not found.")
 
 
+def require_document_reader(actor, course, document, enrollment):
+    """Who may read a lesson's document: the course's editors and the operator, or a learner
+    with an active enrollment in the course when a lesson of the course shows that document.
+    Anything else answers 404, as if the document did not exist (no probing of ids)."""
+    require_readable(actor, course)
+    if document is None or document.get("course_id") != course["_id"] or document.get("state") != "ready":
+        raise NotFound("Document not found.")
+    if is_editor(actor, course) or actor.get("role") == "operator_admin":
+        return
+    shown = document["_id"] in document_ids(course.get("sections") or [])
+    enrolled = (enrollment is not None and enrollment.get("learner_id") == actor.get("user_id")
+                and enrollment.get("status") == "active")
+    if not (shown and enrolled):
+        raise NotFound("Document not found.")
+
+
 def require_editable(course):
     if course.get("status") not in EDITABLE:
         raise Conflict(f"An {course.get('status')} course cannot be edited.",

@@ -1,9 +1,11 @@
 """Marshmallow schemas of the courses RPC boundary."""
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from mooc_common.contracts.events.accounts import LEARNER_CATEGORIES
-from mooc_common.infra.boundary import NfcString, load
+from mooc_common.infra.boundary import CLIENT_KEY_PATTERN, Id, NfcString, load
+
+from . import content
 
 LESSON_KINDS = ("video", "document", "rich_text", "quiz", "external_package")
 PACKAGE_STANDARDS = ("scorm12", "scorm2004", "xapi", "cmi5", "other")
@@ -12,7 +14,9 @@ MAX_PAGE = 200
 
 
 def _id(**kwargs):
-    return fields.String(validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,64}$"), **kwargs)
+    """A key the author's client chooses for a lesson, section, question or option (not a
+    platform id: see mooc_common.infra.boundary.Id)."""
+    return fields.String(validate=validate.Regexp(rf"^{CLIENT_KEY_PATTERN}$"), **kwargs)
 
 
 def _url(**kwargs):
@@ -61,8 +65,8 @@ class LessonInSchema(Schema):
     required = fields.Boolean(load_default=True)
     video_url = _url(load_default=None, allow_none=True)
     duration_seconds = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(0, 86_400))
-    document_id = _id(load_default=None, allow_none=True)
-    html = fields.String(load_default="", validate=validate.Length(max=200_000))
+    document_id = Id(load_default=None, allow_none=True)
+    html = NfcString(load_default="", validate=validate.Length(max=200_000))
     quiz = fields.Nested(QuizInSchema, load_default=None, allow_none=True)
     package_url = _url(load_default=None, allow_none=True)
     package_standard = fields.String(load_default="other", validate=validate.OneOf(PACKAGE_STANDARDS))
@@ -89,7 +93,7 @@ class CourseInSchema(Schema):
     target_categories = fields.List(fields.String(validate=validate.OneOf(LEARNER_CATEGORIES)),
                                     load_default=list)
     estimated_hours = fields.Float(load_default=None, allow_none=True, validate=validate.Range(0, 1000))
-    audience_tenant_ids = fields.List(_id(), load_default=None, allow_none=True,
+    audience_tenant_ids = fields.List(Id(), load_default=None, allow_none=True,
                                       validate=validate.Length(max=1000))
     min_average_quiz_score = fields.Float(load_default=None, allow_none=True, validate=validate.Range(0, 100))
     sections = fields.List(fields.Nested(SectionInSchema), validate=validate.Length(1, 50))
@@ -141,12 +145,12 @@ class IntakeInSchema(Schema):
 
 class AssignmentInSchema(Schema):
     """Exactly one target: learner ids, a unit subtree, a learner category, or usernames (CSV)."""
-    learner_ids = fields.List(_id(), validate=validate.Length(1, 10_000))
-    unit_id = _id()
+    learner_ids = fields.List(Id(), validate=validate.Length(1, 10_000))
+    unit_id = Id()
     category = fields.String(validate=validate.OneOf(LEARNER_CATEGORIES))
-    usernames = fields.List(fields.String(validate=validate.Length(1, 100)), validate=validate.Length(1, 10_000))
-    tenant_id = _id(load_default=None)  # the operator names the tenant of a category
-    intake_id = _id(load_default=None, allow_none=True)
+    usernames = fields.List(NfcString(validate=validate.Length(1, 100)), validate=validate.Length(1, 10_000))
+    tenant_id = Id(load_default=None)  # the operator names the tenant of a category
+    intake_id = Id(load_default=None, allow_none=True)
 
     @validates_schema
     def one_target(self, data, **kwargs):
@@ -163,6 +167,13 @@ class PageSchema(Schema):
 class DocumentStartSchema(Schema):
     filename = NfcString(required=True, validate=validate.Length(1, 255))
     size = fields.Integer(required=True, validate=validate.Range(1))
+
+    @post_load
+    def _safe_filename(self, data, **kwargs):
+        data["filename"] = content.safe_filename(data["filename"])
+        if not data["filename"]:
+            raise ValidationError({"filename": ["not a usable file name"]})
+        return data
 
 
 # -- output ------------------------------------------------------------------------------------

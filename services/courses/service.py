@@ -13,7 +13,7 @@ from mooc_common.contracts.events import accounts as accounts_events
 from mooc_common.contracts.events.courses import (COURSE_ARCHIVED, COURSE_PUBLISHED,
                                                   COURSE_SUMMARY_PUBLISHED, INTAKE_OPENED)
 from mooc_common.contracts.events.progress import COURSE_COMPLETED
-from mooc_common.infra.boundary import load
+from mooc_common.infra.boundary import load, load_ids
 from mooc_common.infra.events import EventPublisher, PermanentEventError, on_event, reliable_consume
 from mooc_common.infra.keyed_locks import KeyedLocks
 from mooc_common.infra.service_base import PlatformService
@@ -166,6 +166,27 @@ class CoursesService(PlatformService):
         domain.require_editor(actor, self._course(document["course_id"]))
         return document
 
+    @rpc
+    def open_document(self, actor, course_id, document_id):
+        """A lesson document's metadata, for reading (learners enrolled in the course)."""
+        document = self._readable_document(actor, course_id, document_id)
+        return dict(schemas.DocumentSchema().dump(document), chunks=document["chunks"])
+
+    @rpc
+    def read_document_chunk(self, actor, course_id, document_id, index):
+        """One stored chunk (at most 4 MiB) as base64: the gateway streams them in order."""
+        document = self._readable_document(actor, course_id, document_id)
+        if not isinstance(index, int) or not 0 <= index < document["chunks"]:
+            raise NotFound("No such chunk.")
+        return base64.b64encode(self.store.chunk(document_id, index)).decode("ascii")
+
+    def _readable_document(self, actor, course_id, document_id):
+        course = self._course(course_id)
+        enrollment = self.store.get_enrollment(enrollment_id(course_id, actor.get("user_id") or ""))
+        document = self.store.get_document(document_id)
+        domain.require_document_reader(actor, course, document, enrollment)
+        return document
+
     def _storage_quota(self, tenant_id):
         if tenant_id is None:
             return None
@@ -197,6 +218,7 @@ class CoursesService(PlatformService):
     # -- enrollment ------------------------------------------------------------------------
     @rpc
     def enroll(self, actor, course_id, learner_id, intake_id=None):
+        load_ids(course_id=course_id, learner_id=learner_id, intake_id=intake_id)
         course = self._course(course_id)
         learner = self._learner(learner_id)
         domain.require_may_enroll(actor, learner, course)

@@ -7,9 +7,14 @@ Each AMQP subscriber gets a broker user ``agency-<id>`` on the platform's vhost 
   event types, so binding to another tenant's keys is refused (ACCESS_REFUSED);
 - a durable queue ``agency-<id>.events`` created and bound by the platform at registration,
   so events published before the agency first connects are kept.
+- limits: at most AGENCY_USER_LIMITS connections and channels for the user, and the policy
+  ``agency-queue-limits`` on every ``agency-*`` queue of the vhost (length, bytes; the
+  oldest messages are dropped first, so a stalled agency can neither fill the broker's disk
+  nor push back on the platform's relay, which would delay every other subscriber).
 Revocation deletes the user (RabbitMQ closes its connections), closes any connection left,
 and deletes its queues.
 """
+import re
 import urllib.parse
 
 import requests
@@ -20,6 +25,9 @@ from nameko.extensions import DependencyProvider
 from . import routing
 
 TIMEOUT = 10
+AGENCY_USER_LIMITS = {"max-connections": 3, "max-channels": 12}
+AGENCY_QUEUE_POLICY = "agency-queue-limits"
+AGENCY_QUEUE_LIMITS = {"max-length": 1_000_000, "max-length-bytes": 1024 ** 3, "overflow": "drop-head"}
 
 
 class BrokerAdmin:
@@ -48,6 +56,11 @@ class BrokerAdmin:
         self._call("PUT", "topic-permissions", self.vhost, user, json={
             "exchange": routing.EXCHANGE, "write": "^$",
             "read": routing.topic_read_pattern(tenants, event_types)})
+        for limit, value in AGENCY_USER_LIMITS.items():
+            self._call("PUT", "user-limits", user, limit, json={"value": value})
+        self._call("PUT", "policies", self.vhost, AGENCY_QUEUE_POLICY, json={
+            "pattern": f"^{re.escape(routing.agency_user(''))}", "apply-to": "queues",
+            "definition": AGENCY_QUEUE_LIMITS, "priority": 10})
         self._declare_agency_queue(subscriber_id, tenants, event_types)
         return user
 

@@ -14,6 +14,7 @@ from marshmallow import fields
 
 from mooc_common.contracts.envelope import EnvelopeSchema
 from mooc_common.contracts.events import all_event_types
+from mooc_common.infra.json_schema import open_objects as _open
 
 from .routing import EXCHANGE, PLATFORM_KEY, routing_key
 
@@ -34,19 +35,6 @@ def internal_event_types():
 def _converter():
     # Resolver returning None: nested schemas are inlined (each message is self-contained).
     return OpenAPIConverter(openapi_version="3.1.0", schema_name_resolver=lambda schema: None, spec=None)
-
-
-def _open(schema):
-    """Drop ``additionalProperties: false``: payloads grow additively, consumers must ignore
-    fields they do not know."""
-    if isinstance(schema, dict):
-        schema.pop("additionalProperties", None)
-        for value in schema.values():
-            _open(value)
-    elif isinstance(schema, list):
-        for value in schema:
-            _open(value)
-    return schema
 
 
 def payload_json_schema(event_type):

@@ -5,6 +5,7 @@ import hmac
 import ipaddress
 import json
 import random
+import socket
 import urllib.parse
 
 from mooc_common.contracts.envelope import EnvelopeSchema
@@ -13,24 +14,54 @@ from mooc_common.contracts.errors import ValidationFailed
 SIGNATURE_VERSION = "v1"
 
 
+def endpoint_host(url):
+    """The URL's host as a resolver sees it: lowercase, without a trailing dot
+    (``localhost.`` is ``localhost``)."""
+    return (urllib.parse.urlsplit(url).hostname or "").rstrip(".").lower()
+
+
+def ip_literal(host):
+    """The address if ``host`` is an IP literal in any form a resolver accepts (``127.1``,
+    ``2130706433``, ``0x7f.0.0.1``, ``::ffff:127.0.0.1``), else None."""
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    try:
+        return ipaddress.ip_address(socket.inet_aton(host))  # the classic BSD forms
+    except OSError:
+        return None
+
+
+def is_public(address, allow_loopback=False):
+    if address.version == 6 and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    return address.is_global or (allow_loopback and address.is_loopback)
+
+
+INTERNAL_SUFFIXES = (".localhost", ".local", ".internal", ".localdomain", ".lan", ".home.arpa", ".svc",
+                     ".cluster.local")
+
+
 def check_endpoint(url, allow_loopback_http=False):
-    """HTTPS only, to a public host. ``allow_loopback_http`` (tests, local runs) also admits
-    ``http://127.0.0.1:<port>``. IP literals in private ranges are refused (a first SSRF
-    guard; names resolving to private addresses must be blocked by egress policy)."""
+    """HTTPS only, to a public host, at registration. ``allow_loopback_http`` (tests, local
+    runs) also admits ``http://`` to a loopback address. IP literals (in every spelling) must
+    be public; internal names (single labels, .local, .internal...) are refused. Names are
+    resolved again at each delivery, and only public addresses are connected to
+    (webhooks.pinned_target): DNS can change after registration."""
     parts = urllib.parse.urlsplit(url)
-    host = parts.hostname or ""
-    if allow_loopback_http and parts.scheme == "http" and host == "127.0.0.1":
+    host = endpoint_host(url)
+    literal = ip_literal(host) if host else None
+    if allow_loopback_http and parts.scheme == "http" and literal is not None and literal.is_loopback:
         return url
     if parts.scheme != "https" or not host or parts.username or parts.password:
         raise ValidationFailed("The endpoint is not accepted.",
                                {"url": ["must be an https:// URL without credentials"]})
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        if host == "localhost" or host.endswith(".local") or host.endswith(".internal"):
+    if literal is None:
+        if host == "localhost" or "." not in host or host.endswith(INTERNAL_SUFFIXES):
             raise ValidationFailed("The endpoint is not accepted.", {"url": ["must be a public host"]})
         return url
-    if not address.is_global:
+    if not is_public(literal):
         raise ValidationFailed("The endpoint is not accepted.", {"url": ["must be a public address"]})
     return url
 

@@ -1,7 +1,7 @@
 """Marshmallow schemas of the integrations RPC boundary."""
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from mooc_common.infra.boundary import NfcString
+from mooc_common.infra.boundary import CLIENT_KEY_PATTERN, ID_PATTERN, Id, NfcString
 
 from .catalog import public_event_types
 from .routing import PLATFORM_KEY
@@ -9,7 +9,7 @@ from .routing import PLATFORM_KEY
 KINDS = ("amqp", "webhook")
 DELIVERY_STATES = ("pending", "delivered", "dead")
 MAX_TENANTS = 500
-TENANT_REF = validate.Regexp(rf"^([0-9a-f]{{32}}|{PLATFORM_KEY})$",
+TENANT_REF = validate.Regexp(rf"^({ID_PATTERN}|{PLATFORM_KEY})$",
                              error=f"a tenant id (32 hex characters) or '{PLATFORM_KEY}'")
 
 
@@ -27,7 +27,7 @@ class SubscriberCreateSchema(Schema):
     event_types = fields.List(fields.String(validate=validate.OneOf(
         _public_types(), error="not a public event type (see GET /api/v1/events/catalog)")),
         load_default=None, validate=validate.Length(1, 200))
-    url = fields.String(load_default=None, validate=validate.Length(max=2000))
+    url = NfcString(load_default=None, validate=validate.Length(max=2000))
 
     @validates_schema
     def _url_for_webhooks(self, data, **kwargs):
@@ -88,3 +88,50 @@ class DeliverySchema(Schema):
     replay_id = fields.String(allow_none=True)
     last_status_code = fields.Integer(allow_none=True)
     last_error = fields.String(allow_none=True)
+
+
+# -- xAPI forwarding (docs/xapi.md) -----------------------------------------------------------
+NO_CONTROL = validate.Regexp(r"^[^\x00-\x1f\x7f]*$", error="control characters are not allowed")
+
+
+class LrsConfigSchema(Schema):
+    """An LRS endpoint: the xAPI base URL (statements go to ``<endpoint>/statements``) and the
+    Basic credentials the LRS issued. The password is write-only."""
+    endpoint = fields.String(required=True, validate=[validate.Length(1, 2000), NO_CONTROL])
+    username = fields.String(required=True, validate=[validate.Length(1, 200), NO_CONTROL])
+    password = fields.String(required=True, load_only=True, validate=[validate.Length(1, 500), NO_CONTROL])
+
+
+class LrsConfigOutSchema(Schema):
+    scope = fields.Method("_scope")
+    endpoint = fields.String()
+    username = fields.String()
+    status = fields.String()
+    updated_at = fields.AwareDateTime()
+
+    def _scope(self, doc):
+        return "all_tenants" if doc["_id"] == "*" else doc["_id"]
+
+
+class LrsStatusSchema(Schema):
+    pending = fields.Integer()
+    dead = fields.Integer()
+    delivered = fields.Integer()
+    last_delivered_at = fields.AwareDateTime(allow_none=True)
+    last_attempt_at = fields.AwareDateTime(allow_none=True)
+    last_status_code = fields.Integer(allow_none=True)
+    last_error = fields.String(allow_none=True)
+
+
+class Cmi5LaunchSchema(Schema):
+    course_id = Id(required=True)
+    lesson_id = fields.String(required=True, validate=validate.Regexp(rf"^{CLIENT_KEY_PATTERN}$"))
+    registration = fields.UUID(required=True)
+    # the lesson's xAPI activity IRI (mooc_common.contracts.xapi), at most 2,000 characters
+    activity_id = fields.String(
+        required=True, validate=validate.Regexp(r"^https?://[^\s\x00-\x1f\x7f]{1,1990}$"))
+
+    @post_load
+    def _plain(self, data, **kwargs):
+        data["registration"] = str(data["registration"])
+        return data

@@ -12,7 +12,7 @@ import secrets
 from nameko.rpc import RpcProxy, rpc
 from nameko.timer import timer
 
-from mooc_common.contracts.errors import NotFound, PermissionDenied, ValidationFailed
+from mooc_common.contracts.errors import AuthenticationFailed, NotFound, PermissionDenied, ValidationFailed
 from mooc_common.infra.boundary import load
 from mooc_common.infra.events import on_event
 from mooc_common.infra.service_base import PlatformService
@@ -21,9 +21,13 @@ from mooc_common.infra.store import Store
 from . import domain, routing, schemas
 from .broker_admin import BrokerAdminProvider
 from .catalog import asyncapi_document, public_event_types
+from .cmi5_sessions import Cmi5Store
 from .exchange import IntegrationExchange
+from .lrs_forwarder import LrsForwarder
+from .lrs_storage import GLOBAL, LrsStore
 from .storage import IntegrationsStore, now
 from .webhooks import WebhookDispatcher, retention_hours_to_purge
+from .xapi_statements import FORWARDED_TYPES
 
 def _require_operator(actor):
     if (actor or {}).get("role") != "operator_admin":
@@ -37,6 +41,9 @@ class IntegrationsService(PlatformService):
     exchange = IntegrationExchange()
     broker = BrokerAdminProvider()
     webhooks = WebhookDispatcher()
+    lrs = LrsForwarder()
+    lrs_store = Store(LrsStore)
+    cmi5 = Store(Cmi5Store)
     accounts = RpcProxy("accounts")
 
     # -- events: see the generated relay_* handlers below ---------------------------------
@@ -49,10 +56,16 @@ class IntegrationsService(PlatformService):
         self.store.insert_deliveries([
             self.store.delivery_doc(s["_id"], event_id, event_type.type, tenant, body)
             for s in self.store.active_subscribers("webhook") if domain.wants(s, event_type.type, tenant)])
+        if event_type.type in FORWARDED_TYPES:
+            self.lrs.enqueue(event_type.type, tenant, body)
 
     @timer(interval=0.5)
     def dispatch_webhooks(self):
         self.webhooks.tick()
+
+    @timer(interval=0.5)
+    def forward_statements(self):
+        self.lrs.tick()
 
     @timer(interval=3600, eager=True)
     def purge_event_log(self):
@@ -179,6 +192,86 @@ class IntegrationsService(PlatformService):
         return {"replay_id": replay["_id"], "state": replay["state"], "queued": replay["queued"],
                 "since": replay["since"].isoformat(),
                 "until": replay["until"].isoformat() if replay["until"] else None}
+
+    # -- xAPI forwarding: LRS per tenant (its admin) or for all tenants (operator) ----------
+    def _lrs_scope(self, actor, scope):
+        """``scope`` is a tenant id or ``*`` (all tenants: operator only). Another tenant's
+        scope answers 404, as if it did not exist."""
+        role = (actor or {}).get("role")
+        if role == "operator_admin":
+            if scope != GLOBAL:
+                self.accounts.get_tenant(actor, scope)  # NotFound for an unknown tenant
+            return scope
+        if scope == GLOBAL or actor.get("tenant_id") != scope:
+            raise NotFound("Tenant not found.")
+        if role != "tenant_admin":
+            raise PermissionDenied("Only the tenant's administrators manage its LRS.")
+        return scope
+
+    def _lrs_config(self, actor, scope):
+        config = self.lrs_store.get_config(self._lrs_scope(actor, scope))
+        if not config:
+            raise NotFound("No LRS is configured.")
+        return config
+
+    @rpc
+    def put_lrs_config(self, actor, scope, data):
+        scope = self._lrs_scope(actor, scope)
+        config = load(schemas.LrsConfigSchema(), data)
+        try:
+            domain.check_endpoint(config["endpoint"], self.lrs.settings.allow_loopback_http)
+        except ValidationFailed as exc:
+            raise ValidationFailed(exc.message, {"endpoint": exc.errors.get("url", [])})
+        config["password"] = self.lrs.cipher.encrypt(config["password"])
+        return schemas.LrsConfigOutSchema().dump(self.lrs_store.put_config(scope, config))
+
+    @rpc
+    def get_lrs_config(self, actor, scope):
+        config = self._lrs_config(actor, scope)
+        return dict(schemas.LrsConfigOutSchema().dump(config),
+                    delivery=schemas.LrsStatusSchema().dump(self.lrs_store.status_of(config["_id"])))
+
+    @rpc
+    def delete_lrs_config(self, actor, scope):
+        config = self._lrs_config(actor, scope)
+        self.lrs_store.delete_config(config["_id"])
+        self.lrs_store.forget(config["_id"])
+        return {"deleted": True}
+
+    @rpc
+    def lrs_dead_statements(self, actor, scope):
+        config = self._lrs_config(actor, scope)
+        return {"items": [{"statement_id": d["_id"].split(":", 1)[1], "event_type": d["event_type"],
+                           "attempts": d["attempts"], "last_error": d["last_error"],
+                           "last_status_code": d.get("last_status_code"),
+                           "dead_at": d["dead_at"].isoformat()}
+                          for d in self.lrs_store.dead_sample(config["_id"])]}
+
+    @rpc
+    def replay_lrs_dead(self, actor, scope):
+        config = self._lrs_config(actor, scope)
+        return {"requeued": self.lrs_store.replay_dead(config["_id"])}
+
+    # -- cmi5 launch sessions (the gateway checked the lesson and the enrollment) ------------
+    @rpc
+    def create_cmi5_launch(self, actor, launch):
+        if (actor or {}).get("role") != "learner":
+            raise PermissionDenied("Only learners launch content.")
+        launch = load(schemas.Cmi5LaunchSchema(), launch)
+        actor = {"user_id": actor["user_id"], "tenant_id": actor["tenant_id"], "role": "learner"}
+        return {"fetch_token": self.cmi5.create_launch(dict(launch, actor=actor))}
+
+    @rpc
+    def redeem_cmi5_fetch(self, fetch_token):
+        token, error = self.cmi5.redeem(fetch_token)
+        return {"auth_token": token} if token else {"error_code": error}
+
+    @rpc
+    def cmi5_session(self, auth_token):
+        session = self.cmi5.session(auth_token)
+        if not session:
+            raise AuthenticationFailed("The cmi5 auth-token is unknown or expired.")
+        return session
 
 
 def handler_name(event_type):

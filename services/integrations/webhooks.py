@@ -10,12 +10,16 @@ crash mid-send sends it again. Several replicas may both send one delivery (dupl
 never losses): receivers deduplicate on the event id.
 """
 import datetime as dt
+import ipaddress
 import logging
+import socket
 import time
+import urllib.parse
 from dataclasses import dataclass
 
+import certifi
 import eventlet
-import requests
+import urllib3
 from eventlet.greenpool import GreenPool
 from nameko.extensions import DependencyProvider
 
@@ -35,6 +39,12 @@ def flag(value):
     return str(value).strip().lower() in ("1", "true", "yes", "on")
 
 
+def setting(config, key, default, cast):
+    """``config[key]`` cast, or ``default`` when unset or empty (the YAML's ${VAR:} gives "")."""
+    value = config.get(key)
+    return default if value in (None, "") else cast(value)
+
+
 @dataclass(frozen=True)
 class WebhookSettings:
     max_attempts: int = 8
@@ -48,8 +58,7 @@ class WebhookSettings:
     @classmethod
     def from_config(cls, config):
         def get(key, default, cast):
-            value = config.get(key)
-            return default if value in (None, "") else cast(value)
+            return setting(config, key, default, cast)
         return cls(max_attempts=get("WEBHOOK_MAX_ATTEMPTS", cls.max_attempts, int),
                    backoff_base_ms=get("WEBHOOK_BACKOFF_BASE_MS", cls.backoff_base_ms, int),
                    backoff_max_ms=get("WEBHOOK_BACKOFF_MAX_MS", cls.backoff_max_ms, int),
@@ -59,24 +68,76 @@ class WebhookSettings:
                    retention_days=get("EVENT_LOG_RETENTION_DAYS", cls.retention_days, int))
 
 
-def post(url, body, headers, timeout_s):
+class EndpointRefused(Exception):
+    """The endpoint's name does not resolve to public addresses only."""
+
+
+def pinned_target(url, allow_loopback_http=False, resolve=None):
+    """(scheme, Host header, port, address, path) with the URL's host resolved once, here.
+
+    Every address the name resolves to must be public (loopback only for plain-http test
+    endpoints with ``allow_loopback_http``), and the connection goes to that address: the
+    name is not resolved again by the HTTP client, so a DNS answer that changes between the
+    check and the connection (rebinding) cannot redirect the POST inside the network."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("https", "http") or (parts.scheme == "http" and not allow_loopback_http):
+        raise EndpointRefused(url)
+    host = domain.endpoint_host(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        infos = (resolve or socket.getaddrinfo)(host, port, type=socket.SOCK_STREAM)
+    except OSError:
+        raise EndpointRefused(url) from None
+    addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+    if not addresses or not all(domain.is_public(a, allow_loopback=parts.scheme == "http") for a in addresses):
+        raise EndpointRefused(url)
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return parts.scheme, parts.netloc.rsplit("@", 1)[-1], port, str(addresses[0]), host, path
+
+
+def _send(target, body, headers, timeout_s):
+    scheme, netloc, port, address, host, path = target
+    timeout = urllib3.Timeout(connect=min(3.0, timeout_s), read=timeout_s)
+    if scheme == "https":  # TLS to the address, with SNI and the certificate checked for the name
+        pool = urllib3.HTTPSConnectionPool(address, port, timeout=timeout, retries=False, maxsize=1,
+                                           cert_reqs="CERT_REQUIRED", ca_certs=certifi.where(),
+                                           server_hostname=host, assert_hostname=host)
+    else:
+        pool = urllib3.HTTPConnectionPool(address, port, timeout=timeout, retries=False, maxsize=1)
+    response = pool.urlopen("POST", path, body=body.encode(), headers=dict(headers, Host=netloc),
+                            redirect=False, preload_content=False, assert_same_host=False)
+    return pool, response
+
+
+# What the subscriber's delivery log says when no HTTP answer came: deliberately the same
+# for a refused connection, a timeout, a TLS failure or a non-public address, so that the
+# log cannot be used to scan networks; the details go to the operator's log only.
+NO_ANSWER = "no HTTP answer from the endpoint"
+NOT_PUBLIC = "the endpoint does not resolve to public addresses only"
+
+
+def post(url, body, headers, timeout_s, allow_loopback_http=False, resolve=None):
     """One attempt; never raises: returns what the delivery log records."""
     started = time.monotonic()
     outcome = {"status_code": None, "response": None, "error": None}
     try:
-        # requests' timeout is per socket operation; the green Timeout bounds the whole call
-        # (a server dripping one byte at a time cannot hold the slot).
+        # the green Timeout bounds the whole call (a server dripping one byte at a time
+        # cannot hold the slot); urllib3's timeouts are per socket operation
         with eventlet.Timeout(timeout_s, TimeoutError(f"no complete answer within {timeout_s}s")):
-            response = requests.post(url, data=body.encode(), headers=headers, stream=True,
-                                     timeout=(min(3.0, timeout_s), timeout_s), allow_redirects=False)
+            pool, response = _send(pinned_target(url, allow_loopback_http, resolve), body, headers, timeout_s)
             try:
-                outcome["status_code"] = response.status_code
-                outcome["response"] = response.raw.read(RESPONSE_EXCERPT, decode_content=True).decode(
+                outcome["status_code"] = response.status
+                outcome["response"] = response.read(RESPONSE_EXCERPT, decode_content=True).decode(
                     "utf-8", "replace")
             finally:
-                response.close()
+                response.release_conn()
+                pool.close()
+    except EndpointRefused:
+        log.warning("webhook to %s refused: not only public addresses", url)
+        outcome["error"] = NOT_PUBLIC
     except Exception as exc:  # refused, reset, TLS, timeout: all are a failed attempt
-        outcome["error"] = f"{type(exc).__name__}: {exc}"[:300]
+        log.info("webhook attempt to %s failed: %s: %s", url, type(exc).__name__, exc)
+        outcome["error"] = NO_ANSWER
     outcome["duration_ms"] = int((time.monotonic() - started) * 1000)
     return outcome
 
@@ -155,8 +216,8 @@ class WebhookDispatcher(DependencyProvider):
                 return
             attempt = delivery["attempts"] + 1
             at = now()
-            outcome = post(subscriber["url"], delivery["body"],
-                           delivery_headers(subscriber, delivery, attempt, at), self.settings.timeout_s)
+            outcome = post(subscriber["url"], delivery["body"], delivery_headers(subscriber, delivery, attempt, at),
+                           self.settings.timeout_s, self.settings.allow_loopback_http)
             if outcome["status_code"] is not None and 200 <= outcome["status_code"] < 300:
                 state, next_at = "delivered", None
             elif attempt >= self.settings.max_attempts:

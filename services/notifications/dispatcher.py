@@ -40,7 +40,7 @@ class MailSettings:
     smtp_url: str = "smtp://127.0.0.1:8025"
     sender: str = "Nền tảng đào tạo trực tuyến <no-reply@mooc.local>"
     message_domain: str = "mooc.local"
-    web_base_url: str = "http://localhost:8000"
+    public_base_url: str = "http://localhost:8000"
     operator_email: str = ""
     rate_per_second: float = 50.0
     per_recipient_per_hour: int = 30
@@ -58,7 +58,7 @@ class MailSettings:
             return default if value in (None, "") else cast(value)
         return cls(smtp_url=get("SMTP_URL", cls.smtp_url), sender=get("MAIL_FROM", cls.sender),
                    message_domain=get("MAIL_MESSAGE_DOMAIN", cls.message_domain),
-                   web_base_url=get("WEB_BASE_URL", cls.web_base_url),
+                   public_base_url=get("PUBLIC_BASE_URL", cls.public_base_url),
                    operator_email=get("OPERATOR_EMAIL", ""),
                    rate_per_second=get("MAIL_RATE_PER_SECOND", cls.rate_per_second, float),
                    per_recipient_per_hour=get("MAIL_PER_RECIPIENT_PER_HOUR", cls.per_recipient_per_hour, int),
@@ -185,8 +185,8 @@ class MailDispatcher(DependencyProvider):
             self.store.postpone(mail["_id"], now() + _seconds(allowed_at - moment))
             return
         subject, text, html = messages.render(mail["kind"], locale, dict(
-            mail["context"], **extra, full_name=name, web_url=self.settings.web_base_url,
-            prefs_link=f"{self.settings.web_base_url.rstrip('/')}/api/v1/me/notification-preferences"))
+            mail["context"], **extra, full_name=name, web_url=self.settings.public_base_url,
+            prefs_link=f"{self.settings.public_base_url.rstrip('/')}/api/v1/me/notification-preferences"))
         message = messages.build_message(mail["_id"], self.settings.sender, address, name, subject,
                                          text, html, self.settings.message_domain)
         connection = self.connections.get()
@@ -228,13 +228,13 @@ class MailDispatcher(DependencyProvider):
             if not code:
                 return "no_code"  # activated meanwhile, or the code expired
             extra.update(code=code["code"], expires_on=code["expires_at"],
-                         link=domain.activation_link(self.settings.web_base_url, extra["username"], code["code"]))
+                         link=domain.activation_link(self.settings.public_base_url, extra["username"], code["code"]))
         elif kind == domain.CERTIFICATE:
             certificate = lookups["certificates"].get(mail.get("ref"))
             if not certificate:
                 return "unknown_certificate"
             extra.update(serial=certificate["serial"], course_title=certificate["course_title"],
-                         link=domain.verification_link(self.settings.web_base_url,
+                         link=domain.verification_link(self.settings.public_base_url,
                                                        certificate["verification_code"]))
         return address.strip().lower(), name or "", locale or "vi", extra
 

@@ -107,13 +107,13 @@ def backoff(attempt, base_s, max_s):
     return min(max_s, base_s * 2 ** max(0, attempt - 1))
 
 
-def activation_link(web_base_url, username, code):
+def activation_link(public_base_url, username, code):
     query = urllib.parse.urlencode({"username": username, "code": code})
-    return f"{web_base_url.rstrip('/')}/activate?{query}"
+    return f"{public_base_url.rstrip('/')}/activate?{query}"
 
 
-def verification_link(web_base_url, code):
-    return f"{web_base_url.rstrip('/')}/verify/{urllib.parse.quote(code, safe='')}"
+def verification_link(public_base_url, code):
+    return f"{public_base_url.rstrip('/')}/verify/{urllib.parse.quote(code, safe='')}"
 
 
 class TokenBucket:

@@ -17,6 +17,13 @@ class FailureSchema(Schema):
     at = fields.AwareDateTime()
 
 
+class FailurePageSchema(Schema):
+    items = fields.List(fields.Nested(FailureSchema), required=True)
+    total = fields.Integer(required=True)
+    offset = fields.Integer(required=True)
+    limit = fields.Integer(required=True)
+
+
 class PreferencesInSchema(Schema):
     opt_out = fields.Boolean(required=True)
 

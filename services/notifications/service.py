@@ -128,7 +128,7 @@ class NotificationsService(PlatformService):
     @on_event(IMPORT_FINISHED, idempotent=True)
     def on_import_finished(self, event):
         p = event["payload"]
-        web = self.dispatcher.settings.web_base_url.rstrip("/")
+        web = self.dispatcher.settings.public_base_url.rstrip("/")
         self._queue(domain.IMPORT_FINISHED, event, [p["started_by"]], {
             "import_id": p["import_id"], "state": p["state"], "dry_run": p["dry_run"], "created": p["created"],
             "error_count": p["error_count"], "link": f"{web}/api/v1/imports/{p['import_id']}"})
@@ -164,8 +164,8 @@ class NotificationsService(PlatformService):
         if not self.store.get_tenant(tenant_id):
             raise NotFound("Tenant not found.")
         q = load(schemas.FailureQuerySchema(), query)
-        items = self.store.failures_of(tenant_id, q["offset"], q["limit"])
-        return {"items": schemas.FailureSchema(many=True).dump(items), "offset": q["offset"], "limit": q["limit"]}
+        items, total = self.store.failures_of(tenant_id, q["offset"], q["limit"])
+        return schemas.FailurePageSchema().dump({"items": items, "total": total, **q})
 
     def _preferences(self, user_id):
         return schemas.PreferencesSchema().dump(dict(

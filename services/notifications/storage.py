@@ -93,8 +93,9 @@ class NotificationsStore:
             pass
 
     def failures_of(self, tenant_id, offset, limit):
+        """(a page of rows, how many there are): only failures are logged, so this stays small."""
         rows = self.failures.find({"tenant_id": tenant_id}).sort("at", pymongo.DESCENDING)
-        return list(rows.skip(offset).limit(limit))
+        return list(rows.skip(offset).limit(limit)), self.failures.count_documents({"tenant_id": tenant_id})
 
     # -- year-end ----------------------------------------------------------------------
     def ledger_has(self, key):

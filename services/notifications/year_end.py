@@ -20,7 +20,7 @@ def run(store, accounts, settings, today):
     step = domain.year_end_step(today)
     if step is None:
         return {"date": today.isoformat(), "step": None, "tenants": 0, "queued": 0}
-    year, web = today.year, settings.web_base_url.rstrip("/")
+    year, web = today.year, settings.public_base_url.rstrip("/")
     # Cheap check first (the tenant replica and the ledger): accounts is asked for the
     # contacts, a scan of its users, only when some tenant still has this step to receive.
     known = store.active_tenant_ids()

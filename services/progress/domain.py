@@ -67,14 +67,42 @@ def activity_problem(lesson, kind):
     return None
 
 
-def apply_activities(enrollment, course, activities, now):
+# Trusted timestamps (docs/security.md, item 9): a learner's device may be offline for a while,
+# so its clock is believed within a week back and five minutes ahead of the server's receive
+# time, never before the enrollment; outside that the receive time is recorded instead.
+CLIENT_TIME_PAST = dt.timedelta(days=7)
+CLIENT_TIME_AHEAD = dt.timedelta(minutes=5)
+
+
+def trusted_time(client_at, received_at, enrolled_at=None):
+    """When an activity is recorded as having happened (see CLIENT_TIME_PAST)."""
+    earliest = received_at - CLIENT_TIME_PAST
+    if enrolled_at is not None:
+        earliest = max(earliest, enrolled_at)
+    if earliest <= client_at <= received_at + CLIENT_TIME_AHEAD:
+        return min(client_at, received_at)
+    return received_at
+
+
+def trust_times(activities, received_at, enrolled_at=None):
+    """The activities with ``occurred_at`` made trusted; the client's own time is kept in
+    ``client_occurred_at``."""
+    return [dict(a, occurred_at=trusted_time(a["occurred_at"], received_at, enrolled_at),
+                 client_occurred_at=a["occurred_at"]) for a in activities]
+
+
+def apply_activities(enrollment, course, activities, now, received_at=None):
     """Fold a batch of activities into the enrollment's progress.
+
+    Lessons and courses are completed at the server's receive time (``received_at``, else
+    ``now``), never at a time the client chose: completions, certificates and reports follow.
 
     Returns ``(changes, outbox, outcomes)``: the fields to ``$set`` on the enrollment (one
     write), the outbox keys to announce, and ``{activity_id: outcome}``. Idempotent: applying
     the same activities again yields no change and no new outbox entry.
     """
     outcomes, outbox, changes = {}, [], {}
+    received_at = received_at or now
     if enrollment.get("cancelled_at") is not None:
         return changes, outbox, {a["activity_id"]: IGNORED_CANCELLED for a in activities}
     lessons = lessons_by_id(course)
@@ -103,11 +131,11 @@ def apply_activities(enrollment, course, activities, now):
         if kind == "lesson_opened":
             opened.setdefault(lesson_id, at)
         elif kind == "lesson_completed":
-            mark_done(lesson_id, at)
+            mark_done(lesson_id, received_at)
         elif kind == "video_progress":
             videos[lesson_id] = max(videos.get(lesson_id, 0.0), float(activity["percent"]))
             if videos[lesson_id] >= VIDEO_DONE_PERCENT:
-                mark_done(lesson_id, at)
+                mark_done(lesson_id, received_at)
         elif kind == "quiz_submitted":
             outcome = _grade(quizzes.setdefault(lesson_id, {"attempts": {}, "best_score": None,
                                                             "passed": False}),
@@ -116,7 +144,7 @@ def apply_activities(enrollment, course, activities, now):
                 quizzes_changed = True
                 outbox.append(f"quiz:{lesson_id}:{activity['activity_id']}")
                 if quizzes[lesson_id]["passed"]:
-                    mark_done(lesson_id, at)
+                    mark_done(lesson_id, received_at)
             outcomes[activity["activity_id"]] = "applied" if outcome == GRADED else outcome
 
     if done != enrollment.get("lessons_done", {}):
@@ -212,7 +240,13 @@ def lesson_detail(course, enrollment):
             row["quiz"] = {"attempts_used": used, "max_attempts": lesson["quiz"].get("max_attempts"),
                            "attempts_left": attempts_left(lesson["quiz"], used),
                            "best_score": state.get("best_score"), "passed": state.get("passed", False),
-                           "pass_mark": lesson["quiz"]["pass_mark"]}
+                           "pass_mark": lesson["quiz"]["pass_mark"],
+                           # Each graded attempt by its activity id: the web player shows the
+                           # server's score of the attempt it sent (never computed client-side).
+                           "attempts": sorted(({"attempt_id": attempt_id, "number": a["number"],
+                                                "score": a["score"], "passed": a["passed"]}
+                                               for attempt_id, a in state.get("attempts", {}).items()),
+                                              key=lambda a: a["number"])}
         rows.append(row)
     return rows
 

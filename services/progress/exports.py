@@ -5,6 +5,8 @@ import io
 
 from openpyxl import Workbook
 
+from mooc_common.infra import spreadsheet_cells
+
 COLUMNS = ("learner_id", "enrollment_id", "tenant_id", "unit_id", "intake_id", "category", "status",
            "percent_complete", "lessons_done", "first_activity_at", "last_activity_at",
            "completed_at", "cancelled")
@@ -18,7 +20,7 @@ def to_csv(rows):
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
-    writer.writerows(_cells(r) for r in rows)
+    writer.writerows(spreadsheet_cells.csv_row(_cells(r)) for r in rows)
     return out.getvalue().encode("utf-8-sig")
 
 
@@ -27,7 +29,7 @@ def to_xlsx(rows):
     sheet = workbook.create_sheet("progress")
     sheet.append(list(COLUMNS))
     for row in rows:
-        sheet.append(_cells(row))
+        sheet.append(spreadsheet_cells.xlsx_row(sheet, _cells(row)))
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

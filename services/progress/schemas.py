@@ -1,6 +1,8 @@
 """Marshmallow schemas of the progress RPC boundary."""
 from marshmallow import Schema, fields, validate
 
+from mooc_common.infra.boundary import Id
+
 STATUSES = ("not_started", "in_progress", "completed")
 MAX_PAGE_SIZE = 100
 EXPORT_FORMATS = ("csv", "xlsx")
@@ -9,14 +11,17 @@ EXPORT_FORMATS = ("csv", "xlsx")
 class ProgressQuerySchema(Schema):
     """Filters of the instructors' and admins' view of a course (query-string values)."""
     status = fields.String(validate=validate.OneOf(STATUSES), load_default=None)
-    unit_id = fields.String(validate=validate.Length(1, 64), load_default=None)
+    unit_id = Id(load_default=None)
     page = fields.Integer(validate=validate.Range(1, 10_000), load_default=1)
     page_size = fields.Integer(validate=validate.Range(1, MAX_PAGE_SIZE), load_default=20)
+    # The platform's paging (gateway/pagination.py); when given they win over page/page_size.
+    offset = fields.Integer(validate=validate.Range(0, 10_000_000), load_default=None)
+    limit = fields.Integer(validate=validate.Range(1, MAX_PAGE_SIZE), load_default=None)
 
 
 class ExportQuerySchema(Schema):
     status = fields.String(validate=validate.OneOf(STATUSES), load_default=None)
-    unit_id = fields.String(validate=validate.Length(1, 64), load_default=None)
+    unit_id = Id(load_default=None)
     format = fields.String(validate=validate.OneOf(EXPORT_FORMATS), load_default="csv")
 
 

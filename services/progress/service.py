@@ -20,8 +20,8 @@ from mooc_common.contracts.events.courses import (COURSE_PUBLISHED, ENROLLMENT_C
 from mooc_common.contracts.events.progress import (CERTIFICATE_ISSUED, COURSE_COMPLETED,
                                                    LEARNER_ACTIVE, LESSON_COMPLETED, QUIZ_GRADED)
 from mooc_common.infra.boundary import load
-from mooc_common.infra.events import (EventPublisher, PermanentEventError, on_event,
-                                      reliable_consume)
+from mooc_common.infra.events import (EventPublisher, PermanentEventError, TransientEventError,
+                                      on_event, reliable_consume)
 from mooc_common.infra.keyed_locks import KeyedLocks
 from mooc_common.infra.service_base import PlatformService
 from mooc_common.infra.store import Store, concurrently, export_page
@@ -37,7 +37,7 @@ DEFAULT_NATIONAL_ISSUER = "Nền tảng đào tạo trực tuyến quốc gia"
 MAX_EXPORT_ROWS = 50_000
 
 
-class NotYetKnown(Exception):
+class NotYetKnown(TransientEventError):
     """An activity arrived before the enrollment or course event it depends on: retry later."""
 
 
@@ -121,7 +121,10 @@ class ProgressService(PlatformService):
         if enrollment is None or course is None:
             raise NotYetKnown(f"enrollment of {learner_id} in {course_id} not known yet")
         now = dt.datetime.now(dt.timezone.utc)
-        changes, outbox, outcomes = domain.apply_activities(enrollment, course, activities, now)
+        # received_at is set by the gateway (the learner cannot send it); occurred_at is not
+        activities = domain.trust_times(activities, message["received_at"], enrollment.get("enrolled_at"))
+        changes, outbox, outcomes = domain.apply_activities(enrollment, course, activities, now,
+                                                            message["received_at"])
         self.store.record_activities([
             dict(a, _id=f"{learner_id}:{a['activity_id']}", learner_id=learner_id,
                  tenant_id=message["tenant_id"], enrollment_id=enrollment["_id"],
@@ -254,6 +257,10 @@ class ProgressService(PlatformService):
         if enrollment is None or course is None:
             raise NotFound("You are not enrolled in this course.")
         certificate = self.store.get_certificate(enrollment["_id"])
+        if certificate is not None and enrollment.get("completed_at") is None:
+            # The certificate was issued between the two reads; it is issued only after the
+            # completion that earns it is stored, so a fresh read shows that completion.
+            enrollment = self.store.get_enrollment(enrollment["_id"])
         row = schemas.LearnerProgressRowSchema().dump(domain.learner_row(course, enrollment))
         return dict(row, course_id=course_id, course_title=course.get("title"),
                     lessons_done=sorted(enrollment["lessons_done"]),
@@ -276,9 +283,11 @@ class ProgressService(PlatformService):
     def list_course_progress(self, actor, course_id, params):
         filters = load(schemas.ProgressQuerySchema(), params)
         course, query = self._staff_query(actor, course_id, filters)
-        size = filters["page_size"]
-        enrollments = self.store.list_enrollments(query, (filters["page"] - 1) * size, size)
-        return {"page": filters["page"], "page_size": size, "total": self.store.count_enrollments(query),
+        size = filters["limit"] or filters["page_size"]
+        skip = filters["offset"] if filters["offset"] is not None else (filters["page"] - 1) * size
+        enrollments = self.store.list_enrollments(query, skip, size)
+        return {"page": skip // size + 1, "page_size": size, "offset": skip, "limit": size,
+                "total": self.store.count_enrollments(query),
                 "items": schemas.LearnerProgressRowSchema(many=True).dump(
                     [domain.learner_row(course, e) for e in enrollments])}
 

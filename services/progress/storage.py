@@ -15,13 +15,17 @@ DUPLICATE_KEY = 11000
 
 
 class ProgressStore:
-    COLLECTIONS = ('courses', 'enrollments', 'activities', 'units', 'certificates', 'serials',
-                   'active_days')
+    COLLECTIONS = ('courses', 'enrollments', 'enrollment_keys', 'activities', 'units', 'certificates',
+                   'serials', 'active_days')
 
     def __init__(self, db):
         self.db = db
         self.courses = db["courses"]
         self.enrollments = db["enrollments"]
+        # {_id: "<learner>:<course>", enrollment_id}: the hot path's lookup by _id. The local
+        # store cannot use the secondary index on learner_course (596 ms per lookup at 520
+        # enrollments, against 3.5 ms by _id), and every activity batch looks one up.
+        self.enrollment_keys = db["enrollment_keys"]
         self.activities = db["activities"]
         self.units = db["units"]
         self.certificates = db["certificates"]
@@ -76,9 +80,25 @@ class ProgressStore:
             self.enrollments.insert_one(doc)
         except DuplicateKeyError:
             pass  # redelivered: the enrollment and its progress are already there
+        self._save_key(doc["learner_course"], doc["_id"])
+
+    def _save_key(self, learner_course, enrollment_id):
+        try:
+            self.enrollment_keys.insert_one({"_id": learner_course, "enrollment_id": enrollment_id})
+        except DuplicateKeyError:
+            pass
 
     def find_enrollment(self, learner_id, course_id):
-        return self.enrollments.find_one({"learner_course": f"{learner_id}:{course_id}"})
+        learner_course = f"{learner_id}:{course_id}"
+        key = self.enrollment_keys.find_one({"_id": learner_course})
+        if key is not None:
+            return self.enrollments.find_one({"_id": key["enrollment_id"]})
+        # Not known yet, or stored before the keys existed (or by a worker that crashed between
+        # the two inserts): the indexed query, then the key for next time.
+        enrollment = self.enrollments.find_one({"learner_course": learner_course})
+        if enrollment is not None:
+            self._save_key(learner_course, enrollment["_id"])
+        return enrollment
 
     def get_enrollment(self, enrollment_id):
         return self.enrollments.find_one({"_id": enrollment_id})

@@ -5,6 +5,8 @@ import io
 
 from openpyxl import Workbook
 
+from mooc_common.infra import spreadsheet_cells
+
 CATEGORY_NAMES = {"cadre": "Cán bộ", "civil_servant": "Công chức", "public_employee": "Viên chức",
                   "worker": "Người lao động", "citizen": "Người dân", "-": "Chưa phân loại"}
 
@@ -42,7 +44,7 @@ def to_csv(content):
     writer = csv.writer(buffer)
     for title, rows in sections(content):
         writer.writerow([title.upper()])
-        writer.writerows(rows)
+        writer.writerows(spreadsheet_cells.csv_row(row) for row in rows)
         writer.writerow([])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
@@ -53,7 +55,7 @@ def to_xlsx(content):
     for title, rows in sections(content):
         sheet = workbook.create_sheet(title)
         for row in rows:
-            sheet.append(row)
+            sheet.append(spreadsheet_cells.xlsx_row(sheet, row))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

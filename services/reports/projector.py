@@ -17,6 +17,7 @@ the ``reports.projector`` lease elects it among replicas, only the holder consum
 process that (re)takes the lease drops its caches.
 """
 import copy
+import datetime as dt
 import logging
 import time
 
@@ -25,7 +26,8 @@ from nameko.extensions import DependencyProvider
 from rbloom import Bloom
 
 from mooc_common.infra.event_batches import EventBatches
-from mooc_common.infra.lease import Lease
+from mooc_common.infra.lease import Lease, local_holder
+from mooc_common.infra.metrics import EVENT_TO_REPORT_LAG
 from mooc_common.infra.store import service_database
 
 from . import domain, projection
@@ -206,6 +208,9 @@ class Projector:
         for chunk in _chunks(records, self.max_changes):
             clock = _PhaseClock()
             self._write(self._project(chunk, (), clock), clock)
+        now = dt.datetime.now(dt.timezone.utc)
+        for envelope in envelopes:  # the report now shows these events
+            EVENT_TO_REPORT_LAG.observe(max(0.0, (now - envelope["occurred_at"]).total_seconds()))
         return len(records)
 
     def _write(self, journal, clock):
@@ -330,7 +335,9 @@ class SingleProjector(DependencyProvider):
         config = self.container.config
         store = ReportsStore(service_database(config, self.container.service_name))
         self.projector = Projector(store, int(config.get("REPORTS_MAX_CHANGES") or DEFAULT_MAX_CHANGES))
-        self.lease = Lease(store.leases, QUEUE)
+        # Slot = the address this process serves /health on: only one live process can hold
+        # it, so a restarted reports service takes the lease of its dead predecessor at once.
+        self.lease = Lease(store.leases, QUEUE, holder=local_holder(config.get("WEB_SERVER_ADDRESS")))
         self.max_events = int(config.get("REPORTS_MAX_EVENTS") or DEFAULT_MAX_EVENTS)
         self.linger = float(config.get("REPORTS_LINGER_SECONDS") or DEFAULT_LINGER_SECONDS)
         self.events = EventBatches(config, self.container.service_name, QUEUE, projection.CONSUMED_TYPES,

@@ -1,7 +1,7 @@
 """Marshmallow schemas of the reports RPC boundary."""
-import unicodedata
+from marshmallow import Schema, fields, validate
 
-from marshmallow import Schema, fields, validate, post_load
+from mooc_common.infra.boundary import NfcString
 
 from . import domain
 
@@ -23,23 +23,12 @@ class VersionSchema(ExportSchema):
 
 class EvaluationSchema(Schema):
     """The tenant admin's free-text evaluation: NFC-normalised, bounded."""
-    evaluation = fields.String(required=True, validate=validate.Length(max=EVALUATION_MAX_CHARS))
-
-    @post_load
-    def normalise(self, data, **kwargs):
-        data["evaluation"] = unicodedata.normalize("NFC", data["evaluation"]).strip()
-        return data
+    evaluation = NfcString(required=True, validate=validate.Length(max=EVALUATION_MAX_CHARS))
 
 
 class SubmitSchema(Schema):
-    evaluation = fields.String(load_default=None, allow_none=True,
-                               validate=validate.Length(max=EVALUATION_MAX_CHARS))
-
-    @post_load
-    def normalise(self, data, **kwargs):
-        if data["evaluation"] is not None:
-            data["evaluation"] = unicodedata.normalize("NFC", data["evaluation"]).strip()
-        return data
+    evaluation = NfcString(load_default=None, allow_none=True,
+                           validate=validate.Length(max=EVALUATION_MAX_CHARS))
 
 
 class NationalQuerySchema(YearSchema):

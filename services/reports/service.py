@@ -17,7 +17,7 @@ from mooc_common.infra.service_base import PlatformService
 from mooc_common.infra.store import Store
 
 from . import domain, exports, schemas
-from .projector import SingleProjector
+from .projector import QUEUE, SingleProjector
 from .storage import ReportsStore
 
 ANNOUNCE_GRACE = dt.timedelta(seconds=30)
@@ -47,6 +47,7 @@ def _version_meta(doc):
 
 class ReportsService(PlatformService):
     name = "reports"
+    observed_queues = (QUEUE,)  # the projector's batch queue (not a nameko entrypoint): its depth on /metrics
 
     store = Store(ReportsStore)
     events = EventPublisher()

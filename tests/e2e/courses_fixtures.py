@@ -8,6 +8,7 @@ from nameko.standalone.events import event_dispatcher
 
 from api_client import ApiClient
 from mooc_common.contracts.events.accounts import UNIT_CREATED, USERS_IMPORTED
+from tests.security import documents
 
 
 class TenantKit:
@@ -48,6 +49,11 @@ def course_body(code=None, **extra):
                     {"text": "Thủ đô của Việt Nam?", "kind": "single", "options": [
                         {"text": "Hà Nội", "correct": True}, {"text": "Huế"}]}]}},
             ]}], **extra}
+
+
+def docx_bytes():
+    """A minimal DOCX that passes the courses service's whole-file check (tests/security)."""
+    return documents.office()
 
 
 def published_course(client, **extra):

@@ -1,14 +1,13 @@
 """Course authoring over the gateway: structure, lifecycle, sanitising, documents and quota."""
 import http.client
-import io
 import json
 import urllib.parse
 import unicodedata
-import zipfile
 
 import pytest
 
-from tests.e2e.courses_fixtures import TenantKit, course_body, published_course
+from tests.e2e.courses_fixtures import TenantKit, course_body, docx_bytes, published_course
+from tests.security import documents
 
 pytestmark = pytest.mark.e2e
 
@@ -124,15 +123,7 @@ def test_only_owner_authors_edit_and_other_tenants_get_404(kit, other):
 
 
 def _pdf(size):
-    return b"%PDF-1.7\n" + b"0" * (size - 9)
-
-
-def _docx():
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr("word/document.xml", "<w:document/>")
-    return buffer.getvalue()
+    return documents.pdf(size)  # a real PDF: the whole file is checked (tests/security)
 
 
 def _upload(client, course_id, filename, data, expect=(201,)):
@@ -144,7 +135,7 @@ def test_document_upload_typed_by_bytes_and_used_by_a_lesson(kit):
     course = kit.instructor.post("/api/v1/courses", course_body())
     big = _upload(kit.instructor, course["course_id"], "tai-lieu.pdf", _pdf(9 * 1024 * 1024 + 5))
     assert big["state"] == "ready" and big["content_type"] == "application/pdf"
-    docx = _upload(kit.instructor, course["course_id"], "Giáo trình.docx", _docx())
+    docx = _upload(kit.instructor, course["course_id"], "Giáo trình.docx", docx_bytes())
     assert docx["content_type"].endswith("wordprocessingml.document")
     fake = _upload(kit.instructor, course["course_id"], "virus.pdf", b"MZ\x90\x00" + b"x" * 100, expect=(422,))
     assert fake["code"] == "validation_failed"

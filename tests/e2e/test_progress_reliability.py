@@ -18,6 +18,7 @@ from gateway.activity_publisher import ActivityPublisher
 from gateway.app import Deps, create_app
 from gateway.config import GatewayConfig
 from gateway.rpc import RpcClient
+from mooc_common.contracts import tokens
 from services.accounts.security import issue_access_token
 from tests.e2e.progress_fixtures import RIGHT, activity, events, make_tenant  # noqa: F401
 from tests.polling import eventually
@@ -53,7 +54,8 @@ def test_unreachable_broker_answers_503_and_accepts_nothing():
 @pytest.fixture
 def in_process_gateway(platform):
     """A second gateway (this process) on the platform's broker: its context cache is ours to warm."""
-    config = GatewayConfig(amqp_uri=platform.env["AMQP_URI"], jwt_secret=platform.env["JWT_SECRET"])
+    config = GatewayConfig(amqp_uri=platform.env["AMQP_URI"],
+                           jwt_secret=tokens.access_token_key(platform.env["JWT_SECRET"]))
     rpc = RpcClient(config.amqp_uri, timeout=10)
     yield falcon.testing.TestClient(create_app(Deps(config=config, rpc=rpc,
                                                     publisher=ActivityPublisher(config.amqp_uri))))

@@ -12,6 +12,7 @@ from nameko.standalone.events import event_dispatcher
 from mooc_common.contracts.events.accounts import TENANT_CREATED, UNIT_CREATED
 from mooc_common.infra.event_batches import EventBatches
 from mooc_common.infra.events import dead_letter_queue_name
+from tests.polling import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -26,8 +27,10 @@ def batches(probe_env):
     consumer.pause()
     with Connection(config["AMQP_URI"]) as conn:
         channel = conn.channel()
-        for queue in (consumer.queue.name, f"{consumer.queue.name}.retry", dead_letter_queue_name(service)):
+        for queue in (consumer.queue.name, dead_letter_queue_name(service)):
             channel.queue_delete(queue)
+        for attempt in range(1, int(config["EVENT_MAX_ATTEMPTS"]) + 1):
+            channel.queue_delete(consumer.failures.retry_queue(consumer.failures.delay_ms(attempt)).name)
 
 
 def _tenant(code):
@@ -99,7 +102,29 @@ def test_a_poison_event_is_isolated_retried_then_dead_lettered(batches):
     _drain(consumer, apply, lambda: _queued(config, dead_letter_queue_name(service)) == 1 and len(applied) == 2)
     assert sorted(applied) == ["A", "B"]  # the neighbours were applied, once each
     assert attempts.count(["POISON"]) == int(config["EVENT_MAX_ATTEMPTS"]) - 1  # retried alone
-    assert _queued(config, consumer.queue.name) == 0 and _queued(config, f"{consumer.queue.name}.retry") == 0
+    assert _queued(config, consumer.queue.name) == 0
+    assert _queued(config, consumer.failures.retry_queue(consumer.failures.base_delay).name) == 0
+
+
+def test_an_undecodable_message_is_dead_lettered_and_blocks_nothing(batches):
+    """Not JSON, or JSON sent as text/plain: dead-lettered as it came; the queue goes on."""
+    consumer, config, service = batches
+    with Connection(config["AMQP_URI"]) as conn:
+        producer = conn.Producer()
+        producer.publish(b"{not json", routing_key=consumer.queue.name, exchange="",
+                         content_type="application/json", content_encoding="utf-8")
+        producer.publish(b'{"type": "tenant.created"}', routing_key=consumer.queue.name, exchange="",
+                         content_type="text/plain", content_encoding="utf-8")
+    _publish(config, _tenant("AFTER"))
+    applied = []
+    _drain(consumer, applied.extend, lambda: len(applied) == 1)
+    assert applied[0]["payload"]["code"] == "AFTER"
+    eventually(lambda: _queued(config, dead_letter_queue_name(service)) == 2)
+    with Connection(config["AMQP_URI"]) as conn:
+        raw = [conn.default_channel.basic_get(dead_letter_queue_name(service), no_ack=True) for _ in range(2)]
+        kept = sorted((m.properties["content_type"], bytes(m.body, "utf-8") if isinstance(m.body, str) else m.body)
+                      for m in raw)
+    assert kept == [("application/json", b"{not json"), ("text/plain", b'{"type": "tenant.created"}')]
 
 
 def test_pausing_gives_unacked_messages_back(batches):

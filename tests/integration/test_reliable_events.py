@@ -3,8 +3,14 @@
 - a redelivered event (same event id) changes nothing;
 - a handler that keeps failing is retried EVENT_MAX_ATTEMPTS times, then its message lands in
   the service's dead-letter queue with the error; a malformed event goes there at once;
-- a dead-lettered message can be replayed to its queue (scripts/dead_letters.py).
+- a message that cannot be decoded (not JSON, text/plain) is dead-lettered as it came, and
+  the handler goes on with the next ones;
+- a claim left by a crashed worker is taken over once stale: the event is applied, not
+  dead-lettered, although it meets the claim more than EVENT_MAX_ATTEMPTS times;
+- a dead-lettered message can be replayed to its queue (scripts/dead_letters.py), and listed
+  without being consumed.
 """
+import datetime as dt
 import uuid
 
 import pytest
@@ -15,7 +21,7 @@ from nameko.standalone.events import event_dispatcher
 from mooc_common.contracts.events.accounts import TENANT_CREATED
 from mooc_common.infra.events import dead_letter_queue_name, on_event
 from mooc_common.infra.store import ProcessedEvents, Store, service_database
-from scripts.dead_letters import replay
+from scripts.dead_letters import list_dead_letters, replay
 from tests.polling import eventually
 
 pytestmark = pytest.mark.integration
@@ -107,3 +113,36 @@ def test_malformed_event_is_dead_lettered_at_once(probe):
     event_dispatcher(config)("accounts", TENANT_CREATED.type, {"event_id": "not-a-uuid"})
     eventually(lambda: dead_letters(config) == before + 1, timeout=30)
 
+
+
+def test_undecodable_messages_are_dead_lettered_and_block_nothing(probe):
+    config, db = probe
+    before = dead_letters(config)
+    queue = f"evt-accounts-{TENANT_CREATED.type}--{ProbeService.name}.on_tenant_created"
+    with Connection(config["AMQP_URI"]) as conn:
+        producer = conn.Producer()
+        producer.publish(b"\x00not json", exchange="", routing_key=queue,
+                         content_type="application/json", content_encoding="binary")
+        producer.publish(b"hello", exchange="", routing_key=queue, content_type="text/plain",
+                         content_encoding="utf-8")
+    envelope = tenant_event("OK3")
+    event_dispatcher(config)("accounts", TENANT_CREATED.type, envelope)
+    eventually(lambda: effect_count(db, envelope["payload"]["tenant_id"]) == 1)
+    eventually(lambda: dead_letters(config) == before + 2, timeout=30)
+    listed = list_dead_letters(config["AMQP_URI"], ProbeService.name)
+    assert sum("undecodable" in (item["error"] or "") for item in listed) == 2
+    assert dead_letters(config) == before + 2  # listing consumed nothing
+
+
+def test_a_claim_left_by_a_crashed_worker_is_taken_over_not_dead_lettered(probe):
+    config, db = probe
+    before = dead_letters(config)
+    envelope = tenant_event("CRASHED")
+    # What a worker killed mid-handler leaves: a claim that nobody renews any more.
+    left_at = dt.datetime.now(dt.timezone.utc) - ProcessedEvents.STALE_AFTER + dt.timedelta(seconds=3)
+    db[ProcessedEvents.COLLECTION].insert_one({
+        "_id": f"on_tenant_created:{envelope['event_id']}", "state": "claimed", "claimed_at": left_at,
+        "event_type": TENANT_CREATED.type})
+    event_dispatcher(config)("accounts", TENANT_CREATED.type, envelope)
+    eventually(lambda: effect_count(db, envelope["payload"]["tenant_id"]) == 1, timeout=60)
+    assert dead_letters(config) == before

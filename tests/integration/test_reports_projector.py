@@ -78,6 +78,34 @@ def test_an_expired_lease_is_taken_over(store):
     assert not stale.hold()
 
 
+def test_a_restarted_process_takes_over_its_dead_predecessors_lease_at_once(store):
+    import subprocess
+    import sys
+    from mooc_common.infra.lease import local_holder
+    # A predecessor in the same slot (address) whose process is gone; its lease is still valid.
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True).stdout.strip()
+    dead = local_holder("127.0.0.1:8104").split("|")
+    dead[2] = gone
+    assert Lease(store.leases, "reports.projector", holder="|".join(dead)).hold()
+    other_slot = Lease(store.leases, "reports.projector", holder=local_holder("127.0.0.1:9999"))
+    assert not other_slot.hold()  # another replica waits for the lease to expire
+    restarted = Lease(store.leases, "reports.projector", holder=local_holder("127.0.0.1:8104"))
+    assert restarted.hold() and restarted.acquired
+    restarted.release()
+
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        holder = local_holder("127.0.0.1:8104").split("|")
+        holder[2] = str(live.pid)
+        assert Lease(store.leases, "reports.projector", holder="|".join(holder)).hold()
+        contender = Lease(store.leases, "reports.projector", holder=local_holder("127.0.0.1:8104"))
+        assert not contender.hold()  # a live holder in the same slot keeps its lease
+    finally:
+        live.kill()
+        live.wait()
+
+
 
 def test_a_new_tenure_knows_the_facts_written_before_it(store):
     """The fact-key filter is what spares the store a read per event: once its scan is done,

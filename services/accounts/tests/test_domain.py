@@ -48,8 +48,11 @@ def test_password_rules(password, problem):
 def test_sign_in_rate_limit_window():
     failures = [T0 + dt.timedelta(seconds=s) for s in (0, 10, 20, 30, 40)]
     assert domain.sign_in_retry_after(failures[:4], T0 + dt.timedelta(seconds=45)) == 0
-    assert domain.sign_in_retry_after(failures, T0 + dt.timedelta(seconds=45)) == 16
-    assert domain.sign_in_retry_after(failures, T0 + dt.timedelta(seconds=61)) == 0
+    # the fifth failure (at 40 s) costs the next attempt 30 s, the sixth 60 s
+    assert domain.sign_in_retry_after(failures, T0 + dt.timedelta(seconds=45)) == 25
+    assert domain.sign_in_retry_after(failures, T0 + dt.timedelta(seconds=71)) == 0
+    sixth = failures + [T0 + dt.timedelta(seconds=71)]
+    assert domain.sign_in_retry_after(sixth, T0 + dt.timedelta(seconds=72)) == 59
 
 
 def test_activation_codes_are_derived_per_user_and_job():

@@ -60,3 +60,27 @@ def test_sanitise_and_sniff():
     assert content.sniff(b"PK\x03\x04....ppt/presentation.xml", b"") == content.PPTX
     assert content.sniff(b"MZ\x90", b"") is None
     assert not content.extension_matches("a.docx", content.PDF)
+
+
+def test_document_readers_are_editors_or_enrolled_learners_of_a_lesson_showing_it():
+    from mooc_common.contracts.errors import NotFound
+    course = {"_id": "c1", "owner_tenant_id": "tA", "status": "published", "sections": [
+        {"lessons": [{"lesson_id": "l1", "kind": "document", "document_id": "d1"}]}]}
+    shown = {"_id": "d1", "course_id": "c1", "state": "ready"}
+    unlisted = {"_id": "d2", "course_id": "c1", "state": "ready"}
+    learner = {"user_id": "u1", "tenant_id": "tA", "role": "learner"}
+    active = {"learner_id": "u1", "status": "active"}
+    domain.require_document_reader(learner, course, shown, active)
+    domain.require_document_reader({"user_id": "i", "tenant_id": "tA", "role": "instructor"}, course, unlisted, None)
+    refused = [
+        (learner, shown, None),                                    # not enrolled
+        (learner, shown, dict(active, status="cancelled")),        # cancelled
+        (learner, unlisted, active),                               # uploaded but no lesson shows it
+        (learner, dict(shown, state="uploading"), active),         # incomplete upload
+        (learner, dict(shown, course_id="other"), active),         # another course's document
+        (learner, None, active),
+        ({"user_id": "u1", "tenant_id": "tB", "role": "learner"}, shown, active),  # another tenant
+    ]
+    for actor, document, enrollment in refused:
+        with pytest.raises(NotFound):
+            domain.require_document_reader(actor, course, document, enrollment)

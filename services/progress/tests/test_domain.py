@@ -103,3 +103,13 @@ def test_staff_see_their_own_tenant_learners_in_own_and_national_courses():
     with pytest.raises(PermissionDenied):
         domain.staff_scope(dict(admin, role="learner"), COURSE)
     assert domain.staff_scope({"role": "operator_admin"}, COURSE) == {"course_id": "c1"}
+
+
+def test_learner_view_lists_each_graded_attempt_by_its_activity_id():
+    state = enrollment()
+    fold(state, [act("x1", "quiz_submitted", "qz", answers={"q1": ["a"]})])
+    fold(state, [act("x2", "quiz_submitted", "qz", 1, answers={"q1": ["a"], "q2": ["b", "c"]})])
+    quiz = next(row for row in domain.lesson_detail(COURSE, state) if row["lesson_id"] == "qz")["quiz"]
+    assert [(a["attempt_id"], a["number"]) for a in quiz["attempts"]] == [("x1", 1), ("x2", 2)]
+    assert quiz["attempts"][1]["score"] == quiz["best_score"] and quiz["attempts_used"] == 2
+    assert all(not a["passed"] for a in quiz["attempts"]) or quiz["passed"]

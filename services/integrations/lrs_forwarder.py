@@ -1,0 +1,197 @@
+"""Forwarding xAPI statements to Learning Record Stores: batched POSTs, backoff, dead-letter.
+
+One feeder greenthread per active LRS configuration takes the due statements from the
+outbox and POSTs them in batches of ``LRS_BATCH_SIZE``, as JSON arrays, to
+``<endpoint>/statements`` (xAPI 1.0.3, Basic auth), ``LRS_CONCURRENCY`` batches at once
+(an LRS answers a batch in 0.5-2.5 s here, mostly its own store's work). A 2xx deletes them from the outbox; a network error, 401/403,
+408, 429 or 5xx retries the whole batch with exponential backoff (domain.backoff) up to
+``LRS_MAX_ATTEMPTS``; a refusal that a retry cannot fix (another 4xx), or the last attempt,
+moves the batch to ``xapi_dead``, which the admin replays. A crash after the LRS stored a
+batch but before the outbox was updated re-sends identical statements under the same ids:
+the LRS keeps each id once (xAPI 1.0.3 §2.2.4: same id and content is not a conflict).
+"""
+import base64
+import json
+import logging
+from dataclasses import dataclass
+
+import eventlet
+from eventlet.greenpool import GreenPool
+import requests
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from nameko.extensions import DependencyProvider
+
+from mooc_common.contracts import tokens, xapi
+from mooc_common.infra.store import service_database
+
+from . import domain
+from .lrs_storage import LrsStore
+from .storage import now
+from .xapi_statements import statement
+from .webhooks import flag, setting
+
+log = logging.getLogger(__name__)
+
+IDLE_POLL_SECONDS = 0.2
+RETRYABLE = {401, 403, 408, 429}
+RESPONSE_EXCERPT = 300
+
+
+@dataclass(frozen=True)
+class LrsSettings:
+    batch_size: int = 100
+    concurrency: int = 2
+    max_attempts: int = 10
+    backoff_base_ms: int = 1000
+    backoff_max_ms: int = 600_000
+    timeout_s: float = 10.0
+    allow_loopback_http: bool = False
+    public_base_url: str = "http://localhost:8000"
+
+    @classmethod
+    def from_config(cls, config):
+        def get(key, default, cast):
+            return setting(config, key, default, cast)
+        return cls(batch_size=get("LRS_BATCH_SIZE", cls.batch_size, int),
+                   concurrency=get("LRS_CONCURRENCY", cls.concurrency, int),
+                   max_attempts=get("LRS_MAX_ATTEMPTS", cls.max_attempts, int),
+                   backoff_base_ms=get("LRS_BACKOFF_BASE_MS", cls.backoff_base_ms, int),
+                   backoff_max_ms=get("LRS_BACKOFF_MAX_MS", cls.backoff_max_ms, int),
+                   timeout_s=get("LRS_TIMEOUT_SECONDS", cls.timeout_s, float),
+                   # One switch for every outbound call to loopback http (tests, local runs).
+                   allow_loopback_http=get("WEBHOOK_ALLOW_LOOPBACK_HTTP", False, flag),
+                   public_base_url=get("PUBLIC_BASE_URL", cls.public_base_url, str))
+
+
+class CredentialCipher:
+    """Fernet (AES-128-CBC + HMAC-SHA256) with a key derived by HKDF from the platform secret,
+    under its own label: LRS passwords at rest are useless without the deployment's secret."""
+
+    def __init__(self, secret):
+        self.fernet = None  # without a real secret, storing credentials fails loudly
+        if secret and len(secret) >= 32:
+            key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                       info=b"mooc lrs credentials v1").derive(secret.encode())
+            self.fernet = Fernet(base64.urlsafe_b64encode(key))
+
+    def _cipher(self):
+        if self.fernet is None:
+            raise RuntimeError("LRS_CREDENTIALS_KEY (or JWT_SECRET) must be set to store LRS credentials")
+        return self.fernet
+
+    def encrypt(self, text):
+        return self._cipher().encrypt(text.encode()).decode()
+
+    def decrypt(self, token):
+        try:
+            return self._cipher().decrypt(token.encode()).decode()
+        except InvalidToken:
+            raise ValueError("LRS credentials cannot be decrypted with this deployment's secret")
+
+
+def post_statements(config, password, statements_json, timeout_s):
+    """One batched POST; never raises: returns {status_code, error}."""
+    body = "[" + ",".join(statements_json) + "]"
+    auth = base64.b64encode(f"{config['username']}:{password}".encode()).decode()
+    headers = {"Content-Type": "application/json; charset=utf-8", "Authorization": f"Basic {auth}",
+               "X-Experience-API-Version": xapi.XAPI_VERSION, "User-Agent": "mooc-xapi/1"}
+    outcome = {"status_code": None, "error": None}
+    try:
+        with eventlet.Timeout(timeout_s, TimeoutError(f"no complete answer within {timeout_s}s")):
+            response = requests.post(config["endpoint"].rstrip("/") + "/statements", data=body.encode(),
+                                     headers=headers, timeout=(min(3.0, timeout_s), timeout_s),
+                                     allow_redirects=False)
+            outcome["status_code"] = response.status_code
+            if response.status_code >= 300:
+                outcome["error"] = response.text[:RESPONSE_EXCERPT]
+    except Exception as exc:  # refused, reset, timeout: a failed attempt
+        outcome["error"] = f"{type(exc).__name__}: {exc}"[:RESPONSE_EXCERPT]
+    return outcome
+
+
+def verdict(outcome, attempts, max_attempts):
+    """delivered | retry | dead, for a batch after its ``attempts``-th attempt."""
+    code = outcome["status_code"]
+    if code is not None and 200 <= code < 300:
+        return "delivered"
+    retryable = code is None or code >= 500 or code in RETRYABLE
+    return "retry" if retryable and attempts < max_attempts else "dead"
+
+
+class LrsForwarder(DependencyProvider):
+    def setup(self):
+        config = self.container.config
+        self.settings = LrsSettings.from_config(config)
+        # Its own key (platformctl derives it); a deployment that gives the master instead
+        # (the Kubernetes base does) has it derived here, as the gateway derives its own.
+        key = config.get("LRS_CREDENTIALS_KEY") or (
+            tokens.lrs_credentials_key(config["JWT_SECRET"]) if config.get("JWT_SECRET") else "")
+        self.cipher = CredentialCipher(key)
+        self.store = LrsStore(service_database(config, self.container.service_name))
+        self.feeders = {}  # config id -> its feeder greenthread
+
+    def get_dependency(self, worker_ctx):
+        return self
+
+    def tick(self):
+        """Keep one feeder per active configuration; stop those of deleted ones."""
+        active = {c["_id"] for c in self.store.active_configs()}
+        for gone in set(self.feeders) - active:
+            self.feeders.pop(gone).kill()
+        for config_id in active:
+            feeder = self.feeders.get(config_id)
+            if feeder is None or feeder.dead:
+                self.feeders[config_id] = self.container.spawn_managed_thread(
+                    lambda cid=config_id: self._feed(cid))
+
+    def _feed(self, config_id):
+        pool = GreenPool(self.settings.concurrency)
+        size = self.settings.batch_size
+        try:
+            while True:
+                config = self.store.get_config(config_id)
+                if not config or config["status"] != "active":
+                    return
+                due = self.store.due(config_id, now(), size * self.settings.concurrency)
+                if not due:
+                    eventlet.sleep(IDLE_POLL_SECONDS)
+                    continue
+                # Each batch's outcome is recorded by its own greenthread; the next scan waits
+                # for all of them, so no statement is ever in two batches at once.
+                for _ in pool.imap(lambda batch: self._send(config, batch),
+                                   [due[i:i + size] for i in range(0, len(due), size)]):
+                    pass
+        except Exception:
+            log.exception("LRS feeder of %s stopped; the next tick restarts it", config_id)
+            eventlet.sleep(1)
+
+    def _send(self, config, batch):
+        outcome = post_statements(config, self.cipher.decrypt(config["password"]),
+                                  [d["statement"] for d in batch], self.settings.timeout_s)
+        attempts = max(d["attempts"] for d in batch) + 1
+        self.store.record_outcome(config["_id"], outcome)
+        state = verdict(outcome, attempts, self.settings.max_attempts)
+        if state == "delivered":
+            self.store.delivered(config["_id"], batch)
+        elif state == "retry":
+            self.store.failed(batch, attempts, now() + domain.backoff(
+                attempts, self.settings.backoff_base_ms, self.settings.backoff_max_ms))
+        else:
+            log.warning("%d statements for LRS %s dead after %d attempts: %s", len(batch), config["_id"],
+                        attempts, outcome["error"])
+            self.store.to_dead(batch, attempts, outcome)
+
+    # -- called by the relay handler --------------------------------------------------------
+    def enqueue(self, event_type, tenant, body):
+        """Queue the event's statement for every LRS configuration that wants the tenant."""
+        configs = self.store.configs_for(tenant)
+        if not configs:
+            return 0
+        doc = statement(self.settings.public_base_url, event_type, json.loads(body))
+        if doc is None:
+            return 0
+        text = json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        return self.store.enqueue([self.store.outbox_doc(c["_id"], doc["id"], text, tenant, event_type)
+                                   for c in configs])

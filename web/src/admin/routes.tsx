@@ -1,0 +1,4 @@
+// The admin feature's console pages (see console/routeTypes.ts).
+import type { ConsoleRoute } from "../console/routeTypes";
+
+export const adminRoutes: ConsoleRoute[] = [];

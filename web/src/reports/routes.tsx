@@ -1,0 +1,4 @@
+// The reports feature's console pages (see console/routeTypes.ts).
+import type { ConsoleRoute } from "../console/routeTypes";
+
+export const reportsRoutes: ConsoleRoute[] = [];
