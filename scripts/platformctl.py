@@ -195,7 +195,8 @@ class Platform:
         self._stop_processes(timeout)
 
     def _stop_processes(self, timeout):
-        for name in reversed(self.processes):
+        order = tuple(reversed(self.processes))  # the mail server last: the mailer's last mails reach it
+        for name in order:
             pid = self._pid(name)
             if pid:
                 os.killpg(pid, signal.SIGTERM)  # nameko finishes in-flight workers; gunicorn drains

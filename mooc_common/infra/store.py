@@ -129,15 +129,24 @@ class ProcessedEvents:
         self.collection.delete_one({"_id": self._key(handler_name, event_id), "state": "claimed"})
 
 
+DUPLICATE_KEY = 11000
+
+
 def insert_new(collection, docs):
-    """Bulk insert of documents with natural ids; those inserted before are kept as they are
-    (a redelivered event, a re-run job). Returns how many were new."""
+    """Bulk insert (one round trip) of documents with natural ids; those inserted before are
+    kept as they are (a redelivered event, a re-run job). Returns the ids that were new; any
+    error but a duplicate id is raised."""
     if not docs:
-        return 0
+        return set()
     try:
-        return len(collection.insert_many(docs, ordered=False).inserted_ids)
+        collection.insert_many(docs, ordered=False)
     except BulkWriteError as exc:
-        return exc.details.get("nInserted", 0)
+        errors = exc.details.get("writeErrors", [])
+        if any(e.get("code") != DUPLICATE_KEY for e in errors):
+            raise
+        taken = {e["index"] for e in errors}
+        return {d["_id"] for i, d in enumerate(docs) if i not in taken}
+    return {d["_id"] for d in docs}
 
 
 def concurrently(call, items, limit=16):

@@ -1,7 +1,9 @@
 """Runs one bulk-import job in the background (the accounts service's import queue).
 
 validate every row -> (dry run: report) -> take the seats -> insert in batches of 1,000,
-publishing one ``users.imported`` event per batch and the job's progress after each.
+publishing one ``users.imported`` event per batch, handing the batch's activation codes of the
+learners with an e-mail to notifications (one private message per batch,
+mooc_common/contracts/mail_handover.py), and the job's progress after each.
 A redelivered job message resumes: user ids and event ids are derived from the job, so
 nothing is created or announced twice.
 """
@@ -11,6 +13,7 @@ import uuid
 
 from mooc_common.contracts.envelope import deterministic_event_id
 from mooc_common.contracts.errors import QuotaExceeded, ValidationFailed
+from mooc_common.contracts import mail_handover
 from mooc_common.contracts.events.accounts import IMPORT_FINISHED, USERS_IMPORTED
 from mooc_common.infra.metrics import JOB_DURATION
 
@@ -29,8 +32,10 @@ def imported_user_id(job_id, username):
 
 
 class ImportRunner:
-    def __init__(self, store, publish, seat_lock, code_secret):
+    def __init__(self, store, publish, seat_lock, code_secret, hand_over_mails):
+        """``hand_over_mails(body)``: a confirmed publish to notifications' activation queue."""
         self.store, self.publish, self.seat_lock = store, publish, seat_lock
+        self.hand_over_mails = hand_over_mails
         self.code_secret = code_secret
         self.started = time.monotonic()
 
@@ -114,9 +119,16 @@ class ImportRunner:
             self.store.insert_users(docs)
             self.store.save_import_batch(job_id, batch_no, [
                 {k: d[k] for k in ("_id", "username", "full_name")} for d in docs])
+            codes = {d["_id"]: security.activation_code(self.code_secret, job["code_nonce"], d["_id"]) for d in docs}
             self.store.insert_activation_codes([{
-                "_id": security.token_hash(security.activation_code(self.code_secret, job["code_nonce"], d["_id"])),
-                "user_id": d["_id"], "expires_at": job["codes_expire_at"]} for d in docs])
+                "_id": security.token_hash(codes[d["_id"]]), "user_id": d["_id"],
+                "expires_at": job["codes_expire_at"]} for d in docs])
+            mailed = [{"user_id": d["_id"], "email": d["email"], "full_name": d["full_name"],
+                       "username": d["username"], "locale": d.get("locale") or "vi", "code": codes[d["_id"]]}
+                      for d in docs if d.get("email")]
+            if mailed:  # the others' codes reach them through the admin's CSV only
+                self.hand_over_mails(mail_handover.activation_message(
+                    tenant_id, job_id, batch_no, job["codes_expire_at"], mailed))
             self.publish(USERS_IMPORTED, {
                 "import_id": job_id, "batch": batch_no,
                 "users": [{k: d[k] for k in ("tenant_id", "role", "unit_id", "category", "status")}

@@ -4,7 +4,7 @@ import re
 from marshmallow import (Schema, ValidationError, fields, post_load, validate,
                          validates_schema)
 
-from mooc_common.contracts.events.accounts import LEARNER_CATEGORIES, ROLES, TENANT_KINDS
+from mooc_common.contracts.events.accounts import LEARNER_CATEGORIES, LOCALES, ROLES, TENANT_KINDS
 from mooc_common.infra.boundary import Id, NfcString
 
 from . import domain
@@ -13,8 +13,6 @@ CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_-]{1,31}$",
                        error="2-32 letters, digits, '-' or '_', starting with a letter or digit")
 USERNAME = validate.Regexp(r"^[a-z0-9][a-z0-9._-]{2,63}$",
                            error="3-64 lowercase letters, digits, '.', '_' or '-'")
-# Languages of the messages sent to a user (notifications): Vietnamese unless chosen otherwise.
-LOCALES = ("vi", "en")
 # Vietnamese mobile numbers: 0 or +84, then a 3/5/7/8/9 prefix and 8 digits.
 VN_MOBILE = validate.Regexp(r"^(0|\+84)(3|5|7|8|9)\d{8}$", error="not a Vietnamese mobile number")
 

@@ -5,6 +5,7 @@ Thin: rules live in domain.py, file reading in imports.py, the import job in imp
 import base64
 import csv
 import datetime as dt
+import functools
 import io
 import secrets
 import uuid
@@ -15,7 +16,7 @@ from nameko.messaging import Publisher
 from nameko.rpc import rpc
 from nameko.timer import timer
 
-from mooc_common.contracts import tokens
+from mooc_common.contracts import mail_handover, tokens
 from mooc_common.contracts.errors import (AuthenticationFailed, Conflict, NotFound, PermissionDenied,
                                           RateLimited, TenantSuspended, ValidationFailed)
 from mooc_common.contracts.events.accounts import (
@@ -87,6 +88,8 @@ class AccountsService(PlatformService):
     config = Config()
     bootstrap = OperatorBootstrap()
     dispatch_import = Publisher(exchange=IMPORT_EXCHANGE, declare=[IMPORT_QUEUE])
+    # Activation codes for notifications: a private queue, never an event (contracts/mail_handover.py)
+    hand_over_mails = Publisher(exchange=mail_handover.EXCHANGE, declare=[mail_handover.ACTIVATION_QUEUE])
 
     # --- lookups that enforce tenant visibility (another tenant's object: 404) ---------------
 
@@ -494,7 +497,8 @@ class AccountsService(PlatformService):
 
     @reliable_consume(IMPORT_QUEUE)
     def run_import(self, message):
-        ImportRunner(self.store, self.events, SEAT_LOCKS.hold, self.config["JWT_SECRET"]).run(
+        hand_over = functools.partial(self.hand_over_mails, routing_key=mail_handover.ACTIVATION_ROUTING_KEY)
+        ImportRunner(self.store, self.events, SEAT_LOCKS.hold, self.config["JWT_SECRET"], hand_over).run(
             message["job_id"], base64.b64decode(message["content"]))
 
     def _job_for_admin(self, actor, job_id):
@@ -538,28 +542,13 @@ class AccountsService(PlatformService):
 
     # ---- for the notifications service (internal RPCs: personal data never rides on events)
     @rpc
-    def mail_contacts(self, user_ids, activation_for=()):
+    def mail_contacts(self, user_ids):
         """{user id: e-mail, name, username, locale, tenant, role, status} of at most 500 users
-        (unknown ids are left out): the mailer asks just before sending. For the ids in
-        ``activation_for`` that still wait for activation with an unexpired code, also
-        ``activation: {code, expires_at}``: the code is derived again (only its hash is
-        stored) and handed to the mailer only, which puts it in the mail and keeps it nowhere
-        (docs/notifications.md)."""
+        (unknown ids are left out): the mailer asks just before sending. Activation codes are
+        not here: the import hands them over itself (contracts/mail_handover.py)."""
         users = self.store.get_users(list(dict.fromkeys(user_ids))[:500])
-        wanted, jobs, contacts = set(activation_for), {}, {}
-        for user_id, user in users.items():
-            contacts[user_id] = {k: user.get(k) for k in (
-                "email", "full_name", "username", "tenant_id", "role", "status")} | {
-                "locale": user.get("locale") or "vi", "activation": None}
-            if user_id in wanted and user.get("status") == "pending_activation" and user.get("import_id"):
-                if user["import_id"] not in jobs:
-                    jobs[user["import_id"]] = self.store.get_job(user["import_id"])
-                job = jobs[user["import_id"]]
-                if job and job["codes_expire_at"] > now():
-                    contacts[user_id]["activation"] = {
-                        "code": security.activation_code(self.config["JWT_SECRET"], job["code_nonce"], user_id),
-                        "expires_at": job["codes_expire_at"].isoformat()}
-        return contacts
+        return {user_id: {k: user.get(k) for k in ("email", "full_name", "username", "tenant_id", "role", "status")}
+                | {"locale": user.get("locale") or "vi"} for user_id, user in users.items()}
 
     @rpc
     def tenant_mail_contacts(self):

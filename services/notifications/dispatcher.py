@@ -2,12 +2,13 @@
 backoff, outages waited out, failures logged for the tenant's admins.
 
 The service's timer calls ``run`` (one worker at a time: nameko's timer waits for the previous
-run), which sends what is due for a few seconds and returns. Addresses, names and activation
-codes are asked from accounts (and verification codes from progress) for each batch, just
-before sending; codes live only in the mail itself.
+run), which sends what is due for a few seconds and returns. Addresses and names are asked
+from accounts (and verification codes from progress) for each batch, just before sending;
+activation mails come with theirs (accounts' private hand-over of each import chunk).
 
-At least once: a mail leaves the outbox after the SMTP server accepted it and the history
-recorded it. A crash in between (a few milliseconds per mail, at most the mails in hand:
+Once: a mail reaches the outbox only if the history had never seen it (storage.enqueue), so
+nothing is read per mail before sending. At least once: a mail leaves the outbox after the
+SMTP server accepted it and the history recorded it. A crash in between (a few milliseconds per mail, at most the mails in hand:
 ``SMTP_CONNECTIONS`` x ``WORKERS_PER_CONNECTION``) sends those again, with the same Message-ID. Several replicas would share the
 outbox without coordination: run one (docs/notifications.md).
 """
@@ -105,6 +106,7 @@ class MailDispatcher(DependencyProvider):
     # -- one run (called by the timer) ----------------------------------------------------
     def run(self, accounts, progress, seconds=None):
         deadline = time.monotonic() + (seconds or self.settings.run_seconds)
+        before = dict(self.stats)
         # More mails in hand than SMTP connections: each also waits on the store (history
         # check, history write, outbox delete), which would otherwise idle the connections.
         pool = GreenPool(self.settings.connections * WORKERS_PER_CONNECTION)
@@ -132,6 +134,9 @@ class MailDispatcher(DependencyProvider):
                 self.inflight.add(mail["_id"])
                 pool.spawn(self._send_one, mail, lookups)
         pool.waitall()
+        done = {k: v - before[k] for k, v in self.stats.items() if v != before[k]}
+        if done:
+            log.info("dispatcher run: %s", ", ".join(f"{v} {k}" for k, v in done.items()))
 
     def _wait_for_rate(self):
         while True:
@@ -141,14 +146,14 @@ class MailDispatcher(DependencyProvider):
             eventlet.sleep(wait)
 
     def _lookups(self, mails, accounts, progress):
-        user_ids = [m["user_id"] for m in mails]
-        activation = [m["user_id"] for m in mails if m["kind"] == domain.ACTIVATION]
+        # Mails that carry their address (activation, focal contacts, the operator) need no lookup.
+        optional = [m["user_id"] for m in mails if m["kind"] not in domain.ESSENTIAL]
         contacts, certificates = {}, {}
-        for chunk in _chunks(user_ids, RPC_CHUNK):
-            contacts.update(accounts.mail_contacts(chunk, [u for u in activation if u in set(chunk)]))
+        for chunk in _chunks([m["user_id"] for m in mails if not m.get("to")], RPC_CHUNK):
+            contacts.update(accounts.mail_contacts(chunk))
         for chunk in _chunks([m["ref"] for m in mails if m["kind"] == domain.CERTIFICATE], RPC_CHUNK):
             certificates.update(progress.certificate_for_mail(chunk))
-        return {"contacts": contacts, "certificates": certificates, "opted_out": self.store.opted_out(user_ids)}
+        return {"contacts": contacts, "certificates": certificates, "opted_out": self.store.opted_out(optional)}
 
     # -- one mail -------------------------------------------------------------------------
     def _send_one(self, mail, lookups):
@@ -164,12 +169,12 @@ class MailDispatcher(DependencyProvider):
             self.store.log_failure(mail, address, reason, attempts or mail["attempts"])
         self.store.finish(mail, state, reason, attempts)
         self.stats[state] += 1
-        log.info("mail %s %s%s", mail["_id"], state, f" ({reason})" if reason else "")
+        # one line per mail sent would be 40,000 lines for one import: sent ones are counted in
+        # the run's summary line; the others (skipped, failed) are each worth a line
+        log.log(logging.DEBUG if state == "sent" else logging.INFO, "mail %s %s%s", mail["_id"], state,
+                f" ({reason})" if reason else "")
 
     def _deliver(self, mail, lookups):
-        if self.store.history(mail["_id"]):  # queued again after it was sent: drop the copy
-            self.store.finish(mail, "sent")
-            return
         recipient = self._recipient(mail, lookups)
         if isinstance(recipient, str):
             self._finish(mail, "skipped", recipient)
@@ -211,24 +216,21 @@ class MailDispatcher(DependencyProvider):
         """(address, name, locale, extra context) or the reason the mail is skipped."""
         kind, user_id = mail["kind"], mail.get("user_id")
         extra = {}
-        if user_id:
+        if kind not in domain.ESSENTIAL and user_id in lookups["opted_out"]:
+            return "opted_out"
+        if mail.get("to"):
+            address, name, locale = mail["to"], mail.get("name"), mail.get("locale")
+        else:
             contact = lookups["contacts"].get(user_id)
             if not contact:
                 return "unknown_user"
-            if kind not in domain.ESSENTIAL and user_id in lookups["opted_out"]:
-                return "opted_out"
             address, name, locale = contact.get("email"), contact.get("full_name"), contact.get("locale")
             extra["username"] = contact.get("username")
-        else:
-            address, name, locale = mail.get("to"), mail.get("name"), mail.get("locale")
         if not address:
-            return "no_address"  # imported without e-mail: the admin's CSV of codes covers them
+            return "no_address"
         if kind == domain.ACTIVATION:
-            code = contact["activation"]
-            if not code:
-                return "no_code"  # activated meanwhile, or the code expired
-            extra.update(code=code["code"], expires_on=code["expires_at"],
-                         link=domain.activation_link(self.settings.public_base_url, extra["username"], code["code"]))
+            context = mail["context"]
+            extra["link"] = domain.activation_link(self.settings.public_base_url, context["username"], context["code"])
         elif kind == domain.CERTIFICATE:
             certificate = lookups["certificates"].get(mail.get("ref"))
             if not certificate:

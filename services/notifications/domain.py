@@ -8,6 +8,8 @@ import urllib.parse
 
 from marshmallow import ValidationError, validate
 
+from mooc_common.contracts.events.accounts import LOCALES  # noqa: F401 (the languages of the templates)
+
 VIETNAM = dt.timezone(dt.timedelta(hours=7))
 
 # Kinds of mail. Essential ones go out even to a user who opted out of notifications.
@@ -23,7 +25,6 @@ KINDS = (ACTIVATION, ENROLLED, CERTIFICATE, PASSWORD_CHANGED, IMPORT_FINISHED,
          YEAR_END_REMINDER, YEAR_END_OVERDUE, YEAR_END_SUMMARY)
 ESSENTIAL = frozenset({ACTIVATION, PASSWORD_CHANGED, YEAR_END_REMINDER, YEAR_END_OVERDUE,
                        YEAR_END_SUMMARY})
-LOCALES = ("vi", "en")
 
 # Year-end report (due 15 December): reminders on the 1st, 8th and 14th, overdue notice on the
 # 16th. A reminder stays due until the next one's date, so a service that was down on its day

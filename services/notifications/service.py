@@ -1,8 +1,8 @@
 """Notifications service: e-mail to learners, tenant admins, focal contacts and the operator.
 Thin entrypoints only.
 
-Event handlers only queue mails (deterministic ids: a redelivered event queues nothing new)
-or keep small non-personal replicas (tenant names, course titles, intakes, year-end
+Event handlers (and the consumer of accounts' private activation hand-over) only queue mails
+(deterministic ids: a redelivered message queues nothing new) or keep small non-personal replicas (tenant names, course titles, intakes, year-end
 submissions). The ``dispatch_mails`` timer sends the outbox (dispatcher.py); the
 ``year_end_reminders`` timer runs the 15 December deadline schedule (year_end.py).
 """
@@ -11,15 +11,16 @@ import datetime as dt
 from nameko.rpc import RpcProxy, rpc
 from nameko.timer import timer
 
+from mooc_common.contracts import mail_handover
 from mooc_common.contracts.errors import NotFound, PermissionDenied
 from mooc_common.contracts.events.accounts import (
     IMPORT_FINISHED, PASSWORD_CHANGED, TENANT_CREATED, TENANT_REACTIVATED, TENANT_SUSPENDED,
-    TENANT_UPDATED, USER_REGISTERED, USER_UPDATED, USERS_IMPORTED)
+    TENANT_UPDATED, USER_REGISTERED, USER_UPDATED)
 from mooc_common.contracts.events.courses import COURSE_SUMMARY_PUBLISHED, ENROLLMENT_CREATED, INTAKE_OPENED
 from mooc_common.contracts.events.progress import CERTIFICATE_ISSUED
 from mooc_common.contracts.events.reports import YEAR_END_REPORT_SUBMITTED
 from mooc_common.infra.boundary import load
-from mooc_common.infra.events import on_event
+from mooc_common.infra.events import on_event, reliable_consume
 from mooc_common.infra.service_base import PlatformService
 from mooc_common.infra.store import Store
 
@@ -98,12 +99,18 @@ class NotificationsService(PlatformService):
             domain.mail_id(kind, event["event_id"], user_id), kind, tenant_id, context, user_id=user_id, ref=ref)
             for user_id in user_ids])
 
-    @on_event(USERS_IMPORTED, idempotent=True)
-    def on_users_imported(self, event):
-        """One activation mail per imported learner; those without an e-mail are skipped when
-        sending (their code is in the admin's CSV)."""
-        users = [u["user_id"] for u in event["payload"]["users"] if u["status"] == "pending_activation"]
-        self._queue(domain.ACTIVATION, event, users, {})
+    @reliable_consume(mail_handover.ACTIVATION_QUEUE)
+    def on_activation_mails(self, message):
+        """One activation mail per imported learner with an e-mail, from accounts' private
+        hand-over of an import chunk (learners without one have their code in the admin's CSV
+        only). The row carries the address and the code until the mail leaves the outbox."""
+        batch = load(mail_handover.ActivationMailsSchema(), message)
+        context = {"tenant_name": self._tenant_name(batch["tenant_id"]),
+                   "expires_on": batch["expires_at"].isoformat()}
+        self.store.enqueue([NotificationsStore.outbox_doc(
+            domain.mail_id(domain.ACTIVATION, batch["import_id"], r["user_id"]), domain.ACTIVATION,
+            batch["tenant_id"], dict(context, username=r["username"], code=r["code"]), user_id=r["user_id"],
+            to=r["email"], name=r["full_name"], locale=r["locale"]) for r in batch["recipients"]])
 
     @on_event(ENROLLMENT_CREATED, idempotent=True)
     def on_enrollment_created(self, event):

@@ -1,10 +1,12 @@
 """The notifications service's own database.
 
-- ``outbox``: mails waiting to be sent (``_id`` = the deterministic mail id). Inserting the
-  same mail twice keeps the first; a mail leaves the outbox once it is sent, failed or skipped.
-- ``mails``: the history, one row per mail that left the outbox (``_id`` = mail id). The
-  dispatcher checks it before sending, so a mail queued again after it was sent (a redelivered
-  event, a re-run reminder) is not sent again.
+- ``mails``: the history, one row per mail ever queued (``_id`` = the deterministic mail id),
+  written first, in one bulk insert per queued batch: ``queued``, then ``sent``, ``failed``
+  or ``skipped``. Only mails new to the history go to the outbox, so a mail queued again (a
+  redelivered event, a re-run reminder) is never sent again, and the dispatcher reads
+  nothing per mail before sending.
+- ``outbox``: mails waiting to be sent (same ``_id``). A mail leaves it once it is sent,
+  failed or skipped (the history row is updated first).
 - ``failures``: insert-only log of mails that could not be delivered, per tenant, read by the
   tenant's admins (kept small: only failures).
 - ``year_end_ledger``: ``<tenant>:<year>:<step>`` once that step's mails were queued.
@@ -50,8 +52,17 @@ class NotificationsStore:
                 "due_at": at, "created_at": at}
 
     def enqueue(self, docs):
-        """Mails queued before are kept as they are. Returns how many are new."""
-        return insert_new(self.outbox, docs)
+        """Queue the mails never queued before; returns how many. A history row still
+        ``queued`` without its outbox row (a crash between the two inserts) is queued again."""
+        if not docs:
+            return 0
+        new = insert_new(self.mails, [{"_id": d["_id"], "kind": d["kind"], "tenant_id": d["tenant_id"],
+                                       "user_id": d.get("user_id"), "state": "queued", "reason": None,
+                                       "attempts": 0, "at": d["created_at"]} for d in docs])
+        # rare (redeliveries): one lookup by _id per mail already known
+        again = {d["_id"] for d in docs if d["_id"] not in new
+                 and (self.mails.find_one({"_id": d["_id"]}, {"state": 1}) or {}).get("state") == "queued"}
+        return len(insert_new(self.outbox, [d for d in docs if d["_id"] in new or d["_id"] in again]))
 
     def outbox_head(self, limit):
         # Natural order and no filter: the one outbox read FerretDB answers without a full scan
@@ -59,7 +70,8 @@ class NotificationsStore:
         return list(self.outbox.find({}).limit(limit))
 
     def outbox_size(self):
-        return self.outbox.estimated_document_count()
+        # exact (FerretDB's estimated count lags behind inserts); a status read, not a hot path
+        return self.outbox.count_documents({})
 
     def postpone(self, mail_id, due_at, attempts=None, error=None):
         changes = {"due_at": due_at}
@@ -68,20 +80,13 @@ class NotificationsStore:
         self.outbox.update_one({"_id": mail_id}, {"$set": changes})
 
     def finish(self, mail, state, reason=None, attempts=None):
-        """Record the mail in the history, then drop it from the outbox (in that order: a crash
-        between them leaves a row the dispatcher recognises as done)."""
-        try:
-            self.mails.insert_one({"_id": mail["_id"], "kind": mail["kind"], "tenant_id": mail["tenant_id"],
-                                   "user_id": mail.get("user_id"), "state": state, "reason": reason,
-                                   "attempts": attempts if attempts is not None else mail["attempts"],
-                                   "at": now()})
-        except DuplicateKeyError:
-            pass
+        """Record the outcome in the history, then drop the mail (and with it the activation
+        code it may carry) from the outbox. A crash between the two sends it once more, with the
+        same Message-ID (docs/notifications.md)."""
+        self.mails.update_one({"_id": mail["_id"]}, {"$set": {
+            "state": state, "reason": reason, "attempts": attempts if attempts is not None else mail["attempts"],
+            "at": now()}})
         self.outbox.delete_one({"_id": mail["_id"]})
-
-    def history(self, mail_id):
-        # By _id, one call each: FerretDB answers an $in over the history with a full scan.
-        return self.mails.find_one({"_id": mail_id})
 
     # -- failure log -------------------------------------------------------------------
     def log_failure(self, mail, address, error, attempts):
