@@ -116,9 +116,12 @@ class MailDispatcher(DependencyProvider):
                 continue
             moment = now()
             # The mails being sent are still at the head: read past them, so that the next
-            # batch's lookups overlap the current batch's sending.
-            due = [m for m in self.store.outbox_head(SCAN_LIMIT + len(self.inflight))
-                   if m["due_at"] <= moment and m["_id"] not in self.inflight][:SCAN_LIMIT]
+            # batch's lookups overlap the current batch's sending. Those in hand when the read
+            # starts are left out, not those in hand when it returns: one sent and deleted while
+            # the read was on its way may still be in what it returns, and would go out twice.
+            busy = set(self.inflight)
+            due = [m for m in self.store.outbox_head(SCAN_LIMIT + len(busy))
+                   if m["due_at"] <= moment and m["_id"] not in busy][:SCAN_LIMIT]
             if not due:
                 if not self.inflight:
                     break

@@ -176,6 +176,9 @@ def test_year_end_reminders_fire_on_their_dates_once_each_and_only_for_tenants_t
     # the operator's summary (once per step) lists the late tenant and not the punctual one
     summary = eventually(lambda: _summary_for(mailbox, "reminder_8"), timeout=60)
     assert len(summary) == 1 and late.code in summary[0].text and punctual.code not in summary[0].text
+    # and each mail was delivered once (a repeated delivery keeps its file: count the log)
+    deliveries = collections.Counter(mid for _, mid in mailbox.deliveries())
+    assert {deliveries[m.message_id] for m in mails + summary} == {1}
 
 
 def test_an_smtp_outage_delays_mail_but_loses_none(platform, operator, mailbox):
