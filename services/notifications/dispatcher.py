@@ -108,7 +108,7 @@ class MailDispatcher(DependencyProvider):
         deadline = time.monotonic() + (seconds or self.settings.run_seconds)
         before = dict(self.stats)
         # More mails in hand than SMTP connections: each also waits on the store (history
-        # check, history write, outbox delete), which would otherwise idle the connections.
+        # update, outbox delete), which would otherwise idle the connections.
         pool = GreenPool(self.settings.connections * WORKERS_PER_CONNECTION)
         while time.monotonic() < deadline:
             if self.outage_until > time.monotonic():
