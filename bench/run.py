@@ -151,6 +151,7 @@ def end_to_end(platform, data, activities_per_s):
 SCALE_SCENARIOS = {
     "bulk import (40,000 learners)": ["bench/accounts_import.py", "--rows", "40000"],
     "unit assignment (40,000 learners)": ["bench/courses_assign.py", "--learners", "40000"],
+    "notifications (40,000-learner assignment)": ["bench/notifications_send.py", "--learners", "40000"],
     "reports (40,000 learners, 200,000 enrollments, 100 tenants)": [
         "bench/reports_bench.py", "--learners", "40000", "--courses", "100", "--enrollments", "200000",
         "--tenants", "100", "--rate", "1000", "--seconds", "60"],

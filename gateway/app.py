@@ -18,7 +18,7 @@ from .security_headers import SecurityHeadersMiddleware
 from .config import GatewayConfig
 from .dead_letter_counts import DeadLetterCounts
 from .observability import ActorLogContext, RequestObservability
-from .resources import (accounts, api_docs, cmi5, courses, health, integrations, metrics, progress, reports, web,
+from .resources import (accounts, api_docs, cmi5, courses, health, integrations, metrics, notifications, progress, reports, web,
                         xapi_forwarding)
 from .routes import RouteTable
 from .rpc import RpcClient
@@ -49,7 +49,7 @@ def create_app(deps):
     routes.add_route("/ready", health.Ready(deps.rpc, deps.publisher, deps.config.ready_timeout,
                                             deps.dead_letters or DeadLetterCounts(deps.config.amqp_uri), auth.verify))
     # Each area adds its own routes under /api/v1 (resources/<area>.py: add_routes).
-    for area in (accounts, courses, progress, reports, integrations, xapi_forwarding, cmi5):
+    for area in (accounts, courses, progress, reports, integrations, xapi_forwarding, cmi5, notifications):
         area.add_routes(routes, API, deps)
     api_docs.add_routes(app, routes, f"{API}/openapi.json")
     app.add_route("/metrics", metrics.Metrics())

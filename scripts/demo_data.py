@@ -1,7 +1,8 @@
 """Loads a small demo data set through the public API (idempotent: a second run skips it).
 
 The operator, a ministry and a province, an admin and a few learners in each, and one
-published course of the ministry with the learners enrolled. Generated passwords are written
+published course of the ministry with the learners enrolled (their enrolment mails, and the
+1 December year-end reminders, land in var/mail/ within a minute). Generated passwords are written
 to var/demo-credentials.txt (not committed).
 """
 import secrets
@@ -14,10 +15,10 @@ CREDENTIALS = Path(__file__).resolve().parent.parent / "var" / "demo-credentials
 TENANTS = [
     {"code": "BNV", "name": "Bộ Nội vụ", "kind": "ministry",
      "focal_contact": {"full_name": "Nguyễn Thị Hồng", "mobile": "0912345678", "email": "dau.moi@bnv.example.vn"},
-     "learners": [("Trần Văn Đức", "civil_servant"), ("Lê Thị Thu Hằng", "public_employee")]},
+     "learners": [("Trần Văn Đức", "civil_servant", "vi"), ("Lê Thị Thu Hằng", "public_employee", "en")]},
     {"code": "LCI", "name": "Tỉnh Lào Cai", "kind": "province", "learner_quota": 40000,
      "focal_contact": {"full_name": "Phạm Quốc Việt", "mobile": "0987654321", "email": "cds@laocai.example.vn"},
-     "learners": [("Hoàng Thị Mỹ", "cadre"), ("Vũ Đình Khoa", "worker"), ("Đặng Ngọc Ánh", "citizen")]},
+     "learners": [("Hoàng Thị Mỹ", "cadre", "vi"), ("Vũ Đình Khoa", "worker", "vi"), ("Đặng Ngọc Ánh", "citizen", "vi")]},
 ]
 
 
@@ -40,10 +41,12 @@ def load_demo(base_url, operator_username, operator_password):
                                       "role": "tenant_admin", "password": admin_pw})
         lines.append(f"{admin['username']} {admin_pw}")
         learners = []
-        for index, (name, category) in enumerate(spec["learners"], 1):
+        for index, (name, category, locale) in enumerate(spec["learners"], 1):
             password = secrets.token_urlsafe(12)
-            learner = operator.post(users, {"username": f"hv{index}.{spec['code'].lower()}", "full_name": name,
-                                            "phone": f"09{secrets.randbelow(10 ** 8):08d}",
+            username = f"hv{index}.{spec['code'].lower()}"
+            learner = operator.post(users, {"username": username, "full_name": name,
+                                            "email": f"{username}@{spec['code'].lower()}.example.vn",
+                                            "phone": f"09{secrets.randbelow(10 ** 8):08d}", "locale": locale,
                                             "category": category, "password": password})
             learners.append(learner)
             lines.append(f"{learner['username']} {password}")

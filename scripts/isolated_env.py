@@ -75,11 +75,13 @@ def isolated_env(infra, label, **overrides):
 
 @contextlib.contextmanager
 def started_platform(env, log_dir, timeout=120, services=SERVICES, supervised=False):
-    """The services (all, or a subset) and the gateway started with ``env`` on free ports
-    (under the supervisor if ``supervised``); stopped afterwards (also when they fail to start)."""
+    """The services (all, or a subset), the gateway and the local SMTP server (mail in
+    ``<run dir>/mail``) started with ``env`` on free ports (under the supervisor if
+    ``supervised``); stopped afterwards (also when they fail to start)."""
     with tempfile.TemporaryDirectory() as run_dir:
         plat = Platform(env, run_dir, log_dir, gateway_port=free_port(),
-                        health_ports={s: free_port() for s in SERVICES}, services=services)
+                        health_ports={s: free_port() for s in SERVICES}, services=services,
+                        smtp_port=free_port(), mail_dir=os.path.join(run_dir, "mail"))
         try:
             plat.start(timeout=timeout, supervised=supervised)
             yield plat

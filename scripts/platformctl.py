@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Starts and stops the nameko services and the gateway (PID files under var/run/).
+"""Starts and stops the nameko services, the gateway and the local SMTP server (PID files
+under var/run/).
 
     python scripts/platformctl.py start [--demo]   # after scripts/infra.py up
     python scripts/platformctl.py stop
@@ -14,6 +15,9 @@ Configuration comes from var/infra.env (broker and store addresses) and var/secr
 (keys by purpose, broker passwords, operator password: generated on first start, 0600, never
 committed); each process gets only its own part of it (``process_env``). The test suite
 uses the same ``Platform`` class with its own vhost, database prefix and ports.
+
+Mail: unless ``SMTP_URL`` is set, a local SMTP server (scripts/mail_sink.py, aiosmtpd) is
+started on loopback and every mail lands in ``var/mail/`` (the tests: their own directory).
 """
 import argparse
 import json
@@ -39,7 +43,9 @@ from mooc_common.infra.principals import PRINCIPALS, SERVICES, service_kid_prefi
 from mooc_common.infra.signing_keys import jwk_set, new_private_jwk  # noqa: E402
 
 HEALTH_PORTS = {"accounts": 8101, "courses": 8102, "progress": 8103, "reports": 8104,
-                "integrations": 8105}
+                "integrations": 8105, "notifications": 8106}
+SMTP_PORT = 8025
+MAIL_SINK = "mailsink"
 
 
 def read_env_file(path):
@@ -117,9 +123,17 @@ def process_env(name, env):
 
 
 class Platform:
-    def __init__(self, env, run_dir, log_dir, gateway_port=8000, health_ports=HEALTH_PORTS, services=SERVICES):
+    def __init__(self, env, run_dir, log_dir, gateway_port=8000, health_ports=HEALTH_PORTS, services=SERVICES,
+                 smtp_port=SMTP_PORT, mail_dir=VAR / "mail"):
         """``services``: a subset for a benchmark that measures one pipeline alone."""
-        self.env, self.services = env, tuple(services)
+        self.services = tuple(services)
+        self.given_env = env  # what a supervisor is given to build the same platform
+        self.mail_dir, self.smtp_port = Path(mail_dir), smtp_port
+        # Our own SMTP server unless one is configured (production: SMTP_URL).
+        self.mail_sink = not env.get("SMTP_URL") and "notifications" in self.services
+        if self.mail_sink:
+            env = dict(env, SMTP_URL=f"smtp://127.0.0.1:{smtp_port}")
+        self.env = env
         self.run_dir, self.log_dir = Path(run_dir), Path(log_dir)
         self.gateway_port = gateway_port
         self.health_ports = health_ports
@@ -129,7 +143,14 @@ class Platform:
     def base_url(self):
         return f"http://127.0.0.1:{self.gateway_port}"
 
+    @property
+    def processes(self):
+        return ((MAIL_SINK,) if self.mail_sink else ()) + self.services + ("gateway",)
+
     def _commands(self):
+        if self.mail_sink:
+            yield MAIL_SINK, [self.python, str(ROOT / "scripts" / "mail_sink.py"), "--port", str(self.smtp_port),
+                              "--dir", str(self.mail_dir)], process_env(MAIL_SINK, self.env)
         for service in self.services:
             env = dict(process_env(service, self.env), WEB_SERVER_ADDRESS=f"127.0.0.1:{self.health_ports[service]}")
             yield service, [self.python, "-m", "nameko", "run", "--config",
@@ -156,9 +177,10 @@ class Platform:
             if not self._pid(SUPERVISOR):
                 spec = self.run_dir / "supervisor.spec.json"
                 spec.touch(mode=0o600)  # holds the environment, secrets included
-                spec.write_text(json.dumps({"env": self.env, "run_dir": str(self.run_dir),
+                spec.write_text(json.dumps({"env": self.given_env, "run_dir": str(self.run_dir),
                                             "log_dir": str(self.log_dir), "gateway_port": self.gateway_port,
-                                            "health_ports": self.health_ports, "services": self.services}))
+                                            "health_ports": self.health_ports, "services": self.services,
+                                            "smtp_port": self.smtp_port, "mail_dir": str(self.mail_dir)}))
                 self._spawn(SUPERVISOR, [self.python, str(Path(__file__).resolve()), "supervise", str(spec)],
                             dict(self.env))
         else:
@@ -216,12 +238,13 @@ class Platform:
         self._stop_processes(timeout)
 
     def _stop_processes(self, timeout):
-        for name in ("gateway",) + self.services:
+        order = tuple(reversed(self.processes))  # the mail server last: the mailer's last mails reach it
+        for name in order:
             pid = self._pid(name)
             if pid:
                 os.killpg(pid, signal.SIGTERM)  # nameko finishes in-flight workers; gunicorn drains
         deadline = time.monotonic() + timeout
-        for name in ("gateway",) + self.services:
+        for name in order:
             while self._pid(name) and time.monotonic() < deadline:
                 time.sleep(0.2)
             pid = self._pid(name)
@@ -229,8 +252,16 @@ class Platform:
                 os.killpg(pid, signal.SIGKILL)
             (self.run_dir / f"{name}.pid").unlink(missing_ok=True)
 
+    def kill(self, name):
+        """SIGKILL one process we started (crash tests); ``start()`` starts it again."""
+        pid = self._pid(name)
+        if pid:
+            os.killpg(pid, signal.SIGKILL)
+            while self._pid(name):
+                time.sleep(0.05)
+
     def status(self):
-        return {name: self._pid(name) for name in self.services + ("gateway",)}
+        return {name: self._pid(name) for name in self.processes}
 
     def restarts(self):
         """``{name: {"restarts", "last_exit", ...}}`` as the supervisor last wrote it ({} if none)."""
@@ -318,7 +349,8 @@ def supervise(spec_path):
     spec = json.loads(Path(spec_path).read_text())
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     platform = Platform(spec["env"], spec["run_dir"], spec["log_dir"], gateway_port=spec["gateway_port"],
-                        health_ports=spec["health_ports"], services=spec["services"])
+                        health_ports=spec["health_ports"], services=spec["services"],
+                        smtp_port=spec["smtp_port"], mail_dir=spec["mail_dir"])
     Supervisor(platform).run()
 
 
@@ -327,6 +359,7 @@ def local_platform():
     if not infra:
         sys.exit("error: run 'python scripts/infra.py up' (or 'make run') first.")
     env = dict(os.environ, **infra, **local_secrets())
+    env.setdefault("OPERATOR_EMAIL", "operator@mooc.local")  # gets the year-end summary
     return Platform(env, VAR / "run", VAR / "log")
 
 
@@ -381,6 +414,8 @@ def main():
             print(f"  {name:12s} pid {pid}")
         print(f"  gateway   {platform.base_url}  (GET /ready, API under /api/v1)")
         print(f"  operator  {platform.env['OPERATOR_USERNAME']} / password in var/secrets.env")
+        if platform.mail_sink:
+            print(f"  mail      SMTP on 127.0.0.1:{platform.smtp_port}; every mail sent is a file in var/mail/")
     elif args.command == "stop":
         platform.stop()
         print("stopped the services and the gateway")

@@ -22,6 +22,10 @@ TEST_SETTINGS = {"EVENT_RETRY_DELAY_MS": "200", "EVENT_MAX_ATTEMPTS": "3",
               # Webhook tests post to a receiver on loopback, with short backoffs.
               "WEBHOOK_ALLOW_LOOPBACK_HTTP": "1", "WEBHOOK_BACKOFF_BASE_MS": "200",
               "WEBHOOK_BACKOFF_MAX_MS": "2000", "WEBHOOK_MAX_ATTEMPTS": "6", "WEBHOOK_TIMEOUT_SECONDS": "2",
+              # Mail: a known rate to check against, short backoffs, an operator who gets summaries.
+              "MAIL_RATE_PER_SECOND": "100", "MAIL_BACKOFF_BASE_SECONDS": "0.5", "MAIL_BACKOFF_MAX_SECONDS": "2",
+              "MAIL_OUTAGE_BACKOFF_MAX_SECONDS": "2", "MAIL_MAX_ATTEMPTS": "4",
+              "OPERATOR_EMAIL": "operator@mooc.test",
               # The tests are their own proxy: X-Forwarded-For picks the client address (sign-in limits).
               "TRUSTED_PROXIES": "127.0.0.1/32",
               # xAPI forwarding to a Ralph LRS on loopback (tests/e2e/test_xapi_forwarding.py).

@@ -8,7 +8,7 @@ import falcon
 from ..openapi import wire
 from ..openapi.operation import PUBLIC, operation
 
-SERVICES = ("accounts", "courses", "progress", "reports", "integrations")
+SERVICES = ("accounts", "courses", "progress", "reports", "integrations", "notifications")
 OPERATOR = "operator_admin"
 
 

@@ -68,12 +68,17 @@ def _anchored(patterns):
 PRINCIPALS = {p.name: p for p in (
     Principal("gateway", calls=("*",), vouches_for_learner=("progress.enrollment_context",), owns=(r"progress\.ingest", r"progress\.activities"), database=False,
               default_exchange=False),
-    Principal("accounts"),
+    # accounts declares and publishes to notifications' private hand-over of activation codes
+    # (mooc_common/contracts/mail_handover.py): the queue keeps what is sent before notifications runs
+    Principal("accounts", owns=(r"notifications\.handover", r"notifications\.activation_mails")),
     Principal("courses", calls=("accounts",),
               system_calls=("accounts.get_tenant", "accounts.get_user", "accounts.resolve_usernames")),
     Principal("progress", calls=("accounts",), system_calls=("accounts.get_tenant", "accounts.get_user")),
     Principal("reports"),
     Principal("integrations", calls=("accounts",), owns=(r"integration\.events", r"agency-.*")),
+    Principal("notifications", calls=("accounts", "progress"),
+              system_calls=("accounts.mail_contacts", "accounts.tenant_mail_contacts",
+                            "progress.certificate_for_mail")),
 )}
 
 SERVICES = tuple(name for name, p in PRINCIPALS.items() if p.database)

@@ -13,7 +13,8 @@ import threading
 
 import eventlet
 import pymongo
-from pymongo.errors import DuplicateKeyError, OperationFailure
+from eventlet.greenpool import GreenPool
+from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 from nameko.extensions import DependencyProvider
 
 from .lease import holder_is_dead_local, local_holder
@@ -157,6 +158,33 @@ class ProcessedEvents:
             self.collection.delete_one({"_id": key, "state": "claimed"})
         finally:
             self._active.discard(key)
+
+
+DUPLICATE_KEY = 11000
+
+
+def insert_new(collection, docs):
+    """Bulk insert (one round trip) of documents with natural ids; those inserted before are
+    kept as they are (a redelivered event, a re-run job). Returns the ids that were new; any
+    error but a duplicate id is raised."""
+    if not docs:
+        return set()
+    try:
+        collection.insert_many(docs, ordered=False)
+    except BulkWriteError as exc:
+        errors = exc.details.get("writeErrors", [])
+        if any(e.get("code") != DUPLICATE_KEY for e in errors):
+            raise
+        taken = {e["index"] for e in errors}
+        return {d["_id"] for i, d in enumerate(docs) if i not in taken}
+    return {d["_id"] for d in docs}
+
+
+def concurrently(call, items, limit=16):
+    """``[call(item) for item in items]``, ``limit`` at a time: single lookups by ``_id`` are
+    the fast reads of FerretDB, and they spend their time waiting on the store, so a batch of
+    them goes about ``limit`` times faster side by side (an ``$in`` would scan the collection)."""
+    return list(GreenPool(limit).imap(call, items))
 
 
 NOT_IMPLEMENTED = 238  # the store's error code for an unsupported option

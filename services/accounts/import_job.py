@@ -1,8 +1,9 @@
 """Runs one bulk-import job in the background (the accounts service's import queue).
 
 validate every row -> (dry run: report) -> take the seats -> insert in batches of 1,000,
-announcing one ``users.imported`` event per batch through the outbox, and the job's progress
-after each.
+announcing one ``users.imported`` event per batch through the outbox, handing the batch's
+activation codes of the learners with an e-mail to notifications (one private message per batch,
+mooc_common/contracts/mail_handover.py), and the job's progress after each.
 A redelivered job message resumes: user ids and event ids are derived from the job, so
 nothing is created or announced twice.
 """
@@ -12,7 +13,8 @@ import uuid
 
 from mooc_common.contracts.envelope import deterministic_event_id
 from mooc_common.contracts.errors import QuotaExceeded, ValidationFailed
-from mooc_common.contracts.events.accounts import USERS_IMPORTED
+from mooc_common.contracts import mail_handover
+from mooc_common.contracts.events.accounts import IMPORT_FINISHED, USERS_IMPORTED
 from mooc_common.infra.metrics import JOB_DURATION
 
 from . import imports, security
@@ -30,8 +32,10 @@ def imported_user_id(job_id, username):
 
 
 class ImportRunner:
-    def __init__(self, store, outbox, seat_lock, code_secret):
+    def __init__(self, store, outbox, seat_lock, code_secret, hand_over_mails):
+        """``hand_over_mails(body)``: a confirmed publish to notifications' activation queue."""
         self.store, self.outbox, self.seat_lock = store, outbox, seat_lock
+        self.hand_over_mails = hand_over_mails
         self.code_secret = code_secret
         self.started = time.monotonic()
 
@@ -121,9 +125,17 @@ class ImportRunner:
                           | {"user_id": d["_id"]} for d in docs]},
                 tenant_id, event_id=deterministic_event_id("users.imported", job_id, batch_no)))], entry_id=entry_id)
             self.store.insert_users(docs)
+            codes = {d["_id"]: security.activation_code(self.code_secret, job["code_nonce"], d["_id"]) for d in docs}
             self.store.insert_activation_codes([{
-                "_id": security.token_hash(security.activation_code(self.code_secret, job["code_nonce"], d["_id"])),
-                "user_id": d["_id"], "expires_at": job["codes_expire_at"]} for d in docs])
+                "_id": security.token_hash(codes[d["_id"]]), "user_id": d["_id"],
+                "expires_at": job["codes_expire_at"]} for d in docs])
+            mailed = [{"user_id": d["_id"], "email": d["email"], "full_name": d["full_name"],
+                       "username": d["username"], "locale": d.get("locale") or "vi", "code": codes[d["_id"]]}
+                      for d in docs if d.get("email")]
+            if mailed:  # the others' codes reach them through the admin's CSV only; a redone
+                # batch hands them over again and notifications' history drops the repeat
+                self.hand_over_mails(mail_handover.activation_message(
+                    tenant_id, job_id, batch_no, job["codes_expire_at"], mailed))
             self.store.save_import_batch(staged.insert({"_id": batch_id, "users": [
                 {k: d[k] for k in ("_id", "username", "full_name")} for d in docs]}))
             self.outbox.send(staged)
@@ -132,5 +144,15 @@ class ImportRunner:
 
     def _finish(self, job_id, state, result, errors=None, error_count=None):
         JOB_DURATION.labels("import", state).observe(time.monotonic() - self.started)
+        job = self.store.get_job(job_id)
+        # The job's final state and its announcement in one write of the job (outbox marker);
+        # deterministic id: a job message redelivered after this point announces nothing new.
+        staged = self.outbox.stage(self.store.import_jobs, [(job_id, self.outbox.event(IMPORT_FINISHED, {
+            "import_id": job_id, "started_by": job["created_by"], "state": state,
+            "dry_run": job["dry_run"], "created": (result or {}).get("created") or 0,
+            "error_count": error_count or 0}, job["tenant_id"],
+            event_id=deterministic_event_id("import.finished", job_id)))])
         self.store.update_job(job_id, {"state": state, "result": result, "errors": errors or [],
-                                       "error_count": error_count or 0, "finished_at": now()})
+                                       "error_count": error_count or 0, "finished_at": now(),
+                                       **staged.update(job_id)})
+        self.outbox.send(staged)

@@ -4,7 +4,7 @@ import re
 from marshmallow import (Schema, ValidationError, fields, post_load, validate,
                          validates_schema)
 
-from mooc_common.contracts.events.accounts import LEARNER_CATEGORIES, ROLES, TENANT_KINDS
+from mooc_common.contracts.events.accounts import LEARNER_CATEGORIES, LOCALES, ROLES, TENANT_KINDS
 from mooc_common.infra.boundary import Id, NfcString
 
 from . import domain
@@ -93,6 +93,7 @@ class UserCreateSchema(Schema):
     unit_id = Id(load_default=None)
     category = fields.String(load_default=None, validate=validate.OneOf(LEARNER_CATEGORIES))
     job_title = NfcString(load_default=None, validate=validate.Length(max=200))
+    locale = fields.String(load_default="vi", validate=validate.OneOf(LOCALES))
 
     @validates_schema
     def _contact_and_category(self, data, **kwargs):
@@ -117,6 +118,7 @@ class UserUpdateSchema(Schema):
     unit_id = Id(allow_none=True)
     category = fields.String(validate=validate.OneOf(LEARNER_CATEGORIES))
     job_title = NfcString(allow_none=True, validate=validate.Length(max=200))
+    locale = fields.String(validate=validate.OneOf(LOCALES))
 
 
 class UserSchema(Schema):
@@ -130,6 +132,7 @@ class UserSchema(Schema):
     unit_id = fields.String(allow_none=True)
     category = fields.String(allow_none=True)
     job_title = fields.String(allow_none=True)
+    locale = fields.String(dump_default="vi")
     status = fields.String()
     created_at = fields.AwareDateTime()
 

@@ -5,6 +5,7 @@ Thin: rules live in domain.py, file reading in imports.py, the import job in imp
 import base64
 import csv
 import datetime as dt
+import functools
 import io
 import secrets
 import uuid
@@ -14,11 +15,11 @@ from nameko.extensions import DependencyProvider
 from nameko.messaging import Publisher
 from nameko.timer import timer
 
-from mooc_common.contracts import tokens
+from mooc_common.contracts import mail_handover, tokens
 from mooc_common.contracts.errors import (AuthenticationFailed, Conflict, NotFound, PermissionDenied,
                                           RateLimited, TenantSuspended, ValidationFailed)
 from mooc_common.contracts.events.accounts import (
-    TENANT_CREATED, TENANT_REACTIVATED, TENANT_SUSPENDED, TENANT_UPDATED, TRAINING_PLAN_SUBMITTED,
+    PASSWORD_CHANGED, TENANT_CREATED, TENANT_REACTIVATED, TENANT_SUSPENDED, TENANT_UPDATED, TRAINING_PLAN_SUBMITTED,
     UNIT_CREATED, UNIT_UPDATED, USER_REGISTERED, USER_UPDATED)
 from mooc_common.infra import spreadsheet_cells
 from mooc_common.infra.actor_trust import rpc
@@ -88,6 +89,8 @@ class AccountsService(PlatformService):
     config = Config()
     bootstrap = OperatorBootstrap()
     dispatch_import = Publisher(exchange=IMPORT_EXCHANGE, declare=[IMPORT_QUEUE])
+    # Activation codes for notifications: a private queue, never an event (contracts/mail_handover.py)
+    hand_over_mails = Publisher(exchange=mail_handover.EXCHANGE, declare=[mail_handover.ACTIVATION_QUEUE])
 
     # --- lookups that enforce tenant visibility (another tenant's object: 404) ---------------
 
@@ -505,9 +508,14 @@ class AccountsService(PlatformService):
         domain.check_password(data["password"], user["username"])
         if not self.store.use_activation_code(code_hash):
             raise AuthenticationFailed("The activation code was already used.")
-        user = self._update_announced(self.store.users, user, {
-            "password_hash": security.hash_password(data["password"]), "status": "active"},
-            USER_UPDATED, _user_event, user["tenant_id"], self.store.update_user)
+        # The activation and its two announcements in one write of the user (outbox marker).
+        changes = {"password_hash": security.hash_password(data["password"]), "status": "active"}
+        staged = self.events.stage(self.store.users, [
+            (user["_id"], self.events.event(USER_UPDATED, _user_event(dict(user, **changes)), user["tenant_id"])),
+            (user["_id"], self.events.event(PASSWORD_CHANGED, {"user_id": user["_id"], "reason": "activation",
+                                                               "changed_at": now()}, user["tenant_id"]))])
+        user = self.store.update_user(user["_id"], dict(changes, **staged.update(user["_id"])))
+        self.events.send(staged)
         return {"activated": True, "username": user["username"]}
 
     # --- bulk import -------------------------------------------------------------------------
@@ -534,7 +542,8 @@ class AccountsService(PlatformService):
 
     @reliable_consume(IMPORT_QUEUE)
     def run_import(self, message):
-        ImportRunner(self.store, self.events, SEAT_LOCKS.hold, self.config["JWT_SECRET"]).run(
+        hand_over = functools.partial(self.hand_over_mails, routing_key=mail_handover.ACTIVATION_ROUTING_KEY)
+        ImportRunner(self.store, self.events, SEAT_LOCKS.hold, self.config["JWT_SECRET"], hand_over).run(
             message["job_id"], base64.b64decode(message["content"]))
 
     def _job_for_admin(self, actor, job_id):
@@ -575,6 +584,24 @@ class AccountsService(PlatformService):
             user = self.store.find_user_by_username(username)
             found[username] = user["_id"] if user and user.get("tenant_id") == tenant_id else None
         return found
+
+    # ---- for the notifications service (internal RPCs: personal data never rides on events)
+    @rpc
+    def mail_contacts(self, user_ids):
+        """{user id: e-mail, name, username, locale, tenant, role, status} of at most 500 users
+        (unknown ids are left out): the mailer asks just before sending. Activation codes are
+        not here: the import hands them over itself (contracts/mail_handover.py)."""
+        users = self.store.get_users(list(dict.fromkeys(user_ids))[:500])
+        return {user_id: {k: user.get(k) for k in ("email", "full_name", "username", "tenant_id", "role", "status")}
+                | {"locale": user.get("locale") or "vi"} for user_id, user in users.items()}
+
+    @rpc
+    def tenant_mail_contacts(self):
+        """Every tenant with its focal contact (year-end reminders). The tenants' admins are
+        known to notifications by id (from the user events) and mailed like any user."""
+        return [{"tenant_id": t["_id"], "name": t["name"], "code": t["code"], "status": t["status"],
+                 "focal_contact": {k: (t.get("focal_contact") or {}).get(k) for k in ("full_name", "email")}}
+                for t in self.store.all_tenants()]
 
     # ---- read-only exports for rebuilding the reports read models (scripts/rebuild_reports.py)
     @rpc

@@ -13,7 +13,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from mooc_common.contracts import tokens
 from mooc_common.contracts.errors import Conflict
-from mooc_common.infra.store import expiring_index, sweep_expired
+from mooc_common.infra.store import concurrently, expiring_index, sweep_expired
 
 from . import domain
 from .security import ACTIVATION_CODE_TTL, REFRESH_TOKEN_TTL
@@ -108,6 +108,9 @@ class AccountsStore:
     def list_tenants(self, offset, limit):
         return list(self.tenants.find({}).sort("code", pymongo.ASCENDING).skip(offset).limit(limit))
 
+    def all_tenants(self):
+        return list(self.tenants.find({}))
+
     def suspended_tenant_ids(self):
         return [t["_id"] for t in self.tenants.find({"status": "suspended"}, {"_id": 1})]
 
@@ -184,6 +187,10 @@ class AccountsStore:
 
     def get_user(self, user_id):
         return self.users.find_one({"_id": user_id})
+
+    def get_users(self, user_ids):
+        """{id: user} of those that exist, looked up side by side (see store.concurrently)."""
+        return {u["_id"]: u for u in concurrently(self.get_user, user_ids) if u}
 
     def update_user(self, user_id, changes):
         return self.users.find_one_and_update({"_id": user_id}, {"$set": changes},

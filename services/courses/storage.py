@@ -9,13 +9,12 @@ import datetime as dt
 import uuid
 
 import pymongo
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import DuplicateKeyError
 
 from mooc_common.contracts.errors import Conflict
+from mooc_common.infra.store import insert_new
 
 from .domain import owner_key
-
-DUPLICATE_KEY = 11000
 
 
 def now():
@@ -24,21 +23,6 @@ def now():
 
 def enrollment_id(course_id, learner_id):
     return uuid.uuid5(uuid.NAMESPACE_URL, f"enrollment:{course_id}:{learner_id}").hex
-
-
-def insert_ignoring_duplicates(collection, docs):
-    """insert_many that skips documents whose _id exists; returns the inserted ids."""
-    if not docs:
-        return set()
-    try:
-        collection.insert_many(docs, ordered=False)
-        return {d["_id"] for d in docs}
-    except BulkWriteError as exc:
-        errors = exc.details.get("writeErrors", [])
-        if any(e.get("code") != DUPLICATE_KEY for e in errors):
-            raise
-        failed = {e["index"] for e in errors}
-        return {d["_id"] for i, d in enumerate(docs) if i not in failed}
 
 
 class CoursesStore:
@@ -138,7 +122,7 @@ class CoursesStore:
         getattr(self, collection).replace_one({"_id": key}, dict(doc, _id=key), upsert=True)
 
     def insert_replicas(self, collection, docs):
-        return insert_ignoring_duplicates(getattr(self, collection), docs)
+        return insert_new(getattr(self, collection), docs)
 
     def units_of_tenant(self, tenant_id):
         return list(self.units.find({"tenant_id": tenant_id}, {"path": 1}))
@@ -154,7 +138,7 @@ class CoursesStore:
         return self.enrollments.find_one({"_id": enrollment_id_})
 
     def insert_enrollments(self, docs):
-        return insert_ignoring_duplicates(self.enrollments, docs)
+        return insert_new(self.enrollments, docs)
 
     def update_enrollment(self, enrollment_id_, changes):
         return self.enrollments.find_one_and_update({"_id": enrollment_id_}, {"$set": changes},

@@ -26,7 +26,7 @@ from mooc_common.infra.events import PermanentEventError, TransientEventError, o
 from mooc_common.infra.keyed_locks import KeyedLocks
 from mooc_common.infra.outbox import Outbox
 from mooc_common.infra.service_base import PlatformService
-from mooc_common.infra.store import Store, export_page
+from mooc_common.infra.store import Store, concurrently, export_page
 
 from . import certificate_pdf, domain, exports, schemas
 from .storage import ProgressStore
@@ -236,6 +236,15 @@ class ProgressService(PlatformService):
             "course_title": course["title"], "issuer_tenant_id": owner, "issuer_name": issuer,
             "completed_at": completed["completed_at"], "issued_at": dt.datetime.now(dt.timezone.utc),
         })
+
+    @rpc
+    def certificate_for_mail(self, enrollment_ids):
+        """{enrollment id: verification code, course title, serial} for the notifications
+        mailer (internal RPC: the code opens a page with the learner's name, so it is not on
+        the public certificate.issued event)."""
+        certificates = concurrently(self.store.get_certificate, list(dict.fromkeys(enrollment_ids))[:500])
+        return {c["_id"]: {k: c[k] for k in ("verification_code", "course_title", "serial")}
+                for c in certificates if c}
 
     @rpc
     def verify_certificate(self, code):

@@ -15,7 +15,8 @@ def test_catalog_is_public_and_lists_public_events_only(anonymous):
     assert doc["asyncapi"].startswith("2.6")
     assert "{tenant}.progress.course.completed.v1" in doc["channels"]
     assert "courses.course.published.v1" not in doc["components"]["messages"]
-    assert doc["x-internal-events"] == ["courses.course.published.v1"]
+    assert doc["x-internal-events"] == ["accounts.import.finished.v1", "accounts.password.changed.v1",
+                                        "courses.course.published.v1"]
 
 
 def test_only_the_operator_manages_subscribers(operator, platform, two_tenants):

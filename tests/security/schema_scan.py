@@ -4,14 +4,14 @@ import inspect
 
 from marshmallow import Schema, fields
 
-SERVICES = ("accounts", "courses", "progress", "reports", "integrations")
+SERVICES = ("accounts", "courses", "progress", "reports", "integrations", "notifications")
 # Schemas that only shape answers (dump); every other schema is an input and is checked.
 OUTPUT_SCHEMAS = {
     "TenantSchema", "UserSchema", "UnitSchema", "OverrideSchema", "TrainingPlanSchema", "OptionSchema",
     "QuestionSchema", "LessonSchema", "SectionSchema", "CourseSummarySchema", "CourseSchema",
     "IntakeSchema", "EnrollmentSchema", "JobSchema", "DocumentSchema", "LearnerProgressRowSchema",
     "CertificateSchema", "PublicCertificateSchema", "SubscriberSchema", "AttemptSchema", "DeliverySchema",
-    "LrsConfigOutSchema", "LrsStatusSchema"}
+    "LrsConfigOutSchema", "LrsStatusSchema", "FailureSchema", "FailurePageSchema", "PreferencesSchema"}
 
 
 def input_fields():

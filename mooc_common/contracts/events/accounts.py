@@ -10,6 +10,8 @@ from ..envelope import EventType
 TENANT_KINDS = ("ministry", "province", "government_agency", "state_enterprise", "press_agency")
 ROLES = ("operator_admin", "tenant_admin", "instructor", "learner", "report_viewer")
 LEARNER_CATEGORIES = ("cadre", "civil_servant", "public_employee", "worker", "citizen")
+# Languages of the messages sent to a user (notifications): Vietnamese unless chosen otherwise.
+LOCALES = ("vi", "en")
 
 
 class TenantPayload(Schema):
@@ -54,6 +56,22 @@ class UserPayload(Schema):
     status = fields.String(required=True)  # active | inactive | pending_activation
 
 
+class ImportFinishedPayload(Schema):
+    """A bulk import ended (notifications tells the admin who started it)."""
+    import_id = fields.String(required=True)
+    started_by = fields.String(required=True)  # user id
+    state = fields.String(required=True)  # done | failed
+    dry_run = fields.Boolean(required=True)
+    created = fields.Integer(required=True)
+    error_count = fields.Integer(required=True)
+
+
+class PasswordChangedPayload(Schema):
+    user_id = fields.String(required=True)
+    reason = fields.String(required=True)  # activation | change | reset
+    changed_at = fields.AwareDateTime(required=True)
+
+
 class UsersImportedPayload(Schema):
     """One batch (at most 1,000 users) of a bulk import; a big import publishes several."""
     import_id = fields.String(required=True)
@@ -91,3 +109,9 @@ USER_UPDATED = EventType(
 USERS_IMPORTED = EventType(
     "accounts", "users.imported", 1, UsersImportedPayload,
     "A batch of accounts created by a bulk import (one event per batch, not per user).")
+IMPORT_FINISHED = EventType(
+    "accounts", "import.finished", 1, ImportFinishedPayload,
+    "A bulk import job finished (done or failed), with its counts.", public=False)
+PASSWORD_CHANGED = EventType(
+    "accounts", "password.changed", 1, PasswordChangedPayload,
+    "A user's password was set or changed (the user is told by e-mail).", public=False)

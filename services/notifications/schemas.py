@@ -1,0 +1,38 @@
+"""Marshmallow schemas of the notifications RPC boundary."""
+from marshmallow import Schema, fields, validate
+
+
+class FailureQuerySchema(Schema):
+    offset = fields.Integer(load_default=0, validate=validate.Range(0, 100_000))
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
+
+
+class FailureSchema(Schema):
+    mail_id = fields.String(attribute="_id")
+    kind = fields.String()
+    user_id = fields.String(allow_none=True)
+    address = fields.String(allow_none=True)
+    error = fields.String()
+    attempts = fields.Integer()
+    at = fields.AwareDateTime()
+
+
+class FailurePageSchema(Schema):
+    items = fields.List(fields.Nested(FailureSchema), required=True)
+    total = fields.Integer(required=True)
+    offset = fields.Integer(required=True)
+    limit = fields.Integer(required=True)
+
+
+class PreferencesInSchema(Schema):
+    opt_out = fields.Boolean(required=True)
+
+
+class PreferencesSchema(Schema):
+    user_id = fields.String(attribute="_id")
+    opt_out = fields.Boolean()
+    essential_always_sent = fields.List(fields.String())
+
+
+class YearEndRunSchema(Schema):
+    on_date = fields.Date(required=True)
