@@ -104,10 +104,11 @@ class Tenant(_Resource):
         require_role(req, *ADMINS)
         resp.media = self.call("get_tenant", req.context.actor, tenant_id)
 
-    @operation("Change a tenant's name, kind, quotas or focal contact", ("operator_admin",),
+    @operation("Change a tenant's name, kind, quotas or focal contact (its own admin: the focal contact only)",
+               ("operator_admin", "tenant_admin"),
                request=schemas.TenantUpdateSchema, response=schemas.TenantSchema, errors=("conflict",))
     def on_patch(self, req, resp, tenant_id):
-        require_role(req, OPERATOR)
+        require_role(req, *ADMINS)
         resp.media = self.call("update_tenant", req.context.actor, tenant_id, req.get_media())
 
 

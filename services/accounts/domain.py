@@ -50,6 +50,20 @@ def require_tenant_admin_of(actor, tenant_id):
         raise PermissionDenied("Only an administrator of this tenant may do this.")
 
 
+# What a tenant's own admin may change of its tenant (the year-end focal contact is theirs
+# to keep current); everything else (name, kind, quotas) is the operator's.
+TENANT_ADMIN_TENANT_FIELDS = frozenset({"focal_contact"})
+
+
+def require_may_update_tenant(actor, tenant_id, fields):
+    """Operator: any field. The tenant's own admin: only its focal contact. Others: 404 upstream."""
+    if actor.get("role") == OPERATOR:
+        return
+    require_tenant_admin_of(actor, tenant_id)
+    if not set(fields) <= TENANT_ADMIN_TENANT_FIELDS:
+        raise PermissionDenied("A tenant administrator may change only the focal contact.")
+
+
 def sees_tenant(actor, tenant_id):
     """Objects of another tenant are answered 404 (as if they did not exist)."""
     return actor.get("role") == OPERATOR or actor.get("tenant_id") == tenant_id

@@ -174,9 +174,11 @@ class AccountsService(PlatformService):
 
     @rpc
     def update_tenant(self, actor, tenant_id, data):
-        domain.require_operator(actor)
+        if not domain.sees_tenant(actor, tenant_id):
+            raise NotFound("Tenant not found.")
         tenant = self._tenant(tenant_id)
         changes = load(schemas.TenantUpdateSchema(), data)
+        domain.require_may_update_tenant(actor, tenant_id, [k for k in changes if k != "quota_override"])
         if changes.pop("quota_override") and changes.get("learner_quota", 0) > domain.MAX_LEARNER_QUOTA:
             changes["quota_override"] = {"by": actor["user_id"], "at": now()}
         if changes.get("learner_quota", tenant["learner_quota"]) < tenant["seats_used"]:

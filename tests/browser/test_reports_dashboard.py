@@ -100,6 +100,16 @@ def test_year_end_submit_then_version_1_unchanged_after_version_2(new_page, repo
         assert f"Còn {days} ngày." in deadline.inner_text()
     page.get_by_test_id("focal-contact").filter(has_text="Trần Văn Bình · 0912345678 · b@example.vn").wait_for()
 
+    # The tenant admin keeps its focal contact current (an invalid number is refused under its field).
+    page.get_by_label("Số di động").fill("12345")
+    page.get_by_role("button", name="Lưu đầu mối").click()
+    page.locator(".field-error").first.wait_for()
+    page.get_by_label("Số di động").fill("0987654321")
+    page.get_by_role("button", name="Lưu đầu mối").click()
+    page.get_by_role("status").filter(has_text="Đã lưu đầu mối liên hệ.").wait_for()
+    page.get_by_test_id("focal-contact").filter(has_text="Trần Văn Bình · 0987654321 · b@example.vn").wait_for()
+    assert reports_tenant.admin.get(f"{API}/tenants/{reports_tenant.id}")["focal_contact"]["mobile"] == "0987654321"
+
     # The plan.
     page.get_by_label("Số khoá học kế hoạch").fill("2")
     page.get_by_label("Số học viên kế hoạch").fill("10")

@@ -94,3 +94,16 @@ def test_tenant_b_is_untouched(operator, world_b):
     units = operator.get(f"{API}/tenants/{world_b.id}/units")
     assert [(u["name"], u["status"]) for u in units] == [("Sở Nội vụ", "active")]
     assert operator.get(f"{API}/users/{world_b.users['learner']['user_id']}")["status"] == "active"
+
+
+def test_tenant_admin_keeps_its_own_focal_contact_current_and_nothing_else(world_a, world_b, operator):
+    """The year-end focal contact is the tenant admin's to keep current; quotas and names stay
+    the operator's, and another tenant's contact is out of reach (404)."""
+    client = world_a.clients["tenant_admin"]
+    contact = {"full_name": "Trần Thị Đầu Mối", "mobile": "0912345678", "email": "dau.moi@example.gov.vn"}
+    changed = client.request("PATCH", f"{API}/tenants/{world_a.id}", json={"focal_contact": contact}, expect=(200,))
+    assert changed["focal_contact"] == contact
+    assert operator.get(f"{API}/tenants/{world_a.id}")["focal_contact"] == contact
+    assert _status(client, "PATCH", f"/tenants/{world_a.id}", {"focal_contact": contact, "name": "Khác"}) == 403
+    assert _status(client, "PATCH", f"/tenants/{world_b.id}", {"focal_contact": contact}) == 404
+    assert operator.get(f"{API}/tenants/{world_b.id}")["focal_contact"] != contact

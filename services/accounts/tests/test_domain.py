@@ -3,7 +3,7 @@ import datetime as dt
 
 import pytest
 
-from mooc_common.contracts.errors import QuotaExceeded, ValidationFailed
+from mooc_common.contracts.errors import PermissionDenied, QuotaExceeded, ValidationFailed
 from services.accounts import domain, imports, security
 
 T0 = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.timezone.utc)
@@ -92,3 +92,13 @@ def test_user_query_filters_by_equality_and_escapes_the_search():
     assert query["tenant_id"] == "t1"
     assert query["$or"] == [{"username": {"$regex": r"^lê\.a\*"}},
                             {"full_name": {"$regex": r"Lê\.A\*", "$options": "i"}}]
+
+
+def test_a_tenant_admin_may_change_only_its_own_tenants_focal_contact():
+    admin = {"role": "tenant_admin", "tenant_id": "t1", "user_id": "u1"}
+    domain.require_may_update_tenant(admin, "t1", ["focal_contact"])
+    domain.require_may_update_tenant({"role": "operator_admin", "tenant_id": None}, "t1", ["learner_quota", "name"])
+    for actor, tenant_id, fields in ((admin, "t1", ["focal_contact", "learner_quota"]), (admin, "t2", ["focal_contact"]),
+                                     (dict(admin, role="report_viewer"), "t1", ["focal_contact"])):
+        with pytest.raises(PermissionDenied):
+            domain.require_may_update_tenant(actor, tenant_id, fields)

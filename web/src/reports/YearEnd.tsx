@@ -2,7 +2,7 @@ import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useParams, useSearchParams } from "react-router";
 import { api, ApiError, fieldErrors } from "../api/client";
-import type { YearEndContent } from "../api/types";
+import type { FocalContact, YearEndContent } from "../api/types";
 import { useSession } from "../auth/session";
 import { saveBlob } from "../components/download";
 import { ErrorAlert } from "../components/ErrorAlert";
@@ -12,6 +12,7 @@ import { useAsync } from "../components/useAsync";
 import { formatDate, formatDateTime, formatNumber, formatPercent } from "../i18n/format";
 import { NotFound } from "../pages/NotFound";
 import { deadlineStatus, vnYear } from "./calendar";
+import { FocalContactForm } from "./FocalContactForm";
 
 const MAX_EVALUATION = 8000;
 
@@ -39,6 +40,7 @@ export function YearEnd() {
   const [message, setMessage] = useState<string | null>(null);
   const [actionError, setActionError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  const [focal, setFocal] = useState<FocalContact | null>(null);
 
   useEffect(() => {
     if (!data) return;
@@ -104,8 +106,9 @@ export function YearEnd() {
         {tenant && (
           <>
             <h3>{t("reports.yearEnd.focal")}</h3>
-            <p data-testid="focal-contact">{tenant.focal_contact.full_name} · {tenant.focal_contact.mobile} · {tenant.focal_contact.email}</p>
+            <p data-testid="focal-contact">{(focal ?? tenant.focal_contact).full_name} · {(focal ?? tenant.focal_contact).mobile} · {(focal ?? tenant.focal_contact).email}</p>
             <p className="hint">{t("reports.yearEnd.focalHint")}</p>
+            <FocalContactForm tenantId={tenantId} contact={tenant.focal_contact} onSaved={setFocal} />
           </>
         )}
       </section>
