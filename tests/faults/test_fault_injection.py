@@ -58,7 +58,8 @@ CONVERGENCE_DEADLINE = float(os.environ.get("FAULT_CONVERGENCE_DEADLINE", "180")
 CONVERGENCE_GOAL = float(os.environ.get("FAULT_CONVERGENCE_GOAL", "30"))  # what is asserted (issue 22)
 BROKER_STORE_OUTAGE = 5.0  # seconds the broker or the store stays down
 # "none" first: the same stream with no fault, the control each fault is compared with.
-FAULTS = ("none", "accounts", "courses", "progress", "reports", "integrations", "gateway", "broker", "store")
+FAULTS = ("none", "accounts", "courses", "progress", "reports", "integrations", "notifications", "gateway",
+          "broker", "store")
 SETTINGS = {"EVENT_RETRY_DELAY_MS": "500", "EVENT_MAX_ATTEMPTS": "5", "EVENT_RETRY_MAX_DELAY_MS": "4000",
             "RPC_TIMEOUT_SECONDS": "10"}
 ROWS = []
@@ -281,12 +282,14 @@ def _converged(world, tenant, operator, stream, course_id, enrollments, tap, see
 
 
 def test_poison_messages_are_dead_lettered_and_block_nothing(world, tenant):
-    """Not JSON and text/plain on the activity queue, the reports projector's queue and an
-    event handler's queue: each is dead-lettered by its consumer; activities still flow."""
+    """Not JSON and text/plain on the activity queue, the reports projector's queue, an event
+    handler's queue and notifications' hand-over queue: each is dead-lettered by its consumer;
+    activities still flow."""
     uri = world["env"]["AMQP_URI"]
     before = _dead_letters(uri)
     targets = {contract.INGEST_QUEUE: "progress", "reports.projector": "reports",
-               "evt-accounts-accounts.tenant.created.v1--courses.on_tenant_created": "courses"}
+               "evt-accounts-accounts.tenant.created.v1--courses.on_tenant_created": "courses",
+               "notifications.activation_mails": "notifications"}  # accounts' private hand-over
     with Connection(uri) as conn:
         producer = conn.Producer()
         for queue in targets:
@@ -313,7 +316,7 @@ def test_poison_messages_are_dead_lettered_and_block_nothing(world, tenant):
         assert time.monotonic() < deadline
         time.sleep(0.5)
         answer = requests.get(answer.url, headers={"Authorization": learner["token"]}, timeout=30)
-    ROWS.append({"fault": "poison messages (6)", "accepted": len(stream.accepted), "lost": 0, "duplicated": 0,
+    ROWS.append({"fault": f"poison messages ({2 * len(targets)})", "accepted": len(stream.accepted), "lost": 0, "duplicated": 0,
                  "duplicate certificates": 0, "5xx other than 503": len(stream.errors_5xx),
                  "503 / refused (retried)": stream.unavailable,
                  "dead letters": f"{sum(after.values()) - sum(before.values())} (the poison)", "down (s)": 0,
