@@ -48,4 +48,14 @@ def assert_console_page_ok(page):
     own scrolling regions is wider than the screen."""
     assert_accessible(page)
     overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px at {page.viewport_size['width']}px"
+    # the outermost elements sticking out, so a failure says what to fix
+    wide = page.evaluate("""() => {
+        const sticksOut = (e) => e.getBoundingClientRect().right > window.innerWidth + 1;
+        const clipped = (e) => { for (let a = e.parentElement; a; a = a.parentElement)
+            if (['auto', 'scroll', 'hidden'].includes(getComputedStyle(a).overflowX) && a !== document.body
+                && a !== document.documentElement) return true; return false; };
+        return [...document.querySelectorAll('body *')]
+            .filter((e) => sticksOut(e) && !clipped(e) && !(e.parentElement && sticksOut(e.parentElement)))
+            .slice(0, 5).map((e) => e.tagName.toLowerCase() + (e.className ? '.' + String(e.className).split(' ').join('.') : ''));
+    }""")
+    assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px at {page.viewport_size['width']}px: {wide}"
