@@ -404,7 +404,9 @@ def main():
         return sys.stdout.write(deployment_secrets())
     platform = local_platform()
     if args.command == "start":
-        platform.env.update(local_broker_users(platform.env))
+        users = local_broker_users(platform.env)
+        platform.env.update(users)
+        platform.given_env.update(users)  # the supervisor builds the processes from given_env
         platform.start(supervised=True)
         if args.demo:
             from demo_data import load_demo
