@@ -147,6 +147,11 @@ def profile_models(statements):
               "    except Exception as exc:\n"
               "        found[s['id']] = f'{model.__name__}: {exc}'\n"
               "print(json.dumps(found))\n")
+    return _in_ralph_venv(script, statements)
+
+
+def _in_ralph_venv(script, statements):
+    """Runs ``script`` in Ralph's own venv with ``statements`` as JSON on stdin; its JSON output."""
     done = subprocess.run([str(VENV / "bin" / "python"), "-c", script], input=json.dumps(statements),
                           capture_output=True, text=True, check=True)
     return json.loads(done.stdout)
@@ -165,6 +170,4 @@ def validate_statements(statements):
               "    except Exception as exc:\n"
               "        errors.append(f\"{s.get('id')}: {exc}\")\n"
               "print(json.dumps(errors))\n")
-    done = subprocess.run([str(VENV / "bin" / "python"), "-c", script], input=json.dumps(statements),
-                          capture_output=True, text=True, check=True)
-    return json.loads(done.stdout)
+    return _in_ralph_venv(script, statements)

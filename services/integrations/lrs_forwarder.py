@@ -30,7 +30,7 @@ from . import domain
 from .lrs_storage import LrsStore
 from .storage import now
 from .xapi_statements import statement
-from .webhooks import flag, setting
+from mooc_common.infra.settings import flag, setting
 
 log = logging.getLogger(__name__)
 

@@ -23,6 +23,7 @@ import urllib3
 from eventlet.greenpool import GreenPool
 from nameko.extensions import DependencyProvider
 
+from mooc_common.infra.settings import flag, setting
 from mooc_common.infra.store import service_database
 
 from . import domain
@@ -33,16 +34,6 @@ log = logging.getLogger(__name__)
 RESPONSE_EXCERPT = 500
 SCAN_LIMIT = 200
 IDLE_POLL_SECONDS = 0.2
-
-
-def flag(value):
-    return str(value).strip().lower() in ("1", "true", "yes", "on")
-
-
-def setting(config, key, default, cast):
-    """``config[key]`` cast, or ``default`` when unset or empty (the YAML's ${VAR:} gives "")."""
-    value = config.get(key)
-    return default if value in (None, "") else cast(value)
 
 
 @dataclass(frozen=True)

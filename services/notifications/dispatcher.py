@@ -23,6 +23,7 @@ from eventlet.greenpool import GreenPool
 from eventlet.queue import LightQueue
 from nameko.extensions import DependencyProvider
 
+from mooc_common.infra.settings import setting
 from mooc_common.infra.store import service_database
 
 from . import domain, mailer, messages
@@ -55,8 +56,7 @@ class MailSettings:
     @classmethod
     def from_config(cls, config):
         def get(key, default, cast=str):
-            value = config.get(key)
-            return default if value in (None, "") else cast(value)
+            return setting(config, key, default, cast)
         return cls(smtp_url=get("SMTP_URL", cls.smtp_url), sender=get("MAIL_FROM", cls.sender),
                    message_domain=get("MAIL_MESSAGE_DOMAIN", cls.message_domain),
                    public_base_url=get("PUBLIC_BASE_URL", cls.public_base_url),
