@@ -73,7 +73,10 @@ PRINCIPALS = {p.name: p for p in (
     Principal("accounts", owns=(r"notifications\.handover", r"notifications\.activation_mails")),
     Principal("courses", calls=("accounts",),
               system_calls=("accounts.get_tenant", "accounts.get_user", "accounts.resolve_usernames")),
-    Principal("progress", calls=("accounts",), system_calls=("accounts.get_tenant", "accounts.get_user")),
+    # progress passes on the learner the gateway vouched for (cmi5) when it asks courses for an
+    # enrollment whose events are still in flight
+    Principal("progress", calls=("accounts", "courses"), system_calls=("accounts.get_tenant", "accounts.get_user"),
+              vouches_for_learner=("courses.my_enrollment_announcements",)),
     Principal("reports"),
     Principal("integrations", calls=("accounts",), owns=(r"integration\.events", r"agency-.*")),
     Principal("notifications", calls=("accounts", "progress"),

@@ -21,7 +21,7 @@ from mooc_common.infra.service_base import PlatformService
 from mooc_common.infra.store import Store, export_page
 
 from . import assignment, content, documents, domain, schemas
-from .enrolment import enroll_batch, update_announced
+from .enrolment import enroll_batch, event_of, update_announced
 from .storage import CoursesStore, enrollment_id, now
 
 SYSTEM_ACTOR = system_actor("courses")  # on its system_calls only (principals.py)
@@ -282,6 +282,20 @@ class CoursesService(PlatformService):
                               course=schemas.CourseSummarySchema().dump(course)))
         items.sort(key=lambda i: i["enrolled_at"], reverse=True)
         return {"items": items}
+
+    @rpc
+    def my_enrollment_announcements(self, actor, course_id):
+        """The COURSE_PUBLISHED and ENROLLMENT_CREATED envelopes of the actor's own active
+        enrollment, as this service would announce them now: for the progress service when a
+        learner acts on a course right after enrolling, before those events reached it."""
+        load_ids(course_id=course_id)
+        enrollment = self.store.get_enrollment(enrollment_id(course_id, actor["user_id"]))
+        course = self.store.get_course(course_id)
+        if enrollment is None or enrollment["status"] != "active" or course is None or course["status"] == "draft":
+            raise NotFound("You are not enrolled in this course.")
+        return {"course": self.events.event(COURSE_PUBLISHED, domain.published_payload(course),
+                                            course["owner_tenant_id"]),
+                "enrollment": event_of(self.events, enrollment)}
 
     # -- assignment jobs -------------------------------------------------------------------
     @rpc

@@ -57,6 +57,7 @@ class ProgressService(PlatformService):
     store = Store(ProgressStore)
     events = Outbox()
     accounts = RpcProxy("accounts")
+    courses = RpcProxy("courses")
     config = Config()
 
     # --- replicas fed by events -------------------------------------------------------------
@@ -66,6 +67,9 @@ class ProgressService(PlatformService):
 
     @on_event(ENROLLMENT_CREATED)
     def on_enrollment_created(self, event):
+        self._save_enrollment(event)
+
+    def _save_enrollment(self, event):
         payload = dict(event["payload"], tenant_id=event["tenant_id"])
         path = self.store.unit_path(payload["unit_id"])
         self.store.save_enrollment(payload, path)
@@ -264,13 +268,24 @@ class ProgressService(PlatformService):
                 "data": base64.b64encode(certificate_pdf.render(certificate)).decode()}
 
     # --- views ----------------------------------------------------------------------------
-    @rpc
-    def enrollment_context(self, actor, course_id):
-        """What the gateway needs to validate a learner's activity without an RPC each time."""
+    def _own_enrollment(self, actor, course_id):
+        """The actor's enrollment in ``course_id`` and the course, asking courses for both when
+        the learner acts right after enrolling, before the events reached this replica (then
+        stored as the events would store them; the events, when they come, change nothing)."""
         enrollment = self.store.find_enrollment(actor["user_id"], course_id)
         course = self.store.get_course(course_id)
         if enrollment is None or course is None:
-            raise NotFound("You are not enrolled in this course.")
+            announced = self.courses.my_enrollment_announcements(actor, course_id)  # NotFound passes on
+            self.store.save_course(dict(COURSE_PUBLISHED.parse(announced["course"])["payload"]))
+            self._save_enrollment(ENROLLMENT_CREATED.parse(announced["enrollment"]))
+            enrollment = self.store.find_enrollment(actor["user_id"], course_id)
+            course = self.store.get_course(course_id)
+        return enrollment, course
+
+    @rpc
+    def enrollment_context(self, actor, course_id):
+        """What the gateway needs to validate a learner's activity without an RPC each time."""
+        enrollment, course = self._own_enrollment(actor, course_id)
         return {
             "enrollment_id": enrollment["_id"], "intake_id": enrollment.get("intake_id"),
             "cancelled": enrollment.get("cancelled_at") is not None, "revision": course["revision"],
@@ -283,10 +298,7 @@ class ProgressService(PlatformService):
 
     @rpc
     def get_my_progress(self, actor, course_id):
-        enrollment = self.store.find_enrollment(actor["user_id"], course_id)
-        course = self.store.get_course(course_id)
-        if enrollment is None or course is None:
-            raise NotFound("You are not enrolled in this course.")
+        enrollment, course = self._own_enrollment(actor, course_id)
         certificate = self.store.get_certificate(enrollment["_id"])
         if certificate is not None and enrollment.get("completed_at") is None:
             # The certificate was issued between the two reads; it is issued only after the

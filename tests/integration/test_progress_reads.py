@@ -2,12 +2,16 @@
 - an enrollment is found through its key by _id, and one stored without a key (before the
   keys existed, or by a worker that crashed between the two inserts) is found and keyed;
 - a read that meets a certificate issued between its reads shows the completion that earned
-  it, never a certificate beside an incomplete course."""
+  it, never a certificate beside an incomplete course;
+- a learner acting right after enrolling, before the enrollment's events reached progress, is
+  answered from courses' announcements, stored as the events would store them."""
 import datetime as dt
 import uuid
 
 import pytest
 
+from mooc_common.contracts.errors import NotFound
+from mooc_common.contracts.events.courses import COURSE_PUBLISHED, ENROLLMENT_CREATED
 from mooc_common.infra.store import service_database
 from services.progress.service import ProgressService
 from services.progress.storage import ProgressStore
@@ -72,3 +76,47 @@ def test_a_read_never_shows_a_certificate_beside_an_incomplete_course(store):
     answer = service.get_my_progress({"user_id": "l1", "role": "learner", "tenant_id": "t1"}, "c1")
     assert answer["certificate"]["serial"] == "S-1"
     assert answer["status"] == "completed" and answer["percent_complete"] == 100
+
+
+class CoursesAnnouncing:
+    """Courses' ``my_enrollment_announcements`` for one enrollment whose events are in flight."""
+
+    def __init__(self, enrolled):
+        self.enrolled, self.calls = enrolled, []
+
+    def my_enrollment_announcements(self, actor, course_id):
+        self.calls.append((actor["user_id"], course_id))
+        if (actor["user_id"], course_id) != self.enrolled:
+            raise NotFound("You are not enrolled in this course.")
+        lesson = {"lesson_id": "x1", "kind": "rich_text", "required": True, "title": "Bài 1", "section_id": "s1",
+                  "duration_seconds": None, "quiz": None}
+        course = {"course_id": course_id, "owner_tenant_id": "t1", "code": "CDS", "title": "Chuyển đổi số",
+                  "revision": 2, "lessons": [lesson], "completion_rule": {"required_lesson_ids": ["x1"]}, "topic": None,
+                  "target_categories": [], "audience_tenant_ids": None, "estimated_hours": None}
+        enrollment = {"enrollment_id": "e-pulled", "course_id": course_id, "course_owner_tenant_id": "t1",
+                      "intake_id": None, "learner_id": actor["user_id"], "unit_id": None, "category": None,
+                      "enrolled_at": dt.datetime.now(dt.timezone.utc), "source": "self"}
+        return {"course": COURSE_PUBLISHED.build(course, "t1"), "enrollment": ENROLLMENT_CREATED.build(enrollment, "t1")}
+
+
+def test_an_enrollment_whose_events_are_in_flight_is_fetched_from_courses_once(store):
+    service = ProgressService()
+    service.store, service.courses = store, CoursesAnnouncing(("l9", "c9"))
+    learner = {"user_id": "l9", "role": "learner", "tenant_id": "t1"}
+
+    context = service.enrollment_context(learner, "c9")
+    assert context["enrollment_id"] == "e-pulled" and context["revision"] == 2
+    assert set(context["lessons"]) == {"x1"} and not context["cancelled"]
+    stored = store.find_enrollment("l9", "c9")
+    assert stored["tenant_id"] == "t1" and stored["status"] == "not_started"
+    assert service.get_my_progress(learner, "c9")["course_title"] == "Chuyển đổi số"
+    assert service.courses.calls == [("l9", "c9")]  # stored: not asked again
+
+    # the events arriving afterwards change nothing
+    service._save_enrollment(ENROLLMENT_CREATED.parse(service.courses.my_enrollment_announcements(learner, "c9")["enrollment"]))
+    assert store.enrollments.count_documents({"learner_course": "l9:c9"}) == 1
+
+    other = {"user_id": "l8", "role": "learner", "tenant_id": "t1"}
+    with pytest.raises(NotFound):
+        service.enrollment_context(other, "c9")
+    assert store.find_enrollment("l8", "c9") is None

@@ -89,6 +89,11 @@ def test_a_service_acts_in_its_own_name_only_on_its_registered_calls(keys):
     gateway = {CALLER_TOKEN: caller(keys, "gateway", "progress.enrollment_context")}
     assert ok("progress.enrollment_context", LEARNER, gateway) == LEARNER
     refused(keys, "progress.enrollment_context", OPERATOR, gateway)
+    # progress passes such a learner on to courses when the enrollment's events are in flight
+    progress = {CALLER_TOKEN: caller(keys, "progress", "courses.my_enrollment_announcements")}
+    assert ok("courses.my_enrollment_announcements", LEARNER, progress) == LEARNER
+    refused(keys, "courses.my_enrollment_announcements", OPERATOR, progress)
+    refused(keys, "courses.enroll", LEARNER, {CALLER_TOKEN: caller(keys, "progress", "courses.enroll")})
 
 
 def test_service_tokens_are_short_lived_and_bound_to_one_method(keys):
