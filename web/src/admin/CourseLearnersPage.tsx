@@ -44,9 +44,10 @@ export function CourseLearnersPage() {
   if (course.error instanceof ApiError && course.error.status === 404) return <NotFound />;
   const intakeName = (id: string | null) => intakes.data?.find((x) => x.intake_id === id)?.name ?? "";
   const unitName = (id: string | null) => units.data?.find((u) => u.unit_id === id)?.name ?? id ?? "";
-  // the API filters the whole list: a new filter starts again from the first page
-  const filter = (next: EnrollmentFilters) => { setFilters(next); setOffset(0); };
-  const applySearch = (e: FormEvent) => { e.preventDefault(); filter({ ...filters, q: search.trim() || undefined }); };
+  // the API filters the whole list: a new filter (with the search as typed) starts again from the first page
+  const filter = (next: EnrollmentFilters) => { setFilters({ ...next, q: search.trim() || undefined }); setOffset(0); };
+  const applySearch = (e: FormEvent) => { e.preventDefault(); filter(filters); };
+  const clear = () => { setSearch(""); setFilters({}); setOffset(0); };
 
   const exportCsv = async () => {
     setError(null);
@@ -93,7 +94,7 @@ export function CourseLearnersPage() {
           )}
           <p className="filter-actions">
             <button type="submit">{t("admin.learners.apply")}</button>{" "}
-            <button type="button" onClick={() => { setSearch(""); filter({}); }}>{t("admin.learners.clear")}</button>
+            <button type="button" onClick={clear}>{t("admin.learners.clear")}</button>
           </p>
         </form>
         <p className="hint">{t("admin.learners.filterHint")}</p>

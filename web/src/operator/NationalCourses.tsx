@@ -67,7 +67,7 @@ export function NationalCourses() {
             {data?.courses.map((c) => (
               <tr key={c.course_id} data-code={c.code}>
                 <th scope="row">{c.code}</th>
-                <td><Link to={`/admin/courses/${c.course_id}`} aria-label={t("operator.courses.editOf", { code: c.code })}>{c.title}</Link></td>
+                <td><Link to={`/admin/courses/${c.course_id}`}>{c.title}</Link></td>
                 <td>{t(`operator.courses.statuses.${c.status}`, { defaultValue: c.status })}</td>
                 <td className="actions">
                   {c.status === "draft" && <button type="button" onClick={() => change(c.course_id, c.title, "publish")}
