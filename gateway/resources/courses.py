@@ -12,10 +12,10 @@ from services.courses import schemas
 
 from .. import pagination
 from ..auth import require_role
-from .accounts import _csv as send_csv  # the gateway's one CSV download
 from ..errors import ApiError
 from ..openapi import wire
 from ..openapi.operation import ANY_ROLE, BINARY, CSV, PDF, operation
+from .accounts import _csv as send_csv  # the gateway's one CSV download
 
 AUTHORS = ("tenant_admin", "instructor", "operator_admin")
 ADMINS = ("tenant_admin", "operator_admin")
