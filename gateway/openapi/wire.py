@@ -65,8 +65,12 @@ class CourseListSchema(Schema):
     offset = fields.Integer(required=True)
     limit = fields.Integer(required=True)
 
+class EnrollmentListQuerySchema(PageQuerySchema, courses.EnrollmentFilterSchema):
+    pass
+
+
 class EnrollmentListSchema(Schema):
-    items = fields.List(fields.Nested(courses.EnrollmentSchema), required=True)
+    items = fields.List(fields.Nested(courses.ListedEnrollmentSchema), required=True)
     offset = fields.Integer(required=True)
     limit = fields.Integer(required=True)
 

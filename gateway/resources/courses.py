@@ -15,6 +15,7 @@ from ..auth import require_role
 from ..errors import ApiError
 from ..openapi import wire
 from ..openapi.operation import ANY_ROLE, BINARY, CSV, PDF, operation
+from .accounts import _csv as send_csv  # the gateway's one CSV download
 
 AUTHORS = ("tenant_admin", "instructor", "operator_admin")
 ADMINS = ("tenant_admin", "operator_admin")
@@ -151,12 +152,24 @@ class CourseEnrollments(_Resource):
         resp.status = falcon.HTTP_201
         resp.media = self.call("enroll", req, course_id, learner_id, body["intake_id"])
 
-    @operation("A course's enrollments (of your tenant's learners), a page at a time", AUTHORS,
-               query=pagination.PageQuerySchema, response=wire.EnrollmentListSchema, paginated=True)
+    @operation("A course's enrollments (of your tenant's learners), filtered, the learners named, a page at a time",
+               AUTHORS, query=wire.EnrollmentListQuerySchema, response=wire.EnrollmentListSchema, paginated=True)
     def on_get(self, req, resp, course_id):
         page = pagination.page(req)
-        resp.media = self.call("list_enrollments", req, course_id, page)
+        resp.media = self.call("list_enrollments", req, course_id, page, _enrollment_filters(req))
         pagination.link(req, resp, page, len(resp.media["items"]))
+
+
+def _enrollment_filters(req):
+    return {k: req.params[k] for k in schemas.EnrollmentFilterSchema().fields if k in req.params}
+
+
+class CourseEnrollmentsExport(_Resource):
+    @operation("The course's enrollments as the list filters them, as CSV (UTF-8 with BOM)", AUTHORS,
+               query=schemas.EnrollmentFilterSchema, response_media=(CSV,))
+    def on_get(self, req, resp, course_id):
+        result = self.call("export_course_enrollments", req, course_id, _enrollment_filters(req))
+        send_csv(resp, result["csv"], result["filename"])
 
 
 class EnrollmentCancellation(_Resource):
@@ -221,6 +234,7 @@ def add_routes(app, api, deps):
     app.add_route(f"{api}/courses/{{course_id}}/documents/{{document_id}}", CourseDocument(rpc))
     app.add_route(f"{api}/courses/{{course_id}}/intakes", CourseIntakes(rpc))
     app.add_route(f"{api}/courses/{{course_id}}/enrollments", CourseEnrollments(rpc))
+    app.add_route(f"{api}/courses/{{course_id}}/enrollments/export", CourseEnrollmentsExport(rpc))
     app.add_route(f"{api}/courses/{{course_id}}/assignments", CourseAssignments(rpc))
     app.add_route(f"{api}/enrollments/{{enrollment_id}}/cancel", EnrollmentCancellation(rpc))
     app.add_route(f"{api}/assignment-jobs/{{job_id}}", AssignmentJob(rpc))

@@ -8,12 +8,15 @@ from pathlib import Path
 from zxcvbn import zxcvbn
 
 from mooc_common.contracts.errors import PermissionDenied, QuotaExceeded, ValidationFailed
+from mooc_common.infra.text_search import accent_insensitive_pattern
 
 DEFAULT_LEARNER_QUOTA = 20_000
 MIN_LEARNER_QUOTA = 20_000
 MAX_LEARNER_QUOTA = 40_000  # above it only with an explicit, recorded override
 
 OPERATOR, TENANT_ADMIN = "operator_admin", "tenant_admin"
+STAFF_ROLES = (OPERATOR, TENANT_ADMIN, "instructor")  # who may see a course's learners by name
+MAX_NAME_MATCHES = 2000  # learners one name search may return (courses' enrollments search)
 
 # Failed sign-ins (docs/security.md, item 4). Counted per account, per client address and
 # in all; a client that signed in to the account before is "known": other clients' failures
@@ -93,14 +96,15 @@ def holds_seat(user):
 
 def user_query(tenant_id, filters):
     """The store query of a users-list page: equality filters (FerretDB pushes them down to
-    SQLite) and, for a search, a username prefix or a case-insensitive part of the full name
-    (regexes are evaluated over the tenant's users, not pushed down; the text is escaped)."""
+    SQLite) and, for a search, a username prefix or a case- and accent-insensitive part of the
+    full name (regexes are evaluated over the tenant's users, not pushed down; the text is
+    escaped: mooc_common/infra/text_search.py)."""
     query = {"tenant_id": tenant_id}
     query.update({key: filters[key] for key in ("unit_id", "role", "status") if filters.get(key)})
     if filters.get("q"):
         text = filters["q"].strip()
         query["$or"] = [{"username": {"$regex": "^" + re.escape(text.lower())}},
-                        {"full_name": {"$regex": re.escape(text), "$options": "i"}}]
+                        {"full_name": {"$regex": accent_insensitive_pattern(text), "$options": "i"}}]
     return query
 
 

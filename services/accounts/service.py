@@ -587,6 +587,32 @@ class AccountsService(PlatformService):
             found[username] = user["_id"] if user and user.get("tenant_id") == tenant_id else None
         return found
 
+    @rpc
+    def learner_names(self, actor, tenant_id, user_ids=None, q=None):
+        """{user id: {username, full_name}} of learners of ``tenant_id``: those of ``user_ids``
+        (at most 500; others' ids are left out), or those whose username starts with / whose
+        full name contains ``q`` (accent-insensitive; more than MAX_NAME_MATCHES is a 422). For
+        the courses service's enrollments list, on behalf of the course's staff: names are
+        personal data and never ride on events. The operator may name no tenant (a national
+        course's learners of every tenant), by ids only."""
+        if actor.get("role") not in domain.STAFF_ROLES:
+            raise PermissionDenied("Only a tenant's staff may look up its learners.")
+        if not domain.sees_tenant(actor, tenant_id):  # no tenant: the operator only
+            raise NotFound("Tenant not found.")
+        if q is None:
+            ids = list(dict.fromkeys(user_ids or []))[:500]
+            users = self.store.get_users(ids).values()
+        else:
+            if tenant_id is None:
+                raise ValidationFailed("Name a tenant to search its learners.", {"tenant_id": ["required"]})
+            filters = load(schemas.UserFilterSchema(), {"q": q, "role": "learner"})
+            users = self.store.list_users(tenant_id, 0, domain.MAX_NAME_MATCHES + 1, filters)
+            if len(users) > domain.MAX_NAME_MATCHES:
+                raise ValidationFailed(f"More than {domain.MAX_NAME_MATCHES} learners match: type more of the name.",
+                                       {"q": ["too many matches"]})
+        return {u["_id"]: {"username": u.get("username"), "full_name": u.get("full_name")} for u in users
+                if u.get("role") == "learner" and tenant_id in (None, u.get("tenant_id"))}
+
     # ---- for the notifications service (internal RPCs: personal data never rides on events)
     @rpc
     def mail_contacts(self, user_ids):

@@ -6,7 +6,7 @@ from mooc_common.contracts.events.accounts import LEARNER_CATEGORIES
 from mooc_common.contracts.xapi import MOVE_ON_RULES
 from mooc_common.infra.boundary import CLIENT_KEY_PATTERN, Id, NfcString, load
 
-from . import content
+from . import content, enrollment_list
 
 LESSON_KINDS = ("video", "document", "rich_text", "quiz", "external_package")
 PACKAGE_STANDARDS = ("scorm12", "scorm2004", "xapi", "cmi5", "other")
@@ -269,6 +269,26 @@ class EnrollmentSchema(Schema):
     status = fields.String()
     enrolled_at = fields.AwareDateTime()
     cancelled_at = fields.AwareDateTime(allow_none=True)
+    completed_at = fields.AwareDateTime(allow_none=True)
+
+
+class ListedEnrollmentSchema(EnrollmentSchema):
+    """A row of a course's enrollments list: the learner named (from accounts, for the page)."""
+    status = fields.String(metadata={"description": "active, completed or cancelled"})
+    username = fields.String(allow_none=True)
+    full_name = fields.String(allow_none=True)
+
+
+class EnrollmentFilterSchema(Schema):
+    """Filters of a course's enrollments list and its export, all optional and combined."""
+    status = fields.String(load_default=None, validate=validate.OneOf(enrollment_list.STATUSES))
+    source = fields.String(load_default=None, validate=validate.OneOf(enrollment_list.SOURCES))
+    intake_id = Id(load_default=None)
+    category = fields.String(load_default=None, validate=validate.OneOf(LEARNER_CATEGORIES))
+    unit_id = Id(load_default=None, metadata={"description": "learners of this unit and the units below it"})
+    tenant_id = Id(load_default=None, metadata={"description": "operator only: learners of this tenant"})
+    q = NfcString(load_default=None, validate=validate.Length(1, 100), metadata={
+        "description": "start of the username, or part of the full name (case- and accent-insensitive)"})
 
 
 class JobSchema(Schema):

@@ -20,7 +20,7 @@ from mooc_common.infra.outbox import Outbox
 from mooc_common.infra.service_base import PlatformService
 from mooc_common.infra.store import Store, export_page
 
-from . import assignment, content, documents, domain, schemas
+from . import assignment, content, documents, domain, enrollment_list, schemas
 from .enrolment import enroll_batch, event_of, update_announced
 from .storage import CoursesStore, enrollment_id, now
 
@@ -263,12 +263,55 @@ class CoursesService(PlatformService):
         return schemas.EnrollmentSchema().dump(self.store.get_enrollment(enrollment_key))
 
     @rpc
-    def list_enrollments(self, actor, course_id, page):
+    def list_enrollments(self, actor, course_id, page, filters=None):
+        """A page of the course's enrollments the actor may see, filtered, the learners named."""
         page = load(schemas.PageSchema(), page)
+        tenant_id, query = self._enrollment_query(actor, course_id, filters)
+        rows = [] if query is None else self.store.find_enrollments(query, page["offset"], page["limit"])
+        return {"items": schemas.ListedEnrollmentSchema(many=True).dump(self._named(actor, tenant_id, rows)), **page}
+
+    @rpc
+    def export_course_enrollments(self, actor, course_id, filters=None):
+        """The filtered list as CSV (at most enrollment_list.MAX_EXPORT_ROWS rows)."""
+        tenant_id, query = self._enrollment_query(actor, course_id, filters)
+        rows = [] if query is None else self.store.find_enrollments(query, 0, enrollment_list.MAX_EXPORT_ROWS + 1)
+        if len(rows) > enrollment_list.MAX_EXPORT_ROWS:
+            raise ValidationFailed(f"More than {enrollment_list.MAX_EXPORT_ROWS} enrollments: filter the list first.",
+                                   {"status": ["filter the list first"]})
+        named = []
+        for start in range(0, len(rows), enrollment_list.NAMES_BATCH):
+            named += self._named(actor, tenant_id, rows[start:start + enrollment_list.NAMES_BATCH])
+        units = {u["_id"]: u.get("name") for u in self.store.units_of_tenant(tenant_id)} if tenant_id else {}
+        intakes = {i["_id"]: i.get("name") for i in self.store.intakes_of(course_id)}
+        course = self.store.get_course(course_id)
+        return {"filename": f"enrollments-{course['code']}.csv",
+                "csv": enrollment_list.to_csv(schemas.ListedEnrollmentSchema(many=True).dump(named), units, intakes)}
+
+    def _enrollment_query(self, actor, course_id, filters):
+        """(tenant id or None, store query or None when a name search found nobody)."""
+        filters = load(schemas.EnrollmentFilterSchema(), filters or {})
         course = self._course(course_id)
-        tenant_id = domain.enrollment_scope(actor, course)
-        items = self.store.enrollments_of_course(course_id, tenant_id, page["offset"], page["limit"])
-        return {"items": schemas.EnrollmentSchema(many=True).dump(items), **page}
+        tenant_id = domain.enrollment_scope(actor, course) or filters["tenant_id"]
+        unit_ids = learner_ids = None
+        if filters["unit_id"]:
+            unit = self.store.get_replica("units", filters["unit_id"])
+            if unit is None or tenant_id not in (None, unit["tenant_id"]):
+                raise NotFound("Unit not found.")
+            tenant_id = unit["tenant_id"]
+            unit_ids = [u["_id"] for u in self.store.units_of_tenant(tenant_id) if domain.in_subtree(u, unit["_id"])]
+        if filters["q"]:
+            tenant_id = tenant_id or course["owner_tenant_id"]
+            learner_ids = list(self.accounts.learner_names(actor, tenant_id, None, filters["q"]))
+            if not learner_ids:
+                return tenant_id, None
+        return tenant_id, enrollment_list.query(
+            course_id, tenant_id, filters, unit_ids,
+            learner_ids and [enrollment_id(course_id, learner_id) for learner_id in learner_ids])
+
+    def _named(self, actor, tenant_id, rows):
+        """One bounded accounts call names a page of rows (names are not on the events)."""
+        names = self.accounts.learner_names(actor, tenant_id, sorted({r["learner_id"] for r in rows})) if rows else {}
+        return enrollment_list.named(rows, names)
 
     @rpc
     def my_courses(self, actor):

@@ -125,7 +125,7 @@ class CoursesStore:
         return insert_new(getattr(self, collection), docs)
 
     def units_of_tenant(self, tenant_id):
-        return list(self.units.find({"tenant_id": tenant_id}, {"path": 1}))
+        return list(self.units.find({"tenant_id": tenant_id}, {"path": 1, "name": 1}))
 
     def learners_in_unit(self, unit_id):
         return list(self.learners.find({"unit_id": unit_id}))
@@ -144,9 +144,9 @@ class CoursesStore:
         return self.enrollments.find_one_and_update({"_id": enrollment_id_}, {"$set": changes},
                                                     return_document=pymongo.ReturnDocument.AFTER)
 
-    def enrollments_of_course(self, course_id, tenant_id, offset, limit):
-        query = {"course_id": course_id} if tenant_id is None else {"course_id": course_id, "tenant_id": tenant_id}
-        # insertion order: a sort would make FerretDB read every enrollment of the course
+    def find_enrollments(self, query, offset, limit):
+        """A page of ``query`` (enrollment_list.query) in insertion order: a sort would make
+        FerretDB read every enrollment of the course."""
         return list(self.enrollments.find(query).skip(offset).limit(limit))
 
     def enrollments_of_learner(self, learner_id):

@@ -9,9 +9,11 @@ import re
 import secrets
 
 import pytest
+from playwright.sync_api import expect
 
 from api_client import ApiClient
 from tests.browser.conftest import API, PASSWORD, Tenant, assert_accessible, pdf_bytes, sign_in, snapshot
+from tests.browser.consoles import assert_console_page_ok
 from tests.polling import eventually
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
@@ -334,3 +336,45 @@ def test_console_pages_at_phone_width(new_page, platform, console_a, course_of_a
             page.get_by_role("button", name="Thêm bài Bài kiểm tra vào phần 1").click()
         assert page.evaluate("() => document.documentElement.scrollWidth") <= 360, path
         assert_accessible(page)
+
+
+def test_admin_searches_filters_and_exports_enrollments_by_learner_name(new_page, platform, operator, console_a, course_of_a):
+    """The enrollments list is filtered by the API (issue 18): a name typed without diacritics,
+    a status, the learners named, the export holding exactly the filtered rows."""
+    path = f"{API}/courses/{course_of_a['course_id']}/enrollments"
+    learners = {}
+    for full_name in ("Đỗ Thị Huyền Trang", "Đỗ Văn Hùng"):
+        username = f"hv.{secrets.token_hex(4)}"
+        user = operator.post(f"{API}/tenants/{console_a.id}/users", {
+            "username": username, "full_name": full_name, "email": f"{username}@example.vn", "role": "learner",
+            "password": PASSWORD, "category": "civil_servant", "phone": "0987654321"})
+        learners[full_name] = (username, console_a.admin.post(path, {"learner_id": user["user_id"]}))
+    console_a.admin.post(f"{API}/enrollments/{learners['Đỗ Văn Hùng'][1]['enrollment_id']}/cancel")
+
+    page = signed_in(new_page, console_a, "tenant_admin")
+    page.goto(f"/admin/courses/{course_of_a['course_id']}/learners")
+    table = page.get_by_role("region", name="Ghi danh")
+    page.get_by_label("Tìm học viên").fill("do thi huyen")  # no diacritics, lower case
+    page.get_by_role("button", name="Lọc", exact=True).click()
+    expect(table.locator("tbody tr")).to_have_count(1, timeout=30_000)  # the API's answer replaced the whole list
+    table.get_by_role("cell", name="Đỗ Thị Huyền Trang").wait_for()
+    assert table.get_by_role("cell", name=learners["Đỗ Thị Huyền Trang"][0]).count() == 1  # the username beside
+    assert_accessible(page)
+
+    page.get_by_label("Tìm học viên").fill("đỗ")
+    page.locator("#e-status").select_option(label="Đã huỷ")  # a filter applies at once, with the search as typed
+    expect(table.get_by_role("cell", name="Đỗ Thị Huyền Trang")).to_have_count(0, timeout=30_000)
+    table.get_by_role("cell", name="Đỗ Văn Hùng").wait_for()
+    expect(table.locator("tbody tr")).to_have_count(1, timeout=30_000)
+    with page.expect_download() as export:
+        page.get_by_role("button", name="Xuất CSV").click()
+    rows = list(csv.DictReader(io.StringIO(open(export.value.path(), encoding="utf-8-sig").read())))
+    assert [(r["full_name"], r["username"], r["status"]) for r in rows] == [
+        ("Đỗ Văn Hùng", learners["Đỗ Văn Hùng"][0], "cancelled")]
+
+    page.get_by_role("button", name="Bỏ lọc").click()
+    table.get_by_role("cell", name="Đỗ Thị Huyền Trang").wait_for()
+    phone = signed_in(new_page, console_a, "tenant_admin", width=360)
+    phone.goto(f"/admin/courses/{course_of_a['course_id']}/learners")
+    phone.get_by_role("region", name="Ghi danh").get_by_role("cell", name="Đỗ Văn Hùng").wait_for()
+    assert_console_page_ok(phone)

@@ -164,3 +164,102 @@ def test_operator_sees_an_agencys_dead_letters_and_replays_them(new_page, platfo
     page.get_by_label("Trạng thái gửi").select_option("pending")
     page.get_by_role("status").filter(has_text="lượt gửi").wait_for()
     assert_console_page_ok(page)
+
+
+def test_operator_registers_agencies_and_rotates_a_secret_shown_once(new_page, platform, operator):
+    tenant = operator.post(f"{API}/tenants", {
+        "code": "AG" + secrets.token_hex(3).upper(), "name": "Sở Thông tin và Truyền thông tỉnh Lạng Sơn",
+        "kind": "province", "focal_contact": {"full_name": "Đinh Thu Hà", "mobile": "0912345671", "email": "ha@example.vn"}})
+    page = new_page()
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.on("dialog", lambda dialog: dialog.accept())
+    console_sign_in(page, platform.env["OPERATOR_USERNAME"], platform.env["OPERATOR_PASSWORD"], "/operator/integrations")
+    form = page.get_by_test_id("register-agency")
+    form.get_by_role("button", name="Đăng ký").click()  # nothing filled: said under the fields, nothing sent
+    form.get_by_text("Nhập tên cơ quan.").wait_for()
+    form.get_by_text("Chọn ít nhất một đơn vị hoặc nền tảng.").wait_for()
+
+    name = f"Cổng dịch vụ công {secrets.token_hex(2)}"
+    form.get_by_label("Tên cơ quan").fill(name)
+    # (the test platform allows loopback HTTP endpoints; production needs public HTTPS)
+    form.get_by_label("Địa chỉ webhook").fill("http://127.0.0.1:9/hook")
+    form.get_by_label(f"{tenant['code']} · Sở Thông tin và Truyền thông tỉnh Lạng Sơn").check()
+    assert_console_page_ok(page)
+    form.get_by_role("button", name="Đăng ký").click()
+    shown = page.get_by_test_id("credentials")
+    shown.get_by_text("chỉ hiển thị một lần", exact=False).wait_for()
+    secret = shown.locator("[data-credential=secret]").inner_text()
+    assert secret.startswith("whsec_")
+    shown.get_by_role("button", name="Sao chép Khoá bí mật ký webhook").click()
+    shown.get_by_role("status").filter(has_text="Đã sao chép").wait_for()
+    assert page.evaluate("() => navigator.clipboard.readText()") == secret
+    assert_console_page_ok(page)
+    registered = next(s for s in operator.get(f"{API}/integrations/subscribers")["items"] if s["name"] == name)
+    assert registered["tenants"] == [tenant["tenant_id"]] and registered["kind"] == "webhook"
+    assert secret not in str(operator.get(f"{API}/integrations/subscribers/{registered['subscriber_id']}"))
+    shown.get_by_role("button", name="Tôi đã lưu, đóng lại").click()
+    shown.wait_for(state="detached")
+    assert secret not in page.content()  # gone for good
+
+    # The new agency is selected: rotate its secret, the old one valid one more hour.
+    page.get_by_role("heading", name=f"Lịch sử gửi: {name}").wait_for()
+    page.get_by_label("Khoá cũ còn hiệu lực thêm").select_option(label="1 giờ")
+    page.get_by_role("button", name="Đổi khoá bí mật", exact=True).click()
+    rotated = page.get_by_test_id("credentials").locator("[data-credential=secret]")
+    rotated.wait_for()
+    assert rotated.inner_text().startswith("whsec_") and rotated.inner_text() != secret
+
+    # An AMQP agency at 360 px: its broker credentials, long values wrapping inside the screen.
+    phone = new_page(width=360)
+    console_sign_in(phone, platform.env["OPERATOR_USERNAME"], platform.env["OPERATOR_PASSWORD"], "/operator/integrations")
+    form = phone.get_by_test_id("register-agency")
+    form.get_by_label("Tên cơ quan").fill(f"Kho dữ liệu {secrets.token_hex(2)}")
+    form.get_by_label("Hàng đợi AMQP riêng").check()
+    assert form.get_by_label("Địa chỉ webhook").count() == 0
+    form.get_by_label(f"{tenant['code']} · Sở Thông tin và Truyền thông tỉnh Lạng Sơn").check()
+    form.get_by_label("Nền tảng (khoá học dùng chung toàn quốc)").check()
+    form.get_by_role("button", name="Đăng ký").click()
+    shown = phone.get_by_test_id("credentials")
+    shown.locator("[data-credential=password]").wait_for()
+    labels = shown.locator("dt").all_inner_texts()
+    assert labels[:2] == ["Tên đăng nhập AMQP", "Mật khẩu AMQP"] and "Hàng đợi" in labels
+    assert_console_page_ok(phone)
+
+
+def test_operator_changes_a_national_courses_audience_in_the_course_editor(new_page, platform, operator):
+    first, second = (operator.post(f"{API}/tenants", {
+        "code": "AU" + secrets.token_hex(3).upper(), "name": name, "kind": "province",
+        "focal_contact": {"full_name": "Lò Văn Sáng", "mobile": "0912345672", "email": "sang@example.vn"}})
+        for name in ("Sở Nội vụ tỉnh Điện Biên", "Sở Nội vụ tỉnh Lai Châu"))
+    code = "AU-" + secrets.token_hex(3)
+    course = operator.post(f"{API}/courses", {
+        "code": code, "title": "Văn hoá công vụ", "national": True, "audience_tenant_ids": [first["tenant_id"]],
+        "lessons": [{"title": "Bài 1", "kind": "rich_text", "html": "<p>Nội dung</p>"}]})
+    operator.post(f"{API}/courses/{course['course_id']}/publish")
+
+    page = new_page(width=360)
+    console_sign_in(page, platform.env["OPERATOR_USERNAME"], platform.env["OPERATOR_PASSWORD"], "/operator/courses")
+    page.get_by_test_id("national-courses").locator(f"tr[data-code='{code}']").get_by_role("link").click()
+    page.get_by_role("heading", name="Văn hoá công vụ").wait_for()
+    audience = page.get_by_test_id("audience")
+    assert audience.get_by_label("Chỉ các đơn vị được chọn").is_checked()
+    assert audience.get_by_label(f"{first['code']} · Sở Nội vụ tỉnh Điện Biên").is_checked()
+    assert_console_page_ok(page)
+
+    audience.get_by_label(f"{second['code']} · Sở Nội vụ tỉnh Lai Châu").check()
+    audience.get_by_label(f"{first['code']} · Sở Nội vụ tỉnh Điện Biên").uncheck()
+    page.get_by_role("button", name="Lưu thay đổi").click()
+    page.get_by_role("status").filter(has_text="Đã lưu khoá học.").wait_for()
+    detail = operator.get(f"{API}/courses/{course['course_id']}")
+    assert detail["audience_tenant_ids"] == [second["tenant_id"]] and detail["revision"] == 2
+    assert detail["status"] == "published" and detail["sections"][0]["lessons"][0]["title"] == "Bài 1"
+
+    audience.get_by_label(f"{second['code']} · Sở Nội vụ tỉnh Lai Châu").uncheck()  # nobody: refused here
+    page.get_by_role("button", name="Lưu thay đổi").click()
+    audience.get_by_text("Chọn ít nhất một đơn vị").wait_for()
+    assert operator.get(f"{API}/courses/{course['course_id']}")["audience_tenant_ids"] == [second["tenant_id"]]
+    audience.get_by_label("Mọi đơn vị").check()
+    page.get_by_role("button", name="Lưu thay đổi").click()
+    page.get_by_role("status").filter(has_text="Đã lưu khoá học.").wait_for()
+    assert operator.get(f"{API}/courses/{course['course_id']}")["audience_tenant_ids"] is None
+    assert_console_page_ok(page)

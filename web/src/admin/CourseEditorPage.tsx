@@ -7,6 +7,8 @@ import { useSession } from "../auth/session";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { Field } from "../components/Field";
 import { Loading } from "../components/Loading";
+import { useAsync } from "../components/useAsync";
+import { AudiencePicker } from "../operator/AudiencePicker";
 import { NotFound } from "../pages/NotFound";
 import { blankCourse, blankLesson, CATEGORIES, coursePayload, courseProblems, flattenErrors, fromCourse, LESSON_KINDS } from "./courseForm";
 import { LessonEditor } from "./LessonEditor";
@@ -27,7 +29,11 @@ export function CourseEditorPage() {
   const { courseId } = useParams();
   const creating = !courseId;
   const navigate = useNavigate();
-  const readOnly = !mayAuthor(useSession().claims?.role);
+  const role = useSession().claims?.role;
+  const readOnly = !mayAuthor(role);
+  // the operator edits national courses here too, with their audience (tenants)
+  const operator = role === "operator_admin";
+  const tenants = useAsync(() => (operator ? api.tenants() : Promise.resolve([])), [operator]);
   const [course, setCourse] = useState<EditableCourse | null>(null);
   const [form, setForm] = useState<CourseIn>(blankCourse());
   const [loading, setLoading] = useState(!creating);
@@ -96,7 +102,7 @@ export function CourseEditorPage() {
   const locked = readOnly || status === "archived";
   return (
     <section className="admin">
-      <p><Link to="/admin/courses">{t("admin.course.back")}</Link></p>
+      <p><Link to={operator ? "/operator/courses" : "/admin/courses"}>{t("admin.course.back")}</Link></p>
       <h1>{creating ? t("admin.course.newTitle") : course?.title}</h1>
       {course && (
         <p className="meta">
@@ -137,6 +143,10 @@ export function CourseEditorPage() {
               </label>
             ))}
           </fieldset>
+          {operator && course?.national && (
+            <AudiencePicker name="course-audience" tenants={tenants.data ?? []} audience={form.audience_tenant_ids ?? null} disabled={locked}
+              error={problem("audience_tenant_ids")} onChange={(audience) => edit({ ...form, audience_tenant_ids: audience })} />
+          )}
           <Field label={t("admin.course.minAverage")} type="number" min={0} max={100} value={form.min_average_quiz_score ?? ""} readOnly={locked}
             hint={t("admin.course.completionHint")} error={problem("min_average_quiz_score")}
             onChange={(e) => edit({ ...form, min_average_quiz_score: e.target.value ? Number(e.target.value) : null })} />

@@ -2,7 +2,7 @@ import { useEffect, useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useParams } from "react-router";
 import { api, ApiError, fieldErrors } from "../api/client";
-import type { AssignmentJob, AssignmentTarget, Enrollment, Intake } from "../api/types";
+import type { AssignmentJob, AssignmentTarget, Enrollment, EnrollmentFilters, Intake } from "../api/types";
 import { useSession } from "../auth/session";
 import { DataTable } from "../components/DataTable";
 import { saveBlob } from "../components/download";
@@ -15,15 +15,12 @@ import { useAsync } from "../components/useAsync";
 import { formatDate, formatDateTime, formatNumber } from "../i18n/format";
 import { NotFound } from "../pages/NotFound";
 import { CATEGORIES } from "./courseForm";
-import { csvBlob } from "./csvExport";
-import { matchesFilters, type EnrollmentFilters } from "./enrollmentFilters";
 import { ProgressBar } from "./ProgressBar";
 import { mayAssign } from "./roles";
 import { indentedName, treeRows } from "./unitTree";
 import { useJob } from "./useJob";
 
 const PAGE = 50;
-const EXPORT_PAGE = 200; // the API's largest page
 const finished = (job: AssignmentJob) => job.state === "succeeded" || job.state === "failed";
 
 /** A course's intakes, its assignment to learners (a unit subtree, a category or a CSV of
@@ -37,36 +34,30 @@ export function CourseLearnersPage() {
   const intakes = useAsync(() => api.intakes(courseId!), [courseId]);
   const units = useAsync(() => (admin ? api.units(claims!.tenantId!) : Promise.resolve([])), [admin]);
   const [offset, setOffset] = useState(0);
-  const enrollments = useAsync(() => api.enrollments(courseId!, offset, PAGE), [courseId, offset]);
   const [filters, setFilters] = useState<EnrollmentFilters>({});
-  const [exporting, setExporting] = useState<number | null>(null);
+  const [search, setSearch] = useState("");
+  const enrollments = useAsync(() => api.enrollments(courseId!, filters, offset, PAGE), [courseId, filters, offset]);
+  const [exporting, setExporting] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  const n = (value: number) => formatNumber(value, i18n.language);
 
   if (course.loading && !course.data) return <Loading />;
   if (course.error instanceof ApiError && course.error.status === 404) return <NotFound />;
   const intakeName = (id: string | null) => intakes.data?.find((x) => x.intake_id === id)?.name ?? "";
   const unitName = (id: string | null) => units.data?.find((u) => u.unit_id === id)?.name ?? id ?? "";
-  const rows = (enrollments.data?.items ?? []).filter((e) => matchesFilters(e, filters));
+  // the API filters the whole list: a new filter (with the search as typed) starts again from the first page
+  const filter = (next: EnrollmentFilters) => { setFilters({ ...next, q: search.trim() || undefined }); setOffset(0); };
+  const applySearch = (e: FormEvent) => { e.preventDefault(); filter(filters); };
+  const clear = () => { setSearch(""); setFilters({}); setOffset(0); };
 
   const exportCsv = async () => {
     setError(null);
-    setExporting(0);
-    const out: Enrollment[] = [];
+    setExporting(true);
     try {
-      for (let from = 0; ; from += EXPORT_PAGE) {
-        const page = await api.enrollments(courseId!, from, EXPORT_PAGE);
-        out.push(...page.items.filter((e) => matchesFilters(e, filters)));
-        setExporting(from + page.items.length);
-        if (page.items.length < EXPORT_PAGE) break;
-      }
-      saveBlob(csvBlob(["enrollment_id", "learner_id", "unit", "category", "intake", "source", "status", "enrolled_at", "cancelled_at"],
-        out.map((e) => [e.enrollment_id, e.learner_id, unitName(e.unit_id), e.category, intakeName(e.intake_id), e.source, e.status, e.enrolled_at, e.cancelled_at])),
-      `ghi-danh-${course.data?.code ?? courseId}.csv`);
+      saveBlob(await api.enrollmentsExport(courseId!, filters), `ghi-danh-${course.data?.code ?? courseId}.csv`);
     } catch (e) {
       setError(e);
     } finally {
-      setExporting(null);
+      setExporting(false);
     }
   };
 
@@ -86,25 +77,36 @@ export function CourseLearnersPage() {
 
       <section aria-labelledby="enrollments">
         <h2 id="enrollments">{t("admin.learners.enrollments")}</h2>
-        <div className="filters admin-filters">
+        <form className="filters admin-filters" role="search" onSubmit={applySearch}>
+          <Field label={t("admin.learners.search")} type="search" value={search} maxLength={100} hint={t("admin.learners.searchHint")}
+            onChange={(e) => setSearch(e.target.value)} />
           <SelectField id="e-status" label={t("admin.learners.status")} value={filters.status ?? ""} empty={t("admin.all")}
-            options={["active", "cancelled"].map((s) => [s, t(`admin.learners.statuses.${s}`)])} onChange={(v) => setFilters({ ...filters, status: v || undefined })} />
+            options={["active", "completed", "cancelled"].map((s) => [s, t(`admin.learners.statuses.${s}`)])} onChange={(v) => filter({ ...filters, status: v || undefined })} />
           <SelectField id="e-source" label={t("admin.learners.source")} value={filters.source ?? ""} empty={t("admin.all")}
-            options={["self", "admin", "unit", "category", "csv"].map((s) => [s, t(`admin.learners.sources.${s}`)])} onChange={(v) => setFilters({ ...filters, source: v || undefined })} />
+            options={["self", "admin", "unit", "category", "csv"].map((s) => [s, t(`admin.learners.sources.${s}`)])} onChange={(v) => filter({ ...filters, source: v || undefined })} />
           <SelectField id="e-intake" label={t("admin.learners.intake")} value={filters.intake_id ?? ""} empty={t("admin.all")}
-            options={(intakes.data ?? []).map((x) => [x.intake_id, x.name])} onChange={(v) => setFilters({ ...filters, intake_id: v || undefined })} />
+            options={(intakes.data ?? []).map((x) => [x.intake_id, x.name])} onChange={(v) => filter({ ...filters, intake_id: v || undefined })} />
           <SelectField id="e-category" label={t("admin.users.category")} value={filters.category ?? ""} empty={t("admin.all")}
-            options={CATEGORIES.map((c) => [c, t(`admin.categories.${c}`)])} onChange={(v) => setFilters({ ...filters, category: v || undefined })} />
-        </div>
+            options={CATEGORIES.map((c) => [c, t(`admin.categories.${c}`)])} onChange={(v) => filter({ ...filters, category: v || undefined })} />
+          {admin && (
+            <SelectField id="e-unit" label={t("admin.learners.unit")} value={filters.unit_id ?? ""} empty={t("admin.all")}
+              options={treeRows(units.data ?? []).map((r) => [r.unit.unit_id, indentedName(r)])} onChange={(v) => filter({ ...filters, unit_id: v || undefined })} />
+          )}
+          <p className="filter-actions">
+            <button type="submit">{t("admin.learners.apply")}</button>{" "}
+            <button type="button" onClick={clear}>{t("admin.learners.clear")}</button>
+          </p>
+        </form>
         <p className="hint">{t("admin.learners.filterHint")}</p>
         <p>
-          <button type="button" onClick={exportCsv} disabled={exporting !== null}>{t("admin.learners.export")}</button>{" "}
-          {exporting !== null && <span role="status">{t("admin.learners.exporting", { count: exporting, n: n(exporting) })}</span>}
+          <button type="button" onClick={exportCsv} disabled={exporting}>{t("admin.learners.export")}</button>{" "}
+          {exporting && <span role="status">{t("admin.learners.exporting")}</span>}
         </p>
         <ErrorAlert error={enrollments.error} />
-        <DataTable<Enrollment> caption={t("admin.learners.enrollments")} rows={rows} rowKey={(e) => e.enrollment_id}
+        <DataTable<Enrollment> caption={t("admin.learners.enrollments")} rows={enrollments.data?.items ?? []} rowKey={(e) => e.enrollment_id}
           empty={enrollments.loading ? t("app.loading") : t("admin.learners.none")} columns={[
-            { key: "learner", header: t("admin.learners.learner"), cell: (e) => <code>{e.learner_id.slice(0, 8)}</code> },
+            { key: "learner", header: t("admin.learners.learner"), cell: (e) => e.full_name ?? t("admin.learners.unnamed") },
+            { key: "username", header: t("admin.learners.username"), cell: (e) => e.username ?? <code>{e.learner_id.slice(0, 8)}</code> },
             { key: "unit", header: t("admin.users.unit"), cell: (e) => unitName(e.unit_id) },
             { key: "category", header: t("admin.users.category"), cell: (e) => (e.category ? t(`admin.categories.${e.category}`, { defaultValue: e.category }) : "") },
             { key: "intake", header: t("admin.learners.intake"), cell: (e) => intakeName(e.intake_id) },

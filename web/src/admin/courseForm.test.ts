@@ -45,6 +45,9 @@ describe("course form", () => {
     } as unknown as EditableCourse;
     const form = fromCourse(course);
     expect(form.min_average_quiz_score).toBe(70);
+    expect(form.audience_tenant_ids).toBeNull(); // every tenant, sent back as such
+    const national = fromCourse({ ...course, national: true, owner_tenant_id: null, audience_tenant_ids: ["t1"] });
+    expect(coursePayload(national, false).audience_tenant_ids).toEqual(["t1"]); // a save keeps the audience
     expect(form.sections[0].lessons[0]).toEqual({ lesson_id: "l1", title: "Q", kind: "quiz", required: true, quiz: {
       pass_mark: 50, max_attempts: null, questions: [{ question_id: "q1", text: "?", kind: "single", points: 1,
         options: [{ option_id: "o1", text: "A", correct: true }] }] } });

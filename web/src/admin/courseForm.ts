@@ -34,6 +34,7 @@ export function fromCourse(course: EditableCourse): CourseIn {
     title: course.title, description: course.description ?? "", topic: course.topic,
     estimated_hours: course.estimated_hours, target_categories: course.target_categories ?? [],
     min_average_quiz_score: course.completion_rule?.min_average_quiz_score ?? null,
+    audience_tenant_ids: course.audience_tenant_ids ?? null,
     sections: (course.sections ?? []).map((s) => ({
       section_id: s.section_id, title: s.title ?? "", lessons: s.lessons.map((l) => lessonPayload(l)),
     })),
@@ -74,6 +75,8 @@ export function courseProblems(course: CourseIn, creating: boolean): Record<stri
   const out: Record<string, string> = {};
   if (creating && !/^[A-Za-z0-9][A-Za-z0-9_.-]{1,63}$/.test(course.code ?? "")) out.code = "admin.course.errors.code";
   if (!course.title.trim()) out.title = "admin.course.errors.required";
+  // an empty list would mean every tenant to the API: the editor asks for one at least
+  if (course.audience_tenant_ids && course.audience_tenant_ids.length === 0) out.audience_tenant_ids = "admin.course.errors.audience";
   const lessons = course.sections.flatMap((s) => s.lessons);
   if (lessons.length === 0) out.sections = "admin.course.errors.noLessons";
   course.sections.forEach((section, si) => {

@@ -3,6 +3,8 @@
 export const AUTHORS = ["tenant_admin", "instructor"] as const;
 export const ADMINS = ["tenant_admin"] as const;
 export const COURSE_READERS = ["tenant_admin", "instructor", "report_viewer"] as const;
+// the operator opens its national courses in the course editor (from /operator/courses)
+export const COURSE_EDITORS = [...AUTHORS, "operator_admin"] as const;
 
-export const mayAuthor = (role: string | undefined) => (AUTHORS as readonly string[]).includes(role ?? "");
+export const mayAuthor = (role: string | undefined) => (COURSE_EDITORS as readonly string[]).includes(role ?? "");
 export const mayAssign = (role: string | undefined) => (ADMINS as readonly string[]).includes(role ?? "");

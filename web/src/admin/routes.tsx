@@ -5,6 +5,8 @@ import { Loading } from "../components/Loading";
 import type { ConsoleRoute } from "../console/routeTypes";
 import { ADMINS, AUTHORS, COURSE_READERS } from "./roles";
 
+const COURSE_OPENERS = [...COURSE_READERS, "operator_admin"] as const; // readers, and the operator's national courses
+
 type Pages = typeof import("./pages");
 const page = (name: keyof Pages): LazyExoticComponent<ComponentType> =>
   lazy(() => import("./pages").then((m) => ({ default: m[name] as ComponentType })));
@@ -24,6 +26,6 @@ export const adminRoutes: ConsoleRoute[] = [
   { path: "/admin/import", roles: ADMINS, element: lazily(Import), navKey: "admin.nav.import" },
   { path: "/admin/courses", roles: COURSE_READERS, element: lazily(Courses), navKey: "admin.nav.courses" },
   { path: "/admin/courses/new", roles: AUTHORS, element: lazily(CourseEditor) },
-  { path: "/admin/courses/:courseId", roles: COURSE_READERS, element: lazily(CourseEditor) },
-  { path: "/admin/courses/:courseId/learners", roles: COURSE_READERS, element: lazily(CourseLearners) },
+  { path: "/admin/courses/:courseId", roles: COURSE_OPENERS, element: lazily(CourseEditor) },
+  { path: "/admin/courses/:courseId/learners", roles: COURSE_OPENERS, element: lazily(CourseLearners) },
 ];

@@ -6,12 +6,12 @@ import type {
   Activity, Catalog, Course, MyEnrollment, Progress, PublicCertificate, Tokens, Claims,
 } from "./types";
 import type {
-  AssignmentJob, AssignmentTarget, CourseDocument, CourseIn, EditableCourse, Enrollment, ImportJob, Intake, Unit, User,
+  AssignmentJob, AssignmentTarget, CourseDocument, CourseIn, EditableCourse, Enrollment, EnrollmentFilters, ImportJob, Intake, Unit, User,
   UserFilters,
 } from "./types";
 // reports dashboard, year-end report and operator console (issue 18 items 4-7)
 import type {
-  Delivery, NationalCourseInput, NationalReport, Subscriber, ProgressFilters, ProgressPage, Tenant, TenantInput, TenantReport, YearEndContent, YearEndVersion, YearEndVersions,
+  Delivery, NationalCourseInput, NationalReport, RegisteredSubscriber, RotatedSecret, Subscriber, SubscriberInput, ProgressFilters, ProgressPage, Tenant, TenantInput, TenantReport, YearEndContent, YearEndVersion, YearEndVersions,
 } from "./types";
 
 export const API = "/api/v1";
@@ -280,8 +280,15 @@ export class ApiClient {
     return this.json("GET", `/assignment-jobs/${encodeURIComponent(jobId)}`);
   }
 
-  enrollments(courseId: string, offset: number, limit: number): Promise<{ items: Enrollment[]; offset: number; limit: number }> {
-    return this.json("GET", `/courses/${encodeURIComponent(courseId)}/enrollments?offset=${offset}&limit=${limit}`);
+  /** A page of a course's enrollments, filtered by the API (empty filters are left out). */
+  enrollments(courseId: string, filters: EnrollmentFilters, offset: number, limit: number): Promise<{ items: Enrollment[]; offset: number; limit: number }> {
+    const query = progressQuery({ ...filters, offset: String(offset), limit: String(limit) });
+    return this.json("GET", `/courses/${encodeURIComponent(courseId)}/enrollments?${query}`);
+  }
+
+  /** The filtered enrollments as CSV, written by the API (bounded there). */
+  async enrollmentsExport(courseId: string, filters: EnrollmentFilters): Promise<Blob> {
+    return (await this.send("GET", `/courses/${encodeURIComponent(courseId)}/enrollments/export?${progressQuery(filters)}`)).blob();
   }
 
   /** A raw body (a file) with upload progress: fetch() reports none, XMLHttpRequest does. The
@@ -390,6 +397,14 @@ export class ApiClient {
     return this.json("GET", "/integrations/subscribers");
   }
 
+  registerSubscriber(body: SubscriberInput): Promise<RegisteredSubscriber> {
+    return this.json("POST", "/integrations/subscribers", { body });
+  }
+
+  rotateSecret(subscriberId: string, graceSeconds: number): Promise<RotatedSecret> {
+    return this.json("POST", `/integrations/subscribers/${encodeURIComponent(subscriberId)}/secret`, { body: { grace_seconds: graceSeconds } });
+  }
+
   deliveries(subscriberId: string, state: "pending" | "delivered" | "dead", limit = 50): Promise<{ items: Delivery[] }> {
     return this.json("GET", `/integrations/subscribers/${encodeURIComponent(subscriberId)}/deliveries?state=${state}&limit=${limit}`);
   }
@@ -404,7 +419,7 @@ export class ApiClient {
   }
 }
 
-/** The query string of the staff progress view: empty filters are left out. */
+/** The query string of a filtered list (progress view, enrollments): empty filters are left out. */
 function progressQuery(values: Record<string, string | undefined>): string {
   return new URLSearchParams(Object.entries(values).filter((e): e is [string, string] => !!e[1])).toString();
 }

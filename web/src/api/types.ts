@@ -75,9 +75,13 @@ export type SectionIn = { section_id?: string; title: string; lessons: LessonIn[
 export type CourseIn = {
   code?: string; title: string; description: string; topic: string | null; estimated_hours: number | null;
   target_categories: string[]; min_average_quiz_score: number | null; sections: SectionIn[];
+  /** a national course's tenants (null: every tenant); kept on every save, since the API
+   *  replaces the whole course (an omitted audience would open the course to every tenant) */
+  audience_tenant_ids?: string[] | null;
 };
 export type EditableCourse = CourseSummary & {
   description: string; revision: number; target_categories: string[]; sections: SectionIn[];
+  audience_tenant_ids?: string[] | null;
   completion_rule: { min_average_quiz_score?: number | null };
 };
 export type CourseDocument = { document_id: string; filename: string; content_type: string | null; size: number; state: string };
@@ -89,7 +93,13 @@ export type AssignmentJob = {
 export type Enrollment = {
   enrollment_id: string; course_id: string; learner_id: string; tenant_id: string; unit_id: string | null;
   category: string | null; intake_id: string | null; source: string; status: string; enrolled_at: string;
-  cancelled_at: string | null;
+  cancelled_at: string | null; completed_at?: string | null;
+  /** the learner, named by the API for a course's enrollments list (null if the account is gone) */
+  username?: string | null; full_name?: string | null;
+};
+/** Filters of a course's enrollments list and export, applied by the API (courses.md). */
+export type EnrollmentFilters = {
+  status?: string; source?: string; intake_id?: string; category?: string; unit_id?: string; q?: string; tenant_id?: string;
 };
 export type AssignmentTarget = { unit_id: string } | { category: string } | { csv: Blob };
 // -- reports and operator console (issue 18 items 4-7: docs/reports.md, docs/accounts.md) ----
@@ -157,6 +167,11 @@ export type Subscriber = {
   subscriber_id: string; name: string; kind: "amqp" | "webhook"; status: string; tenants: string[];
   event_types: string[]; url: string | null; queue: string | null; created_at: string; revoked_at: string | null;
 };
+export type SubscriberInput = { name: string; kind: "amqp" | "webhook"; tenants: string[]; url?: string };
+/** Registration answers once with the credentials (AMQP: username, password, vhost, queue...;
+ *  webhook: secret); the API never shows them again. */
+export type RegisteredSubscriber = Subscriber & { credentials: Record<string, string> };
+export type RotatedSecret = { subscriber_id: string; secret: string; previous_secret_valid_seconds: number };
 export type Delivery = {
   delivery_id: string; event_id: string; event_type: string; tenant: string; state: string; attempts: number;
   created_at: string; last_status_code: number | null; last_error: string | null; replay_id: string | null;

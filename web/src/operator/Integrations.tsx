@@ -1,22 +1,27 @@
 import { useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { useSearchParams } from "react-router";
-import { api } from "../api/client";
+import { api, fieldErrors } from "../api/client";
+import type { RegisteredSubscriber, Subscriber } from "../api/types";
 import { ErrorAlert } from "../components/ErrorAlert";
+import { Field } from "../components/Field";
 import { Loading } from "../components/Loading";
 import { useAsync } from "../components/useAsync";
 import { formatDateTime } from "../i18n/format";
+import { agencyProblems, blankAgency, credentialLines, subscriberBody, type AgencyForm } from "./agencyForm";
+import { OneTimeCredentials } from "./OneTimeCredentials";
 
 const STATES = ["dead", "pending", "delivered"] as const;
 type State = (typeof STATES)[number];
 
 /** Integrating agencies: their subscriptions, each webhook's delivery log (the dead letters
- * first) and a replay of a time window. Registration and secret rotation stay in the API
- * (their credentials are shown once: docs/integrations.md). */
+ * first) and a replay of a time window; registering an agency and rotating a webhook's secret,
+ * whose credentials the API shows once (docs/integrations.md). */
 export function Integrations() {
   const { t, i18n } = useTranslation();
   const [params, setParams] = useSearchParams();
-  const { data, error, loading } = useAsync(() => api.subscribers(), []);
+  const { data, error, loading, reload } = useAsync(() => api.subscribers(), []);
+  const [shown, setShown] = useState<{ title: string; lines: [string, string][] } | null>(null);
   const selected = params.get("subscriber") ?? data?.items[0]?.subscriber_id ?? null;
   const state = (STATES as readonly string[]).includes(params.get("state") ?? "") ? (params.get("state") as State) : "dead";
   if (loading && !data) return <Loading />;
@@ -27,6 +32,7 @@ export function Integrations() {
     <section>
       <h1>{t("operator.integrations.title")}</h1>
       <ErrorAlert error={error} />
+      {shown && <OneTimeCredentials title={shown.title} lines={shown.lines} onClose={() => setShown(null)} />}
       {data?.items.length === 0 && <p>{t("operator.integrations.none")}</p>}
       <div className="table-scroll" role="region" tabIndex={0} aria-label={t("operator.integrations.table")}>
         <table className="data" data-testid="subscribers">
@@ -56,9 +62,106 @@ export function Integrations() {
           </div>
           <Deliveries subscriberId={subscriber.subscriber_id} state={state} lang={i18n.language} />
           <Replay subscriberId={subscriber.subscriber_id} />
+          {subscriber.kind === "webhook" && subscriber.status === "active" && (
+            <RotateSecret subscriber={subscriber} onRotated={(secret) => setShown({
+              title: t("operator.agencies.rotatedTitle", { name: subscriber.name }), lines: [["secret", secret]] })} />
+          )}
         </section>
       )}
+      <Register onRegistered={(registered) => {
+        setShown({ title: t("operator.agencies.registeredTitle", { name: registered.name }), lines: credentialLines(registered.credentials) });
+        set("subscriber", registered.subscriber_id);
+        reload();
+      }} />
     </section>
+  );
+}
+
+/** Registers an agency: a webhook (its HTTPS endpoint) or an AMQP queue of its own, for the
+ *  events of the chosen tenants (and of the platform itself: national courses). */
+function Register({ onRegistered }: { onRegistered: (s: RegisteredSubscriber) => void }) {
+  const { t } = useTranslation();
+  const tenants = useAsync(() => api.tenants(), []);
+  const [form, setForm] = useState<AgencyForm>(blankAgency());
+  const [problems, setProblems] = useState<Record<string, string>>({});
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const errors = { ...Object.fromEntries(Object.entries(problems).map(([k, v]) => [k, t(v)])), ...fieldErrors(error) };
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setError(null);
+    const found = agencyProblems(form);
+    setProblems(found);
+    if (Object.keys(found).length) return;
+    setBusy(true);
+    try {
+      onRegistered(await api.registerSubscriber(subscriberBody(form)));
+      setForm(blankAgency());
+    } catch (err) { setError(err); } finally { setBusy(false); }
+  }
+  return (
+    <form className="card" onSubmit={submit} noValidate aria-labelledby="register-title" data-testid="register-agency">
+      <h2 id="register-title">{t("operator.agencies.register")}</h2>
+      <ErrorAlert error={error} />
+      <Field label={t("operator.agencies.name")} required maxLength={200} value={form.name} error={errors.name}
+        onChange={(e) => setForm({ ...form, name: e.target.value })} />
+      <fieldset>
+        <legend>{t("operator.agencies.kind")}</legend>
+        {(["webhook", "amqp"] as const).map((kind) => (
+          <label className="option" key={kind}><input type="radio" name="agency-kind" checked={form.kind === kind}
+            onChange={() => setForm({ ...form, kind })} />{t(`operator.agencies.kinds.${kind}`)}</label>
+        ))}
+      </fieldset>
+      {form.kind === "webhook" && (
+        <Field label={t("operator.agencies.url")} type="url" required maxLength={2000} value={form.url} error={errors.url}
+          hint={t("operator.agencies.urlHint")} onChange={(e) => setForm({ ...form, url: e.target.value })} />
+      )}
+      <fieldset aria-describedby={errors.tenants ? "agency-tenants-error" : undefined}>
+        <legend>{t("operator.agencies.tenants")}</legend>
+        <label className="option"><input type="checkbox" checked={form.platform}
+          onChange={(e) => setForm({ ...form, platform: e.target.checked })} />{t("operator.agencies.platform")}</label>
+        {(tenants.data ?? []).map((x) => (
+          <label className="option" key={x.tenant_id}>
+            <input type="checkbox" checked={form.tenants.includes(x.tenant_id)} onChange={(e) => setForm({
+              ...form, tenants: e.target.checked ? [...form.tenants, x.tenant_id] : form.tenants.filter((id) => id !== x.tenant_id) })} />
+            {x.code} · {x.name}
+          </label>
+        ))}
+        {errors.tenants && <div id="agency-tenants-error" className="field-error">{errors.tenants}</div>}
+      </fieldset>
+      <p className="hint">{t("operator.agencies.eventsHint")}</p>
+      <button type="submit" className="primary" disabled={busy}>{t("operator.agencies.registerButton")}</button>
+    </form>
+  );
+}
+
+const GRACE_SECONDS = [0, 3600, 86400, 604800];
+
+/** A new signing secret for a webhook; during the grace period deliveries carry both signatures. */
+function RotateSecret({ subscriber, onRotated }: { subscriber: Subscriber; onRotated: (secret: string) => void }) {
+  const { t } = useTranslation();
+  const [grace, setGrace] = useState("86400");
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    if (!window.confirm(t("operator.agencies.confirmRotate", { name: subscriber.name }))) return;
+    setError(null);
+    setBusy(true);
+    try {
+      onRotated((await api.rotateSecret(subscriber.subscriber_id, Number(grace))).secret);
+    } catch (err) { setError(err); } finally { setBusy(false); }
+  }
+  return (
+    <form onSubmit={submit} className="rotate-secret" data-testid="rotate-secret">
+      <h3>{t("operator.agencies.rotate")}</h3>
+      <ErrorAlert error={error} />
+      <label htmlFor="rotate-grace">{t("operator.agencies.grace")}</label>
+      <select id="rotate-grace" value={grace} onChange={(e) => setGrace(e.target.value)}>
+        {GRACE_SECONDS.map((g) => <option key={g} value={String(g)}>{t(`operator.agencies.graces.${g}`)}</option>)}
+      </select>
+      <div className="actions"><button type="submit" disabled={busy}>{t("operator.agencies.rotateButton")}</button></div>
+    </form>
   );
 }
 

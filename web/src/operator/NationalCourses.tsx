@@ -5,6 +5,8 @@ import { ErrorAlert } from "../components/ErrorAlert";
 import { Field } from "../components/Field";
 import { Loading } from "../components/Loading";
 import { useAsync } from "../components/useAsync";
+import { Link } from "react-router";
+import { AudiencePicker } from "./AudiencePicker";
 import { nationalCourseBody, type CourseForm } from "./courseDraft";
 
 const EMPTY: CourseForm = { code: "", title: "", description: "", topic: "", hours: "", everyTenant: true, audience: [],
@@ -16,8 +18,8 @@ async function load() {
 }
 
 /** National courses (the operator's own): a compact create form with the audience (every
- * tenant or the chosen ones) and one reading lesson, then publish or archive. The full course
- * editor (sections, the five lesson kinds) is the admin console's. */
+ * tenant or the chosen ones) and one reading lesson, then publish or archive. Each course opens
+ * in the admin console's full editor (sections, the five lesson kinds, the audience). */
 export function NationalCourses() {
   const { t } = useTranslation();
   const { data, error, loading, reload } = useAsync(load, []);
@@ -49,7 +51,6 @@ export function NationalCourses() {
   }
 
   if (loading && !data) return <Loading />;
-  const tenantName = new Map((data?.tenants ?? []).map((x) => [x.tenant_id, x.name]));
   return (
     <section>
       <h1>{t("operator.courses.title")}</h1>
@@ -65,7 +66,8 @@ export function NationalCourses() {
           <tbody>
             {data?.courses.map((c) => (
               <tr key={c.course_id} data-code={c.code}>
-                <th scope="row">{c.code}</th><td>{c.title}</td>
+                <th scope="row">{c.code}</th>
+                <td><Link to={`/admin/courses/${c.course_id}`}>{c.title}</Link></td>
                 <td>{t(`operator.courses.statuses.${c.status}`, { defaultValue: c.status })}</td>
                 <td className="actions">
                   {c.status === "draft" && <button type="button" onClick={() => change(c.course_id, c.title, "publish")}
@@ -94,21 +96,8 @@ export function NationalCourses() {
           <textarea id="course-description" rows={3} value={form.description}
             onChange={(e) => setForm({ ...form, description: e.target.value })} />
         </div>
-        <fieldset>
-          <legend>{t("operator.courses.audience")}</legend>
-          <label className="option"><input type="radio" name="audience" checked={form.everyTenant}
-            onChange={() => setForm({ ...form, everyTenant: true })} />{t("operator.courses.everyTenant")}</label>
-          <label className="option"><input type="radio" name="audience" checked={!form.everyTenant}
-            onChange={() => setForm({ ...form, everyTenant: false })} />{t("operator.courses.someTenants")}</label>
-          {!form.everyTenant && data?.tenants.map((x) => (
-            <label className="option" key={x.tenant_id}>
-              <input type="checkbox" checked={form.audience.includes(x.tenant_id)} onChange={(e) => setForm({
-                ...form, audience: e.target.checked ? [...form.audience, x.tenant_id] : form.audience.filter((id) => id !== x.tenant_id) })} />
-              {x.code} · {tenantName.get(x.tenant_id)}
-            </label>
-          ))}
-          {errors.audience_tenant_ids && <div className="field-error">{errors.audience_tenant_ids}</div>}
-        </fieldset>
+        <AudiencePicker tenants={data?.tenants ?? []} audience={form.everyTenant ? null : form.audience}
+          error={errors.audience_tenant_ids} onChange={(audience) => setForm({ ...form, everyTenant: audience === null, audience: audience ?? [] })} />
         <Field label={t("operator.courses.lessonTitle")} required value={form.lessonTitle}
           onChange={(e) => setForm({ ...form, lessonTitle: e.target.value })} />
         <div className="field">
