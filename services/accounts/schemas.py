@@ -4,7 +4,8 @@ import re
 from marshmallow import (Schema, ValidationError, fields, post_load, validate,
                          validates_schema)
 
-from mooc_common.contracts.events.accounts import LEARNER_CATEGORIES, LOCALES, ROLES, TENANT_KINDS
+from mooc_common.contracts.events.accounts import LEARNER_CATEGORIES, LOCALES, TENANT_KINDS
+from mooc_common.contracts.roles import OPERATOR_ADMIN, ROLES
 from mooc_common.infra.boundary import Id, NfcString
 
 from . import domain
@@ -89,7 +90,7 @@ class UserCreateSchema(Schema):
     email = fields.Email(load_default=None)
     phone = fields.String(load_default=None, validate=VN_MOBILE)
     role = fields.String(load_default="learner",
-                         validate=validate.OneOf([r for r in ROLES if r != "operator_admin"]))
+                         validate=validate.OneOf([r for r in ROLES if r != OPERATOR_ADMIN]))
     unit_id = Id(load_default=None)
     category = fields.String(load_default=None, validate=validate.OneOf(LEARNER_CATEGORIES))
     job_title = NfcString(load_default=None, validate=validate.Length(max=200))
