@@ -5,7 +5,7 @@ from marshmallow import (Schema, ValidationError, fields, post_load, validate,
                          validates_schema)
 
 from mooc_common.contracts.events.accounts import LEARNER_CATEGORIES, LOCALES, TENANT_KINDS
-from mooc_common.contracts.roles import OPERATOR_ADMIN, ROLES
+from mooc_common.contracts.roles import LEARNER, OPERATOR_ADMIN, ROLES
 from mooc_common.infra.boundary import Id, NfcString
 
 from . import domain
@@ -101,7 +101,7 @@ class UserCreateSchema(Schema):
         errors = {}
         if not data.get("email") and not data.get("phone"):
             errors["email"] = ["email or phone is required"]
-        if data.get("role") == "learner" and not data.get("category"):
+        if data.get("role") == LEARNER and not data.get("category"):
             errors["category"] = ["required for learners"]
         if data.get("password") is not None:
             problems = domain.password_problems(data["password"], data.get("username"))
