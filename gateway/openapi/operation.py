@@ -41,16 +41,17 @@ class Operation:
     tags: tuple = ()
     paginated: bool = False         # answers a page: Link header and page parameters (pagination.py)
     answers: tuple = ()             # (status, schema, description): other answers with their own body
+    service_checks_role: bool = False  # the gateway does not refuse other roles (the service decides)
 
 
-def operation(summary, roles, service_checks_role=False, **details):
+def operation(summary, roles, **details):
     """Attach an :class:`Operation` to a responder (``on_get``, ``on_post_batch``, ...), which
     refuses the roles not in ``roles`` unless the route is public, open to any role, or
     ``service_checks_role``."""
     op = Operation(summary, tuple(roles), **details)
 
     def attach(responder):
-        if service_checks_role or op.roles in (PUBLIC, tuple(ANY_ROLE)):
+        if op.service_checks_role or op.roles in (PUBLIC, tuple(ANY_ROLE)):
             responder.openapi = op
             return responder
 
