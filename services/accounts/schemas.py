@@ -89,7 +89,7 @@ class UserCreateSchema(Schema):
     password = fields.String(load_default=None, load_only=True)
     email = fields.Email(load_default=None)
     phone = fields.String(load_default=None, validate=VN_MOBILE)
-    role = fields.String(load_default="learner",
+    role = fields.String(load_default=LEARNER,
                          validate=validate.OneOf([r for r in ROLES if r != OPERATOR_ADMIN]))
     unit_id = Id(load_default=None)
     category = fields.String(load_default=None, validate=validate.OneOf(LEARNER_CATEGORIES))
