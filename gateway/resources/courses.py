@@ -6,7 +6,7 @@ import io
 import falcon
 from marshmallow import Schema
 
-from mooc_common.contracts.roles import ADMINS, LEARNER, OPERATOR_ADMIN, STAFF, TENANT_ADMIN
+from mooc_common.contracts.roles import ADMINS, ENROLLERS, STAFF
 from mooc_common.infra.boundary import Id
 
 from services.courses import schemas
@@ -17,8 +17,6 @@ from ..openapi import wire
 from ..openapi.operation import ANY_ROLE, BINARY, CSV, PDF, operation
 from ..service_resource import ServiceResource, send_file
 
-AUTHORS = STAFF  # a tenant's admins and instructors, and the operator (national courses)
-ENROLLERS = (LEARNER, TENANT_ADMIN, OPERATOR_ADMIN)  # yourself, or your tenant's learners
 MAX_DOCUMENT_BYTES = 50 * 1024 * 1024  # the courses service enforces the same limit
 CHUNK_BYTES = 4 * 1024 * 1024
 MAX_CSV_ROWS = 10_000
@@ -29,7 +27,7 @@ class _Resource(ServiceResource):
 
 
 class Courses(_Resource):
-    @operation("Create a draft course with its sections and lessons (operator: national course)", AUTHORS,
+    @operation("Create a draft course with its sections and lessons (operator: national course)", STAFF,
                request=schemas.CourseCreateSchema, response=schemas.CourseSchema, status=201,
                errors=("conflict",))
     def on_post(self, req, resp):
@@ -52,20 +50,20 @@ class Course(_Resource):
     def on_get(self, req, resp, course_id):
         resp.media = self.call(req, "get_course", course_id)
 
-    @operation("Replace a draft course's content (a published one gets a new revision)", AUTHORS,
+    @operation("Replace a draft course's content (a published one gets a new revision)", STAFF,
                request=schemas.CourseInSchema, response=schemas.CourseSchema, errors=("conflict",))
     def on_put(self, req, resp, course_id):
         resp.media = self.call(req, "update_course", course_id, self.body(req))
 
 
 class CoursePublication(_Resource):
-    @operation("Publish a course", AUTHORS, response=schemas.CourseSchema, errors=("conflict",))
+    @operation("Publish a course", STAFF, response=schemas.CourseSchema, errors=("conflict",))
     def on_post(self, req, resp, course_id):
         resp.media = self.call(req, "publish_course", course_id)
 
 
 class CourseArchival(_Resource):
-    @operation("Archive a course", AUTHORS, response=schemas.CourseSchema, errors=("conflict",))
+    @operation("Archive a course", STAFF, response=schemas.CourseSchema, errors=("conflict",))
     def on_post(self, req, resp, course_id):
         resp.media = self.call(req, "archive_course", course_id)
 
@@ -74,7 +72,7 @@ class CourseDocuments(_Resource):
     """Raw file body (``?filename=``), streamed to the service in chunks of 4 MiB."""
     max_body_bytes = MAX_DOCUMENT_BYTES
 
-    @operation("Attach a document to a course: the file itself as the body, at most 50 MiB", AUTHORS,
+    @operation("Attach a document to a course: the file itself as the body, at most 50 MiB", STAFF,
                request_media=(BINARY,), query=wire.DocumentQuerySchema, response=schemas.DocumentSchema,
                status=201, errors=("length_required", "quota_exceeded"))
     def on_post(self, req, resp, course_id):
@@ -109,7 +107,7 @@ class CourseDocument(_Resource):
 
 
 class CourseIntakes(_Resource):
-    @operation("Create an intake (a cohort with enrollment and study dates)", AUTHORS,
+    @operation("Create an intake (a cohort with enrollment and study dates)", STAFF,
                request=schemas.IntakeInSchema, response=schemas.IntakeSchema, status=201, errors=("conflict",))
     def on_post(self, req, resp, course_id):
         resp.status = falcon.HTTP_201
@@ -135,7 +133,7 @@ class CourseEnrollments(_Resource):
         resp.status = falcon.HTTP_201
         resp.media = self.call(req, "enroll", course_id, learner_id, body["intake_id"])
 
-    @operation("A course's enrollments (of your tenant's learners), a page at a time", AUTHORS,
+    @operation("A course's enrollments (of your tenant's learners), a page at a time", STAFF,
                query=pagination.PageQuerySchema, response=wire.EnrollmentListSchema, paginated=True,
                service_checks_role=True)
     def on_get(self, req, resp, course_id):

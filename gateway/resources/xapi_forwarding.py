@@ -10,8 +10,6 @@ from services.integrations import schemas
 from ..openapi.operation import operation
 from ..service_resource import ServiceResource
 
-WHO = ADMINS  # /xapi/lrs (every tenant): the operator only; the service checks (another tenant's: 404)
-
 GLOBAL = "*"
 
 
@@ -23,26 +21,26 @@ class _Scoped(ServiceResource):
 
 
 class LrsConfig(_Scoped):
-    @operation("Set the LRS that receives this tenant's (or every tenant's) statements", WHO,
+    @operation("Set the LRS that receives this tenant's (or every tenant's) statements", ADMINS,
                request=schemas.LrsConfigSchema, errors=("not_found",), service_checks_role=True)
     def on_put(self, req, resp, tenant_id=None):
         resp.media = self.call_scoped(req, "put_lrs_config", tenant_id, self.body(req))
 
-    @operation("The LRS settings and delivery status (never the password)", WHO, errors=("not_found",),
+    @operation("The LRS settings and delivery status (never the password)", ADMINS, errors=("not_found",),
                service_checks_role=True)
     def on_get(self, req, resp, tenant_id=None):
         resp.media = self.call_scoped(req, "get_lrs_config", tenant_id)
 
-    @operation("Stop forwarding: remove the LRS settings", WHO, errors=("not_found",), service_checks_role=True)
+    @operation("Stop forwarding: remove the LRS settings", ADMINS, errors=("not_found",), service_checks_role=True)
     def on_delete(self, req, resp, tenant_id=None):
         resp.media = self.call_scoped(req, "delete_lrs_config", tenant_id)
 
-    @operation("Statements the LRS refused or that ran out of attempts", WHO, errors=("not_found",),
+    @operation("Statements the LRS refused or that ran out of attempts", ADMINS, errors=("not_found",),
                service_checks_role=True)
     def on_get_dead(self, req, resp, tenant_id=None):
         resp.media = self.call_scoped(req, "lrs_dead_statements", tenant_id)
 
-    @operation("Send the dead statements again", WHO, status=202, errors=("not_found",), service_checks_role=True)
+    @operation("Send the dead statements again", ADMINS, status=202, errors=("not_found",), service_checks_role=True)
     def on_post_replay(self, req, resp, tenant_id=None):
         resp.status = falcon.HTTP_202
         resp.media = self.call_scoped(req, "replay_lrs_dead", tenant_id)

@@ -26,6 +26,7 @@ ADMINS = (OPERATOR_ADMIN, TENANT_ADMIN)
 TENANT_AUTHORS = (TENANT_ADMIN, INSTRUCTOR)  # a tenant's course authors (the operator authors national ones)
 STAFF = (TENANT_ADMIN, INSTRUCTOR, OPERATOR_ADMIN)  # authors, and who follows learners' progress
 REPORT_READERS = (OPERATOR_ADMIN, TENANT_ADMIN, REPORT_VIEWER)
+ENROLLERS = (LEARNER,) + ADMINS  # learners enroll themselves, admins their tenant's learners
 
 DENIED = "Your role does not allow this action."
 

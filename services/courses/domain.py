@@ -220,7 +220,7 @@ def require_may_enroll(actor, learner, course):
     """Admins enroll their own tenant's learners; a learner may enroll only themself."""
     if roles.role_of(actor) == roles.LEARNER and actor.get("user_id") != learner["user_id"]:
         raise PermissionDenied("Learners enroll only themselves.")
-    roles.require_role(actor, (roles.LEARNER,) + roles.ADMINS, "You may not enroll learners.")
+    roles.require_role(actor, roles.ENROLLERS, "You may not enroll learners.")
     roles.require_same_tenant(actor, learner.get("tenant_id"), "Learner not found.")
     if not visible_to(course, learner["tenant_id"]):
         raise NotFound("Course not found.")
