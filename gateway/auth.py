@@ -79,8 +79,3 @@ def current_access_token():
 def _unauthorized(message):
     return ApiError(falcon.HTTP_401, "authentication_failed", message,
                     headers={"WWW-Authenticate": "Bearer"})
-
-
-def require_role(req, *roles):
-    if req.context.actor["role"] not in roles:
-        raise ApiError(falcon.HTTP_403, "permission_denied", "Your role does not allow this action.")

@@ -4,13 +4,12 @@ import re
 
 import falcon
 
-from mooc_common.infra.boundary import CLIENT_KEY_PATTERN, ID_PATTERN
+from mooc_common.contracts.ids import CLIENT_KEY_PATTERN, DELIVERY_ID_PATTERN, ID_PATTERN
 
 from .errors import ApiError
 
-# A webhook delivery is named after its subscriber, its event (a uuid) and its replay, if any.
 # A lesson is named by its author's key (courses' schemas), not by a platform id.
-FORMATS = {"delivery_id": re.compile(rf"{ID_PATTERN}:[0-9a-f-]{{32,36}}(:{ID_PATTERN})?"),
+FORMATS = {"delivery_id": re.compile(DELIVERY_ID_PATTERN),
            "lesson_id": re.compile(CLIENT_KEY_PATTERN)}
 DEFAULT = re.compile(ID_PATTERN)
 

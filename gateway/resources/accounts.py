@@ -9,24 +9,20 @@ import falcon
 
 from services.accounts import schemas
 
+from mooc_common.contracts.roles import ADMINS, OPERATOR_ADMIN, TENANT_ADMIN
+
 from .. import pagination
-from ..auth import require_role
 from ..client_address import client_address
-from ..errors import ApiError
 from ..openapi import wire
 from ..openapi.operation import ANY_ROLE, CSV, PUBLIC, XLSX, operation
+from ..service_resource import ServiceResource, send_file
 
-OPERATOR, ADMIN = "operator_admin", "tenant_admin"
-ADMINS = (OPERATOR, ADMIN)
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # a 40,000-row CSV is about 4 MiB; XLSX is smaller
+CSV_UTF8 = "text/csv; charset=utf-8"
 
 
-class _Resource:
-    def __init__(self, rpc):
-        self.rpc = rpc
-
-    def call(self, method, *args):
-        return self.rpc.call("accounts", method, *args)
+class _Resource(ServiceResource):
+    service = "accounts"
 
 
 # --- sign-in (public) ---------------------------------------------------------------------
@@ -43,7 +39,7 @@ class Tokens(_Resource):
                errors=("authentication_failed", "tenant_suspended", "rate_limited"),
                example={"username": "hv.nguyen", "password": "correct horse battery staple"})
     def on_post(self, req, resp):
-        resp.media = self.call("sign_in", req.get_media(), client_address(req, self.trusted_proxies))
+        resp.media = self.call_public("sign_in", self.body(req), client_address(req, self.trusted_proxies))
 
 
 class Refresh(_Resource):
@@ -53,7 +49,7 @@ class Refresh(_Resource):
                request=schemas.RefreshSchema, response=wire.TokenPairSchema,
                errors=("authentication_failed", "tenant_suspended"))
     def on_post(self, req, resp):
-        resp.media = self.call("refresh", req.get_media())
+        resp.media = self.call_public("refresh", self.body(req))
 
 
 class Logout(_Resource):
@@ -62,7 +58,7 @@ class Logout(_Resource):
     @operation("Sign out: revoke a refresh token", PUBLIC, request=schemas.RefreshSchema,
                response=wire.SignedOutSchema, errors=("authentication_failed",))
     def on_post(self, req, resp):
-        resp.media = self.call("sign_out", req.get_media())
+        resp.media = self.call_public("sign_out", self.body(req))
 
 
 class Activation(_Resource):
@@ -72,74 +68,66 @@ class Activation(_Resource):
                request=schemas.ActivationSchema, response=wire.ActivatedSchema,
                errors=("authentication_failed", "rate_limited"))
     def on_post(self, req, resp):
-        resp.media = self.call("activate", req.get_media())
+        resp.media = self.call_public("activate", self.body(req))
 
 
 # --- tenants ------------------------------------------------------------------------------
 
 class Tenants(_Resource):
-    @operation("Create a tenant (a ministry or province) with its quota and focal contact", ("operator_admin",),
+    @operation("Create a tenant (a ministry or province) with its quota and focal contact", (OPERATOR_ADMIN,),
                request=schemas.TenantCreateSchema, response=schemas.TenantSchema, status=201,
                errors=("conflict",),
                example={"code": "LAOCAI", "name": "Sở Nội vụ tỉnh Lào Cai", "kind": "province",
                         "learner_quota": 20000, "focal_contact": {"full_name": "Nguyễn Văn Ân",
                                                                   "mobile": "0912345678", "email": "an@example.vn"}})
     def on_post(self, req, resp):
-        require_role(req, OPERATOR)
         resp.status = falcon.HTTP_201
-        resp.media = self.call("create_tenant", req.context.actor, req.get_media())
+        resp.media = self.call(req, "create_tenant", self.body(req))
 
-    @operation("List tenants", ("operator_admin",), query=pagination.PageQuerySchema,
+    @operation("List tenants", (OPERATOR_ADMIN,), query=pagination.PageQuerySchema,
                response=schemas.TenantSchema(many=True), paginated=True)
     def on_get(self, req, resp):
-        require_role(req, OPERATOR)
         page = pagination.page(req)
-        resp.media = self.call("list_tenants", req.context.actor, page)
+        resp.media = self.call(req, "list_tenants", page)
         pagination.link(req, resp, page, len(resp.media))
 
 
 class Tenant(_Resource):
     @operation("A tenant, with the seats used", ADMINS, response=schemas.TenantSchema)
     def on_get(self, req, resp, tenant_id):
-        require_role(req, *ADMINS)
-        resp.media = self.call("get_tenant", req.context.actor, tenant_id)
+        resp.media = self.call(req, "get_tenant", tenant_id)
 
     @operation("Change a tenant's name, kind, quotas or focal contact (its own admin: the focal contact only)",
-               ("operator_admin", "tenant_admin"),
+               ADMINS,
                request=schemas.TenantUpdateSchema, response=schemas.TenantSchema, errors=("conflict",))
     def on_patch(self, req, resp, tenant_id):
-        require_role(req, *ADMINS)
-        resp.media = self.call("update_tenant", req.context.actor, tenant_id, req.get_media())
+        resp.media = self.call(req, "update_tenant", tenant_id, self.body(req))
 
 
 class TenantSuspension(_Resource):
-    @operation("Suspend a tenant: its users' tokens are refused (403 tenant_suspended)", ("operator_admin",),
+    @operation("Suspend a tenant: its users' tokens are refused (403 tenant_suspended)", (OPERATOR_ADMIN,),
                response=schemas.TenantSchema)
     def on_post(self, req, resp, tenant_id):
-        require_role(req, OPERATOR)
-        resp.media = self.call("suspend_tenant", req.context.actor, tenant_id)
+        resp.media = self.call(req, "suspend_tenant", tenant_id)
 
 
 class TenantReactivation(_Resource):
-    @operation("Reactivate a suspended tenant", ("operator_admin",), response=schemas.TenantSchema)
+    @operation("Reactivate a suspended tenant", (OPERATOR_ADMIN,), response=schemas.TenantSchema)
     def on_post(self, req, resp, tenant_id):
-        require_role(req, OPERATOR)
-        resp.media = self.call("reactivate_tenant", req.context.actor, tenant_id)
+        resp.media = self.call(req, "reactivate_tenant", tenant_id)
 
 
 class TrainingPlan(_Resource):
-    @operation("Submit the tenant's training plan of a year (planned courses and learners)", (ADMIN,),
+    @operation("Submit the tenant's training plan of a year (planned courses and learners)", (TENANT_ADMIN,),
                request=schemas.TrainingPlanInSchema, response=schemas.TrainingPlanSchema, errors=("not_found",),
                example={"planned_courses": 12, "planned_learners": 18000})
     def on_put(self, req, resp, tenant_id, year):
-        require_role(req, ADMIN)
-        resp.media = self.call("submit_training_plan", req.context.actor, tenant_id, year, req.get_media())
+        resp.media = self.call(req, "submit_training_plan", tenant_id, year, self.body(req))
 
     @operation("The tenant's training plan of a year", ADMINS, response=schemas.TrainingPlanSchema,
                errors=("validation_failed",))
     def on_get(self, req, resp, tenant_id, year):
-        require_role(req, *ADMINS)
-        resp.media = self.call("get_training_plan", req.context.actor, tenant_id, year)
+        resp.media = self.call(req, "get_training_plan", tenant_id, year)
 
 
 # --- organisational units -----------------------------------------------------------------
@@ -149,37 +137,32 @@ class TenantUnits(_Resource):
                request=schemas.UnitCreateSchema, response=schemas.UnitSchema, status=201, errors=("conflict",),
                example={"code": "SO-NV", "name": "Sở Nội vụ", "level": "department"})
     def on_post(self, req, resp, tenant_id):
-        require_role(req, *ADMINS)
         resp.status = falcon.HTTP_201
-        resp.media = self.call("create_unit", req.context.actor, tenant_id, req.get_media())
+        resp.media = self.call(req, "create_unit", tenant_id, self.body(req))
 
     @operation("The tenant's units (the whole tree, parents first)", ADMINS,
                response=schemas.UnitSchema(many=True))
     def on_get(self, req, resp, tenant_id):
-        require_role(req, *ADMINS)
-        resp.media = self.call("list_units", req.context.actor, tenant_id)
+        resp.media = self.call(req, "list_units", tenant_id)
 
 
 class Unit(_Resource):
     @operation("Rename a unit", ADMINS, request=schemas.UnitRenameSchema, response=schemas.UnitSchema)
     def on_patch(self, req, resp, unit_id):
-        require_role(req, *ADMINS)
-        resp.media = self.call("rename_unit", req.context.actor, unit_id, req.get_media())
+        resp.media = self.call(req, "rename_unit", unit_id, self.body(req))
 
 
 class UnitMove(_Resource):
     @operation("Move a unit (and its subtree) under another parent", ADMINS, request=schemas.UnitMoveSchema,
                response=schemas.UnitSchema, errors=("conflict",))
     def on_post(self, req, resp, unit_id):
-        require_role(req, *ADMINS)
-        resp.media = self.call("move_unit", req.context.actor, unit_id, req.get_media())
+        resp.media = self.call(req, "move_unit", unit_id, self.body(req))
 
 
 class UnitDeactivation(_Resource):
     @operation("Deactivate a unit", ADMINS, response=schemas.UnitSchema, errors=("conflict",))
     def on_post(self, req, resp, unit_id):
-        require_role(req, *ADMINS)
-        resp.media = self.call("deactivate_unit", req.context.actor, unit_id)
+        resp.media = self.call(req, "deactivate_unit", unit_id)
 
 
 # --- users --------------------------------------------------------------------------------
@@ -191,52 +174,40 @@ class TenantUsers(_Resource):
                example={"username": "hv.nguyen", "full_name": "Nguyễn Hữu Việt", "role": "learner",
                         "category": "civil_servant", "email": "hv.nguyen@example.vn"})
     def on_post(self, req, resp, tenant_id):
-        require_role(req, *ADMINS)
         resp.status = falcon.HTTP_201
-        resp.media = self.call("create_user", req.context.actor, tenant_id, req.get_media())
+        resp.media = self.call(req, "create_user", tenant_id, self.body(req))
 
     @operation("The tenant's users, a page at a time, optionally searched and filtered", ADMINS,
                query=wire.UserListQuerySchema, response=schemas.UserSchema(many=True), paginated=True)
     def on_get(self, req, resp, tenant_id):
-        require_role(req, *ADMINS)
         page = pagination.page(req)
         filters = {k: req.params[k] for k in schemas.UserFilterSchema().fields if k in req.params}
-        resp.media = self.call("list_users", req.context.actor, tenant_id, page, filters)
+        resp.media = self.call(req, "list_users", tenant_id, page, filters)
         pagination.link(req, resp, page, len(resp.media))
 
 
 class User(_Resource):
     @operation("A user (yourself, or a user of your tenant for its admins)", ANY_ROLE, response=schemas.UserSchema)
     def on_get(self, req, resp, user_id):
-        resp.media = self.call("get_user", req.context.actor, user_id)
+        resp.media = self.call(req, "get_user", user_id)
 
     @operation("Change a user's contact details, unit or category", ADMINS, request=schemas.UserUpdateSchema,
                response=schemas.UserSchema, errors=("conflict",))
     def on_patch(self, req, resp, user_id):
-        require_role(req, *ADMINS)
-        resp.media = self.call("update_user", req.context.actor, user_id, req.get_media())
+        resp.media = self.call(req, "update_user", user_id, self.body(req))
 
 
 class UserDeactivation(_Resource):
     @operation("Deactivate a user: sign-in refused, seat freed", ADMINS, response=schemas.UserSchema)
     def on_post(self, req, resp, user_id):
-        require_role(req, *ADMINS)
-        resp.media = self.call("deactivate_user", req.context.actor, user_id)
+        resp.media = self.call(req, "deactivate_user", user_id)
 
 
 class UserReactivation(_Resource):
     @operation("Reactivate a user (takes a seat again)", ADMINS, response=schemas.UserSchema,
                errors=("quota_exceeded",))
     def on_post(self, req, resp, user_id):
-        require_role(req, *ADMINS)
-        resp.media = self.call("reactivate_user", req.context.actor, user_id)
-
-
-def _csv(resp, text, filename):
-    # set only once the call succeeded: an error must still render as JSON
-    resp.content_type = "text/csv; charset=utf-8"
-    resp.downloadable_as = filename
-    resp.text = text
+        resp.media = self.call(req, "reactivate_user", user_id)
 
 
 # --- bulk import --------------------------------------------------------------------------
@@ -244,8 +215,7 @@ def _csv(resp, text, filename):
 class ImportTemplate(_Resource):
     @operation("The CSV template of a learner import", ADMINS, response_media=(CSV,))
     def on_get(self, req, resp):
-        require_role(req, *ADMINS)
-        _csv(resp, self.call("import_template")["csv"], "learners-import-template.csv")
+        send_file(resp, self.call_public("import_template")["csv"], CSV_UTF8, "learners-import-template.csv")
 
 
 class TenantImports(_Resource):
@@ -257,16 +227,9 @@ class TenantImports(_Resource):
                request_media=(CSV, XLSX), query=wire.ImportQuerySchema, response=wire.ImportJobSchema,
                status=202, errors=("quota_exceeded", "conflict"))
     def on_post(self, req, resp, tenant_id):
-        require_role(req, *ADMINS)
-        content = req.bounded_stream.read(MAX_UPLOAD_BYTES + 1)
-        if not content:
-            raise ApiError(falcon.HTTP_422, "validation_failed", "The file is empty.",
-                           {"file": ["send the CSV or XLSX file as the request body"]})
-        if len(content) > MAX_UPLOAD_BYTES:
-            raise ApiError(falcon.HTTP_413, "payload_too_large",
-                           f"The request body is larger than {MAX_UPLOAD_BYTES} bytes.")
+        content = self.file_body(req, MAX_UPLOAD_BYTES, "the CSV or XLSX file")
         resp.status = falcon.HTTP_202
-        resp.media = self.call("start_import", req.context.actor, tenant_id,
+        resp.media = self.call(req, "start_import", tenant_id,
                                base64.b64encode(content).decode("ascii"),
                                req.get_param_as_bool("dry_run", default=False))
 
@@ -274,17 +237,14 @@ class TenantImports(_Resource):
 class Import(_Resource):
     @operation("An import job: state, rows done, errors by row", ADMINS, response=wire.ImportJobSchema)
     def on_get(self, req, resp, job_id):
-        require_role(req, *ADMINS)
-        resp.media = self.call("get_import", req.context.actor, job_id)
+        resp.media = self.call(req, "get_import", job_id)
 
 
 class ImportActivationCodes(_Resource):
     @operation("The one-time activation codes of an import's new accounts (CSV)", ADMINS, response_media=(CSV,),
                errors=("conflict",))
     def on_get(self, req, resp, job_id):
-        require_role(req, *ADMINS)
-        _csv(resp, self.call("import_activation_codes", req.context.actor, job_id),
-             f"activation-codes-{job_id}.csv")
+        send_file(resp, self.call(req, "import_activation_codes", job_id), CSV_UTF8, f"activation-codes-{job_id}.csv")
 
 
 def add_routes(app, api, deps):

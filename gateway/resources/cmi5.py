@@ -19,10 +19,11 @@ import falcon
 from mooc_common.contracts import activities as contract
 from mooc_common.contracts import xapi
 from mooc_common.contracts.errors import Conflict, NotFound, ValidationFailed
+from mooc_common.contracts.roles import LEARNER
 
-from ..auth import require_role
 from ..openapi import wire
 from ..openapi.operation import PUBLIC, operation
+from ..service_resource import ServiceResource
 from ..xapi_protocol import VERSION_HEADER, authenticate, check_version
 
 
@@ -38,62 +39,69 @@ def is_cmi5(lesson):
     return lesson.get("kind") == "external_package" and lesson.get("package_standard") == "cmi5"
 
 
-class Cmi5Launch:
+class Cmi5Launch(ServiceResource):
     def __init__(self, rpc, base_url, activities):
-        self.rpc = rpc
+        super().__init__(rpc)
         self.base_url = base_url.rstrip("/")
         self.activities = activities
 
-    @operation("cmi5: launch an external package lesson (launch URL with endpoint, fetch, actor, registration, "
-               "activityId)", ("learner",), status=201, errors=("conflict", "validation_failed"), tags=("xapi",))
-    def on_post(self, req, resp, course_id, lesson_id):
-        require_role(req, "learner")
-        actor = req.context.actor
-        course = self.rpc.call("courses", "get_course", actor, course_id)
+    def _lessons(self, req, course_id, lesson_id):
+        """The course's lessons and the cmi5 one launched (404: no such lesson, 422: not cmi5)."""
+        course = self.call(req, "get_course", course_id, service="courses")
         lessons = [l for s in course.get("sections") or [] for l in s["lessons"]]
         lesson = next((l for l in lessons if l.get("lesson_id") == lesson_id), None)
         if lesson is None:
             raise NotFound("Lesson not found.")
         if not is_cmi5(lesson):
             raise ValidationFailed("This lesson is not a cmi5 package.", {"lesson_id": ["not a cmi5 package"]})
-        context = self.rpc.call("progress", "enrollment_context", actor, course_id)  # 404: not enrolled
+        return lessons, lesson
+
+    def _registration(self, req, course_id):
+        """The cmi5 registration of the learner's enrollment (404: not enrolled, 409: cancelled)."""
+        context = self.call(req, "enrollment_context", course_id, service="progress")
         if context["cancelled"]:
             raise Conflict("Your enrollment in this course was cancelled.", {"course_id": [course_id]})
-        registration = xapi.registration(context["enrollment_id"])
+        return xapi.registration(context["enrollment_id"])
+
+    def _launch_params(self, actor, token, registration, activity_id):
+        return {"endpoint": f"{self.base_url}/api/v1/xapi/",
+                "fetch": f"{self.base_url}/api/v1/xapi/cmi5/fetch/{token}",
+                "actor": json.dumps(xapi.actor(self.base_url, actor["tenant_id"], actor["user_id"]),
+                                    separators=(",", ":")),
+                "registration": registration, "activityId": activity_id}
+
+    @operation("cmi5: launch an external package lesson (launch URL with endpoint, fetch, actor, registration, "
+               "activityId)", (LEARNER,), status=201, errors=("conflict", "validation_failed"), tags=("xapi",))
+    def on_post(self, req, resp, course_id, lesson_id):
+        lessons, lesson = self._lessons(req, course_id, lesson_id)
+        registration = self._registration(req, course_id)
         activity_id = xapi.lesson_activity_id(self.base_url, course_id, lesson_id)
         url = lesson["package_url"]
-        launched = self.rpc.call("integrations", "create_cmi5_launch", actor, {
+        launched = self.call(req, "create_cmi5_launch", {
             "course_id": course_id, "lesson_id": lesson_id, "registration": registration,
             "activity_id": activity_id, "move_on": lesson.get("move_on") or "Completed",
             "mastery_score": lesson.get("mastery_score"), "launch_url": url,
             "return_url": f"{self.base_url}/courses/{course_id}",
-            "au_lessons": [l["lesson_id"] for l in lessons if is_cmi5(l)]})
+            "au_lessons": [l["lesson_id"] for l in lessons if is_cmi5(l)]}, service="integrations")
         if launched["moved_on"]:  # moveOn NotApplicable: satisfied at launch
-            self.activities.ingest(req, actor, [moved_on_activity(course_id, lesson_id, registration)])
-        token = launched["fetch_token"]
-        params = {"endpoint": f"{self.base_url}/api/v1/xapi/",
-                  "fetch": f"{self.base_url}/api/v1/xapi/cmi5/fetch/{token}",
-                  "actor": json.dumps(xapi.actor(self.base_url, actor["tenant_id"], actor["user_id"]),
-                                      separators=(",", ":")),
-                  "registration": registration, "activityId": activity_id}
+            self.activities.ingest(req, req.context.actor, [moved_on_activity(course_id, lesson_id, registration)])
+        params = self._launch_params(req.context.actor, launched["fetch_token"], registration, activity_id)
         resp.status = falcon.HTTP_201
         resp.media = {"launch_url": url + ("&" if "?" in url else "?") + urllib.parse.urlencode(params),
                       **params}
 
 
-class Cmi5Fetch:
+class Cmi5Fetch(ServiceResource):
     """cmi5 §8.2: POST answers ``{"auth-token": ...}`` once; a reused or expired fetch URL
     answers the cmi5 error body (error-code 1: already used, 2: expired or unknown)."""
     auth_required = False
-
-    def __init__(self, rpc):
-        self.rpc = rpc
+    service = "integrations"
 
     @operation("cmi5: redeem a one-time fetch URL for the session's auth-token (cmi5 error body on reuse)",
                PUBLIC, response=wire.Cmi5AuthTokenSchema, tags=("xapi",),
                answers=((400, wire.Cmi5FetchErrorSchema, "the fetch URL was already used, or is unknown"),))
     def on_post(self, req, resp, token):
-        answer = self.rpc.call("integrations", "redeem_cmi5_fetch", token[:200])
+        answer = self.call_public("redeem_cmi5_fetch", token[:200])
         if answer.get("auth_token"):
             credentials = f"cmi5:{answer['auth_token']}".encode()
             resp.media = {"auth-token": base64.b64encode(credentials).decode()}
@@ -126,8 +134,8 @@ class LaunchData(_XapiDocument):
     launchMode, returnURL, moveOn, masteryScore. Other state documents are not kept by the
     platform (404)."""
 
-    @operation("cmi5: the launched session's state document LMS.LaunchData (cmi5 auth-token)", ("learner",),
-               errors=("invalid_statement",), tags=("xapi",))
+    @operation("cmi5: the launched session's state document LMS.LaunchData (cmi5 auth-token)", (LEARNER,),
+               errors=("invalid_statement",), tags=("xapi",), service_checks_role=True)
     def on_get(self, req, resp):
         session = self._session(req, resp)
         if (session is None or req.get_param("stateId") != "LMS.LaunchData"
@@ -147,8 +155,8 @@ class LearnerPreferences(_XapiDocument):
     """``GET /api/v1/xapi/agents/profile?profileId=cmi5LearnerPreferences`` (cmi5 §11): the
     learner's language (Vietnamese first) and audio preference. Other profiles: 404."""
 
-    @operation("cmi5: the learner's agent profile cmi5LearnerPreferences (cmi5 auth-token)", ("learner",),
-               errors=("invalid_statement",), tags=("xapi",))
+    @operation("cmi5: the learner's agent profile cmi5LearnerPreferences (cmi5 auth-token)", (LEARNER,),
+               errors=("invalid_statement",), tags=("xapi",), service_checks_role=True)
     def on_get(self, req, resp):
         self._session(req, resp)
         if req.get_param("profileId") != "cmi5LearnerPreferences":

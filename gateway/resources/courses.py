@@ -6,40 +6,33 @@ import io
 import falcon
 from marshmallow import Schema
 
+from mooc_common.contracts.roles import ADMINS, ENROLLERS, STAFF
 from mooc_common.infra.boundary import Id
 
 from services.courses import schemas
 
 from .. import pagination
-from ..auth import require_role
 from ..errors import ApiError
 from ..openapi import wire
 from ..openapi.operation import ANY_ROLE, BINARY, CSV, PDF, operation
-from .accounts import _csv as send_csv  # the gateway's one CSV download
+from ..service_resource import ServiceResource, send_file
 
-AUTHORS = ("tenant_admin", "instructor", "operator_admin")
-ADMINS = ("tenant_admin", "operator_admin")
 MAX_DOCUMENT_BYTES = 50 * 1024 * 1024  # the courses service enforces the same limit
 CHUNK_BYTES = 4 * 1024 * 1024
 MAX_CSV_ROWS = 10_000
 
 
-class _Resource:
-    def __init__(self, rpc):
-        self.rpc = rpc
-
-    def call(self, method, req, *args):
-        return self.rpc.call("courses", method, req.context.actor, *args)
+class _Resource(ServiceResource):
+    service = "courses"
 
 
 class Courses(_Resource):
-    @operation("Create a draft course with its sections and lessons (operator: national course)", AUTHORS,
+    @operation("Create a draft course with its sections and lessons (operator: national course)", STAFF,
                request=schemas.CourseCreateSchema, response=schemas.CourseSchema, status=201,
                errors=("conflict",))
     def on_post(self, req, resp):
-        require_role(req, *AUTHORS)
         resp.status = falcon.HTTP_201
-        resp.media = self.call("create_course", req, req.get_media())
+        resp.media = self.call(req, "create_course", self.body(req))
 
     @operation("Courses: the catalog I may join (default) or my organisation's (scope=owned)", ANY_ROLE,
                query=wire.CourseListQuerySchema, response=wire.CourseListSchema, paginated=True,
@@ -47,7 +40,7 @@ class Courses(_Resource):
     def on_get(self, req, resp):
         """?scope=catalog (default): courses I may join; ?scope=owned: my organisation's."""
         page = pagination.page(req)
-        result = self.call("list_courses", req, req.get_param("scope") or "catalog", page)
+        result = self.call(req, "list_courses", req.get_param("scope") or "catalog", page)
         pagination.link(req, resp, page, len(result["items"]), result["total"])
         resp.media = result
 
@@ -55,48 +48,44 @@ class Courses(_Resource):
 class Course(_Resource):
     @operation("A course (answer keys only for its authors)", ANY_ROLE, response=schemas.CourseSchema)
     def on_get(self, req, resp, course_id):
-        resp.media = self.call("get_course", req, course_id)
+        resp.media = self.call(req, "get_course", course_id)
 
-    @operation("Replace a draft course's content (a published one gets a new revision)", AUTHORS,
+    @operation("Replace a draft course's content (a published one gets a new revision)", STAFF,
                request=schemas.CourseInSchema, response=schemas.CourseSchema, errors=("conflict",))
     def on_put(self, req, resp, course_id):
-        require_role(req, *AUTHORS)
-        resp.media = self.call("update_course", req, course_id, req.get_media())
+        resp.media = self.call(req, "update_course", course_id, self.body(req))
 
 
 class CoursePublication(_Resource):
-    @operation("Publish a course", AUTHORS, response=schemas.CourseSchema, errors=("conflict",))
+    @operation("Publish a course", STAFF, response=schemas.CourseSchema, errors=("conflict",))
     def on_post(self, req, resp, course_id):
-        require_role(req, *AUTHORS)
-        resp.media = self.call("publish_course", req, course_id)
+        resp.media = self.call(req, "publish_course", course_id)
 
 
 class CourseArchival(_Resource):
-    @operation("Archive a course", AUTHORS, response=schemas.CourseSchema, errors=("conflict",))
+    @operation("Archive a course", STAFF, response=schemas.CourseSchema, errors=("conflict",))
     def on_post(self, req, resp, course_id):
-        require_role(req, *AUTHORS)
-        resp.media = self.call("archive_course", req, course_id)
+        resp.media = self.call(req, "archive_course", course_id)
 
 
 class CourseDocuments(_Resource):
     """Raw file body (``?filename=``), streamed to the service in chunks of 4 MiB."""
     max_body_bytes = MAX_DOCUMENT_BYTES
 
-    @operation("Attach a document to a course: the file itself as the body, at most 50 MiB", AUTHORS,
+    @operation("Attach a document to a course: the file itself as the body, at most 50 MiB", STAFF,
                request_media=(BINARY,), query=wire.DocumentQuerySchema, response=schemas.DocumentSchema,
                status=201, errors=("length_required", "quota_exceeded"))
     def on_post(self, req, resp, course_id):
-        require_role(req, *AUTHORS)
         if not req.content_length:
             raise ApiError(falcon.HTTP_411, "length_required", "Send the file with a Content-Length.")
-        document = self.call("start_document", req, course_id,
+        document = self.call(req, "start_document", course_id,
                              {"filename": req.get_param("filename"), "size": req.content_length})
         for index in range(-(-req.content_length // CHUNK_BYTES)):
             data = req.bounded_stream.read(CHUNK_BYTES)
-            self.call("put_document_chunk", req, document["document_id"], index,
+            self.call(req, "put_document_chunk", document["document_id"], index,
                       base64.b64encode(data).decode("ascii"))
         resp.status = falcon.HTTP_201
-        resp.media = self.call("finish_document", req, document["document_id"])
+        resp.media = self.call(req, "finish_document", document["document_id"])
 
 
 class CourseDocument(_Resource):
@@ -106,35 +95,27 @@ class CourseDocument(_Resource):
     @operation("A lesson's document: its editors, or a learner enrolled in a course that shows it",
                ANY_ROLE, response_media=(PDF, BINARY))
     def on_get(self, req, resp, course_id, document_id):
-        document = self.call("open_document", req, course_id, document_id)
-        resp.content_type = document["content_type"]
-        resp.content_length = document["size"]
-        # Falcon writes RFC 6266 names (an ASCII fallback plus the UTF-8 Vietnamese name).
-        if document["content_type"] == "application/pdf":
-            resp.viewable_as = document["filename"]
-        else:
-            resp.downloadable_as = document["filename"]
-        resp.set_header("Cache-Control", "private, no-cache")
-        actor = req.context.actor
+        document = self.call(req, "open_document", course_id, document_id)
 
         def chunks():
             for index in range(document["chunks"]):
-                yield base64.b64decode(self.rpc.call("courses", "read_document_chunk", actor,
-                                                     course_id, document_id, index))
-        resp.stream = chunks()
+                yield base64.b64decode(self.call(req, "read_document_chunk", course_id, document_id, index))
+        send_file(resp, chunks(), document["content_type"], document["filename"],
+                  inline=document["content_type"] == PDF)
+        resp.content_length = document["size"]
+        resp.set_header("Cache-Control", "private, no-cache")
 
 
 class CourseIntakes(_Resource):
-    @operation("Create an intake (a cohort with enrollment and study dates)", AUTHORS,
+    @operation("Create an intake (a cohort with enrollment and study dates)", STAFF,
                request=schemas.IntakeInSchema, response=schemas.IntakeSchema, status=201, errors=("conflict",))
     def on_post(self, req, resp, course_id):
-        require_role(req, *AUTHORS)
         resp.status = falcon.HTTP_201
-        resp.media = self.call("create_intake", req, course_id, req.get_media())
+        resp.media = self.call(req, "create_intake", course_id, self.body(req))
 
     @operation("A course's intakes", ANY_ROLE, response=schemas.IntakeSchema(many=True))
     def on_get(self, req, resp, course_id):
-        resp.media = self.call("list_intakes", req, course_id)
+        resp.media = self.call(req, "list_intakes", course_id)
 
 
 class EnrollmentBody(Schema):
@@ -144,19 +125,20 @@ class EnrollmentBody(Schema):
 
 class CourseEnrollments(_Resource):
     @operation("Enroll a learner (yourself, or one of your tenant's as its admin); enrolling twice creates nothing",
-               ("learner", "tenant_admin", "operator_admin"), request=wire.EnrollmentRequestSchema,
-               response=schemas.EnrollmentSchema, status=201, errors=("conflict",))
+               ENROLLERS, request=wire.EnrollmentRequestSchema, response=schemas.EnrollmentSchema, status=201,
+               errors=("conflict",), service_checks_role=True)
     def on_post(self, req, resp, course_id):
-        body = EnrollmentBody().load(req.get_media(default_when_empty={}) or {})
+        body = self.body(req, EnrollmentBody(), optional=True)
         learner_id = body["learner_id"] or req.context.actor["user_id"]
         resp.status = falcon.HTTP_201
-        resp.media = self.call("enroll", req, course_id, learner_id, body["intake_id"])
+        resp.media = self.call(req, "enroll", course_id, learner_id, body["intake_id"])
 
     @operation("A course's enrollments (of your tenant's learners), filtered, the learners named, a page at a time",
-               AUTHORS, query=wire.EnrollmentListQuerySchema, response=wire.EnrollmentListSchema, paginated=True)
+               STAFF, query=wire.EnrollmentListQuerySchema, response=wire.EnrollmentListSchema, paginated=True,
+               service_checks_role=True)
     def on_get(self, req, resp, course_id):
         page = pagination.page(req)
-        resp.media = self.call("list_enrollments", req, course_id, page, _enrollment_filters(req))
+        resp.media = self.call(req, "list_enrollments", course_id, page, _enrollment_filters(req))
         pagination.link(req, resp, page, len(resp.media["items"]))
 
 
@@ -165,18 +147,17 @@ def _enrollment_filters(req):
 
 
 class CourseEnrollmentsExport(_Resource):
-    @operation("The course's enrollments as the list filters them, as CSV (UTF-8 with BOM)", AUTHORS,
-               query=schemas.EnrollmentFilterSchema, response_media=(CSV,))
+    @operation("The course's enrollments as the list filters them, as CSV (UTF-8 with BOM)", STAFF,
+               query=schemas.EnrollmentFilterSchema, response_media=(CSV,), service_checks_role=True)
     def on_get(self, req, resp, course_id):
-        result = self.call("export_course_enrollments", req, course_id, _enrollment_filters(req))
-        send_csv(resp, result["csv"], result["filename"])
+        result = self.call(req, "export_course_enrollments", course_id, _enrollment_filters(req))
+        send_file(resp, result["csv"], "text/csv; charset=utf-8", result["filename"])
 
 
 class EnrollmentCancellation(_Resource):
-    @operation("Cancel an enrollment", ("learner", "tenant_admin", "operator_admin"),
-               response=schemas.EnrollmentSchema)
+    @operation("Cancel an enrollment", ENROLLERS, response=schemas.EnrollmentSchema, service_checks_role=True)
     def on_post(self, req, resp, enrollment_id):
-        resp.media = self.call("cancel_enrollment", req, enrollment_id)
+        resp.media = self.call(req, "cancel_enrollment", enrollment_id)
 
 
 class CourseAssignments(_Resource):
@@ -187,14 +168,13 @@ class CourseAssignments(_Resource):
                request=schemas.AssignmentInSchema, request_media=(CSV,), query=wire.AssignmentQuerySchema,
                response=schemas.JobSchema, status=202, errors=("conflict",))
     def on_post(self, req, resp, course_id):
-        require_role(req, *ADMINS)
         if (req.content_type or "").startswith("text/csv"):
             body = {"usernames": _csv_usernames(req.bounded_stream.read().decode("utf-8-sig", "replace")),
                     **{k: req.get_param(k) for k in ("intake_id", "tenant_id") if req.get_param(k)}}
         else:
-            body = req.get_media()
+            body = self.body(req)
         resp.status = falcon.HTTP_202
-        resp.media = self.call("assign", req, course_id, body)
+        resp.media = self.call(req, "assign", course_id, body)
 
 
 def _csv_usernames(text):
@@ -213,15 +193,16 @@ def _csv_usernames(text):
 
 
 class AssignmentJob(_Resource):
-    @operation("An assignment job: state, learners done, result", ADMINS, response=schemas.JobSchema)
+    @operation("An assignment job: state, learners done, result", ADMINS, response=schemas.JobSchema,
+               service_checks_role=True)
     def on_get(self, req, resp, job_id):
-        resp.media = self.call("get_job", req, job_id)
+        resp.media = self.call(req, "get_job", job_id)
 
 
 class MyCourses(_Resource):
     @operation("My enrollments, with each course", ANY_ROLE, response=wire.MyCoursesSchema)
     def on_get(self, req, resp):
-        resp.media = self.call("my_courses", req)
+        resp.media = self.call(req, "my_courses")
 
 
 def add_routes(app, api, deps):

@@ -5,11 +5,12 @@ import time
 
 import falcon
 
+from mooc_common.contracts.roles import is_operator
+
 from ..openapi import wire
 from ..openapi.operation import PUBLIC, operation
 
 SERVICES = ("accounts", "courses", "progress", "reports", "integrations", "notifications")
-OPERATOR = "operator_admin"
 
 
 class Health:
@@ -75,7 +76,7 @@ class Ready:
             return False
         try:
             actor, _claims = self.verify_token(token)
-            return actor["role"] == OPERATOR
+            return is_operator(actor)
         except falcon.HTTPError:
             return False
 

@@ -1,22 +1,20 @@
 """Learner activity ingestion (202 after the broker's confirm), progress views, certificates."""
-import base64
 import datetime as dt
 import os
 
 import falcon
 
 from mooc_common.contracts import activities as contract
+from mooc_common.contracts.roles import LEARNER, STAFF
 
 from services.progress import schemas
 
-from ..auth import require_role
 from .. import pagination
 from ..enrollment_context import EnrollmentContexts
 from ..openapi import wire
 from ..openapi.operation import CSV, PDF, PUBLIC, XLSX, operation
+from ..service_resource import ServiceResource, send_base64_file
 from . import xapi_statements
-
-STAFF = ("tenant_admin", "instructor", "operator_admin")
 
 
 class Activities:
@@ -49,89 +47,70 @@ class Activities:
                       "activity_ids": [str(a["activity_id"]) for a in activities]}
 
     @operation("Record one learning activity; 202 once the broker has it (sending it again counts once)",
-               ("learner",), request=contract.ActivitySchema, response=wire.AcceptedActivitiesSchema, status=202,
+               (LEARNER,), request=contract.ActivitySchema, response=wire.AcceptedActivitiesSchema, status=202,
                errors=("not_found", "conflict"),
                example={"activity_id": "0b6f7c1e-3f57-4d1a-9a51-6d6a2b8f9e10", "kind": "lesson_completed",
                         "course_id": "3f2a9c4b1d7e4f60a8b5c6d7e8f90123", "lesson_id": "l1",
                         "occurred_at": "2026-11-23T09:00:00+07:00"})
     def on_post(self, req, resp):
-        require_role(req, "learner")
         self._accept(req, resp, [contract.ActivitySchema().load(req.get_media())])
 
-    @operation("Record up to 500 activities at once; 202 once the broker has them", ("learner",),
+    @operation("Record up to 500 activities at once; 202 once the broker has them", (LEARNER,),
                request=contract.ActivityBatchSchema, response=wire.AcceptedActivitiesSchema, status=202,
                errors=("not_found", "conflict"))
     def on_post_batch(self, req, resp):
-        require_role(req, "learner")
         self._accept(req, resp, contract.ActivityBatchSchema().load(req.get_media())["activities"])
 
 
-class MyProgress:
-    def __init__(self, rpc):
-        self.rpc = rpc
+class _Resource(ServiceResource):
+    service = "progress"
 
-    @operation("My progress in a course, lesson by lesson", ("learner",), response=wire.MyProgressSchema)
+
+class MyProgress(_Resource):
+    @operation("My progress in a course, lesson by lesson", (LEARNER,), response=wire.MyProgressSchema,
+               service_checks_role=True)
     def on_get(self, req, resp, course_id):
-        resp.media = self.rpc.call("progress", "get_my_progress", req.context.actor, course_id)
+        resp.media = self.call(req, "get_my_progress", course_id)
 
 
-def _send_file(resp, file, content_type):
-    resp.content_type = content_type
-    resp.downloadable_as = file["filename"]  # attachment; Falcon encodes the name (RFC 6266)
-    resp.data = base64.b64decode(file["data"])
-
-
-class MyCertificatePdf:
-    def __init__(self, rpc):
-        self.rpc = rpc
-
-    @operation("My certificate of a completed course (PDF)", ("learner",), response_media=(PDF,))
+class MyCertificatePdf(_Resource):
+    @operation("My certificate of a completed course (PDF)", (LEARNER,), response_media=(PDF,))
     def on_get(self, req, resp, course_id):
-        require_role(req, "learner")
-        _send_file(resp, self.rpc.call("progress", "get_my_certificate_pdf", req.context.actor, course_id),
-                   "application/pdf")
+        file = self.call(req, "get_my_certificate_pdf", course_id)
+        send_base64_file(resp, file["data"], PDF, file["filename"])
 
 
-class CertificateVerification:
+class CertificateVerification(_Resource):
     """Public: shows only what the certificate shows (name, course, issuer, date)."""
     auth_required = False
-
-    def __init__(self, rpc):
-        self.rpc = rpc
 
     @operation("Verify a certificate: what it shows (name, course, issuer, date)", PUBLIC,
                response=schemas.PublicCertificateSchema)
     def on_get(self, req, resp, code):
-        resp.media = self.rpc.call("progress", "verify_certificate", code[:64])
+        resp.media = self.call_public("verify_certificate", code[:64])
 
 
 def _filters(req, *names):
     return {n: req.get_param(n) for n in names if req.get_param(n) is not None}
 
 
-class CourseProgress:
+class CourseProgress(_Resource):
     """Learners' progress in a course, for the course's staff (own tenant's learners only)."""
-
-    def __init__(self, rpc):
-        self.rpc = rpc
 
     @operation("Learners' progress in a course (your tenant's), filtered, a page at a time", STAFF,
                query=schemas.ProgressQuerySchema, response=wire.ProgressPageSchema, paginated=True,
                description="`page` and `page_size` are the older way to ask for a page; `offset` and `limit` win.")
     def on_get(self, req, resp, course_id):
-        require_role(req, *STAFF)
-        result = self.rpc.call("progress", "list_course_progress", req.context.actor, course_id,
-                               _filters(req, "status", "unit_id", "page", "page_size", "offset", "limit"))
+        result = self.call(req, "list_course_progress", course_id,
+                           _filters(req, "status", "unit_id", "page", "page_size", "offset", "limit"))
         pagination.link(req, resp, result, len(result["items"]), result["total"])
         resp.media = result
 
     @operation("Learners' progress in a course as CSV or XLSX", STAFF, query=wire.ProgressExportQuerySchema,
                response_media=(CSV, XLSX))
     def on_get_export(self, req, resp, course_id):
-        require_role(req, *STAFF)
-        file = self.rpc.call("progress", "export_course_progress", req.context.actor, course_id,
-                             _filters(req, "status", "unit_id", "format"))
-        _send_file(resp, file, file["content_type"])
+        file = self.call(req, "export_course_progress", course_id, _filters(req, "status", "unit_id", "format"))
+        send_base64_file(resp, file["data"], file["content_type"], file["filename"])
 
 
 def add_routes(app, api, deps):

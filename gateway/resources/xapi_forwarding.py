@@ -3,45 +3,47 @@ tenant (operator only, ``/xapi/lrs``). Thin adapters; the integrations service c
 may do what, and answers 404 for another tenant's settings."""
 import falcon
 
+from mooc_common.contracts.roles import ADMINS
+
 from services.integrations import schemas
 
 from ..openapi.operation import operation
-
-WHO = ("tenant_admin", "operator_admin")  # /xapi/lrs (every tenant): the operator only
+from ..service_resource import ServiceResource
 
 GLOBAL = "*"
 
 
-class _Scoped:
-    def __init__(self, rpc):
-        self.rpc = rpc
+class _Scoped(ServiceResource):
+    service = "integrations"
 
-    def call(self, req, method, tenant_id, *args):
-        return self.rpc.call("integrations", method, req.context.actor, tenant_id or GLOBAL, *args)
+    def call_scoped(self, req, method, tenant_id, *args):
+        return self.call(req, method, tenant_id or GLOBAL, *args)
 
 
 class LrsConfig(_Scoped):
-    @operation("Set the LRS that receives this tenant's (or every tenant's) statements", WHO,
-               request=schemas.LrsConfigSchema, errors=("not_found",))
+    @operation("Set the LRS that receives this tenant's (or every tenant's) statements", ADMINS,
+               request=schemas.LrsConfigSchema, errors=("not_found",), service_checks_role=True)
     def on_put(self, req, resp, tenant_id=None):
-        resp.media = self.call(req, "put_lrs_config", tenant_id, req.get_media())
+        resp.media = self.call_scoped(req, "put_lrs_config", tenant_id, self.body(req))
 
-    @operation("The LRS settings and delivery status (never the password)", WHO, errors=("not_found",))
+    @operation("The LRS settings and delivery status (never the password)", ADMINS, errors=("not_found",),
+               service_checks_role=True)
     def on_get(self, req, resp, tenant_id=None):
-        resp.media = self.call(req, "get_lrs_config", tenant_id)
+        resp.media = self.call_scoped(req, "get_lrs_config", tenant_id)
 
-    @operation("Stop forwarding: remove the LRS settings", WHO, errors=("not_found",))
+    @operation("Stop forwarding: remove the LRS settings", ADMINS, errors=("not_found",), service_checks_role=True)
     def on_delete(self, req, resp, tenant_id=None):
-        resp.media = self.call(req, "delete_lrs_config", tenant_id)
+        resp.media = self.call_scoped(req, "delete_lrs_config", tenant_id)
 
-    @operation("Statements the LRS refused or that ran out of attempts", WHO, errors=("not_found",))
+    @operation("Statements the LRS refused or that ran out of attempts", ADMINS, errors=("not_found",),
+               service_checks_role=True)
     def on_get_dead(self, req, resp, tenant_id=None):
-        resp.media = self.call(req, "lrs_dead_statements", tenant_id)
+        resp.media = self.call_scoped(req, "lrs_dead_statements", tenant_id)
 
-    @operation("Send the dead statements again", WHO, status=202, errors=("not_found",))
+    @operation("Send the dead statements again", ADMINS, status=202, errors=("not_found",), service_checks_role=True)
     def on_post_replay(self, req, resp, tenant_id=None):
         resp.status = falcon.HTTP_202
-        resp.media = self.call(req, "replay_lrs_dead", tenant_id)
+        resp.media = self.call_scoped(req, "replay_lrs_dead", tenant_id)
 
 
 def add_routes(app, api, deps):

@@ -19,11 +19,13 @@ from marshmallow import ValidationError
 from mooc_common.contracts import activities as contract
 from mooc_common.contracts import xapi
 from mooc_common.contracts.errors import ValidationFailed
+from mooc_common.contracts.roles import LEARNER, require_role
 
-from ..errors import ApiError
 from ..openapi.operation import PUBLIC, operation
+from ..service_resource import ServiceResource
 from ..xapi_protocol import VERSION_HEADER, authenticate, bad_statement as _bad, check_version
 from . import cmi5
+
 
 class About:
     auth_required = False
@@ -34,20 +36,20 @@ class About:
         resp.media = {"version": [xapi.XAPI_VERSION]}
 
 
-class Statements:
+class Statements(ServiceResource):
     auth_required = False  # Bearer or Basic: checked here
+    service = "integrations"
 
     def __init__(self, auth, rpc, activities, base_url):
+        super().__init__(rpc)
         self.auth = auth
-        self.rpc = rpc
         self.activities = activities
         self.base_url = base_url
 
     def _statements(self, req, body):
         check_version(req)
         actor, session = authenticate(req, self.auth, self.rpc)
-        if actor["role"] != "learner":
-            raise ApiError(falcon.HTTP_403, "permission_denied", "Only learners send statements.")
+        require_role(actor, (LEARNER,), "Only learners send statements.")
         items = body if isinstance(body, list) else [body]
         if not 1 <= len(items) <= xapi.MAX_STATEMENTS_PER_POST:
             raise _bad(f"Send 1 to {xapi.MAX_STATEMENTS_PER_POST} statements.", {"statements": ["count"]})
@@ -86,7 +88,7 @@ class Statements:
         """A cmi5 session's statements: checked and recorded by the LMS side (integrations,
         403 with the reasons when a cmi5 rule refuses them); the lesson's completion when its
         moveOn is met."""
-        answer = self.rpc.call("integrations", "cmi5_statements", session["auth_token"], items)
+        answer = self.call_public("cmi5_statements", session["auth_token"], items)
         if not answer["moved_on"]:
             return []
         return [cmi5.moved_on_activity(session["course_id"], session["lesson_id"], session["registration"])]
@@ -104,22 +106,24 @@ class Statements:
                 raise _bad("A completion statement does not fit the course.", exc.errors)
 
     @operation("xAPI: store statements (a completed/passed lesson statement completes that lesson once); "
-               "Bearer session token, Basic with the token as password, or a cmi5 auth-token", ("learner",),
-               status=204, response_media=(), errors=("invalid_statement", "not_found", "conflict", "validation_failed", "permission_denied"), tags=("xapi",))
+               "Bearer session token, Basic with the token as password, or a cmi5 auth-token", (LEARNER,),
+               status=204, response_media=(), tags=("xapi",), service_checks_role=True,
+               errors=("invalid_statement", "not_found", "conflict", "validation_failed", "permission_denied"))
     def on_post(self, req, resp):
-        actor, session, loaded, items = self._statements(req, req.get_media())
+        actor, session, loaded, items = self._statements(req, self.body(req))
         self._ingest(req, actor, loaded, session, items)
         resp.set_header(VERSION_HEADER, xapi.XAPI_VERSION)
         resp.media = [str(s["id"]) for s in loaded]
 
-    @operation("xAPI: store one statement under ?statementId=", ("learner",), status=204, response_media=(),
-               errors=("invalid_statement", "not_found", "conflict", "validation_failed"), tags=("xapi",))
+    @operation("xAPI: store one statement under ?statementId=", (LEARNER,), status=204, response_media=(),
+               errors=("invalid_statement", "not_found", "conflict", "validation_failed"), tags=("xapi",),
+               service_checks_role=True)
     def on_put(self, req, resp):
         try:
             statement_id = uuid.UUID(req.get_param("statementId") or "")
         except ValueError:
             raise _bad("statementId must be a UUID.", {"statementId": ["must be a UUID"]})
-        body = req.get_media()
+        body = self.body(req)
         if not isinstance(body, dict):
             raise _bad("PUT takes one statement.", {"statements": ["one JSON object"]})
         actor, session, loaded, items = self._statements(req, body)

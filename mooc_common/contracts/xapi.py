@@ -11,6 +11,8 @@ import uuid
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from .ids import CLIENT_KEY_PATTERN
+
 XAPI_VERSION = "1.0.3"
 # Statement ids are UUIDv5 of the event id in this namespace: a redelivered event (or a
 # replay) produces the same statement id, which an LRS keeps once.
@@ -93,7 +95,7 @@ def parse_lesson_activity_id(base_url, activity_id):
     prefix = f"{base_url.rstrip('/')}/xapi/activities/courses/"
     if not activity_id.startswith(prefix):
         return None
-    match = re.fullmatch(r"([A-Za-z0-9_-]{1,64})/lessons/([A-Za-z0-9_-]{1,64})", activity_id[len(prefix):])
+    match = re.fullmatch(rf"({CLIENT_KEY_PATTERN})/lessons/({CLIENT_KEY_PATTERN})", activity_id[len(prefix):])
     return match.groups() if match else None
 
 

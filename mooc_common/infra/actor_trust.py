@@ -25,7 +25,7 @@ import jwt
 from nameko.rpc import MethodProxy, Rpc, ServiceProxy
 from nameko.rpc import RpcProxy as NamekoRpcProxy
 
-from mooc_common.contracts import tokens
+from mooc_common.contracts import roles, tokens
 from mooc_common.contracts.errors import AuthenticationFailed
 
 from .principals import PRINCIPALS, service_kid_prefix, system_actor
@@ -101,7 +101,7 @@ class ActorVerifier:
         if principal is not None:
             if claimed == system_actor(caller) and method in principal.system_calls:
                 return claimed
-            if claimed["role"] == "learner" and method in principal.vouches_for_learner:
+            if claimed["role"] == roles.LEARNER and method in principal.vouches_for_learner:
                 return claimed
         log.warning("refused an unverifiable actor on %s (caller %s, role %s)", method, caller, claimed["role"])
         raise AuthenticationFailed("The call's actor is not verifiable.")

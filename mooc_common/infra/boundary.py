@@ -9,12 +9,8 @@ import unicodedata
 from marshmallow import Schema, ValidationError, fields, validate
 
 from mooc_common.contracts.errors import ValidationFailed
+from mooc_common.contracts.ids import ID_PATTERN
 
-# Every object id the platform generates is a uuid's 32 lowercase hex digits. A value of any
-# other shape (a dict such as {"$regex": ...}, a string with '$') never reaches the store.
-ID_PATTERN = r"[0-9a-f]{32}"
-# A key the author's client chooses inside a course (lesson, section, question, option).
-CLIENT_KEY_PATTERN = r"[A-Za-z0-9_-]{1,64}"
 OBJECT_ID = validate.Regexp(rf"{ID_PATTERN}\Z", error="not a valid id (32 lowercase hexadecimal digits)")
 # C0 controls except TAB, LF and CR, DEL and the C1 controls: invisible, they break exports
 # (openpyxl refuses them in a cell) and can hide text from reviewers.

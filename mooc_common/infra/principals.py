@@ -10,6 +10,8 @@ one line in ``PRINCIPALS``; ``scripts/broker_users.py`` (local), the Kubernetes 
 import dataclasses
 import re
 
+from mooc_common.contracts import roles
+
 RPC_EXCHANGE = "nameko-rpc"
 # a reply queue's binding key / a reply's routing key (nameko: a uuid4 per reply listener)
 REPLY_KEY = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
@@ -94,4 +96,4 @@ def service_kid_prefix(name):
 
 def system_actor(name):
     """The actor a service acts as in its own name (``system_calls`` only)."""
-    return {"role": "operator_admin", "user_id": f"{name}-service", "tenant_id": None}
+    return {"role": roles.OPERATOR_ADMIN, "user_id": f"{name}-service", "tenant_id": None}

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from zxcvbn import zxcvbn
 
+from mooc_common.contracts import roles
 from mooc_common.contracts.errors import PermissionDenied, QuotaExceeded, ValidationFailed
 from mooc_common.infra.text_search import accent_insensitive_pattern
 
@@ -14,8 +15,6 @@ DEFAULT_LEARNER_QUOTA = 20_000
 MIN_LEARNER_QUOTA = 20_000
 MAX_LEARNER_QUOTA = 40_000  # above it only with an explicit, recorded override
 
-OPERATOR, TENANT_ADMIN = "operator_admin", "tenant_admin"
-STAFF_ROLES = (OPERATOR, TENANT_ADMIN, "instructor")  # who may see a course's learners by name
 MAX_NAME_MATCHES = 2000  # learners one name search may return (courses' enrollments search)
 
 # Failed sign-ins (docs/security.md, item 4). Counted per account, per client address and
@@ -41,15 +40,14 @@ def check_learner_quota(quota, override):
 # --- who may do what -----------------------------------------------------------------------
 
 def require_operator(actor):
-    if actor.get("role") != OPERATOR:
-        raise PermissionDenied("Only the platform operator may do this.")
+    roles.require_role(actor, (roles.OPERATOR_ADMIN,), "Only the platform operator may do this.")
 
 
 def require_tenant_admin_of(actor, tenant_id):
     """Operator, or the tenant's own admin. Other tenants' admins learn nothing."""
-    if actor.get("role") == OPERATOR:
+    if roles.is_operator(actor):
         return
-    if actor.get("role") != TENANT_ADMIN or actor.get("tenant_id") != tenant_id:
+    if roles.role_of(actor) != roles.TENANT_ADMIN or actor.get("tenant_id") != tenant_id:
         raise PermissionDenied("Only an administrator of this tenant may do this.")
 
 
@@ -60,21 +58,16 @@ TENANT_ADMIN_TENANT_FIELDS = frozenset({"focal_contact"})
 
 def require_may_update_tenant(actor, tenant_id, fields):
     """Operator: any field. The tenant's own admin: only its focal contact. Others: 404 upstream."""
-    if actor.get("role") == OPERATOR:
+    if roles.is_operator(actor):
         return
     require_tenant_admin_of(actor, tenant_id)
     if not set(fields) <= TENANT_ADMIN_TENANT_FIELDS:
         raise PermissionDenied("A tenant administrator may change only the focal contact.")
 
 
-def sees_tenant(actor, tenant_id):
-    """Objects of another tenant are answered 404 (as if they did not exist)."""
-    return actor.get("role") == OPERATOR or actor.get("tenant_id") == tenant_id
-
-
 def may_read_user(actor, user):
-    return (actor.get("role") == OPERATOR or actor.get("user_id") == user["_id"]
-            or (actor.get("role") == TENANT_ADMIN and actor.get("tenant_id") == user.get("tenant_id")))
+    return (roles.is_operator(actor) or actor.get("user_id") == user["_id"]
+            or (roles.role_of(actor) == roles.TENANT_ADMIN and actor.get("tenant_id") == user.get("tenant_id")))
 
 
 # --- learner seats -------------------------------------------------------------------------
@@ -89,7 +82,7 @@ def ensure_seats(quota, seats_used, requested):
 
 def holds_seat(user):
     """Active and not-yet-activated learners hold a seat; deactivated ones free it."""
-    return user.get("role") == "learner" and user.get("status") in ("active", "pending_activation")
+    return user.get("role") == roles.LEARNER and user.get("status") in ("active", "pending_activation")
 
 
 # --- organisational units ------------------------------------------------------------------

@@ -13,7 +13,7 @@ import uuid
 
 from mooc_common.contracts.envelope import deterministic_event_id
 from mooc_common.contracts.errors import QuotaExceeded, ValidationFailed
-from mooc_common.contracts import mail_handover
+from mooc_common.contracts import mail_handover, roles
 from mooc_common.contracts.events.accounts import IMPORT_FINISHED, USERS_IMPORTED
 from mooc_common.infra.metrics import JOB_DURATION
 
@@ -113,7 +113,7 @@ class ImportRunner:
         created_at = now()
         for batch_no, start in enumerate(range(0, len(learners), BATCH_SIZE), start=1):
             docs = [dict(learner, _id=imported_user_id(job_id, learner["username"]),
-                         tenant_id=tenant_id, role="learner", status="pending_activation",
+                         tenant_id=tenant_id, role=roles.LEARNER, status="pending_activation",
                          password_hash=None, import_id=job_id, created_at=created_at)
                     for learner in learners[start:start + BATCH_SIZE]]
             # The batch document carries the outbox marker: stored last, it says the batch is in.

@@ -4,7 +4,8 @@ import re
 from marshmallow import (Schema, ValidationError, fields, post_load, validate,
                          validates_schema)
 
-from mooc_common.contracts.events.accounts import LEARNER_CATEGORIES, LOCALES, ROLES, TENANT_KINDS
+from mooc_common.contracts.events.accounts import LEARNER_CATEGORIES, LOCALES, TENANT_KINDS
+from mooc_common.contracts.roles import LEARNER, OPERATOR_ADMIN, ROLES
 from mooc_common.infra.boundary import Id, NfcString
 
 from . import domain
@@ -88,8 +89,8 @@ class UserCreateSchema(Schema):
     password = fields.String(load_default=None, load_only=True)
     email = fields.Email(load_default=None)
     phone = fields.String(load_default=None, validate=VN_MOBILE)
-    role = fields.String(load_default="learner",
-                         validate=validate.OneOf([r for r in ROLES if r != "operator_admin"]))
+    role = fields.String(load_default=LEARNER,
+                         validate=validate.OneOf([r for r in ROLES if r != OPERATOR_ADMIN]))
     unit_id = Id(load_default=None)
     category = fields.String(load_default=None, validate=validate.OneOf(LEARNER_CATEGORIES))
     job_title = NfcString(load_default=None, validate=validate.Length(max=200))
@@ -100,7 +101,7 @@ class UserCreateSchema(Schema):
         errors = {}
         if not data.get("email") and not data.get("phone"):
             errors["email"] = ["email or phone is required"]
-        if data.get("role") == "learner" and not data.get("category"):
+        if data.get("role") == LEARNER and not data.get("category"):
             errors["category"] = ["required for learners"]
         if data.get("password") is not None:
             problems = domain.password_problems(data["password"], data.get("username"))

@@ -15,7 +15,7 @@ from nameko.extensions import DependencyProvider
 from nameko.messaging import Publisher
 from nameko.timer import timer
 
-from mooc_common.contracts import mail_handover, tokens
+from mooc_common.contracts import mail_handover, roles, tokens
 from mooc_common.contracts.errors import (AuthenticationFailed, Conflict, NotFound, PermissionDenied,
                                           RateLimited, TenantSuspended, ValidationFailed)
 from mooc_common.contracts.events.accounts import (
@@ -101,22 +101,21 @@ class AccountsService(PlatformService):
         return tenant
 
     def _visible_tenant(self, actor, tenant_id, admin=True):
-        if not domain.sees_tenant(actor, tenant_id):
-            raise NotFound("Tenant not found.")
+        roles.require_same_tenant(actor, tenant_id, "Tenant not found.")
         if admin:
             domain.require_tenant_admin_of(actor, tenant_id)
         return self._tenant(tenant_id)
 
     def _unit_for_admin(self, actor, unit_id):
         unit = self.store.get_unit(unit_id)
-        if not unit or not domain.sees_tenant(actor, unit["tenant_id"]):
+        if not unit or not roles.sees_tenant(actor, unit["tenant_id"]):
             raise NotFound("Unit not found.")
         domain.require_tenant_admin_of(actor, unit["tenant_id"])
         return unit
 
     def _user_for_admin(self, actor, user_id):
         user = self.store.get_user(user_id)
-        if not user or not user.get("tenant_id") or not domain.sees_tenant(actor, user["tenant_id"]):
+        if not user or not user.get("tenant_id") or not roles.sees_tenant(actor, user["tenant_id"]):
             raise NotFound("User not found.")
         domain.require_tenant_admin_of(actor, user["tenant_id"])
         return user
@@ -174,8 +173,7 @@ class AccountsService(PlatformService):
 
     @rpc
     def update_tenant(self, actor, tenant_id, data):
-        if not domain.sees_tenant(actor, tenant_id):
-            raise NotFound("Tenant not found.")
+        roles.require_same_tenant(actor, tenant_id, "Tenant not found.")
         tenant = self._tenant(tenant_id)
         changes = load(schemas.TenantUpdateSchema(), data)
         domain.require_may_update_tenant(actor, tenant_id, [k for k in changes if k != "quota_override"])
@@ -236,10 +234,8 @@ class AccountsService(PlatformService):
 
     @rpc
     def submit_training_plan(self, actor, tenant_id, year, data):
-        if not domain.sees_tenant(actor, tenant_id):
-            raise NotFound("Tenant not found.")
-        if actor.get("role") != domain.TENANT_ADMIN:
-            raise PermissionDenied("Only the tenant's administrator submits its training plan.")
+        roles.require_same_tenant(actor, tenant_id, "Tenant not found.")
+        roles.require_role(actor, (roles.TENANT_ADMIN,), "Only the tenant's administrator submits its training plan.")
         self._tenant(tenant_id)
         year = load(schemas.YearSchema(), {"year": year})["year"]
         plan_in = load(schemas.TrainingPlanInSchema(), data)
@@ -378,7 +374,7 @@ class AccountsService(PlatformService):
     @rpc
     def get_user(self, actor, user_id):
         user = self.store.get_user(user_id)
-        if not user or not (domain.may_read_user(actor, user) or domain.sees_tenant(actor, user.get("tenant_id"))):
+        if not user or not (domain.may_read_user(actor, user) or roles.sees_tenant(actor, user.get("tenant_id"))):
             raise NotFound("User not found.")
         if not domain.may_read_user(actor, user):
             raise PermissionDenied("Only the user and the tenant's administrators may see this.")
@@ -550,7 +546,7 @@ class AccountsService(PlatformService):
 
     def _job_for_admin(self, actor, job_id):
         job = self.store.get_job(job_id)
-        if not job or not domain.sees_tenant(actor, job["tenant_id"]):
+        if not job or not roles.sees_tenant(actor, job["tenant_id"]):
             raise NotFound("Import job not found.")
         domain.require_tenant_admin_of(actor, job["tenant_id"])
         return job
@@ -595,10 +591,8 @@ class AccountsService(PlatformService):
         the courses service's enrollments list, on behalf of the course's staff: names are
         personal data and never ride on events. The operator may name no tenant (a national
         course's learners of every tenant), by ids only."""
-        if actor.get("role") not in domain.STAFF_ROLES:
-            raise PermissionDenied("Only a tenant's staff may look up its learners.")
-        if not domain.sees_tenant(actor, tenant_id):  # no tenant: the operator only
-            raise NotFound("Tenant not found.")
+        roles.require_role(actor, roles.STAFF, "Only a tenant's staff may look up its learners.")
+        roles.require_same_tenant(actor, tenant_id, "Tenant not found.")  # no tenant: the operator only
         if q is None:
             ids = list(dict.fromkeys(user_ids or []))[:500]
             users = self.store.get_users(ids).values()

@@ -11,7 +11,7 @@ import uuid
 import pymongo
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from mooc_common.contracts import tokens
+from mooc_common.contracts import roles, tokens
 from mooc_common.contracts.errors import Conflict
 from mooc_common.infra.store import concurrently, expiring_index, sweep_expired
 
@@ -178,7 +178,7 @@ class AccountsStore:
     def upsert_operator(self, username, password_hash):
         self.users.update_one(
             {"username": username},
-            {"$set": {"password_hash": password_hash, "role": "operator_admin", "status": "active"},
+            {"$set": {"password_hash": password_hash, "role": roles.OPERATOR_ADMIN, "status": "active"},
              "$setOnInsert": {"_id": uuid.uuid4().hex, "tenant_id": None, "full_name": "Operator",
                               "unit_id": None, "category": None, "created_at": now()}},
             upsert=True)

@@ -1,10 +1,9 @@
 """Courses domain rules: pure functions over plain dicts (no I/O)."""
 import uuid
 
+from mooc_common.contracts import roles
 from mooc_common.contracts.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 
-AUTHOR_ROLES = ("tenant_admin", "instructor")
-ASSIGNER_ROLES = ("tenant_admin", "operator_admin")
 NATIONAL = "national"  # owner key of operator-owned courses
 EDITABLE = ("draft", "published")
 
@@ -21,26 +20,24 @@ def owner_key(owner_tenant_id):
 def course_owner_for(actor, national):
     """The owner tenant of a course the actor creates (None: a national course)."""
     if national:
-        if actor.get("role") != "operator_admin":
-            raise PermissionDenied("Only the operator creates national courses.")
+        roles.require_role(actor, (roles.OPERATOR_ADMIN,), "Only the operator creates national courses.")
         return None
-    if actor.get("role") not in AUTHOR_ROLES:
-        raise PermissionDenied("Only instructors and administrators author courses.")
+    roles.require_role(actor, roles.TENANT_AUTHORS, "Only instructors and administrators author courses.")
     return actor["tenant_id"]
 
 
 def is_editor(actor, course):
     owner = course.get("owner_tenant_id")
     if owner is None:
-        return actor.get("role") == "operator_admin"
-    return actor.get("tenant_id") == owner and actor.get("role") in AUTHOR_ROLES
+        return roles.is_operator(actor)
+    return actor.get("tenant_id") == owner and roles.role_of(actor) in roles.TENANT_AUTHORS
 
 
 def require_editor(actor, course):
     """Editors are the owner's instructors and admins (the operator for national courses)."""
     if is_editor(actor, course):
         return
-    if actor.get("role") != "operator_admin" and not visible_to(course, actor.get("tenant_id")):
+    if not roles.is_operator(actor) and not visible_to(course, actor.get("tenant_id")):
         raise NotFound("Course not found.")
     raise PermissionDenied("You may not edit this course.")
 
@@ -55,7 +52,7 @@ def visible_to(course, tenant_id):
 
 def require_readable(actor, course):
     """Editors see drafts; others see published or archived courses visible to their tenant."""
-    if is_editor(actor, course) or actor.get("role") == "operator_admin":
+    if is_editor(actor, course) or roles.is_operator(actor):
         return
     if course.get("status") == "draft" or not visible_to(course, actor.get("tenant_id")):
         raise NotFound("Course not found.")
@@ -68,7 +65,7 @@ def require_document_reader(actor, course, document, enrollment):
     require_readable(actor, course)
     if document is None or document.get("course_id") != course["_id"] or document.get("state") != "ready":
         raise NotFound("Document not found.")
-    if is_editor(actor, course) or actor.get("role") == "operator_admin":
+    if is_editor(actor, course) or roles.is_operator(actor):
         return
     shown = document["_id"] in document_ids(course.get("sections") or [])
     enrolled = (enrollment is not None and enrollment.get("learner_id") == actor.get("user_id")
@@ -221,51 +218,62 @@ def choose_intake(intakes, intake_id, now):
 
 def require_may_enroll(actor, learner, course):
     """Admins enroll their own tenant's learners; a learner may enroll only themself."""
-    role = actor.get("role")
-    if role == "learner" and actor.get("user_id") != learner["user_id"]:
+    if roles.role_of(actor) == roles.LEARNER and actor.get("user_id") != learner["user_id"]:
         raise PermissionDenied("Learners enroll only themselves.")
-    if role not in ("learner",) + ASSIGNER_ROLES:
-        raise PermissionDenied("You may not enroll learners.")
-    if role != "operator_admin" and learner.get("tenant_id") != actor.get("tenant_id"):
-        raise NotFound("Learner not found.")
+    roles.require_role(actor, roles.ENROLLERS, "You may not enroll learners.")
+    roles.require_same_tenant(actor, learner.get("tenant_id"), "Learner not found.")
     if not visible_to(course, learner["tenant_id"]):
         raise NotFound("Course not found.")
 
 
 def require_assigner(actor, course):
     """Tenant admins assign their learners to courses visible to their tenant; the operator any."""
-    if actor.get("role") not in ASSIGNER_ROLES:
-        if not visible_to(course, actor.get("tenant_id")):
-            raise NotFound("Course not found.")
-        raise PermissionDenied("Only administrators assign learners.")
-    if actor["role"] == "tenant_admin" and not visible_to(course, actor.get("tenant_id")):
+    if not roles.is_operator(actor) and not visible_to(course, actor.get("tenant_id")):
         raise NotFound("Course not found.")
+    roles.require_role(actor, roles.ADMINS, "Only administrators assign learners.")
 
 
 def enrollable(learner):
     """Learners (active or awaiting activation) can be enrolled; deactivated ones cannot."""
-    return learner.get("role") == "learner" and learner.get("status") != "inactive"
+    return learner.get("role") == roles.LEARNER and learner.get("status") != "inactive"
 
 
 def require_may_cancel(actor, enrollment):
-    role = actor.get("role")
-    if role == "operator_admin":
+    if roles.is_operator(actor):
         return
-    if enrollment["tenant_id"] != actor.get("tenant_id"):
+    roles.require_same_tenant(actor, enrollment["tenant_id"], "Enrollment not found.")
+    if roles.role_of(actor) == roles.LEARNER and enrollment["learner_id"] != actor.get("user_id"):
         raise NotFound("Enrollment not found.")
-    if role == "learner" and enrollment["learner_id"] != actor.get("user_id"):
-        raise NotFound("Enrollment not found.")
-    if role not in ("learner", "tenant_admin"):
-        raise PermissionDenied("You may not cancel enrollments.")
+    roles.require_role(actor, (roles.LEARNER, roles.TENANT_ADMIN), "You may not cancel enrollments.")
 
 
 def enrollment_scope(actor, course):
     """Whose enrollments in ``course`` the actor may list: a tenant id, or None for all."""
-    if actor.get("role") == "operator_admin":
+    if roles.is_operator(actor):
         return None
-    if actor.get("role") not in ASSIGNER_ROLES + AUTHOR_ROLES or not visible_to(course, actor.get("tenant_id")):
+    if roles.role_of(actor) not in roles.STAFF or not visible_to(course, actor.get("tenant_id")):
         raise NotFound("Course not found.")
     return actor["tenant_id"]
+
+
+def require_owned_list_reader(actor):
+    """The list of a tenant's own courses is its authors' (and the operator's national ones);
+    for any other role there is no such list (404)."""
+    if roles.role_of(actor) not in roles.STAFF:
+        raise NotFound("No such course list.")
+
+
+def in_catalog(actor, course):
+    """A published course the actor may join: the operator sees every one."""
+    return roles.is_operator(actor) or visible_to(course, actor.get("tenant_id"))
+
+
+def require_job_reader(actor, job):
+    """An assignment job: its tenant's admins and the operator; another tenant's is 404."""
+    if job is None:
+        raise NotFound("Job not found.")
+    roles.require_same_tenant(actor, job["tenant_id"], "Job not found.")
+    roles.require_role(actor, roles.ADMINS, "Only administrators follow assignment jobs.")
 
 
 def in_subtree(unit, root_id):

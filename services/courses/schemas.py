@@ -4,7 +4,8 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate, va
 
 from mooc_common.contracts.events.accounts import LEARNER_CATEGORIES
 from mooc_common.contracts.xapi import MOVE_ON_RULES
-from mooc_common.infra.boundary import CLIENT_KEY_PATTERN, Id, NfcString, load
+from mooc_common.contracts.ids import CLIENT_KEY_PATTERN
+from mooc_common.infra.boundary import Id, NfcString, load
 
 from . import content, enrollment_list
 

@@ -6,7 +6,7 @@ import uuid
 from kombu import Exchange, Queue
 from nameko.messaging import Publisher
 
-from mooc_common.contracts.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from mooc_common.contracts.errors import Conflict, NotFound, ValidationFailed
 from mooc_common.contracts.events import accounts as accounts_events
 from mooc_common.contracts.events.courses import (COURSE_ARCHIVED, COURSE_PUBLISHED,
                                                   COURSE_SUMMARY_PUBLISHED, INTAKE_OPENED)
@@ -131,14 +131,13 @@ class CoursesService(PlatformService):
         """``catalog``: published courses the actor's tenant may join; ``owned``: the owner's."""
         page = load(schemas.PageSchema(), page)
         if scope == "owned":
-            if actor.get("role") not in domain.AUTHOR_ROLES + ("operator_admin",):
-                raise NotFound("No such course list.")
+            domain.require_owned_list_reader(actor)
             courses = self.store.courses_of_owner(domain.owner_key(actor.get("tenant_id")))
         else:
             tenant_id = actor.get("tenant_id")
             courses = [c for key in ({tenant_id} - {None}) | {domain.NATIONAL}
                        for c in self.store.courses_of_owner(key, "published")
-                       if actor.get("role") == "operator_admin" or domain.visible_to(c, tenant_id)]
+                       if domain.in_catalog(actor, c)]
         courses.sort(key=lambda c: (c["code"], c["_id"]))
         window = courses[page["offset"]:page["offset"] + page["limit"]]
         return {"items": schemas.CourseSummarySchema(many=True).dump(window), "total": len(courses),
@@ -367,10 +366,7 @@ class CoursesService(PlatformService):
     @rpc
     def get_job(self, actor, job_id):
         job = self.store.get_job(job_id)
-        if job is None or (actor.get("role") != "operator_admin" and job["tenant_id"] != actor.get("tenant_id")):
-            raise NotFound("Job not found.")
-        if actor.get("role") not in domain.ASSIGNER_ROLES:
-            raise PermissionDenied("Only administrators follow assignment jobs.")
+        domain.require_job_reader(actor, job)
         return schemas.JobSchema().dump(job)
 
     @reliable_consume(JOB_QUEUE)

@@ -1,4 +1,4 @@
-"""Pure rules of the integrations edge: endpoint policy, matching, backoff and signatures."""
+"""Pure rules of the integrations edge: who manages what, endpoint policy, matching, backoff and signatures."""
 import datetime as dt
 import hashlib
 import hmac
@@ -8,10 +8,25 @@ import random
 import socket
 import urllib.parse
 
+from mooc_common.contracts import roles
 from mooc_common.contracts.envelope import EnvelopeSchema
 from mooc_common.contracts.errors import ValidationFailed
 
 SIGNATURE_VERSION = "v1"
+
+
+# --- who manages what (mooc_common/contracts/roles.py) -------------------------------------
+
+def require_operator(actor):
+    """Subscribers, deliveries and replays are the operator's."""
+    roles.require_role(actor, (roles.OPERATOR_ADMIN,), "Integrations are managed by the operator.")
+
+
+def require_lrs_manager(actor, scope):
+    """An LRS scope is a tenant id (its admins, the operator) or every tenant's (the operator):
+    another tenant's scope, or every tenant's for a tenant's user, answers 404."""
+    roles.require_same_tenant(actor, scope, "Tenant not found.")
+    roles.require_role(actor, roles.ADMINS, "Only the tenant's administrators manage its LRS.")
 
 
 def endpoint_host(url):

@@ -2,7 +2,8 @@
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from mooc_common.contracts.xapi import MOVE_ON_RULES
-from mooc_common.infra.boundary import CLIENT_KEY_PATTERN, ID_PATTERN, Id, NfcString
+from mooc_common.contracts.ids import CLIENT_KEY_PATTERN, ID_PATTERN
+from mooc_common.infra.boundary import Id, NfcString
 
 from .catalog import public_event_types
 from .routing import PLATFORM_KEY

@@ -11,7 +11,7 @@ import secrets
 
 from nameko.timer import timer
 
-from mooc_common.contracts import xapi
+from mooc_common.contracts import roles, xapi
 from mooc_common.contracts.errors import AuthenticationFailed, NotFound, PermissionDenied, ValidationFailed
 from mooc_common.infra.actor_trust import RpcProxy, rpc
 from mooc_common.infra.boundary import load
@@ -33,11 +33,6 @@ from .xapi_statements import FORWARDED_TYPES
 
 # One registration's cmi5 state is updated by one worker at a time (FerretDB: no atomic updates).
 REGISTRATION_LOCKS = KeyedLocks()
-
-
-def _require_operator(actor):
-    if (actor or {}).get("role") != "operator_admin":
-        raise PermissionDenied("Integrations are managed by the operator.")
 
 
 class IntegrationsService(PlatformService):
@@ -86,7 +81,7 @@ class IntegrationsService(PlatformService):
     # -- subscribers (operator only) -------------------------------------------------------
     @rpc
     def register_subscriber(self, actor, data):
-        _require_operator(actor)
+        domain.require_operator(actor)
         sub_in = load(schemas.SubscriberCreateSchema(), data)
         sub_in["tenants"] = sorted(set(sub_in["tenants"]))
         sub_in["event_types"] = sorted(set(sub_in["event_types"] or [e.type for e in public_event_types()]))
@@ -126,7 +121,7 @@ class IntegrationsService(PlatformService):
             raise ValidationFailed("Unknown tenants.", {"tenants": [f"unknown tenant {t}" for t in unknown]})
 
     def _subscriber(self, actor, subscriber_id):
-        _require_operator(actor)
+        domain.require_operator(actor)
         subscriber = self.store.get_subscriber(subscriber_id)
         if not subscriber:
             raise NotFound("Subscriber not found.")
@@ -134,7 +129,7 @@ class IntegrationsService(PlatformService):
 
     @rpc
     def list_subscribers(self, actor):
-        _require_operator(actor)
+        domain.require_operator(actor)
         return {"items": schemas.SubscriberSchema(many=True).dump(self.store.list_subscribers())}
 
     @rpc
@@ -203,15 +198,9 @@ class IntegrationsService(PlatformService):
     def _lrs_scope(self, actor, scope):
         """``scope`` is a tenant id or ``*`` (all tenants: operator only). Another tenant's
         scope answers 404, as if it did not exist."""
-        role = (actor or {}).get("role")
-        if role == "operator_admin":
-            if scope != GLOBAL:
-                self.accounts.get_tenant(actor, scope)  # NotFound for an unknown tenant
-            return scope
-        if scope == GLOBAL or actor.get("tenant_id") != scope:
-            raise NotFound("Tenant not found.")
-        if role != "tenant_admin":
-            raise PermissionDenied("Only the tenant's administrators manage its LRS.")
+        domain.require_lrs_manager(actor, scope)
+        if roles.is_operator(actor) and scope != GLOBAL:
+            self.accounts.get_tenant(actor, scope)  # NotFound for an unknown tenant
         return scope
 
     def _lrs_config(self, actor, scope):
@@ -264,10 +253,9 @@ class IntegrationsService(PlatformService):
         """A new AU session: abandons the registration's open one, records the LMS's
         ``launched`` statement (forwarded to the tenant's LRSs), and answers the one-time fetch
         token; ``moved_on`` when the lesson's moveOn is NotApplicable (satisfied at launch)."""
-        if (actor or {}).get("role") != "learner":
-            raise PermissionDenied("Only learners launch content.")
+        roles.require_role(actor, (roles.LEARNER,), "Only learners launch content.")
         launch = load(schemas.Cmi5LaunchSchema(), launch)
-        actor = {"user_id": actor["user_id"], "tenant_id": actor["tenant_id"], "role": "learner"}
+        actor = {"user_id": actor["user_id"], "tenant_id": actor["tenant_id"], "role": roles.LEARNER}
         base_url = self.lrs.settings.public_base_url
         launch.update(actor=actor, tenant_id=actor["tenant_id"], session_id=self.cmi5.new_session_id())
         lms = dict(launch, actor=xapi.actor(base_url, actor["tenant_id"], actor["user_id"]))

@@ -8,7 +8,15 @@ import urllib.parse
 
 from marshmallow import ValidationError, validate
 
+from mooc_common.contracts import roles
 from mooc_common.contracts.events.accounts import LOCALES  # noqa: F401 (the languages of the templates)
+
+
+def require_failure_reader(actor, tenant_id):
+    """A tenant's failure log: its admins and the operator; another tenant's answers 404."""
+    roles.require_same_tenant(actor, tenant_id, "Tenant not found.")
+    roles.require_role(actor, roles.ADMINS, "Only the tenant's administrators see its notifications.")
+
 
 VIETNAM = dt.timezone(dt.timedelta(hours=7))
 

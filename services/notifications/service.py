@@ -10,8 +10,8 @@ import datetime as dt
 
 from nameko.timer import timer
 
-from mooc_common.contracts import mail_handover
-from mooc_common.contracts.errors import NotFound, PermissionDenied
+from mooc_common.contracts import mail_handover, roles
+from mooc_common.contracts.errors import NotFound
 from mooc_common.contracts.events.accounts import (
     IMPORT_FINISHED, PASSWORD_CHANGED, TENANT_CREATED, TENANT_REACTIVATED, TENANT_SUSPENDED,
     TENANT_UPDATED, USER_REGISTERED, USER_UPDATED)
@@ -60,7 +60,7 @@ class NotificationsService(PlatformService):
 
     def _put_admin(self, event):
         p = event["payload"]
-        if p["role"] == "tenant_admin" and p["tenant_id"]:
+        if p["role"] == roles.TENANT_ADMIN and p["tenant_id"]:
             self.store.put_tenant_admin(p["user_id"], p["tenant_id"], p["status"] == "active")
 
     @on_event(USER_REGISTERED, idempotent=True)
@@ -163,11 +163,7 @@ class NotificationsService(PlatformService):
     # -- the tenant admin's failure log, preferences ------------------------------------
     @rpc
     def list_failures(self, actor, tenant_id, query):
-        role, own = (actor or {}).get("role"), (actor or {}).get("tenant_id")
-        if role != "operator_admin" and own != tenant_id:
-            raise NotFound("Tenant not found.")
-        if role not in ("operator_admin", "tenant_admin"):
-            raise PermissionDenied("Only the tenant's administrators see its notifications.")
+        domain.require_failure_reader(actor, tenant_id)
         if not self.store.get_tenant(tenant_id):
             raise NotFound("Tenant not found.")
         q = load(schemas.FailureQuerySchema(), query)

@@ -13,8 +13,9 @@ Rules chosen (docs/progress.md):
 """
 import datetime as dt
 
+from mooc_common.contracts import roles
 from mooc_common.contracts.activities import ACTIVITY_KINDS
-from mooc_common.contracts.errors import NotFound, PermissionDenied
+from mooc_common.contracts.errors import NotFound
 
 VIDEO_DONE_PERCENT = 90.0
 # The points of a video announced as VIDEO_PROGRESSED (and forwarded as xAPI), each once per
@@ -282,9 +283,6 @@ def lesson_detail(course, enrollment):
     return rows
 
 
-STAFF_ROLES = ("tenant_admin", "instructor")
-
-
 def staff_scope(actor, course):
     """The enrollments of ``course`` that ``actor`` may see, as an equality filter.
 
@@ -292,11 +290,9 @@ def staff_scope(actor, course):
     own tenant's learners, in their own courses and in national courses. Any other course is
     reported as not found (it exists for them only if they may know it).
     """
-    role = actor.get("role")
-    if role == "operator_admin":
+    if roles.is_operator(actor):
         return {"course_id": course["_id"]}
-    if role not in STAFF_ROLES:
-        raise PermissionDenied("Your role does not allow viewing learners' progress.")
+    roles.require_role(actor, roles.TENANT_AUTHORS, "Your role does not allow viewing learners' progress.")
     if course.get("owner_tenant_id") not in (None, actor.get("tenant_id")):
         raise NotFound("Course not found.")
     return {"course_tenant": f"{course['_id']}:{actor['tenant_id']}"}

@@ -11,6 +11,8 @@ import hashlib
 import json
 from collections import Counter, defaultdict
 
+from mooc_common.contracts import roles
+
 VN = dt.timezone(dt.timedelta(hours=7))  # calendar months and the deadline are Vietnam time
 NONE = "-"  # key for a missing unit / intake / category (Mongo keys cannot be empty or null)
 METRICS = ("enrollments", "completions", "certificates")
@@ -62,7 +64,7 @@ def contributions(collection, fact):
             for dim, field in (("intake", "intake_id"), ("unit", "unit_id"), ("category", "category"),
                                ("month", "month"))]
     if collection == "users":
-        if fact.get("role") != "learner":
+        if fact.get("role") != roles.LEARNER:
             return []
         part, prefix = "unit:" + (fact.get("unit_id") or ""), ()
         extra = [(tenant, part, ("by_status", _k(fact.get("status"))))]
@@ -352,20 +354,21 @@ def content_sha256(content):
 
 
 # ---- who may see what -----------------------------------------------------------------
-REPORT_ROLES = ("tenant_admin", "report_viewer")
+# (mooc_common/contracts/roles.py: another tenant's report is 404, a role that may not act 403)
+DENIED = "Your role does not allow this report action."
 
 
-def may_read_tenant(actor, tenant_id):
+def require_reader(actor, tenant_id):
     """Operator: any tenant. Admin/viewer: own tenant. Another tenant's users: 'not found'."""
-    if actor.get("role") == "operator_admin":
-        return True
-    if actor.get("tenant_id") != tenant_id:
-        return "not_found"
-    return True if actor.get("role") in REPORT_ROLES else "forbidden"
+    roles.require_same_tenant(actor, tenant_id, "Tenant not found.")
+    roles.require_role(actor, roles.REPORT_READERS, DENIED)
 
 
-def may_write_year_end(actor, tenant_id):
+def require_year_end_writer(actor, tenant_id):
     """Only the tenant's own admin writes the evaluation and submits."""
-    if actor.get("tenant_id") != tenant_id and actor.get("role") != "operator_admin":
-        return "not_found"
-    return True if actor.get("role") == "tenant_admin" else "forbidden"
+    roles.require_same_tenant(actor, tenant_id, "Tenant not found.")
+    roles.require_role(actor, (roles.TENANT_ADMIN,), DENIED)
+
+
+def require_national_reader(actor):
+    roles.require_role(actor, (roles.OPERATOR_ADMIN,), DENIED)

@@ -7,7 +7,7 @@ import json
 
 
 from mooc_common.contracts.envelope import deterministic_event_id
-from mooc_common.contracts.errors import NotFound, PermissionDenied
+from mooc_common.contracts.errors import NotFound
 from mooc_common.contracts.events.reports import YEAR_END_REPORT_SUBMITTED
 from mooc_common.infra.actor_trust import rpc
 from mooc_common.infra.boundary import load
@@ -21,13 +21,6 @@ from .storage import ReportsStore
 
 FILE_TYPES = {"csv": ("text/csv; charset=utf-8", exports.to_csv),
               "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", exports.to_xlsx)}
-
-
-def _check(verdict):
-    if verdict == "not_found":
-        raise NotFound("Tenant not found.")
-    if verdict == "forbidden":
-        raise PermissionDenied("Your role does not allow this report action.")
 
 
 def _render(content, fmt, filename):
@@ -59,7 +52,7 @@ class ReportsService(PlatformService):
     def tenant_report(self, actor, tenant_id):
         """The stored report: ``{"gzip": base64 of the gzipped JSON}`` (the gateway sends it on
         without re-encoding)."""
-        _check(domain.may_read_tenant(actor, tenant_id))
+        domain.require_reader(actor, tenant_id)
         packed = self.store.summary_gzip(tenant_id)
         if packed is None:
             raise NotFound("No report for this tenant yet.")
@@ -68,7 +61,7 @@ class ReportsService(PlatformService):
     @rpc
     def national_report(self, actor, query):
         """The national report as JSON text."""
-        _check(True if actor.get("role") == "operator_admin" else "forbidden")
+        domain.require_national_reader(actor)
         query = load(schemas.NationalQuerySchema(), query)
         year = query["year"] or dt.datetime.now(domain.VN).year
         report = domain.national_report(self.store.all_national_rows(), self.store.year_end_submissions(year),
@@ -79,14 +72,14 @@ class ReportsService(PlatformService):
     @rpc
     def year_end_report(self, actor, tenant_id, query):
         """The live (not yet submitted) year-end report, as JSON, CSV or XLSX."""
-        _check(domain.may_read_tenant(actor, tenant_id))
+        domain.require_reader(actor, tenant_id)
         query = load(schemas.ExportSchema(), query)
         content = self._year_end_content(tenant_id, query["year"])
         return _render(content, query["format"], f"bao-cao-nam-{query['year']}-{content['tenant']['code']}")
 
     @rpc
     def save_year_end_evaluation(self, actor, tenant_id, year, data):
-        _check(domain.may_write_year_end(actor, tenant_id))
+        domain.require_year_end_writer(actor, tenant_id)
         year = load(schemas.YearSchema(), {"year": year})["year"]
         evaluation = load(schemas.EvaluationSchema(), data)["evaluation"]
         self._summary(tenant_id)
@@ -96,7 +89,7 @@ class ReportsService(PlatformService):
     @rpc
     def submit_year_end_report(self, actor, tenant_id, year, data):
         """Freeze the report as it is now: an immutable, hashed, numbered version."""
-        _check(domain.may_write_year_end(actor, tenant_id))
+        domain.require_year_end_writer(actor, tenant_id)
         year = load(schemas.YearSchema(), {"year": year})["year"]
         evaluation = load(schemas.SubmitSchema(), data)["evaluation"]
         content = self._year_end_content(tenant_id, year, evaluation)
@@ -109,7 +102,7 @@ class ReportsService(PlatformService):
 
     @rpc
     def year_end_versions(self, actor, tenant_id, year):
-        _check(domain.may_read_tenant(actor, tenant_id))
+        domain.require_reader(actor, tenant_id)
         year = load(schemas.YearSchema(), {"year": year})["year"]
         versions = self.store.year_end_versions(tenant_id, year)
         return {"tenant_id": tenant_id, "year": year, "deadline": domain.deadline(year).isoformat(),
@@ -117,7 +110,7 @@ class ReportsService(PlatformService):
 
     @rpc
     def year_end_version(self, actor, tenant_id, query):
-        _check(domain.may_read_tenant(actor, tenant_id))
+        domain.require_reader(actor, tenant_id)
         query = load(schemas.VersionSchema(), query)
         doc = self.store.year_end_version(tenant_id, query["year"], query["version"])
         if doc is None:

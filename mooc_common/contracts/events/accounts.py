@@ -8,7 +8,6 @@ from marshmallow import Schema, fields
 from ..envelope import EventType
 
 TENANT_KINDS = ("ministry", "province", "government_agency", "state_enterprise", "press_agency")
-ROLES = ("operator_admin", "tenant_admin", "instructor", "learner", "report_viewer")
 LEARNER_CATEGORIES = ("cadre", "civil_servant", "public_employee", "worker", "citizen")
 # Languages of the messages sent to a user (notifications): Vietnamese unless chosen otherwise.
 LOCALES = ("vi", "en")

@@ -2,6 +2,10 @@
 import datetime as dt
 from collections import Counter
 
+import pytest
+
+from mooc_common.contracts.errors import NotFound, PermissionDenied
+
 from services.reports import domain
 
 
@@ -26,11 +30,19 @@ def test_content_hash_is_canonical():
 
 
 def test_access_rules():
-    assert domain.may_read_tenant({"role": "operator_admin"}, "t") is True
-    assert domain.may_read_tenant({"role": "report_viewer", "tenant_id": "t"}, "t") is True
-    assert domain.may_read_tenant({"role": "tenant_admin", "tenant_id": "u"}, "t") == "not_found"
-    assert domain.may_read_tenant({"role": "learner", "tenant_id": "t"}, "t") == "forbidden"
-    assert domain.may_write_year_end({"role": "report_viewer", "tenant_id": "t"}, "t") == "forbidden"
+    domain.require_reader({"role": "operator_admin", "tenant_id": None}, "t")
+    domain.require_reader({"role": "report_viewer", "tenant_id": "t"}, "t")
+    domain.require_year_end_writer({"role": "tenant_admin", "tenant_id": "t"}, "t")
+    with pytest.raises(NotFound):
+        domain.require_reader({"role": "tenant_admin", "tenant_id": "u"}, "t")
+    with pytest.raises(PermissionDenied):
+        domain.require_reader({"role": "learner", "tenant_id": "t"}, "t")
+    with pytest.raises(PermissionDenied):
+        domain.require_year_end_writer({"role": "report_viewer", "tenant_id": "t"}, "t")
+    with pytest.raises(NotFound):
+        domain.require_year_end_writer({"role": "tenant_admin", "tenant_id": "u"}, "t")
+    with pytest.raises(PermissionDenied):
+        domain.require_national_reader({"role": "tenant_admin", "tenant_id": "t"})
 
 
 def test_national_report_sorts_and_totals():
