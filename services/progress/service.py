@@ -307,7 +307,7 @@ class ProgressService(PlatformService):
         return {"filename": f"progress-{course.get('code') or course_id}.{filters['format']}",
                 "content_type": content_type, "data": base64.b64encode(render(rows)).decode()}
 
-    # ---- read-only export for rebuilding the reports read models (scripts/rebuild_reports.py)
+    # ---- read-only export for rebuilding the reports read models (services/reports/rebuild.py)
     @rpc
     def export_completions(self, tenant_id, after=None, limit=500):
         """A page of the tenant's enrollments (by _id) with, for the completed ones, the
