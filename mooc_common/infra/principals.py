@@ -79,7 +79,9 @@ PRINCIPALS = {p.name: p for p in (
     # enrollment whose events are still in flight
     Principal("progress", calls=("accounts", "courses"), system_calls=("accounts.get_tenant", "accounts.get_user"),
               vouches_for_learner=("courses.my_enrollment_announcements",)),
-    Principal("reports"),
+    Principal("reports", calls=("accounts", "courses", "progress"),  # the exports its rebuild reads
+              system_calls=("accounts.export_tenants", "accounts.export_users", "courses.export_courses",
+                            "courses.export_enrollments", "progress.export_completions")),
     Principal("integrations", calls=("accounts",), owns=(r"integration\.events", r"agency-.*")),
     Principal("notifications", calls=("accounts", "progress"),
               system_calls=("accounts.mail_contacts", "accounts.tenant_mail_contacts",

@@ -625,7 +625,7 @@ class AccountsService(PlatformService):
                  "focal_contact": {k: (t.get("focal_contact") or {}).get(k) for k in ("full_name", "email")}}
                 for t in self.store.all_tenants()]
 
-    # ---- read-only exports for rebuilding the reports read models (scripts/rebuild_reports.py)
+    # ---- read-only exports for rebuilding the reports read models (services/reports/rebuild.py)
     @rpc
     def export_tenants(self, after=None, limit=500):
         return [_tenant_event(t) for t in export_page(self.store.tenants, after, limit)]

@@ -455,7 +455,7 @@ class CoursesService(PlatformService):
         return learner
 
 
-    # ---- read-only exports for rebuilding the reports read models (scripts/rebuild_reports.py)
+    # ---- read-only exports for rebuilding the reports read models (services/reports/rebuild.py)
     @rpc
     def export_courses(self, after=None, limit=500):
         return [{"course_id": c["_id"], **{k: c.get(k) for k in ("owner_tenant_id", "code", "title", "revision",

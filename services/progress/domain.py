@@ -12,10 +12,15 @@ Rules chosen (docs/progress.md):
   Completion is never undone (later revisions or late activities do not un-complete).
 """
 import datetime as dt
+import uuid
+from typing import NamedTuple
 
 from mooc_common.contracts import roles
 from mooc_common.contracts.activities import ACTIVITY_KINDS
+from mooc_common.contracts.envelope import EventType, deterministic_event_id
 from mooc_common.contracts.errors import NotFound
+from mooc_common.contracts.events.progress import (COURSE_COMPLETED, LEARNER_ACTIVE, LESSON_COMPLETED,
+                                                   LESSON_OPENED, QUIZ_GRADED, VIDEO_PROGRESSED)
 
 VIDEO_DONE_PERCENT = 90.0
 # The points of a video announced as VIDEO_PROGRESSED (and forwarded as xAPI), each once per
@@ -29,6 +34,7 @@ IGNORED_UNKNOWN_LESSON = "unknown_lesson"
 IGNORED_WRONG_KIND = "wrong_kind_for_lesson"
 IGNORED_CANCELLED = "enrollment_cancelled"
 GRADED = "graded"
+APPLIED = "applied"
 
 
 def lessons_by_id(course):
@@ -95,110 +101,195 @@ def trust_times(activities, received_at, enrolled_at=None):
                  client_occurred_at=a["occurred_at"]) for a in activities]
 
 
+class Announcement(NamedTuple):
+    """An event a batch earned: its type, its payload, and an id derived from what it is about
+    (a re-publication after a crash carries the same id, and consumers drop it as seen)."""
+    event_type: EventType
+    payload: dict
+    event_id: uuid.UUID
+
+
+def announcement(event_type, payload, *about):
+    return Announcement(event_type, payload, deterministic_event_id(event_type.name, *about))
+
+
+class _Fold:
+    """An enrollment's progress while a batch of activities is folded into it. Copies of the
+    enrollment's fields (the enrollment itself is never changed); ``earned`` holds, in fold
+    order, ``(builder, *ids)`` of each event earned, built once the batch is folded
+    (``announcements``) because a payload shows the enrollment as the batch leaves it."""
+    FIELDS = ("lessons_done", "videos", "opened", "opened_days")
+
+    def __init__(self, enrollment, now, received_at):
+        self.now, self.received_at, self.earned = now, received_at, []
+        for field in self.FIELDS:
+            setattr(self, field, dict(enrollment.get(field, {})))
+        self.video_milestones = {k: dict(v) for k, v in enrollment.get("video_milestones", {}).items()}
+        self.quizzes = {k: {"attempts": dict(v.get("attempts", {})), "best_score": v.get("best_score"),
+                            "passed": v.get("passed", False)}
+                        for k, v in enrollment.get("quizzes", {}).items()}
+        self.quizzes_changed = False
+
+    def mark_done(self, lesson_id):
+        """Completed at the server's receive time; the first completion wins (its event is
+        already announced)."""
+        if lesson_id not in self.lessons_done:
+            self.earned.append((_lesson_completed, lesson_id))
+            self.lessons_done[lesson_id] = self.received_at
+
+    def changes(self, enrollment):
+        """The fields to ``$set``: only those that differ from the enrollment's."""
+        changes = {field: getattr(self, field) for field in (*self.FIELDS, "video_milestones")
+                   if getattr(self, field) != enrollment.get(field, {})}
+        if self.quizzes_changed:
+            changes["quizzes"] = self.quizzes
+        return changes
+
+
+# ---- one folding helper per activity kind: (fold, activity, lesson) -> outcome ----------
+def _fold_opened(fold, activity, lesson):
+    lesson_id, at = activity["lesson_id"], activity["occurred_at"]
+    fold.opened.setdefault(lesson_id, at)
+    day = vietnam_day(at).isoformat()
+    # Activities are folded in time order: a later day replaces an earlier one, and the
+    # first opening of a day is the one announced (LESSON_OPENED).
+    if day > fold.opened_days.get(lesson_id, {}).get("day", ""):
+        fold.opened_days[lesson_id] = {"day": day, "at": at}
+        fold.earned.append((_lesson_opened, lesson_id, day))
+    return APPLIED
+
+
+def _fold_completed(fold, activity, lesson):
+    fold.mark_done(activity["lesson_id"])
+    return APPLIED
+
+
+def _fold_video(fold, activity, lesson):
+    lesson_id = activity["lesson_id"]
+    before = fold.videos.get(lesson_id, 0.0)
+    reached = fold.videos[lesson_id] = max(before, float(activity["percent"]))
+    for milestone in VIDEO_MILESTONES:
+        if before < milestone <= reached and str(milestone) not in fold.video_milestones.get(lesson_id, {}):
+            fold.video_milestones.setdefault(lesson_id, {})[str(milestone)] = {
+                "at": activity["occurred_at"], "percent": reached, "duration_seconds": lesson.get("duration_seconds")}
+            fold.earned.append((_video_progressed, lesson_id, str(milestone)))
+    if reached >= VIDEO_DONE_PERCENT:
+        fold.mark_done(lesson_id)
+    return APPLIED
+
+
+def _fold_quiz(fold, activity, lesson):
+    lesson_id = activity["lesson_id"]
+    state = fold.quizzes.setdefault(lesson_id, {"attempts": {}, "best_score": None, "passed": False})
+    outcome = _grade(state, lesson["quiz"], activity, fold.now)
+    if outcome != GRADED:
+        return outcome
+    fold.quizzes_changed = True
+    fold.earned.append((_quiz_graded, lesson_id, activity["activity_id"]))
+    if state["passed"]:
+        fold.mark_done(lesson_id)
+    return APPLIED
+
+
+FOLDERS = {"lesson_opened": _fold_opened, "lesson_completed": _fold_completed,
+           "video_progress": _fold_video, "quiz_submitted": _fold_quiz}
+
+
 def apply_activities(enrollment, course, activities, now, received_at=None):
     """Fold a batch of activities into the enrollment's progress.
 
     Lessons and courses are completed at the server's receive time (``received_at``, else
     ``now``), never at a time the client chose: completions, certificates and reports follow.
 
-    Returns ``(changes, outbox, outcomes)``: the fields to ``$set`` on the enrollment (one
-    write), the outbox keys to announce, and ``{activity_id: outcome}``. Idempotent: applying
-    the same activities again yields no change and no new outbox entry.
+    Returns ``(changes, announcements, outcomes)``: the fields to ``$set`` on the enrollment
+    (one write), the events to announce (``Announcement``) and ``{activity_id: outcome}``.
+    Idempotent: applying the same activities again yields no change and no announcement.
     """
-    outcomes, outbox, changes = {}, [], {}
-    received_at = received_at or now
     if enrollment.get("cancelled_at") is not None:
-        return changes, outbox, {a["activity_id"]: IGNORED_CANCELLED for a in activities}
-    lessons = lessons_by_id(course)
-    done = dict(enrollment.get("lessons_done", {}))
-    videos = dict(enrollment.get("videos", {}))
-    opened = dict(enrollment.get("opened", {}))
-    opened_days = dict(enrollment.get("opened_days", {}))
-    milestones = {k: dict(v) for k, v in enrollment.get("video_milestones", {}).items()}
-    quizzes = {k: {"attempts": dict(v.get("attempts", {})), "best_score": v.get("best_score"),
-                   "passed": v.get("passed", False)}
-               for k, v in enrollment.get("quizzes", {}).items()}
-
-    quizzes_changed = False
-
-    def mark_done(lesson_id, at):
-        if lesson_id not in done:  # first completion wins: its event is already announced
-            outbox.append(f"lesson:{lesson_id}")
-            done[lesson_id] = at
-
+        return {}, [], {a["activity_id"]: IGNORED_CANCELLED for a in activities}
+    fold, lessons, outcomes = _Fold(enrollment, now, received_at or now), lessons_by_id(course), {}
     for activity in sorted(activities, key=lambda a: (a["occurred_at"], a["activity_id"])):
-        lesson_id, kind, at = activity["lesson_id"], activity["kind"], activity["occurred_at"]
-        lesson = lessons.get(lesson_id)
-        problem = activity_problem(lesson, kind)
-        if problem:
-            outcomes[activity["activity_id"]] = problem
-            continue
-        outcomes[activity["activity_id"]] = "applied"
-        if kind == "lesson_opened":
-            opened.setdefault(lesson_id, at)
-            day = vietnam_day(at).isoformat()
-            # Activities are folded in time order: a later day replaces an earlier one, and
-            # the first opening of a day is the one announced (LESSON_OPENED).
-            if day > opened_days.get(lesson_id, {}).get("day", ""):
-                opened_days[lesson_id] = {"day": day, "at": at}
-                outbox.append(f"opened:{lesson_id}:{day}")
-        elif kind == "lesson_completed":
-            mark_done(lesson_id, received_at)
-        elif kind == "video_progress":
-            before = videos.get(lesson_id, 0.0)
-            videos[lesson_id] = max(before, float(activity["percent"]))
-            for milestone in VIDEO_MILESTONES:
-                if before < milestone <= videos[lesson_id] and str(milestone) not in milestones.get(lesson_id, {}):
-                    milestones.setdefault(lesson_id, {})[str(milestone)] = {
-                        "at": at, "percent": videos[lesson_id], "duration_seconds": lesson.get("duration_seconds")}
-                    outbox.append(f"video:{lesson_id}:{milestone}")
-            if videos[lesson_id] >= VIDEO_DONE_PERCENT:
-                mark_done(lesson_id, received_at)
-        elif kind == "quiz_submitted":
-            outcome = _grade(quizzes.setdefault(lesson_id, {"attempts": {}, "best_score": None,
-                                                            "passed": False}),
-                             lesson["quiz"], activity, now)
-            if outcome == GRADED:
-                quizzes_changed = True
-                outbox.append(f"quiz:{lesson_id}:{activity['activity_id']}")
-                if quizzes[lesson_id]["passed"]:
-                    mark_done(lesson_id, received_at)
-            outcomes[activity["activity_id"]] = "applied" if outcome == GRADED else outcome
-
-    if done != enrollment.get("lessons_done", {}):
-        changes["lessons_done"] = done
-    if videos != enrollment.get("videos", {}):
-        changes["videos"] = videos
-    if opened != enrollment.get("opened", {}):
-        changes["opened"] = opened
-    if opened_days != enrollment.get("opened_days", {}):
-        changes["opened_days"] = opened_days
-    if milestones != enrollment.get("video_milestones", {}):
-        changes["video_milestones"] = milestones
-    if quizzes_changed:
-        changes["quizzes"] = quizzes
-    applied_times = [a["occurred_at"] for a in activities if outcomes[a["activity_id"]] == "applied"]
-    if applied_times:
-        first, last = min(applied_times), max(applied_times)
-        if enrollment.get("first_activity_at") is None or first < enrollment["first_activity_at"]:
-            changes["first_activity_at"] = first
-        if enrollment.get("last_activity_at") is None or last > enrollment["last_activity_at"]:
-            changes["last_activity_at"] = last
-        if enrollment.get("status", "not_started") == "not_started":
-            changes["status"] = "in_progress"
+        lesson = lessons.get(activity["lesson_id"])
+        outcomes[activity["activity_id"]] = (activity_problem(lesson, activity["kind"])
+                                             or FOLDERS[activity["kind"]](fold, activity, lesson))
+    changes = fold.changes(enrollment)
+    changes.update(activity_span(enrollment, [a["occurred_at"] for a in activities
+                                              if outcomes[a["activity_id"]] == APPLIED]))
     if enrollment.get("completed_at") is None and completion_met(
-            course["completion_rule"], done, quizzes):
-        changes["completed_at"] = max(done.values()) if done else now
+            course["completion_rule"], fold.lessons_done, fold.quizzes):
+        changes["completed_at"] = max(fold.lessons_done.values()) if fold.lessons_done else now
         changes["status"] = "completed"
-        outbox.append("course")
-    return changes, outbox, outcomes
+        fold.earned.append((_course_completed,))
+    return changes, announcements(dict(enrollment, **changes), fold.earned), outcomes
+
+
+def activity_span(enrollment, applied_times):
+    """The first/last activity times and the started status the applied activities change."""
+    if not applied_times:
+        return {}
+    changes, first, last = {}, min(applied_times), max(applied_times)
+    if enrollment.get("first_activity_at") is None or first < enrollment["first_activity_at"]:
+        changes["first_activity_at"] = first
+    if enrollment.get("last_activity_at") is None or last > enrollment["last_activity_at"]:
+        changes["last_activity_at"] = last
+    if enrollment.get("status", "not_started") == "not_started":
+        changes["status"] = "in_progress"
+    return changes
+
+
+# ---- announcements: one builder per event, over the enrollment as the batch leaves it ---
+def announcements(enrollment, earned):
+    """The ``Announcement`` of each ``(builder, *ids)`` a fold earned, in order."""
+    context = enrollment_context(dict(enrollment, enrollment_id=enrollment["_id"]))
+    return [builder(enrollment, context, *ids) for builder, *ids in earned]
+
+
+def _course_completed(enrollment, context):
+    return announcement(COURSE_COMPLETED, dict(context, completed_at=enrollment["completed_at"]),
+                        enrollment["_id"])
+
+
+def _lesson_completed(enrollment, context, lesson_id):
+    return announcement(LESSON_COMPLETED, dict(context, lesson_id=lesson_id,
+                                               completed_at=enrollment["lessons_done"][lesson_id]),
+                        enrollment["_id"], lesson_id)
+
+
+def _quiz_graded(enrollment, context, lesson_id, attempt_id):
+    attempt = enrollment["quizzes"][lesson_id]["attempts"][attempt_id]
+    return announcement(QUIZ_GRADED, dict(context, lesson_id=lesson_id, attempt=attempt["number"],
+                                          score=attempt["score"], passed=attempt["passed"],
+                                          graded_at=attempt["graded_at"]),
+                        enrollment["_id"], attempt_id)  # the attempt id is unique in the enrollment
+
+
+def _lesson_opened(enrollment, context, lesson_id, day):
+    return announcement(LESSON_OPENED, dict(context, lesson_id=lesson_id, day=dt.date.fromisoformat(day),
+                                            opened_at=opened_at(enrollment, lesson_id, day)),
+                        enrollment["_id"], lesson_id, day)
+
+
+def _video_progressed(enrollment, context, lesson_id, milestone):
+    reached = enrollment["video_milestones"][lesson_id][milestone]
+    return announcement(VIDEO_PROGRESSED, dict(context, lesson_id=lesson_id, milestone=int(milestone),
+                                               percent=reached["percent"], progressed_at=reached["at"],
+                                               duration_seconds=reached.get("duration_seconds")),
+                        enrollment["_id"], lesson_id, milestone)
+
+
+def learner_active(enrollment, day):
+    """LEARNER_ACTIVE of the enrollment's learner on ``day`` (a date; once per learner and day)."""
+    learner_id = enrollment["learner_id"]
+    return announcement(LEARNER_ACTIVE, {"learner_id": learner_id, "unit_id": enrollment.get("unit_id"),
+                                         "category": enrollment.get("category"), "day": day},
+                        learner_id, day.isoformat())
 
 
 def _grade(state, quiz, activity, now):
     """Score one attempt into ``state`` (mutated); a known attempt id is a no-op."""
     attempt_id = activity["activity_id"]
     if attempt_id in state["attempts"]:
-        return "applied"  # the same attempt re-sent or redelivered: counted once, no new event
+        return APPLIED  # the same attempt re-sent or redelivered: counted once, no new event
     left = attempts_left(quiz, len(state["attempts"]))
     if left is not None and left <= 0:
         return REFUSED_NO_ATTEMPTS_LEFT

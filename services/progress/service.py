@@ -16,9 +16,7 @@ from mooc_common.contracts.errors import NotFound
 from mooc_common.contracts.events.accounts import UNIT_CREATED, UNIT_UPDATED
 from mooc_common.contracts.events.courses import (COURSE_PUBLISHED, ENROLLMENT_CANCELLED,
                                                   ENROLLMENT_CREATED)
-from mooc_common.contracts.events.progress import (CERTIFICATE_ISSUED, COURSE_COMPLETED,
-                                                   LEARNER_ACTIVE, LESSON_COMPLETED, LESSON_OPENED,
-                                                   QUIZ_GRADED, VIDEO_PROGRESSED)
+from mooc_common.contracts.events.progress import CERTIFICATE_ISSUED, COURSE_COMPLETED
 from mooc_common.infra.actor_trust import RpcProxy, rpc
 from mooc_common.infra.principals import system_actor
 from mooc_common.infra.boundary import load
@@ -129,8 +127,8 @@ class ProgressService(PlatformService):
         now = dt.datetime.now(dt.timezone.utc)
         # received_at is set by the gateway (the learner cannot send it); occurred_at is not
         activities = domain.trust_times(activities, message["received_at"], enrollment.get("enrolled_at"))
-        changes, announce, outcomes = domain.apply_activities(enrollment, course, activities, now,
-                                                              message["received_at"])
+        changes, announcements, outcomes = domain.apply_activities(enrollment, course, activities, now,
+                                                                   message["received_at"])
         self.store.record_activities([
             dict(a, _id=f"{learner_id}:{a['activity_id']}", learner_id=learner_id,
                  tenant_id=message["tenant_id"], enrollment_id=enrollment["_id"],
@@ -139,52 +137,20 @@ class ProgressService(PlatformService):
         # The progress and its announcements in one write of the enrollment (outbox marker):
         # a crash before the publish leaves them to the outbox sweeper.
         staged = None
-        if announce:
+        if announcements:
             staged = self.events.stage(self.store.enrollments, [
-                (enrollment["_id"], envelope) for envelope in self._announcements(dict(enrollment, **changes), announce)])
+                (enrollment["_id"], self._envelope(a, enrollment["tenant_id"])) for a in announcements])
             changes = dict(changes, **staged.update(enrollment["_id"]))
         self.store.update_progress(enrollment["_id"], changes)
         if staged:
             self.events.send(staged)
         self._announce_active_days(enrollment, [a["occurred_at"] for a in activities
-                                                if outcomes[a["activity_id"]] == "applied"])
+                                                if outcomes[a["activity_id"]] == domain.APPLIED])
 
-    def _announcements(self, enrollment, keys):
-        """The events of the domain's announcement ``keys`` ("course", "lesson:<id>",
-        "quiz:<lesson>:<attempt>", "opened:<lesson>:<day>", "video:<lesson>:<milestone>") about ``enrollment`` as the batch leaves it."""
-        context = domain.enrollment_context(dict(enrollment, enrollment_id=enrollment["_id"]))
-        tenant_id, enrollment_id = enrollment["tenant_id"], enrollment["_id"]
-        for key in keys:
-            kind, _, rest = key.partition(":")
-            if kind == "course":
-                yield self.events.event(COURSE_COMPLETED, dict(context, completed_at=enrollment["completed_at"]),
-                                        tenant_id, event_id=deterministic_event_id("course.completed", enrollment_id))
-            elif kind == "lesson":
-                yield self.events.event(
-                    LESSON_COMPLETED, dict(context, lesson_id=rest, completed_at=enrollment["lessons_done"][rest]),
-                    tenant_id, event_id=deterministic_event_id("lesson.completed", enrollment_id, rest))
-            elif kind == "quiz":
-                lesson_id, attempt_id = rest.split(":", 1)
-                attempt = enrollment["quizzes"][lesson_id]["attempts"][attempt_id]
-                yield self.events.event(
-                    QUIZ_GRADED, dict(context, lesson_id=lesson_id, attempt=attempt["number"],
-                                      score=attempt["score"], passed=attempt["passed"],
-                                      graded_at=attempt["graded_at"]),
-                    tenant_id, event_id=deterministic_event_id("quiz.graded", enrollment_id, attempt_id))
-            elif kind == "opened":
-                lesson_id, day = rest.split(":", 1)
-                yield self.events.event(
-                    LESSON_OPENED, dict(context, lesson_id=lesson_id, day=dt.date.fromisoformat(day),
-                                        opened_at=domain.opened_at(enrollment, lesson_id, day)),
-                    tenant_id, event_id=deterministic_event_id("lesson.opened", enrollment_id, rest))
-            elif kind == "video":
-                lesson_id, milestone = rest.rsplit(":", 1)
-                reached = enrollment["video_milestones"][lesson_id][milestone]
-                yield self.events.event(
-                    VIDEO_PROGRESSED, dict(context, lesson_id=lesson_id, milestone=int(milestone),
-                                           percent=reached["percent"], progressed_at=reached["at"],
-                                           duration_seconds=reached.get("duration_seconds")),
-                    tenant_id, event_id=deterministic_event_id("video.progressed", enrollment_id, rest))
+    def _envelope(self, announcement, tenant_id):
+        """The envelope of a domain ``Announcement`` (its payload validated by the contract)."""
+        return self.events.event(announcement.event_type, announcement.payload, tenant_id,
+                                 event_id=announcement.event_id)
 
     def _announce_active_days(self, enrollment, times):
         """One LEARNER_ACTIVE per learner and day: the day's marker document is inserted once,
@@ -194,11 +160,8 @@ class ProgressService(PlatformService):
             if (learner_id, day) in ANNOUNCED_DAYS:
                 continue
             marker_id = self.store.active_day_id(learner_id, day)
-            staged = self.events.stage(self.store.active_days, [(marker_id, self.events.event(
-                LEARNER_ACTIVE, {"learner_id": learner_id, "unit_id": enrollment.get("unit_id"),
-                                 "category": enrollment.get("category"), "day": day},
-                enrollment["tenant_id"], event_id=deterministic_event_id("learner.active", learner_id,
-                                                                         day.isoformat())))])
+            staged = self.events.stage(self.store.active_days, [(marker_id, self._envelope(
+                domain.learner_active(enrollment, day), enrollment["tenant_id"]))])
             if self.store.mark_active_day(staged.insert({"_id": marker_id})):
                 self.events.send(staged)
             else:  # announced before (or its own entry is still pending: the sweeper has it)
@@ -344,7 +307,7 @@ class ProgressService(PlatformService):
         return {"filename": f"progress-{course.get('code') or course_id}.{filters['format']}",
                 "content_type": content_type, "data": base64.b64encode(render(rows)).decode()}
 
-    # ---- read-only export for rebuilding the reports read models (scripts/rebuild_reports.py)
+    # ---- read-only export for rebuilding the reports read models (services/reports/rebuild.py)
     @rpc
     def export_completions(self, tenant_id, after=None, limit=500):
         """A page of the tenant's enrollments (by _id) with, for the completed ones, the

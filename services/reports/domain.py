@@ -126,76 +126,111 @@ def subtree_rollup(values_by_unit, units):
 # ---- the tenant summary ---------------------------------------------------------------
 def assemble(tenant, parts, units, courses, intakes, plans, as_of):
     """The stored tenant report. ``courses``: course_id -> fact (own and national);
-    ``units``: unit_id -> fact; ``intakes``: intake_id -> fact; ``plans``: year -> fact."""
-    course_parts, unit_parts = _parts(parts, "course:"), _parts(parts, "unit:")
-    month_parts, year_parts = _parts(parts, "month:"), _parts(parts, "year:")
-    totals = Counter()
-    by_unit, by_category, by_month, by_year = (defaultdict(Counter) for _ in range(4))
-    by_course = []
-    for course_id, part in sorted(course_parts.items()):
-        course = courses.get(course_id) or {}
-        totals.update(part.get("totals", {}))
-        for name, target in (("by_unit", by_unit), ("by_category", by_category), ("by_month", by_month)):
-            for key, values in part.get(name, {}).items():
-                target[key].update(values)
-        per_year = defaultdict(Counter)
-        for month, values in part.get("by_month", {}).items():
-            per_year[month[:4]].update(values)
-        by_year_course = {y: _metrics(v) for y, v in sorted(per_year.items())}
-        for year, values in per_year.items():
-            by_year[year].update(values)
-        by_course.append(dict(
-            _metrics(part.get("totals", {})), course_id=course_id, code=course.get("code"),
-            title=course.get("title"), status=course.get("status"),
-            national=course.get("owner") == "national", by_year=by_year_course,
-            by_intake=[dict(_metrics(values), intake_id=None if intake_id == NONE else intake_id,
-                            name=(intakes.get(intake_id) or {}).get("name"))
-                       for intake_id, values in sorted(part.get("by_intake", {}).items())]))
+    ``units``: unit_id -> fact; ``intakes``: intake_id -> fact; ``plans``: year -> fact.
+    One builder per section; the course, unit and month parts add into ``sums``, which the
+    sections per unit, category, month and year are built from."""
+    sums = _Sums()
+    by_course = [_course_row(course_id, part, courses.get(course_id) or {}, intakes, sums)
+                 for course_id, part in sorted(_parts(parts, "course:").items())]
+    learners = _learners(_parts(parts, "unit:"), sums)
+    active_by_month = _active_by_month(_parts(parts, "month:"), sums)
+    year_parts = _parts(parts, "year:")
+    return {
+        **_tenant_header(tenant, *learners),
+        "courses": _course_counts(tenant["_id"], courses),
+        **_metrics(sums.totals),
+        "active_learners": {"by_month": active_by_month, "by_year": _active_by_year(year_parts)},
+        "by_course": by_course,
+        "by_unit": [dict(_unit_ref(unit_id, units), learners=values["learners"], **_metrics(values))
+                    for unit_id, values in sorted(subtree_rollup(sums.by_unit, units).items())],
+        "by_category": [dict(category=c, learners=v["learners"], **_metrics(v))
+                        for c, v in sorted(sums.by_category.items())],
+        "by_month": [dict(month=m, active_learners=v["active_learners"], **_metrics(v))
+                     for m, v in sorted(sums.by_month.items())],
+        "plan_vs_actual": _plans_vs_actual(plans, year_parts, sums.by_year, by_course, units),
+        "as_of": as_of,
+    }
 
-    learners = Counter()
-    learners_by_category, learners_by_status = Counter(), Counter()
+
+class _Sums:
+    """A tenant's counts summed over its parts: in total and per unit, category, month, year."""
+
+    def __init__(self):
+        self.totals = Counter()
+        self.by_unit, self.by_category, self.by_month, self.by_year = (defaultdict(Counter) for _ in range(4))
+
+
+def _course_row(course_id, part, course, intakes, sums):
+    """The report's row of one course (added into ``sums``)."""
+    sums.totals.update(part.get("totals", {}))
+    for name, target in (("by_unit", sums.by_unit), ("by_category", sums.by_category),
+                         ("by_month", sums.by_month)):
+        for key, values in part.get(name, {}).items():
+            target[key].update(values)
+    per_year = defaultdict(Counter)
+    for month, values in part.get("by_month", {}).items():
+        per_year[month[:4]].update(values)
+    for year, values in per_year.items():
+        sums.by_year[year].update(values)
+    return dict(
+        _metrics(part.get("totals", {})), course_id=course_id, code=course.get("code"),
+        title=course.get("title"), status=course.get("status"),
+        national=course.get("owner") == "national", by_year={y: _metrics(v) for y, v in sorted(per_year.items())},
+        by_intake=[dict(_metrics(values), intake_id=None if intake_id == NONE else intake_id,
+                        name=(intakes.get(intake_id) or {}).get("name"))
+                   for intake_id, values in sorted(part.get("by_intake", {}).items())])
+
+
+def _learners(unit_parts, sums):
+    """(learners, per category, per status) from the unit parts (added into ``sums``)."""
+    total, by_category, by_status = 0, Counter(), Counter()
     for unit_key, part in unit_parts.items():
-        learners["total"] += part.get("total", 0)
-        learners_by_category.update(part.get("by_category", {}))
-        learners_by_status.update(part.get("by_status", {}))
-        by_unit[unit_key or NONE]["learners"] += part.get("total", 0)
-    for category, n in learners_by_category.items():
-        by_category[category]["learners"] += n
-    active_by_month = {month: part["total"] for month, part in sorted(month_parts.items()) if part.get("total")}
-    for month, n in active_by_month.items():
-        by_month[month]["active_learners"] += n
+        total += part.get("total", 0)
+        by_category.update(part.get("by_category", {}))
+        by_status.update(part.get("by_status", {}))
+        sums.by_unit[unit_key or NONE]["learners"] += part.get("total", 0)
+    for category, n in by_category.items():
+        sums.by_category[category]["learners"] += n
+    return total, by_category, by_status
 
+
+def _active_by_month(month_parts, sums):
+    """{month: active learners} (added into ``sums``)."""
+    active = {month: part["total"] for month, part in sorted(month_parts.items()) if part.get("total")}
+    for month, n in active.items():
+        sums.by_month[month]["active_learners"] += n
+    return active
+
+
+def _active_by_year(year_parts):
+    return {y: p["active"]["total"] for y, p in sorted(year_parts.items()) if p.get("active", {}).get("total")}
+
+
+def _tenant_header(tenant, learners, by_category, by_status):
+    """The tenant, its seats and its learners."""
     quota = tenant.get("learner_quota")
-    seats_used = learners["total"] - learners_by_status.get("inactive", 0)
-    own = [c for c in courses.values() if c.get("owner") == tenant["_id"]]
-    national = [c for c in courses.values() if c.get("owner") == "national"]
-    rolled = subtree_rollup(by_unit, units)
-    years = sorted(set(plans) | set(year_parts) | set(by_year))
+    seats_used = learners - by_status.get("inactive", 0)
     return {
         "tenant_id": tenant["_id"], "code": tenant.get("code"), "name": tenant.get("name"),
         "kind": tenant.get("kind"), "status": tenant.get("status"),
         "learner_quota": quota, "seats_used": seats_used,
         "seats_available": None if quota is None else max(quota - seats_used, 0),
-        "learners": learners["total"],
-        "learners_by_category": dict(sorted(learners_by_category.items())),
-        "learners_by_status": dict(sorted(learners_by_status.items())),
-        "courses": {"own": _by_status(own), "national": _by_status(national)},
-        **_metrics(totals),
-        "active_learners": {"by_month": active_by_month,
-                            "by_year": {y: p["active"]["total"] for y, p in sorted(year_parts.items())
-                                        if p.get("active", {}).get("total")}},
-        "by_course": by_course,
-        "by_unit": [dict(_unit_ref(unit_id, units), learners=values["learners"], **_metrics(values))
-                    for unit_id, values in sorted(rolled.items())],
-        "by_category": [dict(category=c, learners=v["learners"], **_metrics(v))
-                        for c, v in sorted(by_category.items())],
-        "by_month": [dict(month=m, active_learners=v["active_learners"], **_metrics(v))
-                     for m, v in sorted(by_month.items())],
-        "plan_vs_actual": [_plan_vs_actual(y, plans.get(y), by_year.get(y, Counter()), by_course,
-                                           year_parts.get(y), units)
-                           for y in years],
-        "as_of": as_of,
+        "learners": learners,
+        "learners_by_category": dict(sorted(by_category.items())),
+        "learners_by_status": dict(sorted(by_status.items())),
     }
+
+
+def _course_counts(tenant_id, courses):
+    """The tenant's own courses and the national ones, per status."""
+    return {"own": _by_status([c for c in courses.values() if c.get("owner") == tenant_id]),
+            "national": _by_status([c for c in courses.values() if c.get("owner") == "national"])}
+
+
+def _plans_vs_actual(plans, year_parts, by_year, by_course, units):
+    """One row per year with a plan, a trained/active count or an enrollment."""
+    return [_plan_vs_actual(y, plans.get(y), by_year.get(y, Counter()), by_course, year_parts.get(y), units)
+            for y in sorted(set(plans) | set(year_parts) | set(by_year))]
 
 
 def _metrics(values):
@@ -280,40 +315,54 @@ def national_report(rows, submissions, year, sort="code", order="asc"):
     by_tenant = defaultdict(list)
     for doc in sorted(submissions, key=lambda d: d["version"]):
         by_tenant[doc["tenant_id"]].append(doc)
-    out, totals, per_course = [], Counter(), defaultdict(list)
-    for row in rows:
-        plan = next((p for p in row["plan_vs_actual"] if p["year"] == year), {})
-        year_end = submission_status(year, by_tenant.get(row["tenant_id"]))
-        flat = {k: row[k] for k in ("tenant_id", "code", "name", "kind", "status", "learners", "seats_used",
-                                    "learner_quota", "courses", *METRICS, "completion_rate", "as_of")}
-        flat.update(planned_courses=plan.get("planned_courses"), planned_learners=plan.get("planned_learners"),
-                    courses_run=plan.get("courses_run", 0), learners_trained=plan.get("learners_trained", 0),
-                    year_end_submitted=year_end["submitted"], year_end=year_end)
-        out.append(flat)
-        for field in ("learners", "seats_used", "courses", *METRICS, "courses_run", "learners_trained"):
-            totals[field] += flat[field] or 0
-        for field in ("planned_courses", "planned_learners"):
-            totals[field] += flat[field] or 0
-        totals["year_end_submitted"] += int(year_end["submitted"])
-        for course in row["national_courses"]:
-            per_course[course["course_id"]].append((course, row))
+    out = [_national_tenant(row, year, submission_status(year, by_tenant.get(row["tenant_id"]))) for row in rows]
+    totals = _national_totals(out)
     out.sort(key=lambda r: _sort_key(r.get(sort)), reverse=(order == "desc"))
-    totals = dict(totals, tenants=len(out),
-                  completion_rate=completion_rate(totals["completions"], totals["enrollments"]))
-    courses = []
-    for course_id, entries in sorted(per_course.items()):
-        course = entries[0][0]
-        sums = Counter()
-        for numbers, _ in entries:
-            sums.update({m: numbers[m] for m in METRICS})
-        courses.append({"course_id": course_id, "code": course.get("code"), "title": course.get("title"),
-                        "status": course.get("status"), "totals": _metrics(sums),
-                        "tenants": sorted((dict({m: numbers[m] for m in (*METRICS, "completion_rate")},
-                                                tenant_id=row["tenant_id"], code=row["code"])
-                                           for numbers, row in entries), key=lambda r: r["code"] or "")})
     as_of = max((r["as_of"] or "" for r in out), default="") or None
     return {"year": year, "deadline": deadline(year).isoformat(), "sort": sort, "order": order,
-            "tenants": out, "totals": totals, "national_courses": courses, "as_of": as_of}
+            "tenants": out, "totals": totals, "national_courses": _national_courses(rows), "as_of": as_of}
+
+
+def _national_tenant(row, year, year_end):
+    """A tenant's row of the national report for ``year``."""
+    plan = next((p for p in row["plan_vs_actual"] if p["year"] == year), {})
+    flat = {k: row[k] for k in ("tenant_id", "code", "name", "kind", "status", "learners", "seats_used",
+                                "learner_quota", "courses", *METRICS, "completion_rate", "as_of")}
+    flat.update(planned_courses=plan.get("planned_courses"), planned_learners=plan.get("planned_learners"),
+                courses_run=plan.get("courses_run", 0), learners_trained=plan.get("learners_trained", 0),
+                year_end_submitted=year_end["submitted"], year_end=year_end)
+    return flat
+
+
+def _national_totals(tenant_rows):
+    totals = Counter()
+    for flat in tenant_rows:
+        for field in ("learners", "seats_used", "courses", *METRICS, "courses_run", "learners_trained",
+                      "planned_courses", "planned_learners"):
+            totals[field] += flat[field] or 0
+        totals["year_end_submitted"] += int(flat["year_end"]["submitted"])
+    return dict(totals, tenants=len(tenant_rows),
+                completion_rate=completion_rate(totals["completions"], totals["enrollments"]))
+
+
+def _national_courses(rows):
+    """Per national course: its totals and its numbers in each tenant."""
+    per_course = defaultdict(list)
+    for row in rows:
+        for course in row["national_courses"]:
+            per_course[course["course_id"]].append((course, row))
+    return [_national_course(course_id, entries) for course_id, entries in sorted(per_course.items())]
+
+
+def _national_course(course_id, entries):
+    course, sums = entries[0][0], Counter()
+    for numbers, _ in entries:
+        sums.update({m: numbers[m] for m in METRICS})
+    return {"course_id": course_id, "code": course.get("code"), "title": course.get("title"),
+            "status": course.get("status"), "totals": _metrics(sums),
+            "tenants": sorted((dict({m: numbers[m] for m in (*METRICS, "completion_rate")},
+                                    tenant_id=row["tenant_id"], code=row["code"])
+                               for numbers, row in entries), key=lambda r: r["code"] or "")}
 
 
 def _sort_key(value):

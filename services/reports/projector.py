@@ -16,14 +16,12 @@ Only one process may project at a time (parts are computed from what the project
 the ``reports.projector`` lease elects it among replicas, only the holder consumes, and a
 process that (re)takes the lease drops its caches.
 """
-import copy
 import datetime as dt
 import logging
 import time
 
 import eventlet
 from nameko.extensions import DependencyProvider
-from rbloom import Bloom
 
 from mooc_common.infra.event_batches import EventBatches
 from mooc_common.infra.lease import Lease, local_holder
@@ -31,7 +29,8 @@ from mooc_common.infra.metrics import EVENT_TO_REPORT_LAG
 from mooc_common.infra.store import service_database
 
 from . import domain, projection
-from .storage import FACT_COLLECTIONS, ReportsStore, key
+from .projector_caches import PartsBeingChanged, ProjectorCaches
+from .storage import ReportsStore, key
 
 log = logging.getLogger(__name__)
 
@@ -41,127 +40,21 @@ QUEUE = "reports.projector"
 DEFAULT_MAX_EVENTS = 2000  # events per consumed batch (each is split into journals of max_changes)
 DEFAULT_LINGER_SECONDS = 0.1  # how long a batch waits to fill once one event came
 IDLE_SECONDS = 1.0  # pause after an error, or while another process holds the lease
-MIN_FACT_KEYS = 1_000_000  # capacity of the fact-key filter (grows with the store: see _FactKeys)
-
-
-class _PartsBeingChanged(dict):
-    """{(tenant, part): data} for one batch: copies, loaded on first use, so a batch that
-    fails half-way leaves the projector's cache as it was."""
-
-    def __init__(self, projector):
-        super().__init__()
-        self.projector = projector
-
-    def __missing__(self, ref):
-        tenant, part = ref
-        self[ref] = copy.deepcopy(self.projector.tenant_parts(tenant).get(part, {}))
-        return self[ref]
-
-
-class _FactKeys:
-    """Which facts may exist: a Bloom filter of their keys, so that the projector reads from
-    the store only facts that may be there. Most events name a fact that does not exist yet (a
-    new enrollment, a first completion), and one store read per fact was what limited
-    projection (1.3 ms each on FerretDB under load).
-
-    Filled by a background scan of every fact collection's ids at the start of a tenure (until
-    it is done, every fact is read) and by every fact the projector writes. It has no false
-    negatives, because the projector is the only writer of facts; a false positive (1%) or a
-    fact deleted by a rebuild costs one read. Sized at twice the facts stored; past its
-    capacity the projector starts a new one."""
-    FALSE_POSITIVES = 0.01
-
-    def __init__(self, store):
-        self.store, self.ready, self.added = store, False, 0
-        self.capacity = max(MIN_FACT_KEYS, 2 * store.fact_count())
-        self.keys = Bloom(self.capacity, self.FALSE_POSITIVES)
-        self.scan = eventlet.spawn(self._scan)
-
-    def _scan(self):
-        while not self.ready:
-            try:
-                for collection in FACT_COLLECTIONS:
-                    for fact_id in self.store.fact_ids(collection):
-                        self.add(collection, fact_id)
-                self.ready = True
-            except Exception:
-                log.exception("scanning the fact ids failed; retrying (meanwhile every fact is read)")
-                eventlet.sleep(IDLE_SECONDS)
-
-    def add(self, collection, fact_id):
-        self.keys.add(key(collection, fact_id))
-        self.added += 1
-
-    def may_exist(self, collection, fact_id):
-        return not self.ready or key(collection, fact_id) in self.keys
-
-    @property
-    def full(self):
-        return self.added > self.capacity
-
-    def close(self):
-        self.scan.kill()
-
-
-class _References:
-    """The small reference facts a report is assembled with (tenants, units, courses,
-    intakes, plans), by owner: read once per tenure (FerretDB answers any filter but ``_id``
-    by converting the whole collection) and kept in step with the journal, whose projector is
-    their only writer."""
-    OWNER = {"tenants": "_id", "units": "tenant_id", "plans": "tenant_id", "courses": "owner", "intakes": "owner"}
-
-    def __init__(self, store):
-        self.store, self.by_owner = store, None
-
-    def _loaded(self):
-        if self.by_owner is None:
-            self.by_owner = {collection: {} for collection in self.OWNER}
-            for collection in self.OWNER:
-                for doc in self.store.find(collection):
-                    self.written(collection, doc)
-        return self.by_owner
-
-    def written(self, collection, doc):
-        if self.by_owner is not None and collection in self.OWNER:
-            self.by_owner[collection].setdefault(doc.get(self.OWNER[collection]), {})[doc["_id"]] = doc
-
-    def of_tenant(self, tenant_id):
-        """(tenant, units, courses, intakes, plans) as ``domain.assemble`` takes them."""
-        refs = self._loaded()
-        mine = lambda collection, *owners: {k: v for o in owners for k, v in refs[collection].get(o, {}).items()}  # noqa: E731
-        tenant = refs["tenants"].get(tenant_id, {}).get(tenant_id) or {"_id": tenant_id}
-        return (tenant, mine("units", tenant_id), mine("courses", tenant_id, "national"),
-                mine("intakes", tenant_id, "national"),
-                {str(p["year"]): p for p in mine("plans", tenant_id).values()})
-
-    def tenant_ids(self):
-        return list(self._loaded()["tenants"])
 
 
 class Projector:
     def __init__(self, store, max_changes=DEFAULT_MAX_CHANGES):
         self.store, self.max_changes = store, max_changes
-        self._parts = {}  # tenant -> {part: data}, as stored (this is their only writer)
-        self.references = _References(store)
-        self.fact_keys = None  # started on first use
+        self.caches = ProjectorCaches(store)
 
     # ---- tenure -----------------------------------------------------------------------
     def start_tenure(self):
         """Called when the lease is (re)taken: what was cached under an older tenure may be stale."""
-        self._parts = {}
-        self.references = _References(self.store)
-        self.close()
+        self.caches.close()
+        self.caches = ProjectorCaches(self.store)
 
     def close(self):
-        if self.fact_keys is not None:
-            self.fact_keys.close()
-            self.fact_keys = None
-
-    def _keys(self):
-        if self.fact_keys is None or self.fact_keys.full:
-            self.close()
-            self.fact_keys = _FactKeys(self.store)
-        return self.fact_keys
+        self.caches.close()
 
     def finish_interrupted_batch(self):
         """Replay a journal left by a crash or a failed write (its writes are absolute)."""
@@ -169,11 +62,6 @@ class Projector:
         if journal is not None:
             log.warning("replaying the journal of an interrupted projection batch")
             self._commit(journal)
-
-    def tenant_parts(self, tenant_id):
-        if tenant_id not in self._parts:
-            self._parts[tenant_id] = self.store.tenant_parts(tenant_id)
-        return self._parts[tenant_id]
 
     # ---- batches ----------------------------------------------------------------------
     def run(self, budget_seconds=DEFAULT_BUDGET_SECONDS):
@@ -223,13 +111,13 @@ class Projector:
     def _project(self, records, inbox_ids=(), clock=None):
         """The journal of ``records`` (``inbox_ids``: those of them to delete from the inbox)."""
         changes = [c for record in records for c in record["changes"]]
-        refs, keys = {(c["c"], c["id"]) for c in changes}, self._keys()
+        refs, keys = {(c["c"], c["id"]) for c in changes}, self.caches.fact_keys()
         maybe = [ref for ref in refs if keys.may_exist(*ref)]
         current = dict.fromkeys(refs)
         current.update(self.store.get_many(maybe))
         if clock:
             clock.lap(f"read {len(maybe)} of {len(refs)} facts")
-        parts = _PartsBeingChanged(self)
+        parts = PartsBeingChanged(self.caches.parts)
         written, touched = projection.apply_changes(changes, current, parts)
         facts = [{"c": collection, "doc": doc, "new": current[(collection, fact_id)] is None}
                  for (collection, fact_id), doc in written.items()]
@@ -257,7 +145,7 @@ class Projector:
     def _journal(self, records, inbox_ids, parts, touched, as_of, facts=(), forget=(), reset_parts=()):
         if "*" in as_of:  # a national course or intake: every tenant's report shows it
             moment = as_of.pop("*")
-            for tenant in self.references.tenant_ids():
+            for tenant in self.caches.references.tenant_ids():
                 as_of[tenant] = max(as_of.get(tenant, moment), moment)
         return {"records": records, "inbox_ids": list(inbox_ids), "facts": list(facts), "forget": list(forget),
                 "reset_parts": list(reset_parts),
@@ -270,25 +158,21 @@ class Projector:
         # A crash after the journal and before the ack redelivers its events: replaying them
         # changes no fact (same versions), so nothing is counted twice.
         self.store.apply_journal(journal)
+        self.caches.journal_applied(journal)
         clock.lap("write facts and parts")
-        for tenant in journal["reset_parts"]:
-            self._parts[tenant] = {}
-        for part in journal["parts"]:
-            self.tenant_parts(part["tenant_id"])[part["part"]] = part["data"]
-        keys = self._keys()
-        for entry in journal["facts"]:
-            self.references.written(entry["c"], entry["doc"])
-            if entry["new"]:  # a changed fact is in the filter already, or its scan will find it
-                keys.add(entry["c"], entry["doc"]["_id"])
         for entry in journal["tenants"]:
-            tenant_id = entry["tenant_id"]
-            as_of = max(entry["as_of"].isoformat(), self.store.summary_as_of(tenant_id) or "")
-            tenant, units, courses, intakes, plans = self.references.of_tenant(tenant_id)
-            summary = domain.assemble(tenant, self.tenant_parts(tenant_id), units, courses, intakes, plans, as_of)
-            self.store.save_summary(summary, domain.national_row(summary))
+            self._assemble(entry["tenant_id"], entry["as_of"])
         clock.lap("assemble reports")
         self.store.finish_journal(journal["inbox_ids"])
         clock.lap("finish")
+
+    def _assemble(self, tenant_id, as_of):
+        """Store the tenant's report as its parts and references are now, dated no earlier
+        than the report it replaces."""
+        as_of = max(as_of.isoformat(), self.store.summary_as_of(tenant_id) or "")
+        tenant, units, courses, intakes, plans = self.caches.references.of_tenant(tenant_id)
+        summary = domain.assemble(tenant, self.caches.parts.of(tenant_id), units, courses, intakes, plans, as_of)
+        self.store.save_summary(summary, domain.national_row(summary))
 
 
 class _PhaseClock:

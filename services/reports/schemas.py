@@ -7,6 +7,7 @@ from . import domain
 
 EVALUATION_MAX_CHARS = 8000
 FORMATS = ("json", "csv", "xlsx")
+MAX_REBUILD_TENANTS = 1000
 
 
 class YearSchema(Schema):
@@ -35,3 +36,9 @@ class NationalQuerySchema(YearSchema):
     year = fields.Integer(load_default=None, validate=validate.Range(min=2000, max=2100))
     sort = fields.String(load_default="code", validate=validate.OneOf(domain.NATIONAL_SORT_FIELDS))
     order = fields.String(load_default="asc", validate=validate.OneOf(("asc", "desc")))
+
+
+class RebuildSchema(Schema):
+    """The operator's rebuild: the tenants to rebuild (None: every tenant)."""
+    tenant_ids = fields.List(fields.String(validate=validate.Length(min=1, max=64)), load_default=None,
+                             allow_none=True, validate=validate.Length(min=1, max=MAX_REBUILD_TENANTS))

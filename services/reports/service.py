@@ -9,7 +9,7 @@ import json
 from mooc_common.contracts.envelope import deterministic_event_id
 from mooc_common.contracts.errors import NotFound
 from mooc_common.contracts.events.reports import YEAR_END_REPORT_SUBMITTED
-from mooc_common.infra.actor_trust import rpc
+from mooc_common.infra.actor_trust import RpcProxy, rpc
 from mooc_common.infra.boundary import load
 from mooc_common.infra.outbox import Outbox
 from mooc_common.infra.service_base import PlatformService
@@ -17,6 +17,7 @@ from mooc_common.infra.store import Store
 
 from . import domain, exports, schemas
 from .projector import QUEUE, SingleProjector
+from .rebuild import Rebuild
 from .storage import ReportsStore
 
 FILE_TYPES = {"csv": ("text/csv; charset=utf-8", exports.to_csv),
@@ -43,6 +44,9 @@ class ReportsService(PlatformService):
     store = Store(ReportsStore)
     events = Outbox()
     projector = SingleProjector()
+    accounts = RpcProxy("accounts")  # their read-only exports, for ``rebuild``
+    courses = RpcProxy("courses")
+    progress = RpcProxy("progress")
 
     # Events are consumed by ``projector`` (one queue, in batches; see projector.py), not by
     # one handler per event type.
@@ -67,6 +71,16 @@ class ReportsService(PlatformService):
         report = domain.national_report(self.store.all_national_rows(), self.store.year_end_submissions(year),
                                         year, query["sort"], query["order"])
         return json.dumps(report, ensure_ascii=False, separators=(",", ":"))
+
+    # ---- operator command ---------------------------------------------------------------
+    @rpc
+    def rebuild(self, tenant_ids=None):
+        """Rebuild the read models of ``tenant_ids`` (None: every tenant) from the source
+        services' exports, through the projector (rebuild.py); returns {tenant_id: facts
+        re-exported}. Run by scripts/rebuild_reports.py; takes no actor, like the exports it
+        reads: the broker's permissions decide who may publish it (docs/security.md)."""
+        tenant_ids = load(schemas.RebuildSchema(), {"tenant_ids": tenant_ids})["tenant_ids"]
+        return Rebuild(self, self.store).run(tenant_ids)
 
     # ---- year-end report ---------------------------------------------------------------
     @rpc

@@ -115,7 +115,7 @@ def test_a_new_tenure_knows_the_facts_written_before_it(store):
     Projector(store).run()
     successor = Projector(store)
     successor.start_tenure()
-    keys = successor._keys()
+    keys = successor.caches.fact_keys()
     eventually(lambda: keys.ready)
     assert all(keys.may_exist("enrollments", f"e{i}") for i in range(20))
     assert sum(keys.may_exist("enrollments", f"never-{i}") for i in range(200)) < 20  # ~1% false positives

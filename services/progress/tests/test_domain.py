@@ -30,10 +30,22 @@ def act(activity_id, kind, lesson_id, minutes=0, **extra):
                  "occurred_at": T0 + dt.timedelta(minutes=minutes)}, **extra)
 
 
+def label(announcement):
+    """A short name of what an announcement is about (its kind and ids)."""
+    payload, name = announcement.payload, announcement.event_type.name
+    about = {"course.completed": (), "lesson.completed": (payload.get("lesson_id"),),
+             "quiz.graded": (payload.get("lesson_id"), payload.get("attempt")),
+             "lesson.opened": (payload.get("lesson_id"), str(payload.get("day"))),
+             "video.progressed": (payload.get("lesson_id"), payload.get("milestone"))}[name]
+    short = {"course.completed": "course", "lesson.completed": "lesson", "quiz.graded": "quiz",
+             "lesson.opened": "opened", "video.progressed": "video"}[name]
+    return ":".join(str(part) for part in (short, *about))
+
+
 def fold(state, activities):
-    changes, outbox, outcomes = domain.apply_activities(state, COURSE, activities, T0)
+    changes, announcements, outcomes = domain.apply_activities(state, COURSE, activities, T0)
     state.update(changes)
-    return outbox, outcomes
+    return [label(a) for a in announcements], outcomes
 
 
 def test_quiz_scored_on_points_of_exactly_correct_answers():
