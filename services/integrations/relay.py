@@ -22,6 +22,7 @@ Guarantees, as the per-event handlers it replaces had them:
 - the log is written last: an event in the log has been republished and queued.
 """
 import logging
+import typing
 
 import eventlet
 from kombu import Connection
@@ -55,24 +56,32 @@ class Relay:
         self.store, self.publish_all, self.lrs = store, publish_all, lrs
 
     def relay(self, envelopes):
-        events = []
-        for envelope in envelopes:
-            event_type = _TYPES[envelope["type"]]
-            events.append((event_type.type, str(envelope["event_id"]), routing.tenant_key(envelope["tenant_id"]),
-                           envelope["tenant_id"], envelope["occurred_at"], domain.wire_body(event_type, envelope)))
-        self.publish_all([{"body": body.encode(), "exchange": routing.EXCHANGE,
-                           "routing_key": routing.routing_key(type_, tenant_id), "message_id": event_id,
-                           "type": type_, "content_type": "application/json", "content_encoding": "utf-8"}
-                          for type_, event_id, _, tenant_id, _, body in events])
+        events = [_Event.of(envelope) for envelope in envelopes]
+        self.publish_all([{"body": e.body.encode(), "exchange": routing.EXCHANGE,
+                           "routing_key": routing.routing_key(e.type, e.tenant_id), "message_id": e.id,
+                           "type": e.type, "content_type": "application/json", "content_encoding": "utf-8"}
+                          for e in events])
         subscribers = self.store.active_subscribers("webhook")
-        self.store.insert_deliveries([
-            self.store.delivery_doc(s["_id"], event_id, type_, tenant, body)
-            for type_, event_id, tenant, _, _, body in events for s in subscribers
-            if domain.wants(s, type_, tenant)])
-        self.lrs.enqueue_events([(type_, event_id, tenant, body) for type_, event_id, tenant, _, _, body in events],
-                                self.store.logged_among)
-        self.store.log_events([self.store.log_doc(event_id, type_, tenant, occurred_at, body)
-                               for type_, event_id, tenant, _, occurred_at, body in events])
+        self.store.insert_deliveries([self.store.delivery_doc(s["_id"], e.id, e.type, e.tenant, e.body)
+                                      for e in events for s in subscribers if domain.wants(s, e.type, e.tenant)])
+        self.lrs.enqueue_events([(e.type, e.id, e.tenant, e.body) for e in events], self.store.logged_among)
+        self.store.log_events([self.store.log_doc(e.id, e.type, e.tenant, e.occurred_at, e.body) for e in events])
+
+
+class _Event(typing.NamedTuple):
+    type: str
+    id: str
+    tenant_id: str  # None for the platform's own events
+    tenant: str  # the tenant's key: its id, or "platform"
+    occurred_at: object
+    body: str  # the wire body, as agencies receive it
+
+    @classmethod
+    def of(cls, envelope):
+        event_type = _TYPES[envelope["type"]]
+        return cls(event_type.type, str(envelope["event_id"]), envelope["tenant_id"],
+                   routing.tenant_key(envelope["tenant_id"]), envelope["occurred_at"],
+                   domain.wire_body(event_type, envelope))
 
 
 _TYPES = {t.type: t for t in public_event_types()}
