@@ -22,7 +22,7 @@ overlaps the store's work. The pump is the only user of the AMQP connection: ack
 requeues are queued to it (two greenthreads writing frames on one socket could interleave
 them).
 
-The queue has ``x-single-active-consumer``, so the broker never delivers to two consumers at
+By default the queue has ``x-single-active-consumer``, so the broker never delivers to two consumers at
 once even if two processes believe they are the writer. Delivery is at least once: ``apply``
 must be idempotent (a crash after its effects and before the ack redelivers the batch).
 """
@@ -49,10 +49,13 @@ POLL_SECONDS = 0.02  # how often the pump settles queued acks when no message co
 
 
 class EventBatches:
-    def __init__(self, config, service_name, queue_name, event_types, prefetch):
+    def __init__(self, config, service_name, queue_name, event_types, prefetch, single_active_consumer=True):
         self.amqp_uri = config[AMQP_URI_CONFIG_KEY]
         self.types = {t.type: t for t in event_types}
-        self.queue = Queue(queue_name, durable=True, queue_arguments={"x-single-active-consumer": True},
+        # Without single-active-consumer, replicas share the queue (their ``apply`` must then
+        # tolerate running beside each other, as the integrations relay's does).
+        arguments = {"x-single-active-consumer": True} if single_active_consumer else {}
+        self.queue = Queue(queue_name, durable=True, queue_arguments=arguments,
                            bindings=[binding(get_event_exchange(t.producer, config), routing_key=t.type)
                                      for t in event_types])
         self.failures = FailurePolicy(config, service_name, queue_name)

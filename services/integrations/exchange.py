@@ -1,29 +1,39 @@
-"""The integration topic exchange: declared at start, published to with confirms."""
+"""The integration topic exchange: declared at start, published to with pipelined confirms."""
 from kombu import Connection, Exchange
-from nameko.amqp.publish import Publisher
-from nameko.constants import AMQP_URI_CONFIG_KEY
-from nameko.extensions import DependencyProvider
+
+from mooc_common.infra.confirms import ConfirmedChannel, publish_all
 
 from . import routing
 
+CONFIRM_TIMEOUT_SECONDS = 30.0
 
-class IntegrationExchange(DependencyProvider):
-    """Inject ``publish(body, routing_key, event_id, event_type)``: returns after the broker
-    confirmed the (persistent) message, raises otherwise (the handler then retries)."""
 
-    def setup(self):
+class IntegrationExchange:
+    """``publish_all(messages)`` returns once the broker confirmed every (persistent) message,
+    and raises otherwise (the relay's batch is then retried). One owner: the relay loop."""
+
+    def __init__(self, amqp_uri):
+        self.amqp_uri = amqp_uri
         self.exchange = Exchange(routing.EXCHANGE, type="topic", durable=True)
-        self.publisher = Publisher(self.container.config[AMQP_URI_CONFIG_KEY], use_confirms=True,
-                                   declare=[self.exchange])
+        self.channel = None
 
-    def start(self):
-        with Connection(self.container.config[AMQP_URI_CONFIG_KEY]) as conn:
+    def declare(self):
+        with Connection(self.amqp_uri) as conn:
             self.exchange(conn.default_channel).declare()
 
-    def get_dependency(self, worker_ctx):
-        def publish(body, routing_key, event_id, event_type):
-            # A str body with a content type is sent as is (no second JSON encoding).
-            self.publisher.publish(body, exchange=self.exchange, routing_key=routing_key,
-                                   content_type="application/json", content_encoding="utf-8",
-                                   message_id=event_id, type=event_type)
-        return publish
+    def publish_all(self, messages):
+        if not messages:
+            return
+        if self.channel is None:
+            self.channel = ConfirmedChannel(self.amqp_uri)
+        try:
+            publish_all(self.channel, messages, CONFIRM_TIMEOUT_SECONDS)
+        except Exception:  # a broken or doubtful channel is not reused
+            self.channel.close()
+            self.channel = None
+            raise
+
+    def close(self):
+        if self.channel is not None:
+            self.channel.close()
+            self.channel = None

@@ -29,7 +29,7 @@ from mooc_common.infra.store import service_database
 from . import domain
 from .lrs_storage import LrsStore
 from .storage import now
-from .xapi_statements import statement
+from .xapi_statements import FORWARDED_TYPES, statement
 from mooc_common.infra.settings import flag, setting
 
 log = logging.getLogger(__name__)
@@ -130,6 +130,7 @@ class LrsForwarder(DependencyProvider):
             tokens.lrs_credentials_key(config["JWT_SECRET"]) if config.get("JWT_SECRET") else "")
         self.cipher = CredentialCipher(key)
         self.store = LrsStore(service_database(config, self.container.service_name))
+        self.outbox = StatementOutbox(self.store, self.settings.public_base_url)
         self.feeders = {}  # config id -> its feeder greenthread
 
     def get_dependency(self, worker_ctx):
@@ -183,19 +184,48 @@ class LrsForwarder(DependencyProvider):
                         attempts, outcome["error"])
             self.store.to_dead(batch, attempts, outcome)
 
-    # -- called by the relay handler and the cmi5 entrypoints ---------------------------------
-    def enqueue(self, event_type, tenant, body):
-        """Queue the event's statement for every LRS configuration that wants the tenant."""
-        doc = statement(self.settings.public_base_url, event_type, json.loads(body))
-        return self.enqueue_statements(tenant, [doc], event_type) if doc is not None else 0
+    # -- called by the cmi5 entrypoints ------------------------------------------------------
+    def enqueue_statements(self, tenant, docs, kind):
+        return self.outbox.enqueue_statements(tenant, docs, kind)
+
+
+class StatementOutbox:
+    """Queues statements for the LRS configurations that want their tenant (the forwarder's
+    feeders send them): the relay's path for public events, the cmi5 entrypoints' for theirs."""
+
+    def __init__(self, store, public_base_url):
+        self.store, self.public_base_url = store, public_base_url
+
+    def enqueue_events(self, events, relayed_before=lambda event_ids: set()):
+        """Queue the statements of many public events, ``(event type, event id, tenant, wire
+        body)``: one read of the configurations per tenant and one bulk insert for them all.
+        The outbox forgets a statement once delivered, so its id alone cannot keep a redelivered
+        event from being sent twice: ``relayed_before(event ids)`` names the events whose
+        statements were queued already (asked only about events that have an LRS to go to)."""
+        configs, wanted = {}, []
+        for event_type, event_id, tenant, body in events:
+            if event_type not in FORWARDED_TYPES:
+                continue
+            if tenant not in configs:
+                configs[tenant] = self.store.configs_for(tenant)
+            if configs[tenant]:
+                wanted.append((event_type, event_id, tenant, body))
+        done = relayed_before([event_id for _, event_id, _, _ in wanted]) if wanted else set()
+        outbox = []
+        for event_type, event_id, tenant, body in wanted:
+            doc = None if event_id in done else statement(self.public_base_url, event_type, json.loads(body))
+            if doc is not None:
+                outbox += self._outbox_docs(configs[tenant], tenant, [doc], event_type)
+        return self.store.enqueue(outbox)
 
     def enqueue_statements(self, tenant, docs, kind):
         """Queue ready statements (each with its id) for every LRS configuration that wants the
         tenant; ``kind`` says where they come from (an event type, ``cmi5.lms``, ``cmi5.au``)."""
-        configs = self.store.configs_for(tenant)
-        if not configs or not docs:
-            return 0
+        return self.store.enqueue(self._outbox_docs(self.store.configs_for(tenant) if docs else [],
+                                                    tenant, docs, kind))
+
+    def _outbox_docs(self, configs, tenant, docs, kind):
         texts = [(doc["id"], json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":")))
                  for doc in docs]
-        return self.store.enqueue([self.store.outbox_doc(c["_id"], statement_id, text, tenant, kind)
-                                   for c in configs for statement_id, text in texts])
+        return [self.store.outbox_doc(c["_id"], statement_id, text, tenant, kind)
+                for c in configs for statement_id, text in texts]

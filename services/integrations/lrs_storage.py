@@ -13,7 +13,9 @@
   configuration (one writer: no update races on FerretDB): delivered count, last outcome.
 """
 
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import DuplicateKeyError
+
+from mooc_common.infra.store import insert_new
 
 from .storage import now
 
@@ -64,12 +66,9 @@ class LrsStore:
                 "created_at": at}
 
     def enqueue(self, docs):
-        if not docs:
-            return 0
-        try:
-            return len(self.outbox.insert_many(docs, ordered=False).inserted_ids)
-        except BulkWriteError as exc:  # some were queued before (a redelivered event)
-            return exc.details.get("nInserted", 0)
+        """One bulk insert; statements queued before (a redelivered event) are kept as they are,
+        any other write error is raised."""
+        return len(insert_new(self.outbox, docs))
 
     def due(self, config_id, moment, limit):
         docs = self.outbox.find({"config": config_id}).limit(SCAN_LIMIT)

@@ -1,10 +1,11 @@
 """Integrations service: the edge towards integrating agencies. Thin entrypoints only.
 
 It owns subscribers, the public event log and webhook deliveries, and no domain rule of the
-other services. Every public event type gets its own reliable handler (one queue each,
-idempotent by event id, retried then dead-lettered): the handler logs the event, republishes
-it on ``integration.events`` (confirmed) and queues one webhook delivery per matching
-subscriber. Internal events (``public=False``) are never subscribed to.
+other services. Every public event is consumed in batches by the relay (relay.py: one queue
+bound to every public type, idempotent by event id, retried then dead-lettered), which
+republishes it on ``integration.events`` (confirmed), queues one webhook delivery per matching
+subscriber and its xAPI statement per LRS, and logs it. Internal events (``public=False``) are
+never subscribed to.
 """
 import datetime as dt
 import secrets
@@ -15,7 +16,6 @@ from mooc_common.contracts import roles, xapi
 from mooc_common.contracts.errors import AuthenticationFailed, NotFound, PermissionDenied, ValidationFailed
 from mooc_common.infra.actor_trust import RpcProxy, rpc
 from mooc_common.infra.boundary import load
-from mooc_common.infra.events import on_event
 from mooc_common.infra.keyed_locks import KeyedLocks
 from mooc_common.infra.service_base import PlatformService
 from mooc_common.infra.store import Store
@@ -24,12 +24,11 @@ from . import cmi5_rules, domain, routing, schemas
 from .broker_admin import BrokerAdminProvider
 from .catalog import asyncapi_document, public_event_types
 from .cmi5_sessions import Cmi5Store
-from .exchange import IntegrationExchange
 from .lrs_forwarder import LrsForwarder
 from .lrs_storage import GLOBAL, LrsStore
+from .relay import EventRelay
 from .storage import IntegrationsStore, now
 from .webhooks import WebhookDispatcher, retention_hours_to_purge
-from .xapi_statements import FORWARDED_TYPES
 
 # One registration's cmi5 state is updated by one worker at a time (FerretDB: no atomic updates).
 REGISTRATION_LOCKS = KeyedLocks()
@@ -39,7 +38,7 @@ class IntegrationsService(PlatformService):
     name = "integrations"
 
     store = Store(IntegrationsStore)
-    exchange = IntegrationExchange()
+    relay = EventRelay()
     broker = BrokerAdminProvider()
     webhooks = WebhookDispatcher()
     lrs = LrsForwarder()
@@ -47,19 +46,7 @@ class IntegrationsService(PlatformService):
     cmi5 = Store(Cmi5Store)
     accounts = RpcProxy("accounts")
 
-    # -- events: see the generated relay_* handlers below ---------------------------------
-    def _relay(self, event_type, event):
-        event_id, tenant = str(event["event_id"]), routing.tenant_key(event["tenant_id"])
-        body = domain.wire_body(event_type, event)
-        self.store.log_event(event_id, event_type.type, tenant, event["occurred_at"], body)
-        self.exchange(body, routing.routing_key(event_type.type, event["tenant_id"]), event_id,
-                      event_type.type)
-        self.store.insert_deliveries([
-            self.store.delivery_doc(s["_id"], event_id, event_type.type, tenant, body)
-            for s in self.store.active_subscribers("webhook") if domain.wants(s, event_type.type, tenant)])
-        if event_type.type in FORWARDED_TYPES:
-            self.lrs.enqueue(event_type.type, tenant, body)
-
+    # -- events: every public event is relayed in batches by ``relay`` (relay.py) -----------
     @timer(interval=0.5)
     def dispatch_webhooks(self):
         self.webhooks.tick()
@@ -317,18 +304,3 @@ class IntegrationsService(PlatformService):
         self.lrs.enqueue_statements(tenant, lms_statements, "cmi5.lms")
         return {"moved_on": moved_on, "accepted": len(new)}
 
-
-def handler_name(event_type):
-    return "relay_" + event_type.type.replace(".", "_")
-
-
-def _relay_handler(event_type):
-    def relay(self, event):
-        self._relay(event_type, event)
-    relay.__name__ = handler_name(event_type)  # names the handler's queue: keep it stable
-    return on_event(event_type)(relay)
-
-
-# One reliable handler (and queue) per public event type, generated from the contracts.
-for _event_type in public_event_types():
-    setattr(IntegrationsService, handler_name(_event_type), _relay_handler(_event_type))

@@ -12,7 +12,7 @@ deliveries and their attempts.
 import datetime as dt
 import uuid
 
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from mooc_common.infra.store import concurrently, insert_new
 
 from . import domain
 
@@ -60,14 +60,21 @@ class IntegrationsStore:
         return self.get_subscriber(subscriber_id)
 
     # -- event log -----------------------------------------------------------------------
-    def log_event(self, event_id, event_type, tenant, occurred_at, body):
+    @staticmethod
+    def log_doc(event_id, event_type, tenant, occurred_at, body):
         hour = domain.hour_bucket(occurred_at)
-        try:
-            self.event_log.insert_one({"_id": event_id, "type": event_type, "tenant": tenant,
-                                       "hour": hour, "bucket": f"{tenant}:{hour}",
-                                       "occurred_at": occurred_at, "logged_at": now(), "body": body})
-        except DuplicateKeyError:
-            pass  # a redelivered event: logged already
+        return {"_id": event_id, "type": event_type, "tenant": tenant, "hour": hour,
+                "bucket": f"{tenant}:{hour}", "occurred_at": occurred_at, "logged_at": now(), "body": body}
+
+    def log_events(self, docs):
+        """Bulk insert of ``log_doc``s; events logged before (redelivered) are kept as they are."""
+        return len(insert_new(self.event_log, docs))
+
+    def logged_among(self, event_ids):
+        """Which of ``event_ids`` are in the log (lookups by ``_id``, side by side: an ``$in``
+        would scan the whole log on FerretDB)."""
+        found = concurrently(lambda event_id: self.event_log.find_one({"_id": event_id}, {"_id": 1}), event_ids)
+        return {doc["_id"] for doc in found if doc}
 
     def logged_events(self, tenant, hour):
         return list(self.event_log.find({"bucket": f"{tenant}:{hour}"}))
@@ -89,13 +96,9 @@ class IntegrationsStore:
                 "created_at": at, "replay_id": replay_id, "last_status_code": None, "last_error": None}
 
     def insert_deliveries(self, docs):
-        """Bulk insert; a delivery inserted before (redelivered event) is kept as it is."""
-        if not docs:
-            return 0
-        try:
-            return len(self.deliveries.insert_many(docs, ordered=False).inserted_ids)
-        except BulkWriteError as exc:
-            return exc.details.get("nInserted", 0)
+        """Bulk insert; a delivery inserted before (redelivered event) is kept as it is, any
+        other write error is raised (the event is retried: nothing is dropped silently)."""
+        return len(insert_new(self.deliveries, docs))
 
     def deliveries_in(self, subscriber_id, state, limit, fields=None):
         return list(self.deliveries.find({"queue": self._queue(subscriber_id, state)}, fields).limit(limit))

@@ -10,6 +10,7 @@ import hmac
 import time
 
 import pytest
+from kombu import Connection
 
 from mooc_common.contracts.events.accounts import UNIT_CREATED
 from tests.e2e.integrations_fixtures import (SUBSCRIBERS, learner_active, publish, receivers,  # noqa: F401
@@ -163,3 +164,24 @@ def test_a_slow_endpoint_does_not_hold_back_another_subscriber(operator, platfor
     eventually(lambda: ids <= set(fast.event_ids()), timeout=30)
     assert not ids <= set(slow.event_ids())  # the slow one is still working through its queue
     eventually(lambda: ids <= set(slow.event_ids()), timeout=60)
+
+
+def test_a_burst_with_a_malformed_event_is_relayed_once_each_and_the_malformed_dead_lettered(
+        operator, platform, two_tenants, receivers):
+    """The relay consumes in batches: 150 events published at once reach the webhook once
+    each; a malformed one among them goes to dead-letter.integrations and holds back nothing."""
+    tenant_a = two_tenants[0]["tenant_id"]
+    receiver = receivers()
+    webhook(operator, receiver.url, [tenant_a])
+
+    def dead_letters():
+        with Connection(platform.env["AMQP_URI"]) as conn:
+            return conn.channel().queue_declare(queue="dead-letter.integrations", passive=True).message_count
+    before = dead_letters()
+    events = [learner_active(tenant_a) for _ in range(150)]
+    malformed = dict(learner_active(tenant_a), payload={"unit_id": None})  # no learner, no day
+    for envelope in events[:75] + [malformed] + events[75:]:
+        publish(platform, envelope)
+    eventually(lambda: len(set(receiver.event_ids())) == len(events), timeout=120)
+    assert sorted(receiver.event_ids()) == sorted(e["event_id"] for e in events)  # once each
+    assert eventually(lambda: dead_letters() == before + 1)

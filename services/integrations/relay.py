@@ -1,0 +1,183 @@
+"""The relay: every public event, consumed in batches, logged, republished on
+``integration.events`` and queued for webhook subscribers and LRSs.
+
+One queue (``integrations.relay``) is bound to every public event type; a loop takes up to
+``RELAY_MAX_EVENTS`` events at a time (``RELAY_LINGER_SECONDS`` to fill a batch once one came,
+see ``EventBatches``) and relays the batch with a fixed number of round trips whatever its
+size: the republishes with their confirms pipelined, one bulk insert of webhook deliveries,
+one of LRS statements, one of the event log. Only then is the batch acked.
+
+Guarantees, as the per-event handlers it replaces had them:
+- idempotent by event id: every row has a natural id (the event id, ``<subscriber>:<event>``,
+  ``<LRS>:<statement id>``) and a row inserted before is kept as it is (``insert_new``); any
+  other write error fails the batch. The LRS outbox forgets what it delivered, so an event
+  with an LRS to go to is first looked up in the log (by id, only those events): logged
+  means its statements were queued already. A redelivered batch republishes its events again: the
+  exchange is at least once, and agencies deduplicate on ``message_id`` (the event id).
+- retry then dead-letter: a failed batch sends each event to its retry queue, from where it
+  comes back alone, so a poison event is dead-lettered after its attempts and delays its
+  batch's other events by one retry only (``EventBatches.process``).
+- nothing lost: a process killed mid-batch has acked nothing of it; the broker delivers the
+  batch again to the next consumer. Replicas share the queue (no single active consumer).
+- the log is written last: an event in the log has been republished and queued.
+"""
+import logging
+import typing
+
+import eventlet
+from kombu import Connection
+from nameko.constants import AMQP_URI_CONFIG_KEY
+from nameko.extensions import DependencyProvider
+
+from mooc_common.infra.event_batches import EventBatches
+from mooc_common.infra.store import service_database
+
+from . import domain, routing
+from .catalog import public_event_types
+from .exchange import IntegrationExchange
+from .lrs_forwarder import LrsSettings, StatementOutbox
+from .lrs_storage import LrsStore
+from .storage import IntegrationsStore
+
+log = logging.getLogger(__name__)
+
+QUEUE = "integrations.relay"
+DEFAULT_MAX_EVENTS = 500
+DEFAULT_LINGER_SECONDS = 0.02
+IDLE_SECONDS = 1.0  # pause after an error (the broker or the store away)
+
+
+class Relay:
+    """Relays one batch of loaded envelopes (pure orchestration over its collaborators, so the
+    unit tests run it on fakes): ``publish_all(messages)`` returns once every message is
+    confirmed, ``lrs.enqueue_events(events)`` queues their xAPI statements."""
+
+    def __init__(self, store, publish_all, lrs):
+        self.store, self.publish_all, self.lrs = store, publish_all, lrs
+
+    def relay(self, envelopes):
+        events = [_Event.of(envelope) for envelope in envelopes]
+        self.publish_all([{"body": e.body.encode(), "exchange": routing.EXCHANGE,
+                           "routing_key": routing.routing_key(e.type, e.tenant_id), "message_id": e.id,
+                           "type": e.type, "content_type": "application/json", "content_encoding": "utf-8"}
+                          for e in events])
+        subscribers = self.store.active_subscribers("webhook")
+        self.store.insert_deliveries([self.store.delivery_doc(s["_id"], e.id, e.type, e.tenant, e.body)
+                                      for e in events for s in subscribers if domain.wants(s, e.type, e.tenant)])
+        self.lrs.enqueue_events([(e.type, e.id, e.tenant, e.body) for e in events], self.store.logged_among)
+        self.store.log_events([self.store.log_doc(e.id, e.type, e.tenant, e.occurred_at, e.body) for e in events])
+
+
+class _Event(typing.NamedTuple):
+    type: str
+    id: str
+    tenant_id: str  # None for the platform's own events
+    tenant: str  # the tenant's key: its id, or "platform"
+    occurred_at: object
+    body: str  # the wire body, as agencies receive it
+
+    @classmethod
+    def of(cls, envelope):
+        event_type = _TYPES[envelope["type"]]
+        return cls(event_type.type, str(envelope["event_id"]), envelope["tenant_id"],
+                   routing.tenant_key(envelope["tenant_id"]), envelope["occurred_at"],
+                   domain.wire_body(event_type, envelope))
+
+
+_TYPES = {t.type: t for t in public_event_types()}
+
+
+class EventRelay(DependencyProvider):
+    """Runs the relay loop for the service's lifetime (a dependency for its lifecycle only:
+    it injects nothing into workers); declares the integration exchange at start."""
+
+    def setup(self):
+        config = self.container.config
+        self.max_events = int(config.get("RELAY_MAX_EVENTS") or DEFAULT_MAX_EVENTS)
+        self.linger = float(config.get("RELAY_LINGER_SECONDS") or DEFAULT_LINGER_SECONDS)
+        self.events = EventBatches(config, self.container.service_name, QUEUE, public_event_types(),
+                                   prefetch=2 * self.max_events, single_active_consumer=False)
+        db = service_database(config, self.container.service_name)
+        self.exchange = IntegrationExchange(config[AMQP_URI_CONFIG_KEY])
+        self.relay = Relay(IntegrationsStore(db), self.exchange.publish_all,
+                           StatementOutbox(LrsStore(db), LrsSettings.from_config(config).public_base_url))
+        self.running, self.thread = False, None
+
+    def start(self):
+        self.exchange.declare()  # agencies bind to it: it exists before the first event
+        self.events.declare()  # before any traffic: events sent to an unbound exchange are lost
+        policy = self.events.failures
+        retire_handler_queues(self.container.config[AMQP_URI_CONFIG_KEY], self.events.queue.name,
+                              {policy.delay_ms(attempt) for attempt in range(1, 32)})
+        self.running = True
+        self.thread = self.container.spawn_managed_thread(self._loop, identifier="integrations.relay")
+
+    def stop(self):
+        self.running = False
+        if self.thread is not None:
+            self.thread.wait()  # the batch in hand is finished and acked, not abandoned
+        self.events.pause()
+        self.exchange.close()
+
+    def kill(self):
+        self.running = False
+        self.events.pause()
+        self.exchange.close()
+
+    def get_dependency(self, worker_ctx):
+        return None
+
+    def _loop(self):
+        while self.running:
+            try:
+                batch = self.events.next_batch(self.max_events, self.linger)
+                if batch:
+                    self.events.process(batch, self.relay.relay)
+            except Exception:
+                log.exception("the relay loop failed; retrying in %.0f s", IDLE_SECONDS)
+                self.events.pause()
+                eventlet.sleep(IDLE_SECONDS)
+
+
+# -- the queues of the per-event handlers this relay replaced ---------------------------------
+def handler_queue(event_type):
+    """The queue nameko declared for the former ``relay_<type>`` handler of ``event_type``."""
+    name = "relay_" + event_type.type.replace(".", "_")
+    return f"evt-{event_type.producer}-{event_type.type}--integrations.{name}"
+
+
+def retire_handler_queues(amqp_uri, into_queue, retry_delays_ms):
+    """Move what waits in the former per-type queues (and in their retry queues, which expire
+    into them) to ``into_queue`` and delete them, so that an upgraded platform loses no event
+    and stops filling queues nobody reads. Each queue is unbound first; a message is acked
+    only after its copy is confirmed; a queue still holding messages is not deleted."""
+    with Connection(amqp_uri) as conn:
+        for event_type in public_event_types():
+            old = handler_queue(event_type)
+            if not _exists(conn, old):  # never declared (a fresh broker): nothing to retire
+                continue
+            conn.channel().queue_unbind(old, f"{event_type.producer}.events", routing_key=event_type.type)
+            retries = [q for q in (f"{old}.retry.{ms}ms" for ms in sorted(retry_delays_ms)) if _exists(conn, q)]
+            for queue in retries + [old]:
+                _move(conn, queue, into_queue)
+                conn.channel().queue_delete(queue, if_empty=True)
+            log.info("retired the handler queue %s into %s", old, into_queue)
+
+
+def _exists(conn, queue):
+    channel = conn.channel()  # a failed passive declare closes its channel: one each
+    try:
+        channel.queue_declare(queue, passive=True)
+        return True
+    except Exception:
+        return False
+
+
+def _move(conn, source, target):
+    reader, writer = conn.channel(), conn.channel()
+    while True:
+        message = reader.basic_get(source, no_ack=False)
+        if message is None:
+            return
+        writer.basic_publish_confirm(message, exchange="", routing_key=target)  # returns once confirmed
+        reader.basic_ack(message.delivery_tag)
