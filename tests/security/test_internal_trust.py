@@ -214,7 +214,7 @@ def test_a_services_broker_user_publishes_only_its_own_rpcs_and_events(platform)
             channel.basic_qos(0, 1, False)  # a round trip: a refused publish has closed the channel by then
     publish("courses", "nameko-rpc", str(uuid.uuid4()))  # a reply (routes nowhere here): allowed
     for name, exchange, key in (("courses", "nameko-rpc", "progress.my_courses"),  # not one of its callees
-                                ("reports", "nameko-rpc", "accounts.list_tenants"),  # calls nobody
+                                ("reports", "nameko-rpc", "integrations.list_subscribers"),  # not one of its callees
                                 ("courses", "accounts.events", "accounts.tenant.created.v1"),  # another's events
                                 ("gateway", "", "rpc-accounts")):  # the gateway cannot write into queues directly
         with pytest.raises(amqp.exceptions.AccessRefused):
