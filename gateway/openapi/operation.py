@@ -7,13 +7,14 @@ services load and dump at their RPC boundary (or, for HTTP-only shapes, ``openap
 from dataclasses import dataclass, field
 
 from mooc_common.contracts.events.accounts import ROLES
+from mooc_common.infra.export_formats import MEDIA_TYPES
 
 PUBLIC = ()  # roles of a route anyone may call (no bearer token)
 ANY_ROLE = ROLES  # any signed-in user; the service decides what each may see
 
 JSON = "application/json"
 CSV = "text/csv"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX = MEDIA_TYPES["xlsx"]
 PDF = "application/pdf"
 BINARY = "application/octet-stream"
 

@@ -3,13 +3,12 @@ tenant (operator only, ``/xapi/lrs``). Thin adapters; the integrations service c
 may do what, and answers 404 for another tenant's settings."""
 import falcon
 
+from mooc_common.contracts.tenancy import EVERY_TENANT
 from services.integrations import schemas
 
 from ..openapi.operation import operation
 
 WHO = ("tenant_admin", "operator_admin")  # /xapi/lrs (every tenant): the operator only
-
-GLOBAL = "*"
 
 
 class _Scoped:
@@ -17,7 +16,7 @@ class _Scoped:
         self.rpc = rpc
 
     def call(self, req, method, tenant_id, *args):
-        return self.rpc.call("integrations", method, req.context.actor, tenant_id or GLOBAL, *args)
+        return self.rpc.call("integrations", method, req.context.actor, tenant_id or EVERY_TENANT, *args)
 
 
 class LrsConfig(_Scoped):

@@ -98,14 +98,11 @@ class ProcessedEvents:
         return f"{handler_name}:{event_id}"
 
     def claim(self, handler_name, event_id, event_type):
-        key, now = self._key(handler_name, event_id), dt.datetime.now(dt.timezone.utc)
-        try:
-            self.collection.insert_one({"_id": key, "state": "claimed", "claimed_at": now,
-                                        "event_type": event_type, "holder": self.holder})
+        key, now = self._key(handler_name, event_id), utcnow()
+        if insert_once(self.collection, {"_id": key, "state": "claimed", "claimed_at": now,
+                                         "event_type": event_type, "holder": self.holder}):
             self._active.add(key)
             return self.FRESH
-        except DuplicateKeyError:
-            pass
         existing = self.collection.find_one({"_id": key}) or {}
         if existing.get("state") == "done":
             return self.DONE
@@ -135,7 +132,7 @@ class ProcessedEvents:
                 eventlet.sleep(self.RENEW_EVERY)
                 try:
                     self.collection.update_one({"_id": key, "state": "claimed"},
-                                               {"$set": {"claimed_at": dt.datetime.now(dt.timezone.utc)}})
+                                               {"$set": {"claimed_at": utcnow()}})
                 except pymongo.errors.PyMongoError:  # the store is away: the handler will fail too
                     log.warning("could not renew the claim on %s", key, exc_info=True)
 
@@ -161,6 +158,21 @@ class ProcessedEvents:
 
 
 DUPLICATE_KEY = 11000
+
+
+def utcnow():
+    """Now, timezone-aware in UTC: what every service stores (the client gives it back so)."""
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def insert_once(collection, doc):
+    """Insert ``doc``; False if a document with its ``_id`` (or another unique key) is there
+    already: the fact was recorded before (a redelivery, a concurrent writer that won)."""
+    try:
+        collection.insert_one(doc)
+        return True
+    except DuplicateKeyError:
+        return False
 
 
 def insert_new(collection, docs):

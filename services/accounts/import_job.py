@@ -16,9 +16,9 @@ from mooc_common.contracts.errors import QuotaExceeded, ValidationFailed
 from mooc_common.contracts import mail_handover
 from mooc_common.contracts.events.accounts import IMPORT_FINISHED, USERS_IMPORTED
 from mooc_common.infra.metrics import JOB_DURATION
+from mooc_common.infra.store import utcnow
 
 from . import imports, security
-from .storage import now
 
 BATCH_SIZE = 1000  # users per insert_many and per users.imported event
 
@@ -110,7 +110,7 @@ class ImportRunner:
 
     def _create(self, job, learners):
         job_id, tenant_id = job["_id"], job["tenant_id"]
-        created_at = now()
+        created_at = utcnow()
         for batch_no, start in enumerate(range(0, len(learners), BATCH_SIZE), start=1):
             docs = [dict(learner, _id=imported_user_id(job_id, learner["username"]),
                          tenant_id=tenant_id, role="learner", status="pending_activation",
@@ -153,6 +153,6 @@ class ImportRunner:
             "error_count": error_count or 0}, job["tenant_id"],
             event_id=deterministic_event_id("import.finished", job_id)))])
         self.store.update_job(job_id, {"state": state, "result": result, "errors": errors or [],
-                                       "error_count": error_count or 0, "finished_at": now(),
+                                       "error_count": error_count or 0, "finished_at": utcnow(),
                                        **staged.update(job_id)})
         self.outbox.send(staged)

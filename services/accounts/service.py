@@ -28,12 +28,12 @@ from mooc_common.infra.events import reliable_consume
 from mooc_common.infra.keyed_locks import KeyedLocks
 from mooc_common.infra.outbox import Outbox
 from mooc_common.infra.service_base import PlatformService
-from mooc_common.infra.store import Store, export_page, service_database
+from mooc_common.infra.store import Store, export_page, service_database, utcnow as now
 
 from . import domain, imports, schemas, security
 from .import_job import ImportRunner
 from .sign_in_throttle import SignInThrottle
-from .storage import AccountsStore, now
+from .storage import AccountsStore
 
 IMPORT_EXCHANGE = Exchange("accounts.imports", type="direct", durable=True)
 IMPORT_QUEUE = Queue("accounts.imports", exchange=IMPORT_EXCHANGE, routing_key="run", durable=True)

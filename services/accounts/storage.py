@@ -9,11 +9,10 @@ import hashlib
 import uuid
 
 import pymongo
-from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from mooc_common.contracts import tokens
 from mooc_common.contracts.errors import Conflict
-from mooc_common.infra.store import concurrently, expiring_index, sweep_expired
+from mooc_common.infra.store import concurrently, expiring_index, insert_new, insert_once, sweep_expired, utcnow
 
 from . import domain
 from .security import ACTIVATION_CODE_TTL, REFRESH_TOKEN_TTL
@@ -25,31 +24,9 @@ KNOWN_CLIENT_TTL = dt.timedelta(days=domain.KNOWN_CLIENT_DAYS)
 REVOCATION_TTL = dt.timedelta(seconds=tokens.ACCESS_TOKEN_TTL_SECONDS + 60)
 
 
-def now():
-    return dt.datetime.now(dt.timezone.utc)
-
-
 def _client_key(username, client):
     """The pair's key without the address in clear (the store needs no list of who signs in where)."""
     return hashlib.sha256(f"{username}\0{client}".encode()).hexdigest()
-
-
-def _inserted_once(collection, doc):
-    """Insert ``doc``; False if its _id exists already (the fact was recorded before)."""
-    try:
-        collection.insert_one(doc)
-        return True
-    except DuplicateKeyError:
-        return False
-
-
-def _insert_new(collection, docs):
-    """Bulk insert; documents already there (a redelivered import batch) are skipped."""
-    try:
-        collection.insert_many(docs, ordered=False)
-    except BulkWriteError as exc:
-        if any(e.get("code") != 11000 for e in exc.details.get("writeErrors", [])):
-            raise
 
 
 class AccountsStore:
@@ -88,12 +65,10 @@ class AccountsStore:
     # tenants
     @staticmethod
     def new_tenant(data):
-        return dict(data, _id=uuid.uuid4().hex, status="active", seats_used=0, created_at=now())
+        return dict(data, _id=uuid.uuid4().hex, status="active", seats_used=0, created_at=utcnow())
 
     def insert_tenant(self, doc):
-        try:
-            self.tenants.insert_one(doc)
-        except DuplicateKeyError:
+        if not insert_once(self.tenants, doc):
             raise Conflict(f"A tenant with code {doc['code']} already exists.",
                            {"code": ["already exists"]})
         return doc
@@ -137,9 +112,7 @@ class AccountsStore:
 
     # units
     def insert_unit(self, doc):
-        try:
-            self.units.insert_one(doc)
-        except DuplicateKeyError:
+        if not insert_once(self.units, doc):
             raise Conflict(f"A unit with code {doc['code']} already exists in this tenant.",
                            {"code": ["already exists"]})
         return doc
@@ -160,8 +133,8 @@ class AccountsStore:
     # insert of that document is what makes the username unique, atomically.
     def insert_user(self, doc):
         doc = dict(doc, _id=doc.get("_id") or uuid.uuid4().hex, status=doc.get("status", "active"),
-                   created_at=now())
-        if not _inserted_once(self.usernames, {"_id": doc["username"], "user_id": doc["_id"]}):
+                   created_at=utcnow())
+        if not insert_once(self.usernames, {"_id": doc["username"], "user_id": doc["_id"]}):
             raise Conflict(f"The username {doc['username']} is taken.", {"username": ["already taken"]})
         try:
             self.users.insert_one(doc)
@@ -171,16 +144,16 @@ class AccountsStore:
         return doc
 
     def insert_users(self, docs):
-        _insert_new(self.usernames, [{"_id": d["username"], "user_id": d["_id"],
+        insert_new(self.usernames, [{"_id": d["username"], "user_id": d["_id"],
                                       "import_id": d.get("import_id")} for d in docs])
-        _insert_new(self.users, docs)
+        insert_new(self.users, docs)
 
     def upsert_operator(self, username, password_hash):
         self.users.update_one(
             {"username": username},
             {"$set": {"password_hash": password_hash, "role": "operator_admin", "status": "active"},
              "$setOnInsert": {"_id": uuid.uuid4().hex, "tenant_id": None, "full_name": "Operator",
-                              "unit_id": None, "category": None, "created_at": now()}},
+                              "unit_id": None, "category": None, "created_at": utcnow()}},
             upsert=True)
         user = self.users.find_one({"username": username})  # once, at start-up
         self.usernames.replace_one({"_id": username}, {"_id": username, "user_id": user["_id"]}, upsert=True)
@@ -218,7 +191,7 @@ class AccountsStore:
     def save_import_batch(self, doc):
         """Who a batch created (``{_id: import_batch_id, users}``), by _id: the codes download
         then reads a few documents by _id instead of searching 40,000 users by import id."""
-        _inserted_once(self.import_batches, doc)
+        insert_once(self.import_batches, doc)
 
     def import_users(self, import_id, batches):
         for batch_no in range(1, batches + 1):
@@ -274,13 +247,13 @@ class AccountsStore:
 
     def mark_rotated(self, token_id):
         """True the first time only: a second use of the same refresh token is a reuse."""
-        return _inserted_once(self.refresh_rotations, {"_id": token_id, "at": now(),
-                                                       "expires_at": now() + REFRESH_TOKEN_TTL})
+        return insert_once(self.refresh_rotations, {"_id": token_id, "at": utcnow(),
+                                                    "expires_at": utcnow() + REFRESH_TOKEN_TTL})
 
     def revoke_family(self, family_id, reason):
-        _inserted_once(self.revoked_families, {"_id": family_id, "reason": reason, "at": now(),
-                                               "expires_at": now() + REFRESH_TOKEN_TTL})
-        self.revoke_access("sessions", family_id, now())
+        insert_once(self.revoked_families, {"_id": family_id, "reason": reason, "at": utcnow(),
+                                            "expires_at": utcnow() + REFRESH_TOKEN_TTL})
+        self.revoke_access("sessions", family_id, utcnow())
 
     # revoked access tokens: one small document per deactivated user or ended session,
     # kept for an access token's lifetime (swept here; a TTL index on MongoDB)
@@ -308,18 +281,18 @@ class AccountsStore:
 
     # activation codes (only their hashes are stored)
     def insert_activation_codes(self, docs):
-        _insert_new(self.activation_codes, docs)
+        insert_new(self.activation_codes, docs)
 
     def get_activation_code(self, code_hash):
         return self.activation_codes.find_one({"_id": code_hash})
 
     def use_activation_code(self, code_hash):
-        return _inserted_once(self.activation_uses, {"_id": code_hash, "at": now(),
-                                                     "expires_at": now() + ACTIVATION_CODE_TTL})
+        return insert_once(self.activation_uses, {"_id": code_hash, "at": utcnow(),
+                                                  "expires_at": utcnow() + ACTIVATION_CODE_TTL})
 
     # import jobs
     def insert_job(self, doc):
-        return _inserted_once(self.import_jobs, doc)
+        return insert_once(self.import_jobs, doc)
 
     def get_job(self, job_id):
         return self.import_jobs.find_one({"_id": job_id})
@@ -328,10 +301,10 @@ class AccountsStore:
         self.import_jobs.update_one({"_id": job_id}, {"$set": changes})
 
     def claim_codes_download(self, job_id):
-        return _inserted_once(self.activation_uses, {"_id": f"download:{job_id}", "at": now()})
+        return insert_once(self.activation_uses, {"_id": f"download:{job_id}", "at": utcnow()})
 
     def claim_file(self, fingerprint, job_id):
         """The job that imports this file (this one if it is the first): one import per file."""
-        if _inserted_once(self.import_files, {"_id": fingerprint, "job_id": job_id, "at": now()}):
+        if insert_once(self.import_files, {"_id": fingerprint, "job_id": job_id, "at": utcnow()}):
             return job_id
         return self.import_files.find_one({"_id": fingerprint})["job_id"]

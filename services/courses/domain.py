@@ -2,10 +2,10 @@
 import uuid
 
 from mooc_common.contracts.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from mooc_common.contracts.tenancy import NATIONAL  # noqa: F401 (service.py reads domain.NATIONAL)
 
 AUTHOR_ROLES = ("tenant_admin", "instructor")
 ASSIGNER_ROLES = ("tenant_admin", "operator_admin")
-NATIONAL = "national"  # owner key of operator-owned courses
 EDITABLE = ("draft", "published")
 
 

@@ -10,7 +10,6 @@ from marshmallow import ValidationError, validate
 
 from mooc_common.contracts.events.accounts import LOCALES  # noqa: F401 (the languages of the templates)
 
-VIETNAM = dt.timezone(dt.timedelta(hours=7))
 
 # Kinds of mail. Essential ones go out even to a user who opted out of notifications.
 ACTIVATION = "activation"
@@ -31,10 +30,6 @@ ESSENTIAL = frozenset({ACTIVATION, PASSWORD_CHANGED, YEAR_END_REMINDER, YEAR_END
 # sends it late, once; a later one replaces an earlier one that was never sent.
 YEAR_END_STEPS = ((1, "reminder_1"), (8, "reminder_8"), (14, "reminder_14"), (16, "overdue"))
 DEADLINE_DAY = 15
-
-
-def vietnam_today(moment):
-    return moment.astimezone(VIETNAM).date()
 
 
 def year_end_step(today):
