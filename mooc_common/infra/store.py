@@ -42,6 +42,22 @@ def service_database(config, service_name):
     return mongo_client(config["MONGO_URI"])[name]
 
 
+def prepare_database(db, wrapper_cls):
+    """What a service does with its database at start-up: create the wrapper's ``COLLECTIONS``
+    and run its ``ensure_indexes``. Returns the wrapper over ``db`` (what a worker gets)."""
+    existing = set(db.list_collection_names())
+    for name in getattr(wrapper_cls, "COLLECTIONS", ()):
+        if name not in existing:
+            try:
+                db.create_collection(name)
+            except pymongo.errors.CollectionInvalid:
+                pass  # another instance created it meanwhile
+    ensure_indexes = getattr(wrapper_cls, "ensure_indexes", None)
+    if ensure_indexes:
+        ensure_indexes(db)
+    return wrapper_cls(db)
+
+
 class Store(DependencyProvider):
     def __init__(self, wrapper_cls):
         self.wrapper_cls = wrapper_cls
@@ -49,16 +65,7 @@ class Store(DependencyProvider):
 
     def setup(self):
         self.db = service_database(self.container.config, self.container.service_name)
-        existing = set(self.db.list_collection_names())
-        for name in getattr(self.wrapper_cls, "COLLECTIONS", ()):
-            if name not in existing:
-                try:
-                    self.db.create_collection(name)
-                except pymongo.errors.CollectionInvalid:
-                    pass  # another instance created it meanwhile
-        ensure_indexes = getattr(self.wrapper_cls, "ensure_indexes", None)
-        if ensure_indexes:
-            ensure_indexes(self.db)
+        prepare_database(self.db, self.wrapper_cls)
 
     def get_dependency(self, worker_ctx):
         return self.wrapper_cls(self.db)

@@ -2,7 +2,9 @@
 
 Store semantics (docs/architecture.md): exactly-once facts are inserts with a natural unique
 id (a refresh token's rotation, an activation code's use, an import of one file); the seat
-counter of a tenant is only changed under the service's per-tenant lock (see service.py).
+counter of a tenant is changed by a compare-and-set, and every update of a tenant document
+(``take_seats``, ``release_seats``, ``update_tenant``) holds this process's lock of that
+document (``keyed_locks.writing``): FerretDB loses one of two concurrent updates otherwise.
 """
 import datetime as dt
 import hashlib
@@ -12,6 +14,7 @@ import pymongo
 
 from mooc_common.contracts import tokens
 from mooc_common.contracts.errors import Conflict
+from mooc_common.infra.keyed_locks import writing
 from mooc_common.infra.store import concurrently, expiring_index, insert_new, insert_once, sweep_expired, utcnow
 
 from . import domain
@@ -22,6 +25,7 @@ from .security import ACTIVATION_CODE_TTL, REFRESH_TOKEN_TTL
 SIGN_IN_FAILURE_TTL = dt.timedelta(seconds=domain.SIGN_IN_WINDOW_SECONDS)
 KNOWN_CLIENT_TTL = dt.timedelta(days=domain.KNOWN_CLIENT_DAYS)
 REVOCATION_TTL = dt.timedelta(seconds=tokens.ACCESS_TOKEN_TTL_SECONDS + 60)
+SEAT_TRIES = 5  # compare-and-set rounds when the quota changes under a seat taker (MongoDB)
 
 
 def _client_key(username, client):
@@ -77,8 +81,9 @@ class AccountsStore:
         return self.tenants.find_one({"_id": tenant_id})
 
     def update_tenant(self, tenant_id, changes):
-        return self.tenants.find_one_and_update({"_id": tenant_id}, {"$set": changes},
-                                                return_document=pymongo.ReturnDocument.AFTER)
+        with writing(self.tenants, tenant_id):
+            return self.tenants.find_one_and_update({"_id": tenant_id}, {"$set": changes},
+                                                    return_document=pymongo.ReturnDocument.AFTER)
 
     def list_tenants(self, offset, limit):
         return list(self.tenants.find({}).sort("code", pymongo.ASCENDING).skip(offset).limit(limit))
@@ -89,18 +94,29 @@ class AccountsStore:
     def suspended_tenant_ids(self):
         return [t["_id"] for t in self.tenants.find({"status": "suspended"}, {"_id": 1})]
 
-    def reserve_seats(self, tenant_id, count, quota):
-        """Take ``count`` learner seats if they fit in the quota; None if not.
+    def take_seats(self, tenant_id, count):
+        """Take ``count`` learner seats if they fit in the tenant's quota: the tenant as it is
+        after, or None (refused: too few seats left, or no such tenant).
 
-        The conditional update is atomic on MongoDB; on FerretDB the caller holds the
-        tenant's lock (one accounts instance locally).
-        """
-        return self.tenants.find_one_and_update(
-            {"_id": tenant_id, "seats_used": {"$lte": quota - count}},
-            {"$inc": {"seats_used": count}}, return_document=pymongo.ReturnDocument.AFTER)
+        A compare-and-set on the quota read (atomic on MongoDB, tried again if the quota
+        changed meanwhile), under the tenant's write lock for FerretDB (one accounts instance
+        locally)."""
+        with writing(self.tenants, tenant_id):
+            for _ in range(SEAT_TRIES):
+                tenant = self.get_tenant(tenant_id)
+                if tenant is None or tenant["seats_used"] + count > tenant["learner_quota"]:
+                    return None
+                quota = tenant["learner_quota"]
+                taken = self.tenants.find_one_and_update(
+                    {"_id": tenant_id, "learner_quota": quota, "seats_used": {"$lte": quota - count}},
+                    {"$inc": {"seats_used": count}}, return_document=pymongo.ReturnDocument.AFTER)
+                if taken:
+                    return taken
+            return None
 
     def release_seats(self, tenant_id, count):
-        self.tenants.update_one({"_id": tenant_id}, {"$inc": {"seats_used": -count}})
+        with writing(self.tenants, tenant_id):
+            self.tenants.update_one({"_id": tenant_id}, {"$inc": {"seats_used": -count}})
 
     # training plans: one document per tenant and year, replaced on resubmission
     def save_training_plan(self, plan):

@@ -29,7 +29,6 @@ JOB_QUEUE = Queue("courses.assignment-jobs", exchange=Exchange("courses.jobs", t
                   routing_key="assignment", durable=True)
 COURSE_LOCKS = KeyedLocks()
 ENROLLMENT_LOCKS = KeyedLocks()
-REPLICA_LOCKS = KeyedLocks()
 
 
 class CoursesService(PlatformService):
@@ -375,24 +374,17 @@ class CoursesService(PlatformService):
         users = {u["user_id"]: dict(u, as_of=event["occurred_at"]) for u in event["payload"]["users"]}
         inserted = self.store.insert_replicas("learners", [dict(u, _id=k) for k, u in users.items()])
         for user_id in users.keys() - inserted:
-            self._put_replica("learners", user_id, users[user_id])
+            self.store.put_replica("learners", user_id, users[user_id])
 
     def _replicate(self, collection, key_field, event):
         payload = event["payload"]
-        self._put_replica(collection, payload[key_field], dict(payload, as_of=event["occurred_at"]))
-
-    def _put_replica(self, collection, key, doc):
-        with REPLICA_LOCKS.hold((collection, key)):
-            if domain.newer(self.store.get_replica(collection, key), doc["as_of"]):
-                self.store.put_replica(collection, key, doc)
+        self.store.put_replica(collection, payload[key_field], dict(payload, as_of=event["occurred_at"]))
 
     @on_event(COURSE_COMPLETED)
     def on_course_completed(self, event):
         """Kept on the enrollment so that "my courses" shows completion without asking progress."""
-        key = event["payload"]["enrollment_id"]
-        with ENROLLMENT_LOCKS.hold(key):
-            if self.store.get_enrollment(key):
-                self.store.update_enrollment(key, {"completed_at": event["payload"]["completed_at"]})
+        payload = event["payload"]
+        self.store.update_enrollment(payload["enrollment_id"], {"completed_at": payload["completed_at"]})
 
     # -- lookups ---------------------------------------------------------------------------
     def _course(self, course_id):

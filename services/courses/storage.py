@@ -4,15 +4,18 @@ tenants, units and learners (fed by accounts events).
 Reads are ``_id`` lookups or equality on indexed fields (FerretDB pushes down only those).
 Enrollments are inserted with a natural id (course, learner), in batches; the events that
 announce them go through the service's outbox (enrollment.py, mooc_common/infra/outbox.py).
+Every update of a course, an enrollment or a replica holds this process's lock of that document
+(``keyed_locks.writing``): FerretDB loses one of two concurrent updates otherwise.
 """
 import uuid
 
 import pymongo
 
 from mooc_common.contracts.errors import Conflict
+from mooc_common.infra.keyed_locks import writing
 from mooc_common.infra.store import insert_new, insert_once, utcnow
 
-from .domain import owner_key
+from .domain import newer, owner_key
 
 
 def enrollment_id(course_id, learner_id):
@@ -53,9 +56,10 @@ class CoursesStore:
         return self.courses.find_one({"_id": course_id})
 
     def update_course(self, course_id, changes):
-        return self.courses.find_one_and_update(
-            {"_id": course_id}, {"$set": dict(changes, updated_at=utcnow())},
-            return_document=pymongo.ReturnDocument.AFTER)
+        with writing(self.courses, course_id):
+            return self.courses.find_one_and_update(
+                {"_id": course_id}, {"$set": dict(changes, updated_at=utcnow())},
+                return_document=pymongo.ReturnDocument.AFTER)
 
     def courses_of_owner(self, key, status=None):
         query = {"owner_key": key} if status is None else {"owner_key": key, "status": status}
@@ -109,7 +113,13 @@ class CoursesStore:
         return getattr(self, collection).find_one({"_id": key})
 
     def put_replica(self, collection, key, doc):
-        getattr(self, collection).replace_one({"_id": key}, dict(doc, _id=key), upsert=True)
+        """Store ``doc`` (with its event time ``as_of``) as replica ``key`` unless the stored one
+        is newer: replicas follow event time, whatever the arrival order. True if stored."""
+        with writing(getattr(self, collection), key):
+            if not newer(self.get_replica(collection, key), doc["as_of"]):
+                return False
+            getattr(self, collection).replace_one({"_id": key}, dict(doc, _id=key), upsert=True)
+            return True
 
     def insert_replicas(self, collection, docs):
         return insert_new(getattr(self, collection), docs)
@@ -131,8 +141,10 @@ class CoursesStore:
         return insert_new(self.enrollments, docs)
 
     def update_enrollment(self, enrollment_id_, changes):
-        return self.enrollments.find_one_and_update({"_id": enrollment_id_}, {"$set": changes},
-                                                    return_document=pymongo.ReturnDocument.AFTER)
+        """The enrollment after ``changes``; None (and nothing written) if there is none."""
+        with writing(self.enrollments, enrollment_id_):
+            return self.enrollments.find_one_and_update({"_id": enrollment_id_}, {"$set": changes},
+                                                        return_document=pymongo.ReturnDocument.AFTER)
 
     def enrollments_of_course(self, course_id, tenant_id, offset, limit):
         query = {"course_id": course_id} if tenant_id is None else {"course_id": course_id, "tenant_id": tenant_id}
