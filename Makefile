@@ -71,7 +71,7 @@ test-faults: infra
 	@cat var/faults/table.md
 
 test-unit: install
-	$(PY) -m pytest -m "not e2e and not integration"
+	$(PY) -m pytest -m "not e2e and not integration and not service"
 
 test-web: infra web chromium
 	cd web && npx vitest run

@@ -13,7 +13,7 @@ import os
 
 if os.environ.get("MOOC_BROWSER_TESTS") == "1":
     collect_ignore_glob = ["services/*", "gateway/*", "mooc_common/*", "tests/e2e/*", "tests/integration/*",
-                           "tests/contract/*"]
+                           "tests/contract/*", "tests/service/*"]
 else:
     import eventlet
 

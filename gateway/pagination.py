@@ -7,23 +7,15 @@ The OpenAPI document describes both headers on every ``paginated`` operation.
 """
 import urllib.parse
 
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import EXCLUDE
 
 from mooc_common.infra.boundary import load
-
-DEFAULT_LIMIT = 50
-MAX_LIMIT = 200
-MAX_OFFSET = 10_000_000
+from mooc_common.infra.paging import PageSchema
 
 
-class PageQuerySchema(Schema):
+class PageQuerySchema(PageSchema):
     class Meta:
         unknown = EXCLUDE  # the route's other query parameters
-
-    offset = fields.Integer(load_default=0, validate=validate.Range(0, MAX_OFFSET),
-                            metadata={"description": "items to skip"})
-    limit = fields.Integer(load_default=DEFAULT_LIMIT, validate=validate.Range(1, MAX_LIMIT),
-                           metadata={"description": f"items per page, at most {MAX_LIMIT}"})
 
 
 def page(req):

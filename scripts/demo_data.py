@@ -1,7 +1,7 @@
 """Loads a small demo data set through the public API (idempotent: a second run skips it).
 
 The operator, a ministry and a province, an admin and a few learners in each, and one
-published course of the ministry with the learners enrolled (their enrolment mails, and the
+published course of the ministry with the learners enrolled (their enrollment mails, and the
 1 December year-end reminders, land in var/mail/ within a minute). Generated passwords are written
 to var/demo-credentials.txt (not committed).
 """

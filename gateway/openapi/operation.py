@@ -14,13 +14,14 @@ import functools
 from dataclasses import dataclass, field
 
 from mooc_common.contracts.roles import ROLES, require_role
+from mooc_common.infra.export_formats import MEDIA_TYPES
 
 PUBLIC = ()  # roles of a route anyone may call (no bearer token)
 ANY_ROLE = ROLES  # any signed-in user; the service decides what each may see
 
 JSON = "application/json"
 CSV = "text/csv"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX = MEDIA_TYPES["xlsx"]
 PDF = "application/pdf"
 BINARY = "application/octet-stream"
 

@@ -10,6 +10,7 @@ from services.accounts import schemas as accounts
 from services.courses import schemas as courses
 from services.integrations import schemas as integrations
 from services.progress import schemas as progress
+from services.reports import schemas as reports
 
 class ErrorSchema(Schema):
     """Every 4xx/5xx answer."""
@@ -128,7 +129,7 @@ class ReportSchema(Schema):
     as_of = fields.String(allow_none=True)
 
 class FormatQuerySchema(Schema):
-    format = fields.String(validate=validate.OneOf(("json", "csv", "xlsx")))
+    format = fields.String(validate=validate.OneOf(reports.FORMATS))
 
 class ProgressExportQuerySchema(Schema):
     status = fields.String(validate=validate.OneOf(progress.STATUSES))

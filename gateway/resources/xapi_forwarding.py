@@ -4,20 +4,19 @@ may do what, and answers 404 for another tenant's settings."""
 import falcon
 
 from mooc_common.contracts.roles import ADMINS
+from mooc_common.contracts.tenancy import EVERY_TENANT
 
 from services.integrations import schemas
 
 from ..openapi.operation import operation
 from ..service_resource import ServiceResource
 
-GLOBAL = "*"
-
 
 class _Scoped(ServiceResource):
     service = "integrations"
 
     def call_scoped(self, req, method, tenant_id, *args):
-        return self.call(req, method, tenant_id or GLOBAL, *args)
+        return self.call(req, method, tenant_id or EVERY_TENANT, *args)
 
 
 class LrsConfig(_Scoped):

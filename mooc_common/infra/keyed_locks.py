@@ -29,3 +29,15 @@ class KeyedLocks:
                 entry[1] -= 1
                 if entry[1] == 0:
                     del self._locks[key]
+
+
+# One lock set for the updates of single documents, shared by the storage wrappers and the
+# outbox (which clears its marker from the documents a change updated): any two updates of the
+# same document in this process are serialised, whoever makes them.
+DOCUMENT_WRITES = KeyedLocks()
+
+
+def writing(collection, doc_id):
+    """Hold this process's lock of document ``doc_id`` of ``collection`` (a pymongo collection)
+    while updating it: ``with writing(self.tenants, tenant_id): ...``."""
+    return DOCUMENT_WRITES.hold((collection.database.name, collection.name, doc_id))

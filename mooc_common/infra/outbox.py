@@ -36,6 +36,7 @@ import eventlet
 from pymongo.errors import CollectionInvalid, PyMongoError
 
 from .events import EventPublisher
+from .keyed_locks import writing
 from .outages import is_outage
 from .store import service_database
 
@@ -130,7 +131,8 @@ class OutboxEntries:
     def finish(self, entry_id, collection=None, clear=()):
         """Delete the entry; remove its marker from the updated documents ``clear``."""
         for doc_id in clear:
-            self.db[collection].update_one({"_id": doc_id}, {"$unset": {f"{MARKER}.{entry_id}": ""}})
+            with writing(self.db[collection], doc_id):  # beside the storage's own updates of it
+                self.db[collection].update_one({"_id": doc_id}, {"$unset": {f"{MARKER}.{entry_id}": ""}})
         self.collection.delete_one({"_id": entry_id})
         self._writing.pop((self.db.name, entry_id), None)
 

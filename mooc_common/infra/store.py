@@ -42,6 +42,22 @@ def service_database(config, service_name):
     return mongo_client(config["MONGO_URI"])[name]
 
 
+def prepare_database(db, wrapper_cls):
+    """What a service does with its database at start-up: create the wrapper's ``COLLECTIONS``
+    and run its ``ensure_indexes``. Returns the wrapper over ``db`` (what a worker gets)."""
+    existing = set(db.list_collection_names())
+    for name in getattr(wrapper_cls, "COLLECTIONS", ()):
+        if name not in existing:
+            try:
+                db.create_collection(name)
+            except pymongo.errors.CollectionInvalid:
+                pass  # another instance created it meanwhile
+    ensure_indexes = getattr(wrapper_cls, "ensure_indexes", None)
+    if ensure_indexes:
+        ensure_indexes(db)
+    return wrapper_cls(db)
+
+
 class Store(DependencyProvider):
     def __init__(self, wrapper_cls):
         self.wrapper_cls = wrapper_cls
@@ -49,16 +65,7 @@ class Store(DependencyProvider):
 
     def setup(self):
         self.db = service_database(self.container.config, self.container.service_name)
-        existing = set(self.db.list_collection_names())
-        for name in getattr(self.wrapper_cls, "COLLECTIONS", ()):
-            if name not in existing:
-                try:
-                    self.db.create_collection(name)
-                except pymongo.errors.CollectionInvalid:
-                    pass  # another instance created it meanwhile
-        ensure_indexes = getattr(self.wrapper_cls, "ensure_indexes", None)
-        if ensure_indexes:
-            ensure_indexes(self.db)
+        prepare_database(self.db, self.wrapper_cls)
 
     def get_dependency(self, worker_ctx):
         return self.wrapper_cls(self.db)
@@ -98,14 +105,11 @@ class ProcessedEvents:
         return f"{handler_name}:{event_id}"
 
     def claim(self, handler_name, event_id, event_type):
-        key, now = self._key(handler_name, event_id), dt.datetime.now(dt.timezone.utc)
-        try:
-            self.collection.insert_one({"_id": key, "state": "claimed", "claimed_at": now,
-                                        "event_type": event_type, "holder": self.holder})
+        key, now = self._key(handler_name, event_id), utcnow()
+        if insert_once(self.collection, {"_id": key, "state": "claimed", "claimed_at": now,
+                                         "event_type": event_type, "holder": self.holder}):
             self._active.add(key)
             return self.FRESH
-        except DuplicateKeyError:
-            pass
         existing = self.collection.find_one({"_id": key}) or {}
         if existing.get("state") == "done":
             return self.DONE
@@ -135,7 +139,7 @@ class ProcessedEvents:
                 eventlet.sleep(self.RENEW_EVERY)
                 try:
                     self.collection.update_one({"_id": key, "state": "claimed"},
-                                               {"$set": {"claimed_at": dt.datetime.now(dt.timezone.utc)}})
+                                               {"$set": {"claimed_at": utcnow()}})
                 except pymongo.errors.PyMongoError:  # the store is away: the handler will fail too
                     log.warning("could not renew the claim on %s", key, exc_info=True)
 
@@ -161,6 +165,21 @@ class ProcessedEvents:
 
 
 DUPLICATE_KEY = 11000
+
+
+def utcnow():
+    """Now, timezone-aware in UTC: what every service stores (the client gives it back so)."""
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def insert_once(collection, doc):
+    """Insert ``doc``; False if a document with its ``_id`` (or another unique key) is there
+    already: the fact was recorded before (a redelivery, a concurrent writer that won)."""
+    try:
+        collection.insert_one(doc)
+        return True
+    except DuplicateKeyError:
+        return False
 
 
 def insert_new(collection, docs):

@@ -16,9 +16,9 @@ from mooc_common.contracts.errors import QuotaExceeded, ValidationFailed
 from mooc_common.contracts import mail_handover, roles
 from mooc_common.contracts.events.accounts import IMPORT_FINISHED, USERS_IMPORTED
 from mooc_common.infra.metrics import JOB_DURATION
+from mooc_common.infra.store import utcnow
 
 from . import imports, security
-from .storage import now
 
 BATCH_SIZE = 1000  # users per insert_many and per users.imported event
 
@@ -32,9 +32,9 @@ def imported_user_id(job_id, username):
 
 
 class ImportRunner:
-    def __init__(self, store, outbox, seat_lock, code_secret, hand_over_mails):
+    def __init__(self, store, outbox, code_secret, hand_over_mails):
         """``hand_over_mails(body)``: a confirmed publish to notifications' activation queue."""
-        self.store, self.outbox, self.seat_lock = store, outbox, seat_lock
+        self.store, self.outbox = store, outbox
         self.hand_over_mails = hand_over_mails
         self.code_secret = code_secret
         self.started = time.monotonic()
@@ -98,19 +98,18 @@ class ImportRunner:
         if job.get("seats_reserved"):
             return  # a redelivered job took them already
         tenant_id = job["tenant_id"]
-        with self.seat_lock(tenant_id):
+        if not self.store.take_seats(tenant_id, count):
             tenant = self.store.get_tenant(tenant_id)
-            if not self.store.reserve_seats(tenant_id, count, tenant["learner_quota"]):
-                remaining = max(tenant["learner_quota"] - tenant["seats_used"], 0)
-                raise QuotaExceeded(
-                    f"Learner quota exceeded: {count} rows, {remaining} seat(s) remain.",
-                    {"rows": [{"row": None, "column": None, "message": "learner quota exceeded"}],
-                     "error_count": 1, "seats_remaining": remaining})
-            self.store.update_job(job["_id"], {"seats_reserved": True, "state": "importing"})
+            remaining = max(tenant["learner_quota"] - tenant["seats_used"], 0)
+            raise QuotaExceeded(
+                f"Learner quota exceeded: {count} rows, {remaining} seat(s) remain.",
+                {"rows": [{"row": None, "column": None, "message": "learner quota exceeded"}],
+                 "error_count": 1, "seats_remaining": remaining})
+        self.store.update_job(job["_id"], {"seats_reserved": True, "state": "importing"})
 
     def _create(self, job, learners):
         job_id, tenant_id = job["_id"], job["tenant_id"]
-        created_at = now()
+        created_at = utcnow()
         for batch_no, start in enumerate(range(0, len(learners), BATCH_SIZE), start=1):
             docs = [dict(learner, _id=imported_user_id(job_id, learner["username"]),
                          tenant_id=tenant_id, role=roles.LEARNER, status="pending_activation",
@@ -153,6 +152,6 @@ class ImportRunner:
             "error_count": error_count or 0}, job["tenant_id"],
             event_id=deterministic_event_id("import.finished", job_id)))])
         self.store.update_job(job_id, {"state": state, "result": result, "errors": errors or [],
-                                       "error_count": error_count or 0, "finished_at": now(),
+                                       "error_count": error_count or 0, "finished_at": utcnow(),
                                        **staged.update(job_id)})
         self.outbox.send(staged)

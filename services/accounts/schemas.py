@@ -7,6 +7,7 @@ from marshmallow import (Schema, ValidationError, fields, post_load, validate,
 from mooc_common.contracts.events.accounts import LEARNER_CATEGORIES, LOCALES, TENANT_KINDS
 from mooc_common.contracts.roles import LEARNER, OPERATOR_ADMIN, ROLES
 from mooc_common.infra.boundary import Id, NfcString
+from mooc_common.infra.paging import PageSchema  # noqa: F401 (service.py loads schemas.PageSchema)
 
 from . import domain
 
@@ -212,11 +213,6 @@ class UserFilterSchema(Schema):
     unit_id = Id(load_default=None, metadata={"description": "users of this unit"})
     role = fields.String(load_default=None, validate=validate.OneOf(ROLES))
     status = fields.String(load_default=None, validate=validate.OneOf(USER_STATUSES))
-
-
-class PageSchema(Schema):
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
-    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
 
 
 class ImportRowSchema(Schema):

@@ -28,19 +28,19 @@ from mooc_common.infra.events import reliable_consume
 from mooc_common.infra.keyed_locks import KeyedLocks
 from mooc_common.infra.outbox import Outbox
 from mooc_common.infra.service_base import PlatformService
-from mooc_common.infra.store import Store, export_page, service_database
+from mooc_common.infra.store import Store, export_page, service_database, utcnow as now
 
 from . import domain, imports, schemas, security
 from .import_job import ImportRunner
 from .sign_in_throttle import SignInThrottle
-from .storage import AccountsStore, now
+from .storage import AccountsStore
 
 IMPORT_EXCHANGE = Exchange("accounts.imports", type="direct", durable=True)
 IMPORT_QUEUE = Queue("accounts.imports", exchange=IMPORT_EXCHANGE, routing_key="run", durable=True)
 
 # Seat counters and unit trees are updated under a per-tenant lock: FerretDB loses concurrent
 # updates of one document (docs/architecture.md); MongoDB's conditional update is atomic anyway.
-SEAT_LOCKS, TREE_LOCKS = KeyedLocks(), KeyedLocks()
+TREE_LOCKS = KeyedLocks()  # a unit move reads the whole tree, then rewrites paths
 
 
 class Config(DependencyProvider):
@@ -184,9 +184,8 @@ class AccountsService(PlatformService):
                 "learner_quota": [f"{tenant['seats_used']} seats are in use"]})
         if not changes:
             return schemas.TenantSchema().dump(tenant)
-        with SEAT_LOCKS.hold(tenant_id):  # the same document as the seat counter
-            tenant, staged = self._update_staged(self.store.tenants, tenant, changes, TENANT_UPDATED, _tenant_event,
-                                                 tenant_id, self.store.update_tenant)
+        tenant, staged = self._update_staged(self.store.tenants, tenant, changes, TENANT_UPDATED, _tenant_event,
+                                             tenant_id, self.store.update_tenant)
         self.events.send(staged)
         return schemas.TenantSchema().dump(tenant)
 
@@ -195,10 +194,9 @@ class AccountsService(PlatformService):
         tenant = self._tenant(tenant_id)
         if tenant["status"] == status:
             return schemas.TenantSchema().dump(tenant)
-        with SEAT_LOCKS.hold(tenant_id):
-            tenant, staged = self._update_staged(
-                self.store.tenants, tenant, {"status": status, "status_changed_at": now(), "status_changed_by": actor["user_id"]},
-                event_type, _tenant_event, tenant_id, self.store.update_tenant)
+        tenant, staged = self._update_staged(
+            self.store.tenants, tenant, {"status": status, "status_changed_at": now(), "status_changed_by": actor["user_id"]},
+            event_type, _tenant_event, tenant_id, self.store.update_tenant)
         self.events.send(staged)
         return schemas.TenantSchema().dump(tenant)
 
@@ -332,7 +330,7 @@ class AccountsService(PlatformService):
 
     @rpc
     def create_user(self, actor, tenant_id, data):
-        tenant = self._visible_tenant(actor, tenant_id)
+        self._visible_tenant(actor, tenant_id)
         user_in = load(schemas.UserCreateSchema(), data)
         self._active_unit_id(tenant_id, user_in["unit_id"])
         password = user_in.pop("password")
@@ -346,22 +344,22 @@ class AccountsService(PlatformService):
             return self._insert_announced(self.store.users, doc, USER_REGISTERED, _user_event(doc), tenant_id,
                                           self.store.insert_user)
         if domain.holds_seat(user_in):
-            with SEAT_LOCKS.hold(tenant_id):
-                self._reserve_seat(tenant)
-                try:
-                    user = insert(user_in)
-                except Exception:
-                    self.store.release_seats(tenant_id, 1)
-                    raise
+            self._take_seat(tenant_id)
+            try:
+                user = insert(user_in)
+            except Exception:
+                self.store.release_seats(tenant_id, 1)
+                raise
         else:
             user = insert(user_in)
         return schemas.UserSchema().dump(user)
 
-    def _reserve_seat(self, tenant):
-        """Under SEAT_LOCKS: take one seat or refuse with how many remain."""
-        current = self.store.get_tenant(tenant["_id"])
-        if not self.store.reserve_seats(current["_id"], 1, current["learner_quota"]):
+    def _take_seat(self, tenant_id):
+        """Take one seat or refuse with how many remain."""
+        if not self.store.take_seats(tenant_id, 1):
+            current = self._tenant(tenant_id)
             domain.ensure_seats(current["learner_quota"], current["seats_used"], 1)
+            raise Conflict("The tenant's quota kept changing; try again.")
 
     @rpc
     def list_users(self, actor, tenant_id, page=None, filters=None):
@@ -398,13 +396,12 @@ class AccountsService(PlatformService):
         user = self._user_for_admin(actor, user_id)
         if user["status"] == "inactive":
             return schemas.UserSchema().dump(user)
-        with SEAT_LOCKS.hold(user["tenant_id"]):
-            was_holding = domain.holds_seat(user)
-            user, staged = self._update_staged(self.store.users, user, {"status": "inactive", "status_before": user["status"]},
-                                               USER_UPDATED, _user_event, user["tenant_id"], self.store.update_user)
-            self.store.revoke_access("users", user_id, now())
-            if was_holding:
-                self.store.release_seats(user["tenant_id"], 1)
+        was_holding = domain.holds_seat(user)
+        user, staged = self._update_staged(self.store.users, user, {"status": "inactive", "status_before": user["status"]},
+                                           USER_UPDATED, _user_event, user["tenant_id"], self.store.update_user)
+        self.store.revoke_access("users", user_id, now())
+        if was_holding:
+            self.store.release_seats(user["tenant_id"], 1)
         self.events.send(staged)
         return schemas.UserSchema().dump(user)
 
@@ -414,12 +411,11 @@ class AccountsService(PlatformService):
         if user["status"] != "inactive":
             return schemas.UserSchema().dump(user)
         status = user.get("status_before") or "active"
-        with SEAT_LOCKS.hold(user["tenant_id"]):
-            if domain.holds_seat(dict(user, status=status)):
-                self._reserve_seat(self._tenant(user["tenant_id"]))
-            user, staged = self._update_staged(self.store.users, user, {"status": status}, USER_UPDATED, _user_event,
-                                               user["tenant_id"], self.store.update_user)
-            self.store.clear_access_revocation("users", user_id)  # active again: tokens work again
+        if domain.holds_seat(dict(user, status=status)):
+            self._take_seat(user["tenant_id"])
+        user, staged = self._update_staged(self.store.users, user, {"status": status}, USER_UPDATED, _user_event,
+                                           user["tenant_id"], self.store.update_user)
+        self.store.clear_access_revocation("users", user_id)  # active again: tokens work again
         self.events.send(staged)
         return schemas.UserSchema().dump(user)
 
@@ -541,7 +537,7 @@ class AccountsService(PlatformService):
     @reliable_consume(IMPORT_QUEUE)
     def run_import(self, message):
         hand_over = functools.partial(self.hand_over_mails, routing_key=mail_handover.ACTIVATION_ROUTING_KEY)
-        ImportRunner(self.store, self.events, SEAT_LOCKS.hold, self.config["JWT_SECRET"], hand_over).run(
+        ImportRunner(self.store, self.events, self.config["JWT_SECRET"], hand_over).run(
             message["job_id"], base64.b64decode(message["content"]))
 
     def _job_for_admin(self, actor, job_id):

@@ -2,18 +2,20 @@
 
 Store semantics (docs/architecture.md): exactly-once facts are inserts with a natural unique
 id (a refresh token's rotation, an activation code's use, an import of one file); the seat
-counter of a tenant is only changed under the service's per-tenant lock (see service.py).
+counter of a tenant is changed by a compare-and-set, and every update of a tenant document
+(``take_seats``, ``release_seats``, ``update_tenant``) holds this process's lock of that
+document (``keyed_locks.writing``): FerretDB loses one of two concurrent updates otherwise.
 """
 import datetime as dt
 import hashlib
 import uuid
 
 import pymongo
-from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from mooc_common.contracts import roles, tokens
 from mooc_common.contracts.errors import Conflict
-from mooc_common.infra.store import concurrently, expiring_index, sweep_expired
+from mooc_common.infra.keyed_locks import writing
+from mooc_common.infra.store import concurrently, expiring_index, insert_new, insert_once, sweep_expired, utcnow
 
 from . import domain
 from .security import ACTIVATION_CODE_TTL, REFRESH_TOKEN_TTL
@@ -23,33 +25,12 @@ from .security import ACTIVATION_CODE_TTL, REFRESH_TOKEN_TTL
 SIGN_IN_FAILURE_TTL = dt.timedelta(seconds=domain.SIGN_IN_WINDOW_SECONDS)
 KNOWN_CLIENT_TTL = dt.timedelta(days=domain.KNOWN_CLIENT_DAYS)
 REVOCATION_TTL = dt.timedelta(seconds=tokens.ACCESS_TOKEN_TTL_SECONDS + 60)
-
-
-def now():
-    return dt.datetime.now(dt.timezone.utc)
+SEAT_TRIES = 5  # compare-and-set rounds when the quota changes under a seat taker (MongoDB)
 
 
 def _client_key(username, client):
     """The pair's key without the address in clear (the store needs no list of who signs in where)."""
     return hashlib.sha256(f"{username}\0{client}".encode()).hexdigest()
-
-
-def _inserted_once(collection, doc):
-    """Insert ``doc``; False if its _id exists already (the fact was recorded before)."""
-    try:
-        collection.insert_one(doc)
-        return True
-    except DuplicateKeyError:
-        return False
-
-
-def _insert_new(collection, docs):
-    """Bulk insert; documents already there (a redelivered import batch) are skipped."""
-    try:
-        collection.insert_many(docs, ordered=False)
-    except BulkWriteError as exc:
-        if any(e.get("code") != 11000 for e in exc.details.get("writeErrors", [])):
-            raise
 
 
 class AccountsStore:
@@ -88,12 +69,10 @@ class AccountsStore:
     # tenants
     @staticmethod
     def new_tenant(data):
-        return dict(data, _id=uuid.uuid4().hex, status="active", seats_used=0, created_at=now())
+        return dict(data, _id=uuid.uuid4().hex, status="active", seats_used=0, created_at=utcnow())
 
     def insert_tenant(self, doc):
-        try:
-            self.tenants.insert_one(doc)
-        except DuplicateKeyError:
+        if not insert_once(self.tenants, doc):
             raise Conflict(f"A tenant with code {doc['code']} already exists.",
                            {"code": ["already exists"]})
         return doc
@@ -102,8 +81,9 @@ class AccountsStore:
         return self.tenants.find_one({"_id": tenant_id})
 
     def update_tenant(self, tenant_id, changes):
-        return self.tenants.find_one_and_update({"_id": tenant_id}, {"$set": changes},
-                                                return_document=pymongo.ReturnDocument.AFTER)
+        with writing(self.tenants, tenant_id):
+            return self.tenants.find_one_and_update({"_id": tenant_id}, {"$set": changes},
+                                                    return_document=pymongo.ReturnDocument.AFTER)
 
     def list_tenants(self, offset, limit):
         return list(self.tenants.find({}).sort("code", pymongo.ASCENDING).skip(offset).limit(limit))
@@ -114,18 +94,29 @@ class AccountsStore:
     def suspended_tenant_ids(self):
         return [t["_id"] for t in self.tenants.find({"status": "suspended"}, {"_id": 1})]
 
-    def reserve_seats(self, tenant_id, count, quota):
-        """Take ``count`` learner seats if they fit in the quota; None if not.
+    def take_seats(self, tenant_id, count):
+        """Take ``count`` learner seats if they fit in the tenant's quota: the tenant as it is
+        after, or None (refused: too few seats left, or no such tenant).
 
-        The conditional update is atomic on MongoDB; on FerretDB the caller holds the
-        tenant's lock (one accounts instance locally).
-        """
-        return self.tenants.find_one_and_update(
-            {"_id": tenant_id, "seats_used": {"$lte": quota - count}},
-            {"$inc": {"seats_used": count}}, return_document=pymongo.ReturnDocument.AFTER)
+        A compare-and-set on the quota read (atomic on MongoDB, tried again if the quota
+        changed meanwhile), under the tenant's write lock for FerretDB (one accounts instance
+        locally)."""
+        with writing(self.tenants, tenant_id):
+            for _ in range(SEAT_TRIES):
+                tenant = self.get_tenant(tenant_id)
+                if tenant is None or tenant["seats_used"] + count > tenant["learner_quota"]:
+                    return None
+                quota = tenant["learner_quota"]
+                taken = self.tenants.find_one_and_update(
+                    {"_id": tenant_id, "learner_quota": quota, "seats_used": {"$lte": quota - count}},
+                    {"$inc": {"seats_used": count}}, return_document=pymongo.ReturnDocument.AFTER)
+                if taken:
+                    return taken
+            return None
 
     def release_seats(self, tenant_id, count):
-        self.tenants.update_one({"_id": tenant_id}, {"$inc": {"seats_used": -count}})
+        with writing(self.tenants, tenant_id):
+            self.tenants.update_one({"_id": tenant_id}, {"$inc": {"seats_used": -count}})
 
     # training plans: one document per tenant and year, replaced on resubmission
     def save_training_plan(self, plan):
@@ -137,9 +128,7 @@ class AccountsStore:
 
     # units
     def insert_unit(self, doc):
-        try:
-            self.units.insert_one(doc)
-        except DuplicateKeyError:
+        if not insert_once(self.units, doc):
             raise Conflict(f"A unit with code {doc['code']} already exists in this tenant.",
                            {"code": ["already exists"]})
         return doc
@@ -160,8 +149,8 @@ class AccountsStore:
     # insert of that document is what makes the username unique, atomically.
     def insert_user(self, doc):
         doc = dict(doc, _id=doc.get("_id") or uuid.uuid4().hex, status=doc.get("status", "active"),
-                   created_at=now())
-        if not _inserted_once(self.usernames, {"_id": doc["username"], "user_id": doc["_id"]}):
+                   created_at=utcnow())
+        if not insert_once(self.usernames, {"_id": doc["username"], "user_id": doc["_id"]}):
             raise Conflict(f"The username {doc['username']} is taken.", {"username": ["already taken"]})
         try:
             self.users.insert_one(doc)
@@ -171,16 +160,16 @@ class AccountsStore:
         return doc
 
     def insert_users(self, docs):
-        _insert_new(self.usernames, [{"_id": d["username"], "user_id": d["_id"],
+        insert_new(self.usernames, [{"_id": d["username"], "user_id": d["_id"],
                                       "import_id": d.get("import_id")} for d in docs])
-        _insert_new(self.users, docs)
+        insert_new(self.users, docs)
 
     def upsert_operator(self, username, password_hash):
         self.users.update_one(
             {"username": username},
             {"$set": {"password_hash": password_hash, "role": roles.OPERATOR_ADMIN, "status": "active"},
              "$setOnInsert": {"_id": uuid.uuid4().hex, "tenant_id": None, "full_name": "Operator",
-                              "unit_id": None, "category": None, "created_at": now()}},
+                              "unit_id": None, "category": None, "created_at": utcnow()}},
             upsert=True)
         user = self.users.find_one({"username": username})  # once, at start-up
         self.usernames.replace_one({"_id": username}, {"_id": username, "user_id": user["_id"]}, upsert=True)
@@ -218,7 +207,7 @@ class AccountsStore:
     def save_import_batch(self, doc):
         """Who a batch created (``{_id: import_batch_id, users}``), by _id: the codes download
         then reads a few documents by _id instead of searching 40,000 users by import id."""
-        _inserted_once(self.import_batches, doc)
+        insert_once(self.import_batches, doc)
 
     def import_users(self, import_id, batches):
         for batch_no in range(1, batches + 1):
@@ -274,13 +263,13 @@ class AccountsStore:
 
     def mark_rotated(self, token_id):
         """True the first time only: a second use of the same refresh token is a reuse."""
-        return _inserted_once(self.refresh_rotations, {"_id": token_id, "at": now(),
-                                                       "expires_at": now() + REFRESH_TOKEN_TTL})
+        return insert_once(self.refresh_rotations, {"_id": token_id, "at": utcnow(),
+                                                    "expires_at": utcnow() + REFRESH_TOKEN_TTL})
 
     def revoke_family(self, family_id, reason):
-        _inserted_once(self.revoked_families, {"_id": family_id, "reason": reason, "at": now(),
-                                               "expires_at": now() + REFRESH_TOKEN_TTL})
-        self.revoke_access("sessions", family_id, now())
+        insert_once(self.revoked_families, {"_id": family_id, "reason": reason, "at": utcnow(),
+                                            "expires_at": utcnow() + REFRESH_TOKEN_TTL})
+        self.revoke_access("sessions", family_id, utcnow())
 
     # revoked access tokens: one small document per deactivated user or ended session,
     # kept for an access token's lifetime (swept here; a TTL index on MongoDB)
@@ -308,18 +297,18 @@ class AccountsStore:
 
     # activation codes (only their hashes are stored)
     def insert_activation_codes(self, docs):
-        _insert_new(self.activation_codes, docs)
+        insert_new(self.activation_codes, docs)
 
     def get_activation_code(self, code_hash):
         return self.activation_codes.find_one({"_id": code_hash})
 
     def use_activation_code(self, code_hash):
-        return _inserted_once(self.activation_uses, {"_id": code_hash, "at": now(),
-                                                     "expires_at": now() + ACTIVATION_CODE_TTL})
+        return insert_once(self.activation_uses, {"_id": code_hash, "at": utcnow(),
+                                                  "expires_at": utcnow() + ACTIVATION_CODE_TTL})
 
     # import jobs
     def insert_job(self, doc):
-        return _inserted_once(self.import_jobs, doc)
+        return insert_once(self.import_jobs, doc)
 
     def get_job(self, job_id):
         return self.import_jobs.find_one({"_id": job_id})
@@ -328,10 +317,10 @@ class AccountsStore:
         self.import_jobs.update_one({"_id": job_id}, {"$set": changes})
 
     def claim_codes_download(self, job_id):
-        return _inserted_once(self.activation_uses, {"_id": f"download:{job_id}", "at": now()})
+        return insert_once(self.activation_uses, {"_id": f"download:{job_id}", "at": utcnow()})
 
     def claim_file(self, fingerprint, job_id):
         """The job that imports this file (this one if it is the first): one import per file."""
-        if _inserted_once(self.import_files, {"_id": fingerprint, "job_id": job_id, "at": now()}):
+        if insert_once(self.import_files, {"_id": fingerprint, "job_id": job_id, "at": utcnow()}):
             return job_id
         return self.import_files.find_one({"_id": fingerprint})["job_id"]

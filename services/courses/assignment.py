@@ -2,16 +2,16 @@
 
 The RPC stores the job and puts its id on a durable queue; the consumer runs it here. A job
 redelivered after a crash runs again: the enrollments already written are skipped (natural
-ids) and a batch's leftover outbox entry is published (see enrolment.py).
+ids) and a batch's leftover outbox entry is published (see enrollment.py).
 """
 import logging
 import time
 
 from mooc_common.infra.metrics import JOB_DURATION
+from mooc_common.infra.store import utcnow
 
 from . import domain
-from .enrolment import BATCH, enroll_batch
-from .storage import now
+from .enrollment import BATCH, enroll_batch
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ def run(store, outbox, job, course):
                                 job["source"], f"job:{job['_id']}:{start}")
         store.update_job(job["_id"], {"done": start + len(batch)})
     result = {"enrolled": created, "already_enrolled": len(learners) - created, "skipped": skipped}
-    store.update_job(job["_id"], {"state": "succeeded", "result": result, "finished_at": now()})
+    store.update_job(job["_id"], {"state": "succeeded", "result": result, "finished_at": utcnow()})
     elapsed = time.monotonic() - started
     JOB_DURATION.labels("assignment", "succeeded").observe(elapsed)
     log.info("assignment job %s: %d learners in %.1f s", job["_id"], len(learners), elapsed)

@@ -3,8 +3,8 @@ import uuid
 
 from mooc_common.contracts import roles
 from mooc_common.contracts.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from mooc_common.contracts.tenancy import NATIONAL  # noqa: F401 (service.py reads domain.NATIONAL)
 
-NATIONAL = "national"  # owner key of operator-owned courses
 EDITABLE = ("draft", "published")
 
 

@@ -1,18 +1,16 @@
 """Marshmallow schemas of the courses RPC boundary."""
-
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from mooc_common.contracts.events.accounts import LEARNER_CATEGORIES
 from mooc_common.contracts.xapi import MOVE_ON_RULES
 from mooc_common.contracts.ids import CLIENT_KEY_PATTERN
 from mooc_common.infra.boundary import Id, NfcString, load
+from mooc_common.infra.paging import PageSchema  # noqa: F401 (service.py loads schemas.PageSchema)
 
 from . import content, enrollment_list
 
 LESSON_KINDS = ("video", "document", "rich_text", "quiz", "external_package")
 PACKAGE_STANDARDS = ("scorm12", "scorm2004", "xapi", "cmi5", "other")
-MAX_PAGE = 200
-
 
 
 def _id(**kwargs):
@@ -162,11 +160,6 @@ class AssignmentInSchema(Schema):
         targets = [k for k in ("learner_ids", "unit_id", "category", "usernames") if k in data]
         if len(targets) != 1:
             raise ValidationError("give exactly one of learner_ids, unit_id, category, usernames", "target")
-
-
-class PageSchema(Schema):
-    offset = fields.Integer(load_default=0, validate=validate.Range(0, 10_000_000))
-    limit = fields.Integer(load_default=50, validate=validate.Range(1, MAX_PAGE))
 
 
 class DocumentStartSchema(Schema):

@@ -18,18 +18,17 @@ from mooc_common.infra.events import PermanentEventError, on_event, reliable_con
 from mooc_common.infra.keyed_locks import KeyedLocks
 from mooc_common.infra.outbox import Outbox
 from mooc_common.infra.service_base import PlatformService
-from mooc_common.infra.store import Store, export_page
+from mooc_common.infra.store import Store, export_page, utcnow
 
 from . import assignment, content, documents, domain, enrollment_list, schemas
-from .enrolment import enroll_batch, event_of, update_announced
-from .storage import CoursesStore, enrollment_id, now
+from .enrollment import enroll_batch, event_of, update_announced
+from .storage import CoursesStore, enrollment_id
 
 SYSTEM_ACTOR = system_actor("courses")  # on its system_calls only (principals.py)
 JOB_QUEUE = Queue("courses.assignment-jobs", exchange=Exchange("courses.jobs", type="direct", durable=True),
                   routing_key="assignment", durable=True)
 COURSE_LOCKS = KeyedLocks()
 ENROLLMENT_LOCKS = KeyedLocks()
-REPLICA_LOCKS = KeyedLocks()
 
 
 class CoursesService(PlatformService):
@@ -86,7 +85,7 @@ class CoursesService(PlatformService):
             domain.require_editor(actor, course)
             if course["status"] != "draft":
                 raise Conflict("Only a draft course can be published.", {"status": [course["status"]]})
-            course = self._update_announced(course, {"status": "published", "published_at": now(),
+            course = self._update_announced(course, {"status": "published", "published_at": utcnow(),
                                                      "revision": course["revision"] + 1}, self._published_events)
         return self._dump_full(course)
 
@@ -97,7 +96,7 @@ class CoursesService(PlatformService):
             domain.require_editor(actor, course)
             if course["status"] == "archived":
                 return self._dump_full(course)
-            course = self._update_announced(course, {"status": "archived", "archived_at": now()},
+            course = self._update_announced(course, {"status": "archived", "archived_at": utcnow()},
                                             lambda c: [(COURSE_ARCHIVED, domain.summary_payload(c)),
                                                        (COURSE_SUMMARY_PUBLISHED, domain.summary_payload(c))])
         return self._dump_full(course)
@@ -235,7 +234,7 @@ class CoursesService(PlatformService):
         learner = self._learner(learner_id)
         domain.require_may_enroll(actor, learner, course)
         domain.require_published(course)
-        intake = domain.choose_intake(self.store.intakes_of(course_id), intake_id, now())
+        intake = domain.choose_intake(self.store.intakes_of(course_id), intake_id, utcnow())
         source = "self" if actor.get("user_id") == learner_id else "admin"
         key = enrollment_id(course_id, learner_id)
         with ENROLLMENT_LOCKS.hold(key):
@@ -245,7 +244,7 @@ class CoursesService(PlatformService):
                 if existing["status"] == "cancelled":  # re-enrolling reactivates, announced again
                     update_announced(self.store, self.events, existing, {
                         "status": "active", "activation": existing.get("activation", 0) + 1,
-                        "enrolled_at": now(), "cancelled_at": None, "source": source,
+                        "enrolled_at": utcnow(), "cancelled_at": None, "source": source,
                         "intake_id": intake and intake["_id"]})
         return schemas.EnrollmentSchema().dump(self.store.get_enrollment(key))
 
@@ -258,7 +257,7 @@ class CoursesService(PlatformService):
             domain.require_may_cancel(actor, enrollment)
             if enrollment["status"] != "cancelled":
                 update_announced(self.store, self.events, enrollment, {
-                    "status": "cancelled", "cancelled_at": now(), "cancelled_by": actor["user_id"]})
+                    "status": "cancelled", "cancelled_at": utcnow(), "cancelled_by": actor["user_id"]})
         return schemas.EnrollmentSchema().dump(self.store.get_enrollment(enrollment_key))
 
     @rpc
@@ -354,7 +353,7 @@ class CoursesService(PlatformService):
             unit = self.store.get_replica("units", spec["unit_id"])
             if unit is None or unit["tenant_id"] != tenant_id:
                 raise NotFound("Unit not found.")
-        intake = domain.choose_intake(self.store.intakes_of(course_id), spec.pop("intake_id", None), now())
+        intake = domain.choose_intake(self.store.intakes_of(course_id), spec.pop("intake_id", None), utcnow())
         source = next(s for k, s in (("unit_id", "unit"), ("category", "category"),
                                      ("usernames", "csv"), ("learner_ids", "admin")) if k in spec)
         job = self.store.insert_job({"course_id": course_id, "tenant_id": tenant_id, "spec": spec,
@@ -414,24 +413,17 @@ class CoursesService(PlatformService):
         users = {u["user_id"]: dict(u, as_of=event["occurred_at"]) for u in event["payload"]["users"]}
         inserted = self.store.insert_replicas("learners", [dict(u, _id=k) for k, u in users.items()])
         for user_id in users.keys() - inserted:
-            self._put_replica("learners", user_id, users[user_id])
+            self.store.put_replica("learners", user_id, users[user_id])
 
     def _replicate(self, collection, key_field, event):
         payload = event["payload"]
-        self._put_replica(collection, payload[key_field], dict(payload, as_of=event["occurred_at"]))
-
-    def _put_replica(self, collection, key, doc):
-        with REPLICA_LOCKS.hold((collection, key)):
-            if domain.newer(self.store.get_replica(collection, key), doc["as_of"]):
-                self.store.put_replica(collection, key, doc)
+        self.store.put_replica(collection, payload[key_field], dict(payload, as_of=event["occurred_at"]))
 
     @on_event(COURSE_COMPLETED)
     def on_course_completed(self, event):
         """Kept on the enrollment so that "my courses" shows completion without asking progress."""
-        key = event["payload"]["enrollment_id"]
-        with ENROLLMENT_LOCKS.hold(key):
-            if self.store.get_enrollment(key):
-                self.store.update_enrollment(key, {"completed_at": event["payload"]["completed_at"]})
+        payload = event["payload"]
+        self.store.update_enrollment(payload["enrollment_id"], {"completed_at": payload["completed_at"]})
 
     # -- lookups ---------------------------------------------------------------------------
     def _course(self, course_id):

@@ -3,22 +3,19 @@ tenants, units and learners (fed by accounts events).
 
 Reads are ``_id`` lookups or equality on indexed fields (FerretDB pushes down only those).
 Enrollments are inserted with a natural id (course, learner), in batches; the events that
-announce them go through the service's outbox (enrolment.py, mooc_common/infra/outbox.py).
+announce them go through the service's outbox (enrollment.py, mooc_common/infra/outbox.py).
+Every update of a course, an enrollment or a replica holds this process's lock of that document
+(``keyed_locks.writing``): FerretDB loses one of two concurrent updates otherwise.
 """
-import datetime as dt
 import uuid
 
 import pymongo
-from pymongo.errors import DuplicateKeyError
 
 from mooc_common.contracts.errors import Conflict
-from mooc_common.infra.store import insert_new
+from mooc_common.infra.keyed_locks import writing
+from mooc_common.infra.store import insert_new, insert_once, utcnow
 
-from .domain import owner_key
-
-
-def now():
-    return dt.datetime.now(dt.timezone.utc)
+from .domain import newer, owner_key
 
 
 def enrollment_id(course_id, learner_id):
@@ -50,10 +47,8 @@ class CoursesStore:
     def insert_course(self, doc):
         key = owner_key(doc["owner_tenant_id"])
         doc = dict(doc, _id=uuid.uuid4().hex, owner_key=key, owner_code=f"{key}:{doc['code']}",
-                   status="draft", revision=0, created_at=now(), updated_at=now())
-        try:
-            self.courses.insert_one(doc)
-        except DuplicateKeyError:
+                   status="draft", revision=0, created_at=utcnow(), updated_at=utcnow())
+        if not insert_once(self.courses, doc):
             raise Conflict(f"A course with code {doc['code']} already exists.", {"code": ["already exists"]})
         return doc
 
@@ -61,9 +56,10 @@ class CoursesStore:
         return self.courses.find_one({"_id": course_id})
 
     def update_course(self, course_id, changes):
-        return self.courses.find_one_and_update(
-            {"_id": course_id}, {"$set": dict(changes, updated_at=now())},
-            return_document=pymongo.ReturnDocument.AFTER)
+        with writing(self.courses, course_id):
+            return self.courses.find_one_and_update(
+                {"_id": course_id}, {"$set": dict(changes, updated_at=utcnow())},
+                return_document=pymongo.ReturnDocument.AFTER)
 
     def courses_of_owner(self, key, status=None):
         query = {"owner_key": key} if status is None else {"owner_key": key, "status": status}
@@ -71,7 +67,7 @@ class CoursesStore:
 
     # -- intakes ---------------------------------------------------------------------------
     def insert_intake(self, doc):
-        doc = dict(doc, _id=doc.get("_id") or uuid.uuid4().hex, created_at=now())
+        doc = dict(doc, _id=doc.get("_id") or uuid.uuid4().hex, created_at=utcnow())
         self.intakes.insert_one(doc)
         return doc
 
@@ -80,7 +76,7 @@ class CoursesStore:
 
     # -- documents (bytes in chunks of at most 4 MiB) -------------------------------------
     def insert_document(self, doc):
-        doc = dict(doc, _id=uuid.uuid4().hex, state="uploading", received=0, created_at=now())
+        doc = dict(doc, _id=uuid.uuid4().hex, state="uploading", received=0, created_at=utcnow())
         self.documents.insert_one(doc)
         return doc
 
@@ -88,10 +84,8 @@ class CoursesStore:
         return self.documents.find_one({"_id": document_id})
 
     def put_chunk(self, document_id, index, data):
-        try:
-            self.document_chunks.insert_one({"_id": f"{document_id}:{index}", "document_id": document_id,
-                                             "n": index, "data": data})
-        except DuplicateKeyError:
+        if not insert_once(self.document_chunks, {"_id": f"{document_id}:{index}", "document_id": document_id,
+                                           "n": index, "data": data}):
             raise Conflict(f"Chunk {index} was already received.", {"index": ["duplicate"]})
 
     def chunk(self, document_id, index):
@@ -119,7 +113,13 @@ class CoursesStore:
         return getattr(self, collection).find_one({"_id": key})
 
     def put_replica(self, collection, key, doc):
-        getattr(self, collection).replace_one({"_id": key}, dict(doc, _id=key), upsert=True)
+        """Store ``doc`` (with its event time ``as_of``) as replica ``key`` unless the stored one
+        is newer: replicas follow event time, whatever the arrival order. True if stored."""
+        with writing(getattr(self, collection), key):
+            if not newer(self.get_replica(collection, key), doc["as_of"]):
+                return False
+            getattr(self, collection).replace_one({"_id": key}, dict(doc, _id=key), upsert=True)
+            return True
 
     def insert_replicas(self, collection, docs):
         return insert_new(getattr(self, collection), docs)
@@ -141,8 +141,10 @@ class CoursesStore:
         return insert_new(self.enrollments, docs)
 
     def update_enrollment(self, enrollment_id_, changes):
-        return self.enrollments.find_one_and_update({"_id": enrollment_id_}, {"$set": changes},
-                                                    return_document=pymongo.ReturnDocument.AFTER)
+        """The enrollment after ``changes``; None (and nothing written) if there is none."""
+        with writing(self.enrollments, enrollment_id_):
+            return self.enrollments.find_one_and_update({"_id": enrollment_id_}, {"$set": changes},
+                                                        return_document=pymongo.ReturnDocument.AFTER)
 
     def find_enrollments(self, query, offset, limit):
         """A page of ``query`` (enrollment_list.query) in insertion order: a sort would make
@@ -155,7 +157,7 @@ class CoursesStore:
     # -- assignment jobs -------------------------------------------------------------------
     def insert_job(self, doc):
         doc = dict(doc, _id=uuid.uuid4().hex, state="queued", total=None, done=0, result=None,
-                   created_at=now(), finished_at=None)
+                   created_at=utcnow(), finished_at=None)
         self.jobs.insert_one(doc)
         return doc
 

@@ -14,9 +14,7 @@ import hashlib
 import secrets
 import uuid
 
-from pymongo.errors import DuplicateKeyError
-
-from .storage import now
+from mooc_common.infra.store import insert_once, utcnow
 
 FETCH_TTL = dt.timedelta(minutes=10)
 SESSION_TTL = dt.timedelta(hours=12)
@@ -51,26 +49,24 @@ class Cmi5Store:
     def create_launch(self, launch):
         """``launch`` has its session id already (the launched statement and the state name it)."""
         token = secrets.token_urlsafe(32)
-        self.launches.insert_one(dict(launch, _id=_hash(token), created_at=now(), expires_at=now() + FETCH_TTL))
+        self.launches.insert_one(dict(launch, _id=_hash(token), created_at=utcnow(), expires_at=utcnow() + FETCH_TTL))
         return token
 
     def redeem(self, fetch_token):
         """(auth token, None) or (None, cmi5 error code): 1 used already, 2 expired/unknown."""
         key = _hash(fetch_token)
         launch = self.launches.find_one({"_id": key})
-        if not launch or launch["expires_at"] < now():
+        if not launch or launch["expires_at"] < utcnow():
             return None, "2"
-        try:
-            self.fetches.insert_one({"_id": key, "at": now()})
-        except DuplicateKeyError:
+        if not insert_once(self.fetches, {"_id": key, "at": utcnow()}):
             return None, "1"
         token = secrets.token_urlsafe(32)
         session = {k: launch.get(k) for k in SESSION_FIELDS}
-        self.sessions.insert_one(dict(session, _id=_hash(token), expires_at=now() + SESSION_TTL))
+        self.sessions.insert_one(dict(session, _id=_hash(token), expires_at=utcnow() + SESSION_TTL))
         return token, None
 
     def session(self, auth_token):
         session = self.sessions.find_one({"_id": _hash(auth_token)})
-        if not session or session["expires_at"] < now():
+        if not session or session["expires_at"] < utcnow():
             return None
         return {k: session.get(k) for k in SESSION_FIELDS}

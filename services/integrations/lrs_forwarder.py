@@ -24,11 +24,10 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from nameko.extensions import DependencyProvider
 
 from mooc_common.contracts import tokens, xapi
-from mooc_common.infra.store import service_database
+from mooc_common.infra.store import service_database, utcnow
 
 from . import domain
 from .lrs_storage import LrsStore
-from .storage import now
 from .xapi_statements import FORWARDED_TYPES, statement
 from mooc_common.infra.settings import flag, setting
 
@@ -155,7 +154,7 @@ class LrsForwarder(DependencyProvider):
                 config = self.store.get_config(config_id)
                 if not config or config["status"] != "active":
                     return
-                due = self.store.due(config_id, now(), size * self.settings.concurrency)
+                due = self.store.due(config_id, utcnow(), size * self.settings.concurrency)
                 if not due:
                     eventlet.sleep(IDLE_POLL_SECONDS)
                     continue
@@ -177,7 +176,7 @@ class LrsForwarder(DependencyProvider):
         if state == "delivered":
             self.store.delivered(config["_id"], batch)
         elif state == "retry":
-            self.store.failed(batch, attempts, now() + domain.backoff(
+            self.store.failed(batch, attempts, utcnow() + domain.backoff(
                 attempts, self.settings.backoff_base_ms, self.settings.backoff_max_ms))
         else:
             log.warning("%d statements for LRS %s dead after %d attempts: %s", len(batch), config["_id"],

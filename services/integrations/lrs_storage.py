@@ -1,7 +1,7 @@
 """The xAPI forwarding's part of the integrations database.
 
 - ``lrs_configs``: one per tenant (``_id`` = tenant id) plus the operator's global one
-  (``_id`` = ``*``, receives every tenant's statements). The LRS password is stored
+  (``_id`` = ``*``: ``EVERY_TENANT``; it receives every tenant's statements). The LRS password is stored
   encrypted (lrs_forwarder.CredentialCipher) and never returned.
 - ``xapi_outbox``: statements waiting for their LRS, ``_id`` = ``<config>:<statement id>``
   (inserted once per event and configuration; a redelivered event inserts nothing new).
@@ -12,14 +12,10 @@
 - ``lrs_status``: per configuration, written only by the forwarder greenthread of that
   configuration (one writer: no update races on FerretDB): delivered count, last outcome.
 """
+from mooc_common.contracts.tenancy import EVERY_TENANT as GLOBAL
+from mooc_common.infra.store import insert_new, insert_once, utcnow
 
-from pymongo.errors import DuplicateKeyError
 
-from mooc_common.infra.store import insert_new
-
-from .storage import now
-
-GLOBAL = "*"
 SCAN_LIMIT = 1000
 
 
@@ -40,7 +36,7 @@ class LrsStore:
 
     # -- configurations ------------------------------------------------------------------
     def put_config(self, config_id, doc):
-        doc = dict(doc, _id=config_id, status="active", updated_at=now())
+        doc = dict(doc, _id=config_id, status="active", updated_at=utcnow())
         self.configs.replace_one({"_id": config_id}, doc, upsert=True)
         return doc
 
@@ -60,14 +56,14 @@ class LrsStore:
     # -- statements ----------------------------------------------------------------------
     @staticmethod
     def outbox_doc(config_id, statement_id, statement_json, tenant, event_type):
-        at = now()
+        at = utcnow()
         return {"_id": f"{config_id}:{statement_id}", "config": config_id, "statement": statement_json,
                 "tenant": tenant, "event_type": event_type, "attempts": 0, "next_attempt_at": at,
                 "created_at": at}
 
     def enqueue(self, docs):
         """One bulk insert; statements queued before (a redelivered event) are kept as they are,
-        any other write error is raised."""
+        any other write error is raised. How many were new."""
         return len(insert_new(self.outbox, docs))
 
     def due(self, config_id, moment, limit):
@@ -78,7 +74,7 @@ class LrsStore:
     def delivered(self, config_id, docs):
         self.outbox.delete_many({"_id": {"$in": [d["_id"] for d in docs]}})
         self.status.update_one({"_id": config_id}, {"$inc": {"delivered": len(docs)},
-                                                     "$set": {"last_delivered_at": now()}}, upsert=True)
+                                                     "$set": {"last_delivered_at": utcnow()}}, upsert=True)
 
     def failed(self, docs, attempts, next_attempt_at):
         for doc in docs:
@@ -87,16 +83,13 @@ class LrsStore:
 
     def to_dead(self, docs, attempts, outcome):
         for doc in docs:
-            try:
-                self.dead.insert_one(dict(doc, attempts=attempts, last_error=outcome["error"], last_status_code=outcome["status_code"],
-                                          dead_at=now()))
-            except DuplicateKeyError:
-                pass  # moved before a crash that left the outbox copy behind
+            insert_once(self.dead, dict(doc, attempts=attempts, last_error=outcome["error"], last_status_code=outcome["status_code"],
+                                        dead_at=utcnow()))  # moved before a crash that left the outbox copy behind
         self.outbox.delete_many({"_id": {"$in": [d["_id"] for d in docs]}})
 
     def record_outcome(self, config_id, outcome):
         self.status.update_one({"_id": config_id}, {"$set": {
-            "last_attempt_at": now(), "last_status_code": outcome["status_code"],
+            "last_attempt_at": utcnow(), "last_status_code": outcome["status_code"],
             "last_error": outcome["error"]}}, upsert=True)
 
     def replay_dead(self, config_id, limit=10_000):
@@ -104,11 +97,8 @@ class LrsStore:
         moved = 0
         for doc in list(self.dead.find({"config": config_id}).limit(limit)):
             fresh = {k: v for k, v in doc.items() if k not in ("last_error", "last_status_code", "dead_at")}
-            fresh.update(attempts=0, next_attempt_at=now())
-            try:
-                self.outbox.insert_one(fresh)
-            except DuplicateKeyError:
-                pass
+            fresh.update(attempts=0, next_attempt_at=utcnow())
+            insert_once(self.outbox, fresh)
             self.dead.delete_one({"_id": doc["_id"]})
             moved += 1
         return moved

@@ -1,6 +1,7 @@
 """Marshmallow schemas of the integrations RPC boundary."""
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
+from mooc_common.contracts.tenancy import EVERY_TENANT
 from mooc_common.contracts.xapi import MOVE_ON_RULES
 from mooc_common.contracts.ids import CLIENT_KEY_PATTERN, ID_PATTERN
 from mooc_common.infra.boundary import Id, NfcString
@@ -13,7 +14,6 @@ DELIVERY_STATES = ("pending", "delivered", "dead")
 MAX_TENANTS = 500
 TENANT_REF = validate.Regexp(rf"^({ID_PATTERN}|{PLATFORM_KEY})$",
                              error=f"a tenant id (32 hex characters) or '{PLATFORM_KEY}'")
-
 
 
 def _public_types():
@@ -112,7 +112,7 @@ class LrsConfigOutSchema(Schema):
     updated_at = fields.AwareDateTime()
 
     def _scope(self, doc):
-        return "all_tenants" if doc["_id"] == "*" else doc["_id"]
+        return "all_tenants" if doc["_id"] == EVERY_TENANT else doc["_id"]
 
 
 class LrsStatusSchema(Schema):

@@ -9,16 +9,13 @@ deliveries and their attempts.
   it (one at a time per delivery, see webhooks.py), so updates never race on FerretDB.
 - Attempts are insert-only rows: the delivery log.
 """
-import datetime as dt
 import uuid
 
 from mooc_common.infra.store import concurrently, insert_new
 
+from mooc_common.infra.store import utcnow as now  # webhooks.py and service.py import it from here
+
 from . import domain
-
-
-def now():
-    return dt.datetime.now(dt.timezone.utc)
 
 
 class IntegrationsStore:

@@ -24,10 +24,10 @@ from eventlet.queue import LightQueue
 from nameko.extensions import DependencyProvider
 
 from mooc_common.infra.settings import setting
-from mooc_common.infra.store import service_database
+from mooc_common.infra.store import service_database, utcnow
 
 from . import domain, mailer, messages
-from .storage import NotificationsStore, now
+from .storage import NotificationsStore
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +114,7 @@ class MailDispatcher(DependencyProvider):
             if self.outage_until > time.monotonic():
                 eventlet.sleep(min(self.outage_until, deadline) - time.monotonic())
                 continue
-            moment = now()
+            moment = utcnow()
             # The mails being sent are still at the head: read past them, so that the next
             # batch's lookups overlap the current batch's sending. Those in hand when the read
             # starts are left out, not those in hand when it returns: one sent and deleted while
@@ -190,7 +190,7 @@ class MailDispatcher(DependencyProvider):
         allowed_at = self.window.next_allowed(key, moment)
         if allowed_at:
             self.stats["deferred"] += 1
-            self.store.postpone(mail["_id"], now() + _seconds(allowed_at - moment))
+            self.store.postpone(mail["_id"], utcnow() + _seconds(allowed_at - moment))
             return
         subject, text, html = messages.render(mail["kind"], locale, dict(
             mail["context"], **extra, full_name=name, web_url=self.settings.public_base_url,
@@ -249,7 +249,7 @@ class MailDispatcher(DependencyProvider):
             self._finish(mail, "failed", f"gave up: {error}", address, attempts)
             return
         delay = domain.backoff(attempts, self.settings.backoff_base_s, self.settings.backoff_max_s)
-        self.store.postpone(mail["_id"], now() + _seconds(delay), attempts, error)
+        self.store.postpone(mail["_id"], utcnow() + _seconds(delay), attempts, error)
         log.warning("mail %s: attempt %d failed (%s); next in %.0fs", mail["_id"], attempts, error, delay)
 
     def _outage(self, exc):

@@ -18,8 +18,6 @@ def require_failure_reader(actor, tenant_id):
     roles.require_role(actor, roles.ADMINS, "Only the tenant's administrators see its notifications.")
 
 
-VIETNAM = dt.timezone(dt.timedelta(hours=7))
-
 # Kinds of mail. Essential ones go out even to a user who opted out of notifications.
 ACTIVATION = "activation"
 ENROLLED = "enrolled"
@@ -39,10 +37,6 @@ ESSENTIAL = frozenset({ACTIVATION, PASSWORD_CHANGED, YEAR_END_REMINDER, YEAR_END
 # sends it late, once; a later one replaces an earlier one that was never sent.
 YEAR_END_STEPS = ((1, "reminder_1"), (8, "reminder_8"), (14, "reminder_14"), (16, "overdue"))
 DEADLINE_DAY = 15
-
-
-def vietnam_today(moment):
-    return moment.astimezone(VIETNAM).date()
 
 
 def year_end_step(today):

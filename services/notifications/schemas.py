@@ -1,10 +1,11 @@
 """Marshmallow schemas of the notifications RPC boundary."""
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
+
+from mooc_common.infra.paging import PageSchema
 
 
-class FailureQuerySchema(Schema):
-    offset = fields.Integer(load_default=0, validate=validate.Range(0, 100_000))
-    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
+class FailureQuerySchema(PageSchema):
+    """A page of the delivery failures (no other filter yet)."""
 
 
 class FailureSchema(Schema):

@@ -6,8 +6,6 @@ Event handlers (and the consumer of accounts' private activation hand-over) only
 submissions). The ``dispatch_mails`` timer sends the outbox (dispatcher.py); the
 ``year_end_reminders`` timer runs the 15 December deadline schedule (year_end.py).
 """
-import datetime as dt
-
 from nameko.timer import timer
 
 from mooc_common.contracts import mail_handover, roles
@@ -22,11 +20,12 @@ from mooc_common.infra.actor_trust import RpcProxy, rpc
 from mooc_common.infra.boundary import load
 from mooc_common.infra.events import on_event, reliable_consume
 from mooc_common.infra.service_base import PlatformService
-from mooc_common.infra.store import Store
+from mooc_common.infra.store import Store, utcnow
+from mooc_common.infra.vietnam_time import VIETNAM, vietnam_day
 
 from . import domain, schemas, year_end
 from .dispatcher import MailDispatcher
-from .storage import NotificationsStore, now
+from .storage import NotificationsStore
 
 
 class NotificationsService(PlatformService):
@@ -129,7 +128,7 @@ class NotificationsService(PlatformService):
     @on_event(PASSWORD_CHANGED, idempotent=True)
     def on_password_changed(self, event):
         p = event["payload"]
-        changed_at = p["changed_at"].astimezone(domain.VIETNAM).strftime("%H:%M %d/%m/%Y (UTC+7)")
+        changed_at = p["changed_at"].astimezone(VIETNAM).strftime("%H:%M %d/%m/%Y (UTC+7)")
         self._queue(domain.PASSWORD_CHANGED, event, [p["user_id"]], {"changed_at": changed_at})
 
     @on_event(IMPORT_FINISHED, idempotent=True)
@@ -147,7 +146,7 @@ class NotificationsService(PlatformService):
 
     @timer(interval=60, eager=True)
     def year_end_reminders(self):
-        year_end.run(self.store, self.accounts, self.dispatcher.settings, domain.vietnam_today(now()))
+        year_end.run(self.store, self.accounts, self.dispatcher.settings, vietnam_day(utcnow()))
 
     @rpc
     def run_year_end(self, on_date):

@@ -17,16 +17,9 @@ No personal data is needed on events: addresses and names are asked from account
 before sending and are kept only in the outbox row of mails to a fixed address (focal
 contacts, the operator) and in the failure log.
 """
-import datetime as dt
-
 import pymongo
-from pymongo.errors import DuplicateKeyError
 
-from mooc_common.infra.store import insert_new
-
-
-def now():
-    return dt.datetime.now(dt.timezone.utc)
+from mooc_common.infra.store import insert_new, insert_once, utcnow
 
 
 class NotificationsStore:
@@ -46,7 +39,7 @@ class NotificationsStore:
     @staticmethod
     def outbox_doc(mail_id, kind, tenant_id, context, user_id=None, to=None, name=None, locale="vi",
                    ref=None):
-        at = now()
+        at = utcnow()
         return {"_id": mail_id, "kind": kind, "tenant_id": tenant_id, "user_id": user_id, "to": to,
                 "name": name, "locale": locale, "ref": ref, "context": context, "attempts": 0,
                 "due_at": at, "created_at": at}
@@ -85,17 +78,14 @@ class NotificationsStore:
         same Message-ID (docs/notifications.md)."""
         self.mails.update_one({"_id": mail["_id"]}, {"$set": {
             "state": state, "reason": reason, "attempts": attempts if attempts is not None else mail["attempts"],
-            "at": now()}})
+            "at": utcnow()}})
         self.outbox.delete_one({"_id": mail["_id"]})
 
     # -- failure log -------------------------------------------------------------------
     def log_failure(self, mail, address, error, attempts):
-        try:
-            self.failures.insert_one({"_id": mail["_id"], "tenant_id": mail["tenant_id"], "kind": mail["kind"],
-                                      "user_id": mail.get("user_id"), "address": address, "error": error,
-                                      "attempts": attempts, "at": now()})
-        except DuplicateKeyError:
-            pass
+        insert_once(self.failures, {"_id": mail["_id"], "tenant_id": mail["tenant_id"], "kind": mail["kind"],
+                                    "user_id": mail.get("user_id"), "address": address, "error": error,
+                                    "attempts": attempts, "at": utcnow()})
 
     def failures_of(self, tenant_id, offset, limit):
         """(a page of rows, how many there are): only failures are logged, so this stays small."""
@@ -107,17 +97,11 @@ class NotificationsStore:
         return self.year_end_ledger.find_one({"_id": key}) is not None
 
     def ledger_add(self, key, queued):
-        try:
-            self.year_end_ledger.insert_one({"_id": key, "queued": queued, "at": now()})
-        except DuplicateKeyError:
-            pass
+        insert_once(self.year_end_ledger, {"_id": key, "queued": queued, "at": utcnow()})
 
     def add_submission(self, tenant_id, year, submitted_at):
-        try:
-            self.submissions.insert_one({"_id": f"{tenant_id}:{year}", "tenant_id": tenant_id,
-                                         "year": year, "submitted_at": submitted_at})
-        except DuplicateKeyError:
-            pass  # a later version of the same year's report
+        insert_once(self.submissions, {"_id": f"{tenant_id}:{year}", "tenant_id": tenant_id,
+                                       "year": year, "submitted_at": submitted_at})  # a later version of the same year's report
 
     def submitted(self, tenant_ids, year):
         keys = [f"{t}:{year}" for t in tenant_ids]
@@ -157,7 +141,7 @@ class NotificationsStore:
 
     # -- preferences -------------------------------------------------------------------
     def set_opt_out(self, user_id, opt_out):
-        self._put(self.preferences, {"_id": user_id, "opt_out": bool(opt_out), "at": now()})
+        self._put(self.preferences, {"_id": user_id, "opt_out": bool(opt_out), "at": utcnow()})
 
     def opted_out(self, user_ids):
         ids = [u for u in user_ids if u]

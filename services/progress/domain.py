@@ -21,12 +21,12 @@ from mooc_common.contracts.envelope import EventType, deterministic_event_id
 from mooc_common.contracts.errors import NotFound
 from mooc_common.contracts.events.progress import (COURSE_COMPLETED, LEARNER_ACTIVE, LESSON_COMPLETED,
                                                    LESSON_OPENED, QUIZ_GRADED, VIDEO_PROGRESSED)
+from mooc_common.infra.vietnam_time import day_start, vietnam_day  # noqa: F401 (service.py calls domain.vietnam_day)
 
 VIDEO_DONE_PERCENT = 90.0
 # The points of a video announced as VIDEO_PROGRESSED (and forwarded as xAPI), each once per
 # enrollment: four events per video, not one per player heartbeat.
 VIDEO_MILESTONES = (25, 50, 75, 100)
-VIETNAM = dt.timezone(dt.timedelta(hours=7))
 
 # Why an activity had no effect (recorded on the stored activity).
 REFUSED_NO_ATTEMPTS_LEFT = "no_attempts_left"
@@ -325,10 +325,6 @@ def percent_complete(course, lessons_done):
     return round(100.0 * sum(1 for l in lessons if l["lesson_id"] in lessons_done) / len(lessons), 1)
 
 
-def vietnam_day(moment):
-    return moment.astimezone(VIETNAM).date()
-
-
 def opened_at(enrollment, lesson_id, day):
     """When a lesson was first opened on ``day`` (ISO), for its LESSON_OPENED event. Only the
     latest day's time is kept: an event of an earlier day still unpublished (a crash before
@@ -336,7 +332,7 @@ def opened_at(enrollment, lesson_id, day):
     latest = enrollment.get("opened_days", {}).get(lesson_id) or {}
     if latest.get("day") == day:
         return latest["at"]
-    return dt.datetime.combine(dt.date.fromisoformat(day), dt.time(), VIETNAM)
+    return day_start(day)
 
 
 def enrollment_context(enrollment):

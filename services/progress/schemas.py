@@ -1,22 +1,31 @@
 """Marshmallow schemas of the progress RPC boundary."""
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, post_load, validate
 
 from mooc_common.infra.boundary import Id
+from mooc_common.infra.export_formats import FILE_FORMATS as EXPORT_FORMATS
+from mooc_common.infra.paging import MAX_LIMIT, MAX_OFFSET, PageSchema
 
 STATUSES = ("not_started", "in_progress", "completed")
-MAX_PAGE_SIZE = 100
-EXPORT_FORMATS = ("csv", "xlsx")
 
 
-class ProgressQuerySchema(Schema):
-    """Filters of the instructors' and admins' view of a course (query-string values)."""
+class ProgressQuerySchema(PageSchema):
+    """Filters of the instructors' and admins' view of a course (query-string values), and its
+    page: the platform's ``offset``/``limit`` (mooc_common/infra/paging.py), or the older
+    ``page``/``page_size`` that this schema turns into them (``offset``/``limit`` win)."""
     status = fields.String(validate=validate.OneOf(STATUSES), load_default=None)
     unit_id = Id(load_default=None)
-    page = fields.Integer(validate=validate.Range(1, 10_000), load_default=1)
-    page_size = fields.Integer(validate=validate.Range(1, MAX_PAGE_SIZE), load_default=20)
-    # The platform's paging (gateway/pagination.py); when given they win over page/page_size.
-    offset = fields.Integer(validate=validate.Range(0, 10_000_000), load_default=None)
-    limit = fields.Integer(validate=validate.Range(1, MAX_PAGE_SIZE), load_default=None)
+    page = fields.Integer(validate=validate.Range(1, MAX_OFFSET // MAX_LIMIT), load_default=1)
+    page_size = fields.Integer(validate=validate.Range(1, MAX_LIMIT), load_default=20)
+    offset = fields.Integer(validate=validate.Range(0, MAX_OFFSET), load_default=None)
+    limit = fields.Integer(validate=validate.Range(1, MAX_LIMIT), load_default=None)
+
+    @post_load
+    def _one_page(self, data, **kwargs):
+        page, page_size = data.pop("page"), data.pop("page_size")
+        data["limit"] = data["limit"] or page_size
+        if data["offset"] is None:
+            data["offset"] = (page - 1) * data["limit"]
+        return data
 
 
 class ExportQuerySchema(Schema):

@@ -24,7 +24,7 @@ from mooc_common.infra.events import PermanentEventError, TransientEventError, o
 from mooc_common.infra.keyed_locks import KeyedLocks
 from mooc_common.infra.outbox import Outbox
 from mooc_common.infra.service_base import PlatformService
-from mooc_common.infra.store import Store, concurrently, export_page
+from mooc_common.infra.store import Store, concurrently, export_page, utcnow
 
 from . import certificate_pdf, domain, exports, schemas
 from .storage import ProgressStore
@@ -124,7 +124,7 @@ class ProgressService(PlatformService):
         course = self.store.hot_course(course_id, {a["lesson_id"] for a in activities})
         if enrollment is None or course is None:
             raise NotYetKnown(f"enrollment of {learner_id} in {course_id} not known yet")
-        now = dt.datetime.now(dt.timezone.utc)
+        now = utcnow()
         # received_at is set by the gateway (the learner cannot send it); occurred_at is not
         activities = domain.trust_times(activities, message["received_at"], enrollment.get("enrolled_at"))
         changes, announcements, outcomes = domain.apply_activities(enrollment, course, activities, now,
@@ -201,7 +201,7 @@ class ProgressService(PlatformService):
             "learner_id": completed["learner_id"], "course_id": completed["course_id"],
             "learner_name": unicodedata.normalize("NFC", learner["full_name"]),
             "course_title": course["title"], "issuer_tenant_id": owner, "issuer_name": issuer,
-            "completed_at": completed["completed_at"], "issued_at": dt.datetime.now(dt.timezone.utc),
+            "completed_at": completed["completed_at"], "issued_at": utcnow(),
         })
 
     @rpc
@@ -289,8 +289,7 @@ class ProgressService(PlatformService):
     def list_course_progress(self, actor, course_id, params):
         filters = load(schemas.ProgressQuerySchema(), params)
         course, query = self._staff_query(actor, course_id, filters)
-        size = filters["limit"] or filters["page_size"]
-        skip = filters["offset"] if filters["offset"] is not None else (filters["page"] - 1) * size
+        skip, size = filters["offset"], filters["limit"]
         enrollments = self.store.list_enrollments(query, skip, size)
         return {"page": skip // size + 1, "page_size": size, "offset": skip, "limit": size,
                 "total": self.store.count_enrollments(query),

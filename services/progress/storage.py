@@ -7,12 +7,12 @@ updates of one document). State changes that must be announced carry the service
 marker in that same update (mooc_common/infra/outbox.py): a crash before the publish leaves
 the events to the outbox sweeper, under deterministic ids that consumers drop if seen.
 """
-import datetime as dt
 import time
 
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import DuplicateKeyError
 
-DUPLICATE_KEY = 11000
+from mooc_common.infra.store import insert_new, insert_once, utcnow
+
 # The activity hot path's in-process caches (every batch looked both up in the store): an
 # enrollment's id for a learner and course never changes once stored; a course replica is
 # re-read at most every COURSE_CACHE_SECONDS (it is fed by events, already that far behind
@@ -101,17 +101,13 @@ class ProgressStore:
                    unit_path=unit_path, lessons_done={}, videos={}, opened={}, quizzes={}, outbox={},
                    status="not_started", completed_at=None, cancelled_at=None,
                    first_activity_at=None, last_activity_at=None)
-        try:  # insert, not an upsert: FerretDB 1.24 drops null fields from $setOnInsert
-            self.enrollments.insert_one(doc)
-        except DuplicateKeyError:
-            pass  # redelivered: the enrollment and its progress are already there
+        # insert, not an upsert: FerretDB 1.24 drops null fields from $setOnInsert; redelivered:
+        # the enrollment and its progress are already there
+        insert_once(self.enrollments, doc)
         self._save_key(doc["learner_course"], doc["_id"])
 
     def _save_key(self, learner_course, enrollment_id):
-        try:
-            self.enrollment_keys.insert_one({"_id": learner_course, "enrollment_id": enrollment_id})
-        except DuplicateKeyError:
-            pass
+        insert_once(self.enrollment_keys, {"_id": learner_course, "enrollment_id": enrollment_id})
 
     def find_enrollment(self, learner_id, course_id):
         learner_course = f"{learner_id}:{course_id}"
@@ -153,15 +149,7 @@ class ProgressStore:
     # activities: the raw log, keyed by learner and client id (a re-sent activity is a duplicate)
     def record_activities(self, docs):
         """Insert in one batch; duplicates are ignored. Returns how many were new."""
-        if not docs:
-            return 0
-        try:
-            return len(self.activities.insert_many(docs, ordered=False).inserted_ids)
-        except BulkWriteError as exc:
-            errors = exc.details.get("writeErrors", [])
-            if any(e.get("code") != DUPLICATE_KEY for e in errors):
-                raise
-            return exc.details.get("nInserted", 0)
+        return len(insert_new(self.activities, docs))
 
     def get_activity(self, activity_key):
         return self.activities.find_one({"_id": activity_key})
@@ -173,11 +161,7 @@ class ProgressStore:
 
     def mark_active_day(self, doc):
         """True if ``doc`` is the first marker of its learner and day."""
-        try:
-            self.active_days.insert_one(doc)
-            return True
-        except DuplicateKeyError:
-            return False
+        return insert_once(self.active_days, doc)
 
     # certificates
     def get_certificate(self, enrollment_id):
@@ -187,10 +171,7 @@ class ProgressStore:
         return self.certificates.find_one({"verification_code": code})
 
     def insert_certificate(self, doc):
-        try:
-            self.certificates.insert_one(doc)
-        except DuplicateKeyError:
-            pass  # issued meanwhile (a redelivery): the first one stands
+        insert_once(self.certificates, doc)  # issued meanwhile (a redelivery): the first one stands
         return self.get_certificate(doc["_id"])
 
     def allocate_serial(self, enrollment_id, year, prefix="CC"):
@@ -210,7 +191,7 @@ class ProgressStore:
             serial = f"{prefix}-{year}-{number:06d}"
             try:
                 self.serials.insert_one({"_id": serial, "enrollment_id": enrollment_id,
-                                         "allocated_at": dt.datetime.now(dt.timezone.utc)})
+                                         "allocated_at": utcnow()})
                 break
             except DuplicateKeyError:
                 existing = self.serials.find_one({"enrollment_id": enrollment_id})

@@ -12,20 +12,13 @@ import json
 from collections import Counter, defaultdict
 
 from mooc_common.contracts import roles
+from mooc_common.infra.vietnam_time import VIETNAM
 
-VN = dt.timezone(dt.timedelta(hours=7))  # calendar months and the deadline are Vietnam time
 NONE = "-"  # key for a missing unit / intake / category (Mongo keys cannot be empty or null)
 METRICS = ("enrollments", "completions", "certificates")
 NATIONAL_SORT_FIELDS = ("code", "name", "kind", "learners", "seats_used", "courses", "enrollments",
                         "completions", "completion_rate", "certificates", "planned_learners",
                         "learners_trained", "year_end_submitted")
-
-
-def month_of(moment):
-    """'YYYY-MM' of a datetime (Vietnam calendar) or of a date."""
-    if isinstance(moment, dt.datetime):
-        moment = moment.astimezone(VN)
-    return moment.strftime("%Y-%m")
 
 
 def completion_rate(completions, enrollments):
@@ -293,7 +286,7 @@ def national_row(summary):
 
 def deadline(year):
     """The statutory deadline of the year-end report: end of 15 December (Vietnam time)."""
-    return dt.datetime(year, 12, 16, tzinfo=VN)
+    return dt.datetime(year, 12, 16, tzinfo=VIETNAM)
 
 
 def is_late(year, submitted_at):

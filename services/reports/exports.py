@@ -1,11 +1,6 @@
-"""Year-end report files: CSV (UTF-8 with BOM, so Excel opens Vietnamese text correctly) and
-XLSX (openpyxl), both with Vietnamese headings, laid out as the same titled sections."""
-import csv
-import io
-
-from openpyxl import Workbook
-
-from mooc_common.infra import spreadsheet_cells
+"""Year-end report files: CSV and XLSX (mooc_common/infra/export_formats.py), both with
+Vietnamese headings, laid out as the same titled sections."""
+from mooc_common.infra import export_formats
 
 CATEGORY_NAMES = {"cadre": "Cán bộ", "civil_servant": "Công chức", "public_employee": "Viên chức",
                   "worker": "Người lao động", "citizen": "Người dân", "-": "Chưa phân loại"}
@@ -40,22 +35,15 @@ def sections(content):
 
 
 def to_csv(content):
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for title, rows in sections(content):
-        writer.writerow([title.upper()])
-        writer.writerows(spreadsheet_cells.csv_row(row) for row in rows)
-        writer.writerow([])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    """The sections one below the other: a title row, the rows, a blank row."""
+    rows = []
+    for title, section in sections(content):
+        rows += [[title.upper()], *section, []]
+    return export_formats.to_csv(rows)
 
 
 def to_xlsx(content):
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    for title, rows in sections(content):
-        sheet = workbook.create_sheet(title)
-        for row in rows:
-            sheet.append(spreadsheet_cells.xlsx_row(sheet, row))
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return export_formats.to_xlsx(sections(content))
+
+
+FORMATS = export_formats.table(to_csv, to_xlsx)

@@ -15,6 +15,8 @@ contributions of the current facts, duplicates and any delivery order give equal
 import datetime as dt
 
 from mooc_common.contracts.events import accounts as acc, courses as crs, progress as prg
+from mooc_common.contracts.tenancy import EVERY_TENANT, NATIONAL
+from mooc_common.infra.vietnam_time import vietnam_month
 
 from . import domain
 from .storage import inbox_record, key
@@ -45,7 +47,7 @@ def user_changes(users, at):
 
 
 def course_changes(course, status, at):
-    owner = course["owner_tenant_id"] or "national"
+    owner = course["owner_tenant_id"] or NATIONAL
     fact = {"course_id": course["course_id"], "owner": owner, "code": course["code"],
             "title": course["title"], "revision": course["revision"], "status": status}
     # newest revision wins; within one revision the later event (e.g. archived) wins
@@ -53,22 +55,22 @@ def course_changes(course, status, at):
 
 
 def intake_changes(intake, at):
-    owner = intake["course_owner_tenant_id"] or "national"
+    owner = intake["course_owner_tenant_id"] or NATIONAL
     fact = dict(intake, owner=owner, starts_on=intake["starts_on"].isoformat(),
                 ends_on=intake["ends_on"].isoformat())  # BSON has no date type
     return [change("intakes", intake["intake_id"], fact, at)]
 
 
 def owner_of(changes):
-    """The tenant whose report a course or intake change touches ('*': every tenant)."""
+    """The tenant whose report a course or intake change touches (EVERY_TENANT for a national one)."""
     owner = changes[0]["doc"]["owner"]
-    return "*" if owner == "national" else owner
+    return EVERY_TENANT if owner == NATIONAL else owner
 
 
 def _context(tenant_id, payload, moment):
     return {"tenant_id": tenant_id, "course_id": payload["course_id"], "intake_id": payload.get("intake_id"),
             "learner_id": payload["learner_id"], "unit_id": payload.get("unit_id"),
-            "category": payload.get("category"), "month": domain.month_of(moment)}
+            "category": payload.get("category"), "month": vietnam_month(moment)}
 
 
 def enrollment_changes(tenant_id, payload, active, at):
@@ -79,7 +81,7 @@ def enrollment_changes(tenant_id, payload, active, at):
 
 def completion_changes(tenant_id, payload):
     completed_at = payload["completed_at"]
-    year = domain.month_of(completed_at)[:4]
+    year = vietnam_month(completed_at)[:4]
     trained = {"tenant_id": tenant_id, "year": year, "learner_id": payload["learner_id"],
                "unit_id": payload.get("unit_id"), "category": payload.get("category")}
     return [change("completions", payload["enrollment_id"], _context(tenant_id, payload, completed_at),
@@ -95,7 +97,7 @@ def certificate_changes(tenant_id, payload):
 def active_day_changes(tenant_id, payload):
     """Distinct active learners per month and per year: one fact per learner and period."""
     day = payload["day"]
-    month, year = domain.month_of(day), str(day.year)
+    month, year = vietnam_month(day), str(day.year)
     first_day = dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
     base = {"tenant_id": tenant_id, "learner_id": payload["learner_id"], "unit_id": payload.get("unit_id"),
             "category": payload.get("category")}
@@ -141,7 +143,7 @@ def _learner_event(to_changes):
     return lambda envelope: (to_changes(envelope["tenant_id"], envelope["payload"]), envelope["tenant_id"])
 
 
-# event type -> envelope -> (changes, tenant whose report it touches, '*': every tenant)
+# event type -> envelope -> (changes, tenant whose report it touches, or EVERY_TENANT)
 CHANGES_OF = {
     acc.TENANT_CREATED: _tenant_event,
     acc.TENANT_UPDATED: _tenant_event,

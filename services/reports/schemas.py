@@ -2,11 +2,12 @@
 from marshmallow import Schema, fields, validate
 
 from mooc_common.infra.boundary import NfcString
+from mooc_common.infra.export_formats import FILE_FORMATS
 
 from . import domain
 
 EVALUATION_MAX_CHARS = 8000
-FORMATS = ("json", "csv", "xlsx")
+FORMATS = ("json", *FILE_FORMATS)
 MAX_REBUILD_TENANTS = 1000
 
 

@@ -13,21 +13,21 @@ from mooc_common.infra.actor_trust import RpcProxy, rpc
 from mooc_common.infra.boundary import load
 from mooc_common.infra.outbox import Outbox
 from mooc_common.infra.service_base import PlatformService
-from mooc_common.infra.store import Store
+from mooc_common.infra.store import Store, utcnow
+from mooc_common.infra.vietnam_time import vietnam_now
 
 from . import domain, exports, schemas
 from .projector import QUEUE, SingleProjector
 from .rebuild import Rebuild
 from .storage import ReportsStore
 
-FILE_TYPES = {"csv": ("text/csv; charset=utf-8", exports.to_csv),
-              "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", exports.to_xlsx)}
+
 
 
 def _render(content, fmt, filename):
     if fmt == "json":
         return {"format": "json", "content": content}
-    media_type, render = FILE_TYPES[fmt]
+    media_type, render = exports.FORMATS[fmt]
     return {"format": fmt, "media_type": media_type, "filename": f"{filename}.{fmt}",
             "base64": base64.b64encode(render(content)).decode("ascii")}
 
@@ -67,7 +67,7 @@ class ReportsService(PlatformService):
         """The national report as JSON text."""
         domain.require_national_reader(actor)
         query = load(schemas.NationalQuerySchema(), query)
-        year = query["year"] or dt.datetime.now(domain.VN).year
+        year = query["year"] or vietnam_now().year
         report = domain.national_report(self.store.all_national_rows(), self.store.year_end_submissions(year),
                                         year, query["sort"], query["order"])
         return json.dumps(report, ensure_ascii=False, separators=(",", ":"))
@@ -97,7 +97,7 @@ class ReportsService(PlatformService):
         year = load(schemas.YearSchema(), {"year": year})["year"]
         evaluation = load(schemas.EvaluationSchema(), data)["evaluation"]
         self._summary(tenant_id)
-        self.store.save_draft(tenant_id, year, evaluation, actor["user_id"], dt.datetime.now(dt.timezone.utc))
+        self.store.save_draft(tenant_id, year, evaluation, actor["user_id"], utcnow())
         return {"tenant_id": tenant_id, "year": year, "evaluation": evaluation}
 
     @rpc
@@ -107,7 +107,7 @@ class ReportsService(PlatformService):
         year = load(schemas.YearSchema(), {"year": year})["year"]
         evaluation = load(schemas.SubmitSchema(), data)["evaluation"]
         content = self._year_end_content(tenant_id, year, evaluation)
-        now = dt.datetime.now(dt.timezone.utc)
+        now = utcnow()
         doc = {"tenant_id": tenant_id, "year": year, "tenant_year": f"{tenant_id}|{year}", "content": content,
                "content_sha256": domain.content_sha256(content), "submitted_by": actor["user_id"],
                "submitted_at": now.isoformat(), "late": domain.is_late(year, now)}

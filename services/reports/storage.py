@@ -16,12 +16,11 @@ import gzip
 import json
 
 from bson import Binary
-from eventlet.greenpool import GreenPool
-from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-DUPLICATE_KEY = 11000
+from mooc_common.contracts.tenancy import EVERY_TENANT
+from mooc_common.infra.store import concurrently, insert_new, insert_once
+
 JOURNAL_ID = "batch"
-READ_CONCURRENCY = 16  # parallel single-_id calls (each is one round trip)
 
 FACT_COLLECTIONS = ('tenants', 'units', 'users', 'plans', 'courses', 'intakes', 'enrollments',
                     'completions', 'certificates', 'active_months', 'active_years', 'trained_years')
@@ -75,15 +74,12 @@ class ReportsStore:
     # ---- inbox (written by handlers) ------------------------------------------------
     def enqueue(self, record_id, tenant_id, at, changes=(), kind="changes", **extra):
         """One record per event: inserting it twice inserts nothing. ``tenant_id`` is the
-        tenant whose report the record touches ('*' or None: every tenant)."""
-        try:
-            self.inbox.insert_one(inbox_record(record_id, tenant_id, at, changes, kind, **extra))
-        except DuplicateKeyError:
-            pass
+        tenant whose report the record touches (EVERY_TENANT or None: every tenant)."""
+        insert_once(self.inbox, inbox_record(record_id, tenant_id, at, changes, kind, **extra))
 
     def enqueue_many(self, records):
         """Bulk form (rebuild, benchmarks); records already inserted are skipped."""
-        _insert_new(self.inbox, records)
+        insert_new(self.inbox, records)
 
     def inbox_batch(self, max_changes):
         """The oldest records, up to ``max_changes`` changes (at least one record)."""
@@ -108,7 +104,7 @@ class ReportsStore:
     def get_many(self, refs):
         """{(collection, id): fact or None}, looked up concurrently by _id."""
         refs = list(refs)
-        return dict(zip(refs, _concurrently(lambda ref: self.get(*ref), refs)))
+        return dict(zip(refs, concurrently(lambda ref: self.get(*ref), refs)))
 
     def find(self, collection, **equal):
         return list(self.db[collection].find(equal))
@@ -147,16 +143,16 @@ class ReportsStore:
                                   "json": _json(part["data"])}) for part in journal.get("parts", ())]
         for collection, (new, changed) in by_collection.items():
             if new:  # on a replay some are there already, as they were written
-                _insert_new(self.db[collection], new)
+                insert_new(self.db[collection], new)
             replaced += [(self.db[collection], doc) for doc in changed]
         # One replace per document, concurrently: a multi-statement update (bulk_write) hangs
         # FerretDB 1.24's SQLite backend (the database stops answering).
-        _concurrently(lambda item: item[0].replace_one({"_id": item[1]["_id"]}, item[1], upsert=True), replaced)
+        concurrently(lambda item: item[0].replace_one({"_id": item[1]["_id"]}, item[1], upsert=True), replaced)
 
     def finish_journal(self, inbox_ids):
         # One delete per _id, concurrently: FerretDB evaluates ``$in`` by reading the whole
         # inbox, which holds the backlog (30 s and more at 250,000 records).
-        _concurrently(lambda record_id: self.inbox.delete_one({"_id": record_id}), inbox_ids)
+        concurrently(lambda record_id: self.inbox.delete_one({"_id": record_id}), inbox_ids)
         self.journal.delete_one({"_id": JOURNAL_ID})
 
     # ---- stored reports ----------------------------------------------------------------
@@ -203,15 +199,9 @@ class ReportsStore:
         n = len(self.year_end_versions(doc["tenant_id"], doc["year"]))
         while True:
             n += 1
-            if announce(dict(doc, _id=key(doc["tenant_id"], doc["year"], n), version=n), self._insert_once):
+            if announce(dict(doc, _id=key(doc["tenant_id"], doc["year"], n), version=n),
+                        lambda version: insert_once(self.year_end, version)):
                 return n
-
-    def _insert_once(self, doc):
-        try:
-            self.year_end.insert_one(doc)
-            return True
-        except DuplicateKeyError:
-            return False
 
     def year_end_versions(self, tenant_id, year):
         docs = self.year_end.find({"tenant_year": key(tenant_id, year)})
@@ -224,25 +214,9 @@ class ReportsStore:
         return list(self.year_end.find({"year": year}, {"content": 0}))
 
 
-def _concurrently(call, items):
-    """[call(item)] in order, READ_CONCURRENCY at a time (each is one store round trip)."""
-    return list(GreenPool(READ_CONCURRENCY).imap(call, items))
-
-
 def _json(value):
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def inbox_record(record_id, tenant_id, at, changes=(), kind="changes", **extra):
-    return dict(extra, _id=str(record_id), kind=kind, tenant_id=tenant_id or "*", at=at, changes=list(changes))
-
-
-def _insert_new(collection, docs):
-    """Insert ``docs``, skipping those whose _id exists (one round trip)."""
-    if not docs:
-        return
-    try:
-        collection.insert_many(docs, ordered=False)
-    except BulkWriteError as exc:
-        if any(e.get("code") != DUPLICATE_KEY for e in exc.details.get("writeErrors", [])):
-            raise
+    return dict(extra, _id=str(record_id), kind=kind, tenant_id=tenant_id or EVERY_TENANT, at=at, changes=list(changes))

@@ -6,9 +6,9 @@ import datetime as dt
 import pytest
 from pymongo.errors import OperationFailure
 
-from mooc_common.infra.store import expiring_index, service_database
+from mooc_common.infra.store import expiring_index, service_database, utcnow as now
 from services.accounts import security
-from services.accounts.storage import AccountsStore, now
+from services.accounts.storage import AccountsStore
 
 pytestmark = pytest.mark.integration
 

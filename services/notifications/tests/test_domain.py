@@ -20,10 +20,6 @@ def test_days_left_counts_to_the_fifteenth():
     assert domain.days_left(dt.date(2026, 12, 14)) == 1
 
 
-def test_vietnam_day_is_utc_plus_seven():
-    assert domain.vietnam_today(dt.datetime(2026, 11, 30, 17, 30, tzinfo=dt.timezone.utc)) == dt.date(2026, 12, 1)
-
-
 def _tenant(tenant_id, status="active"):
     return {"tenant_id": tenant_id, "code": tenant_id.upper(), "name": f"Tỉnh {tenant_id}", "status": status,
             "focal_contact": {"full_name": "Đầu mối", "email": f"focal@{tenant_id}.gov.vn"}}

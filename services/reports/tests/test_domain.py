@@ -9,11 +9,6 @@ from mooc_common.contracts.errors import NotFound, PermissionDenied
 from services.reports import domain
 
 
-def test_month_is_vietnam_calendar():
-    assert domain.month_of(dt.datetime(2026, 3, 31, 18, tzinfo=dt.timezone.utc)) == "2026-04"
-    assert domain.month_of(dt.date(2026, 3, 31)) == "2026-03"
-
-
 def test_subtree_rollup_places_unknown_units_at_their_own_root():
     units = {"r": {"path": ["r"]}, "a": {"path": ["r", "a"]}, "b": {"path": ["r", "a", "b"]}}
     rolled = domain.subtree_rollup({"a": Counter(n=1), "b": Counter(n=2), "x": Counter(n=5)}, units)

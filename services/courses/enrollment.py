@@ -10,8 +10,9 @@ enrollment on FerretDB.
 """
 from mooc_common.contracts.envelope import deterministic_event_id
 from mooc_common.contracts.events.courses import ENROLLMENT_CANCELLED, ENROLLMENT_CREATED
+from mooc_common.infra.store import utcnow
 
-from .storage import enrollment_id, now
+from .storage import enrollment_id
 
 BATCH = 1000
 
@@ -21,7 +22,7 @@ def new_enrollment(course, learner, intake_id, source):
             "learner_id": learner["_id"], "tenant_id": learner["tenant_id"],
             "unit_id": learner.get("unit_id"), "category": learner.get("category"),
             "intake_id": intake_id, "course_owner_tenant_id": course["owner_tenant_id"],
-            "source": source, "status": "active", "activation": 0, "enrolled_at": now(),
+            "source": source, "status": "active", "activation": 0, "enrolled_at": utcnow(),
             "cancelled_at": None, "completed_at": None}
 
 
