@@ -1,6 +1,7 @@
 """Unit tests of the shared outbox (mooc_common/infra/outbox.py) over a fake store: what is
 published, and when, for every place a writer can die (no broker, no store)."""
 import copy
+import types
 import datetime as dt
 
 import pytest
@@ -16,6 +17,8 @@ STALE, ABANDON = dt.timedelta(seconds=5), dt.timedelta(seconds=300)
 
 class FakeCollection:
     """The few pymongo calls the outbox makes, on documents by _id."""
+
+    database = types.SimpleNamespace(name="fake")  # the outbox locks documents by (database, collection, _id)
 
     def __init__(self, name):
         self.name, self.docs = name, {}
