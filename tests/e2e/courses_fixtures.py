@@ -3,6 +3,7 @@ import secrets
 import uuid
 
 import pymongo
+import pytest
 import requests
 from nameko.standalone.events import event_dispatcher
 
@@ -101,3 +102,19 @@ def finished_job(client, job_id):
         return None
     assert job["state"] != "failed", job
     return job if job["state"] == "succeeded" else None
+
+
+# Tenants of their own per test module (import them: ``from tests.e2e.courses_fixtures import a, b``).
+@pytest.fixture(scope="module")
+def a(operator, platform):
+    return TenantKit(operator, platform)
+
+
+@pytest.fixture(scope="module")
+def b(operator, platform):
+    return TenantKit(operator, platform)
+
+
+@pytest.fixture(scope="module")
+def c(operator, platform):
+    return TenantKit(operator, platform)

@@ -3,25 +3,10 @@ import datetime as dt
 
 import pytest
 
-from tests.e2e.courses_fixtures import TenantKit, course_body, finished_job, published_course
+from tests.e2e.courses_fixtures import a, b, c, course_body, finished_job, published_course  # noqa: F401 (fixtures)
 from tests.polling import eventually
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def a(operator, platform):
-    return TenantKit(operator, platform)
-
-
-@pytest.fixture(scope="module")
-def b(operator, platform):
-    return TenantKit(operator, platform)
-
-
-@pytest.fixture(scope="module")
-def c(operator, platform):
-    return TenantKit(operator, platform)
 
 
 def _catalog_ids(client):

@@ -6,20 +6,10 @@ import secrets
 
 import pytest
 
-from tests.e2e.courses_fixtures import TenantKit, published_course
+from tests.e2e.courses_fixtures import a, b, published_course  # noqa: F401 (fixtures)
 from tests.polling import eventually
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def a(operator, platform):
-    return TenantKit(operator, platform)
-
-
-@pytest.fixture(scope="module")
-def b(operator, platform):
-    return TenantKit(operator, platform)
 
 
 def _learner(kit, full_name, unit_id=None):
