@@ -1,7 +1,7 @@
 """Marshmallow schemas of the reports RPC boundary."""
 from marshmallow import Schema, fields, validate
 
-from mooc_common.infra.boundary import NfcString
+from mooc_common.infra.boundary import Id, NfcString
 from mooc_common.infra.export_formats import FILE_FORMATS
 
 from . import domain
@@ -41,5 +41,5 @@ class NationalQuerySchema(YearSchema):
 
 class RebuildSchema(Schema):
     """The operator's rebuild: the tenants to rebuild (None: every tenant)."""
-    tenant_ids = fields.List(fields.String(validate=validate.Length(min=1, max=64)), load_default=None,
+    tenant_ids = fields.List(Id(), load_default=None,
                              allow_none=True, validate=validate.Length(min=1, max=MAX_REBUILD_TENANTS))

@@ -11,7 +11,8 @@ OUTPUT_SCHEMAS = {
     "QuestionSchema", "LessonSchema", "SectionSchema", "CourseSummarySchema", "CourseSchema",
     "IntakeSchema", "EnrollmentSchema", "JobSchema", "DocumentSchema", "LearnerProgressRowSchema",
     "CertificateSchema", "PublicCertificateSchema", "SubscriberSchema", "AttemptSchema", "DeliverySchema",
-    "LrsConfigOutSchema", "LrsStatusSchema", "FailureSchema", "FailurePageSchema", "PreferencesSchema"}
+    "LrsConfigOutSchema", "LrsStatusSchema", "FailureSchema", "FailurePageSchema", "PreferencesSchema",
+    "ListedEnrollmentSchema"}
 
 
 def input_fields():
