@@ -29,7 +29,7 @@ from mooc_common.infra.store import service_database, utcnow
 from . import domain
 from .lrs_storage import LrsStore
 from .xapi_statements import FORWARDED_TYPES, statement
-from mooc_common.infra.settings import flag, setting
+from mooc_common.infra.settings import flag, settings_from
 
 log = logging.getLogger(__name__)
 
@@ -51,17 +51,13 @@ class LrsSettings:
 
     @classmethod
     def from_config(cls, config):
-        def get(key, default, cast):
-            return setting(config, key, default, cast)
-        return cls(batch_size=get("LRS_BATCH_SIZE", cls.batch_size, int),
-                   concurrency=get("LRS_CONCURRENCY", cls.concurrency, int),
-                   max_attempts=get("LRS_MAX_ATTEMPTS", cls.max_attempts, int),
-                   backoff_base_ms=get("LRS_BACKOFF_BASE_MS", cls.backoff_base_ms, int),
-                   backoff_max_ms=get("LRS_BACKOFF_MAX_MS", cls.backoff_max_ms, int),
-                   timeout_s=get("LRS_TIMEOUT_SECONDS", cls.timeout_s, float),
-                   # One switch for every outbound call to loopback http (tests, local runs).
-                   allow_loopback_http=get("WEBHOOK_ALLOW_LOOPBACK_HTTP", False, flag),
-                   public_base_url=get("PUBLIC_BASE_URL", cls.public_base_url, str))
+        return settings_from(cls, config, {
+            "batch_size": ("LRS_BATCH_SIZE", int), "concurrency": ("LRS_CONCURRENCY", int),
+            "max_attempts": ("LRS_MAX_ATTEMPTS", int), "backoff_base_ms": ("LRS_BACKOFF_BASE_MS", int),
+            "backoff_max_ms": ("LRS_BACKOFF_MAX_MS", int), "timeout_s": ("LRS_TIMEOUT_SECONDS", float),
+            # One switch for every outbound call to loopback http (tests, local runs).
+            "allow_loopback_http": ("WEBHOOK_ALLOW_LOOPBACK_HTTP", flag),
+            "public_base_url": ("PUBLIC_BASE_URL", str)})
 
 
 class CredentialCipher:

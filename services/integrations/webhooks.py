@@ -23,7 +23,7 @@ import urllib3
 from eventlet.greenpool import GreenPool
 from nameko.extensions import DependencyProvider
 
-from mooc_common.infra.settings import flag, setting
+from mooc_common.infra.settings import flag, settings_from
 from mooc_common.infra.store import service_database
 
 from . import domain
@@ -48,15 +48,12 @@ class WebhookSettings:
 
     @classmethod
     def from_config(cls, config):
-        def get(key, default, cast):
-            return setting(config, key, default, cast)
-        return cls(max_attempts=get("WEBHOOK_MAX_ATTEMPTS", cls.max_attempts, int),
-                   backoff_base_ms=get("WEBHOOK_BACKOFF_BASE_MS", cls.backoff_base_ms, int),
-                   backoff_max_ms=get("WEBHOOK_BACKOFF_MAX_MS", cls.backoff_max_ms, int),
-                   timeout_s=get("WEBHOOK_TIMEOUT_SECONDS", cls.timeout_s, float),
-                   concurrency=get("WEBHOOK_CONCURRENCY", cls.concurrency, int),
-                   allow_loopback_http=get("WEBHOOK_ALLOW_LOOPBACK_HTTP", False, flag),
-                   retention_days=get("EVENT_LOG_RETENTION_DAYS", cls.retention_days, int))
+        return settings_from(cls, config, {
+            "max_attempts": ("WEBHOOK_MAX_ATTEMPTS", int), "backoff_base_ms": ("WEBHOOK_BACKOFF_BASE_MS", int),
+            "backoff_max_ms": ("WEBHOOK_BACKOFF_MAX_MS", int), "timeout_s": ("WEBHOOK_TIMEOUT_SECONDS", float),
+            "concurrency": ("WEBHOOK_CONCURRENCY", int),
+            "allow_loopback_http": ("WEBHOOK_ALLOW_LOOPBACK_HTTP", flag),
+            "retention_days": ("EVENT_LOG_RETENTION_DAYS", int)})
 
 
 class EndpointRefused(Exception):

@@ -23,7 +23,7 @@ from eventlet.greenpool import GreenPool
 from eventlet.queue import LightQueue
 from nameko.extensions import DependencyProvider
 
-from mooc_common.infra.settings import setting
+from mooc_common.infra.settings import settings_from
 from mooc_common.infra.store import service_database, utcnow
 
 from . import domain, mailer, messages
@@ -55,19 +55,17 @@ class MailSettings:
 
     @classmethod
     def from_config(cls, config):
-        def get(key, default, cast=str):
-            return setting(config, key, default, cast)
-        return cls(smtp_url=get("SMTP_URL", cls.smtp_url), sender=get("MAIL_FROM", cls.sender),
-                   message_domain=get("MAIL_MESSAGE_DOMAIN", cls.message_domain),
-                   public_base_url=get("PUBLIC_BASE_URL", cls.public_base_url),
-                   operator_email=get("OPERATOR_EMAIL", ""),
-                   rate_per_second=get("MAIL_RATE_PER_SECOND", cls.rate_per_second, float),
-                   per_recipient_per_hour=get("MAIL_PER_RECIPIENT_PER_HOUR", cls.per_recipient_per_hour, int),
-                   max_attempts=get("MAIL_MAX_ATTEMPTS", cls.max_attempts, int),
-                   backoff_base_s=get("MAIL_BACKOFF_BASE_SECONDS", cls.backoff_base_s, float),
-                   backoff_max_s=get("MAIL_BACKOFF_MAX_SECONDS", cls.backoff_max_s, float),
-                   outage_backoff_max_s=get("MAIL_OUTAGE_BACKOFF_MAX_SECONDS", cls.outage_backoff_max_s, float),
-                   connections=get("SMTP_CONNECTIONS", cls.connections, int))
+        return settings_from(cls, config, {
+            "smtp_url": ("SMTP_URL", str), "sender": ("MAIL_FROM", str),
+            "message_domain": ("MAIL_MESSAGE_DOMAIN", str), "public_base_url": ("PUBLIC_BASE_URL", str),
+            "operator_email": ("OPERATOR_EMAIL", str),
+            "rate_per_second": ("MAIL_RATE_PER_SECOND", float),
+            "per_recipient_per_hour": ("MAIL_PER_RECIPIENT_PER_HOUR", int),
+            "max_attempts": ("MAIL_MAX_ATTEMPTS", int),
+            "backoff_base_s": ("MAIL_BACKOFF_BASE_SECONDS", float),
+            "backoff_max_s": ("MAIL_BACKOFF_MAX_SECONDS", float),
+            "outage_backoff_max_s": ("MAIL_OUTAGE_BACKOFF_MAX_SECONDS", float),
+            "connections": ("SMTP_CONNECTIONS", int)})
 
 
 def recipient_key(address):
