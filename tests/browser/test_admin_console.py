@@ -378,3 +378,5 @@ def test_admin_searches_filters_and_exports_enrollments_by_learner_name(new_page
     phone.goto(f"/admin/courses/{course_of_a['course_id']}/learners")
     phone.get_by_role("region", name="Ghi danh").get_by_role("cell", name="Đỗ Văn Hùng").wait_for()
     assert_console_page_ok(phone)
+    snapshot(phone, "admin-enrollments")
+    snapshot(page, "admin-enrollments")

@@ -189,6 +189,7 @@ def test_operator_registers_agencies_and_rotates_a_secret_shown_once(new_page, p
     shown = page.get_by_test_id("credentials")
     shown.get_by_text("chỉ hiển thị một lần", exact=False).wait_for()
     secret = shown.locator("[data-credential=secret]").inner_text()
+    snapshot(page, "operator-agency-credentials")
     assert secret.startswith("whsec_")
     shown.get_by_role("button", name="Sao chép Khoá bí mật ký webhook").click()
     shown.get_by_role("status").filter(has_text="Đã sao chép").wait_for()
@@ -224,6 +225,7 @@ def test_operator_registers_agencies_and_rotates_a_secret_shown_once(new_page, p
     labels = shown.locator("dt").all_inner_texts()
     assert labels[:2] == ["Tên đăng nhập AMQP", "Mật khẩu AMQP"] and "Hàng đợi" in labels
     assert_console_page_ok(phone)
+    snapshot(phone, "operator-agency-credentials")
 
 
 def test_operator_changes_a_national_courses_audience_in_the_course_editor(new_page, platform, operator):

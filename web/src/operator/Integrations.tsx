@@ -44,7 +44,7 @@ export function Integrations() {
             {data?.items.map((s) => (
               <tr key={s.subscriber_id} aria-current={s.subscriber_id === selected ? "true" : undefined}>
                 <th scope="row"><button type="button" className="link" onClick={() => set("subscriber", s.subscriber_id)}>{s.name}</button></th>
-                <td>{s.kind}</td><td>{s.status}</td><td className="contact">{s.url ?? s.queue}</td>
+                <td>{t(`operator.agencies.kindShort.${s.kind}`, { defaultValue: s.kind })}</td><td>{t(`operator.agencies.statuses.${s.status}`, { defaultValue: s.status })}</td><td className="contact">{s.url ?? s.queue}</td>
               </tr>
             ))}
           </tbody>
