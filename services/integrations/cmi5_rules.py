@@ -77,18 +77,89 @@ def _categories(statement):
             if isinstance(a, dict)}
 
 
+def _context_of(statement):
+    return statement.get("context") or {}
+
+
+# Each statement of a session names the launch it belongs to: (what it says, launch key, why refused).
+_LAUNCH_MATCHES = (
+    (lambda s: (s.get("actor") or {}).get("account"), "actor_account",
+     "the actor must be the launched learner's account"),
+    (lambda s: _context_of(s).get("registration"), "registration",
+     "context.registration must be the launch's registration"),
+    (lambda s: (_context_of(s).get("extensions") or {}).get(xapi.CMI5_SESSION_ID), "session_id",
+     "the cmi5 session id extension must be the launch's"),
+)
+# What a cmi5 defined statement's result must say, per verb (§9.5.2, §9.5.3).
+_EXPECTED_RESULT = {"completed": {"completion": True}, "passed": {"success": True}, "failed": {"success": False}}
+
+
+class _Defined:
+    """One cmi5 defined statement under check, with what the rules read about it."""
+
+    def __init__(self, statement, verb, categories, launch, au, seen_verbs):
+        self.statement, self.verb, self.categories = statement, verb, categories
+        self.result = statement.get("result") or {}
+        self.launch, self.au, self.seen_verbs = launch, au, seen_verbs
+
+
+def _object_rule(d):
+    if (d.statement.get("object") or {}).get("id") != d.launch["activity_id"]:
+        return ["a cmi5 defined statement's object is the launched AU"]
+    return []
+
+
+def _repeat_rule(d):
+    """Each defined verb once per session; completed/passed once per registration; no failed
+    after passed."""
+    verb, problems = d.verb, []
+    if verb in d.seen_verbs:
+        problems.append(f"{verb} was already sent in this session")
+    if verb in ("passed", "failed") and {"passed", "failed"} & set(d.seen_verbs):
+        problems.append("a session has at most one passed or failed statement")
+    if verb in ("completed", "passed") and d.au[verb]:
+        problems.append(f"{verb} was already sent in this registration")
+    if verb == "failed" and d.au["passed"]:
+        problems.append("failed cannot follow passed in a registration")
+    return problems
+
+
+def _result_rule(d):
+    expected, problems = _EXPECTED_RESULT.get(d.verb, {}), []
+    for key in ("completion", "success"):
+        if d.result.get(key) != expected.get(key):
+            problems.append(f"result.{key} must be {expected[key]}" if key in expected
+                            else f"a {d.verb} statement has no result.{key}")
+    if "score" in d.result and d.verb not in ("passed", "failed"):
+        problems.append(f"a {d.verb} statement has no score")
+    return problems
+
+
+def _mastery_rule(d):
+    scaled = (d.result.get("score") or {}).get("scaled")
+    mastery = d.launch.get("mastery_score")
+    if scaled is None or mastery is None:
+        return []
+    if d.verb == "passed" and scaled < mastery:
+        return ["a passed statement's scaled score reaches the mastery score"]
+    if d.verb == "failed" and scaled >= mastery:
+        return ["a failed statement's scaled score is below the mastery score"]
+    return []
+
+
+def _moveon_rule(d):
+    if (d.verb in ("completed", "passed", "failed")) != (xapi.CMI5_MOVEON_CATEGORY in d.categories):
+        return ["the moveon category is on completed, passed and failed statements only"]
+    return []
+
+
+_DEFINED_RULES = (_object_rule, _repeat_rule, _result_rule, _mastery_rule, _moveon_rule)
+
+
 def _problems(statement, session, launch, au, seen_verbs):
     """Why one statement breaks a rule (empty: it does not); ``seen_verbs`` are the cmi5
     defined verbs of the session so far."""
-    problems = []
-    account = (statement.get("actor") or {}).get("account")
-    if account != launch["actor_account"]:
-        problems.append("the actor must be the launched learner's account")
-    context = statement.get("context") or {}
-    if context.get("registration") != launch["registration"]:
-        problems.append("context.registration must be the launch's registration")
-    if (context.get("extensions") or {}).get(xapi.CMI5_SESSION_ID) != launch["session_id"]:
-        problems.append("the cmi5 session id extension must be the launch's")
+    problems = [why for said, key, why in _LAUNCH_MATCHES if said(statement) != launch[key]]
     categories = _categories(statement)
     verb = DEFINED_VERBS.get(statement["verb"]["id"])
     defined = xapi.CMI5_CATEGORY in categories
@@ -100,34 +171,40 @@ def _problems(statement, session, launch, au, seen_verbs):
         return problems
     if verb is None:
         return problems + ["a cmi5 defined statement uses initialized, completed, passed, failed or terminated"]
-    if (statement.get("object") or {}).get("id") != launch["activity_id"]:
-        problems.append("a cmi5 defined statement's object is the launched AU")
-    result = statement.get("result") or {}
-    if verb in seen_verbs:
-        problems.append(f"{verb} was already sent in this session")
-    if verb in ("passed", "failed") and {"passed", "failed"} & set(seen_verbs):
-        problems.append("a session has at most one passed or failed statement")
-    if verb in ("completed", "passed") and au[verb]:
-        problems.append(f"{verb} was already sent in this registration")
-    if verb == "failed" and au["passed"]:
-        problems.append("failed cannot follow passed in a registration")
-    expected = {"completed": {"completion": True}, "passed": {"success": True}, "failed": {"success": False}}.get(verb, {})
-    for key in ("completion", "success"):
-        if result.get(key) != expected.get(key):
-            problems.append(f"result.{key} must be {expected[key]}" if key in expected
-                            else f"a {verb} statement has no result.{key}")
-    if "score" in result and verb not in ("passed", "failed"):
-        problems.append(f"a {verb} statement has no score")
-    scaled = (result.get("score") or {}).get("scaled")
-    mastery = launch.get("mastery_score")
-    if scaled is not None and mastery is not None:
-        if verb == "passed" and scaled < mastery:
-            problems.append("a passed statement's scaled score reaches the mastery score")
-        if verb == "failed" and scaled >= mastery:
-            problems.append("a failed statement's scaled score is below the mastery score")
-    if (verb in ("completed", "passed", "failed")) != (xapi.CMI5_MOVEON_CATEGORY in categories):
-        problems.append("the moveon category is on completed, passed and failed statements only")
+    checked = _Defined(statement, verb, categories, launch, au, seen_verbs)
+    for rule in _DEFINED_RULES:
+        problems.extend(rule(checked))
     return problems
+
+
+class _SessionDraft:
+    """The session and its AU as the batch would leave them: written back only when no
+    statement of the batch is refused."""
+
+    def __init__(self, session, au):
+        self.session, self.state = session, session["state"]
+        self.verbs, self.ids = list(session["verbs"]), list(session["statement_ids"])
+        self.au, self.new, self.carries_completion = dict(au), [], False
+
+    def refusal(self, statement, launch):
+        """Why this statement (not seen before) is refused; empty when it is accepted."""
+        if self.state in ("terminated", "abandoned", "closed"):
+            return [f"the session is {self.state}: no more statements"]
+        if len(self.ids) >= MAX_STATEMENTS_PER_SESSION:
+            return [f"a session takes at most {MAX_STATEMENTS_PER_SESSION} statements"]
+        return _problems(statement, dict(self.session, state=self.state), launch, self.au, self.verbs)
+
+    def accept(self, statement, verb):
+        self.new.append(statement)
+        self.ids.append(statement["id"])
+        if xapi.CMI5_CATEGORY not in _categories(statement):
+            return
+        self.verbs.append(verb)
+        if verb in ("initialized", "terminated"):
+            self.state = verb
+        elif verb in ("completed", "passed", "failed"):
+            self.au[verb] = True
+            self.carries_completion |= verb in ("completed", "passed")
 
 
 def check_statements(reg, launch, statements, at):
@@ -142,40 +219,24 @@ def check_statements(reg, launch, statements, at):
     session = reg["sessions"].get(launch["session_id"])
     if session is None:
         raise Violation({"0": ["this session is not known in the registration"]})
-    state, verbs, ids = session["state"], list(session["verbs"]), list(session["statement_ids"])
-    au = dict(_au(reg, launch["lesson_id"]))
-    errors, new, carries_completion = {}, [], False
+    draft, errors = _SessionDraft(session, _au(reg, launch["lesson_id"])), {}
     for index, statement in enumerate(statements):
         verb = DEFINED_VERBS.get(statement["verb"]["id"])
-        if statement["id"] in ids:
-            carries_completion |= verb in ("completed", "passed")
+        if statement["id"] in draft.ids:
+            draft.carries_completion |= verb in ("completed", "passed")
             continue  # accepted before: an AU retrying after a lost answer
-        if state in ("terminated", "abandoned", "closed"):
-            errors[str(index)] = [f"the session is {state}: no more statements"]
-            continue
-        if len(ids) >= MAX_STATEMENTS_PER_SESSION:
-            errors[str(index)] = [f"a session takes at most {MAX_STATEMENTS_PER_SESSION} statements"]
-            continue
-        problems = _problems(statement, dict(session, state=state), launch, au, verbs)
+        problems = draft.refusal(statement, launch)
         if problems:
             errors[str(index)] = problems
-            continue
-        new.append(statement)
-        ids.append(statement["id"])
-        if xapi.CMI5_CATEGORY in _categories(statement):
-            verbs.append(verb)
-            if verb == "initialized":
-                state = "initialized"
-            elif verb == "terminated":
-                state = "terminated"
-            elif verb in ("completed", "passed", "failed"):
-                au[verb] = True
-                carries_completion |= verb in ("completed", "passed")
+        else:
+            draft.accept(statement, verb)
     if errors:
         raise Violation(errors)
-    session.update(state=state, verbs=verbs, statement_ids=ids, last_at=at if new else session["last_at"])
-    reg["aus"][launch["lesson_id"]] = au
-    return new, carries_completion and move_on_met(launch["move_on"], au["completed"], au["passed"])
+    session.update(state=draft.state, verbs=draft.verbs, statement_ids=draft.ids,
+                   last_at=at if draft.new else session["last_at"])
+    reg["aus"][launch["lesson_id"]] = draft.au
+    au = draft.au
+    return draft.new, draft.carries_completion and move_on_met(launch["move_on"], au["completed"], au["passed"])
 
 
 # -- the LMS's own statements ---------------------------------------------------------------

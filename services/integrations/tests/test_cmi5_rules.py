@@ -151,3 +151,32 @@ def test_the_launched_statement_carries_the_launch_parameters():
                           xapi.CMI5_MOVE_ON: "CompletedAndPassed", xapi.CMI5_MASTERY_SCORE: 0.8}
     assert doc["context"]["contextActivities"]["category"] == [{"objectType": "Activity", "id": xapi.CMI5_CATEGORY}]
     assert doc["context"]["registration"] == "r1" and doc["timestamp"] == T0.isoformat()
+
+
+@pytest.mark.parametrize("earlier, bad, reason", [
+    ([statement("failed", {"success": False}, MOVEON)], statement("passed", {"success": True}, MOVEON),
+     "at most one passed or failed"),
+    ([], statement("completed", {"completion": True, "score": {"scaled": 0.9}}, MOVEON),
+     "a completed statement has no score"),
+    ([], statement("completed", {"completion": False}, MOVEON), "result.completion must be True"),
+    ([], statement("terminated", categories=MOVEON), "moveon category is on completed, passed and failed"),
+])
+def test_each_defined_statement_rule_refuses_on_its_own(earlier, bad, reason):
+    reg, session = registration("s1"), launch()
+    cmi5_rules.check_statements(reg, session, [statement("initialized")] + earlier, T0)
+    assert reason in reasons(reg, session, bad)
+
+
+def test_a_statement_breaking_several_rules_gets_every_reason_in_rule_order():
+    reg, session = registration("s1"), launch()
+    cmi5_rules.check_statements(reg, session, [statement("initialized")], T0)
+    bad = dict(statement("completed", {"completion": True, "score": {"scaled": 0.9}}),
+               object={"id": BASE + "/elsewhere"}, actor=xapi.actor(BASE, "t1", "someone-else"))
+    with pytest.raises(cmi5_rules.Violation) as refused:
+        cmi5_rules.check_statements(reg, session, [bad], T0)
+    assert refused.value.errors == {"0": [
+        "the actor must be the launched learner's account",
+        "a cmi5 defined statement's object is the launched AU",
+        "a completed statement has no score",
+        "the moveon category is on completed, passed and failed statements only"]}
+    assert reg["sessions"]["s1"]["verbs"] == ["initialized"]  # nothing of the refused batch written
