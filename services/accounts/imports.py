@@ -122,46 +122,69 @@ def _flatten(messages):
             yield column, str(problem)
 
 
+class _RowChecker:
+    """Checks rows one by one against the schema, the earlier rows, the taken usernames and the
+    tenant's units; gathers every error (the admin fixes the file in one pass)."""
+
+    def __init__(self, header, units_by_code, taken_usernames, import_id):
+        self.schema = schemas.ImportRowSchema()
+        self.index = {name: i for i, name in enumerate(header) if name in COLUMNS}
+        self.letters = {name: column_letter(i) for name, i in self.index.items()}
+        self.units_by_code, self.taken_usernames, self.import_id = units_by_code, taken_usernames, import_id
+        self.errors, self.first_row_of = [], {}
+
+    def error(self, number, column, message):
+        # the column by header and by letter, as the admin finds the cell in the spreadsheet
+        self.errors.append({"row": number, "column": column, "column_letter": self.letters.get(column),
+                            "message": message})
+
+    def record(self, row):
+        """The row's cells by column name: stripped, empty as None, the username in lower case."""
+        record = {name: (row[i] if i < len(row) else None) for name, i in self.index.items()}
+        record = {k: (v.strip() if isinstance(v, str) else v) or None for k, v in record.items()}
+        if record.get("username"):
+            record["username"] = record["username"].lower()
+        return record
+
+    def check(self, row, number):
+        record = self.record(row)
+        try:
+            learner, row_errors = self.schema.load(record), {}
+        except ValidationError as exc:  # still check the other columns: report every error
+            learner, row_errors = dict(record), exc.messages
+            for column, message in _flatten(row_errors):
+                self.error(number, column, message)
+        if learner.get("username") and "username" not in row_errors:
+            self.check_username(number, learner["username"])
+        unit = self.units_by_code.get(str(learner.pop("unit_code", None) or "").upper())
+        if unit is None and "unit_code" not in row_errors:
+            self.error(number, "unit_code", "no active unit with this code in the tenant")
+        elif unit is not None:
+            learner["unit_id"] = unit["_id"]
+        return learner
+
+    def check_username(self, number, username):
+        """Unique in the file, and not held by someone else (a username held by this very
+        import is a redelivered job's own learner, not a duplicate)."""
+        if username in self.first_row_of:
+            self.error(number, "username", f"duplicate of row {self.first_row_of[username]}")
+        else:
+            self.first_row_of[username] = number
+        taken = self.taken_usernames
+        if username in taken and (self.import_id is None or taken[username] != self.import_id):
+            self.error(number, "username", "already taken")
+
+
 def validate_rows(header, rows, units_by_code, taken_usernames, seats_remaining, import_id=None):
     """(learners, errors): every row checked; learners only if there is no error at all.
 
     ``taken_usernames``: {username: import_id of the holder}; a username held by this very
     import (a redelivered job) is not a duplicate.
     """
-    schema = schemas.ImportRowSchema()
-    index = {name: i for i, name in enumerate(header) if name in COLUMNS}
-    letters = {name: column_letter(i) for name, i in index.items()}
-
-    def error(number, column, message):
-        # the column by header and by letter, as the admin finds the cell in the spreadsheet
-        return {"row": number, "column": column, "column_letter": letters.get(column), "message": message}
-
-    learners, errors, first_row_of = [], [], {}
-    for position, row in enumerate(rows, start=2):
-        number = getattr(row, "number", position)
-        record = {name: (row[i] if i < len(row) else None) for name, i in index.items()}
-        record = {k: (v.strip() if isinstance(v, str) else v) or None for k, v in record.items()}
-        if record.get("username"):
-            record["username"] = record["username"].lower()
-        try:
-            learner, row_errors = schema.load(record), {}
-        except ValidationError as exc:  # still check the other columns: report every error
-            learner, row_errors = dict(record), exc.messages
-            errors.extend(error(number, c, m) for c, m in _flatten(row_errors))
-        username = learner.get("username")
-        if username and "username" not in row_errors:
-            if username in first_row_of:
-                errors.append(error(number, "username", f"duplicate of row {first_row_of[username]}"))
-            else:
-                first_row_of[username] = number
-            if username in taken_usernames and (import_id is None or taken_usernames[username] != import_id):
-                errors.append(error(number, "username", "already taken"))
-        unit = units_by_code.get(str(learner.pop("unit_code", None) or "").upper())
-        if unit is None and "unit_code" not in row_errors:
-            errors.append(error(number, "unit_code", "no active unit with this code in the tenant"))
-        elif unit is not None:
-            learner["unit_id"] = unit["_id"]
-        learners.append(learner)
+    checker = _RowChecker(header, units_by_code, taken_usernames, import_id)
+    learners = [checker.check(row, getattr(row, "number", position))
+                for position, row in enumerate(rows, start=2)]
+    errors = checker.errors
     if not errors and len(learners) > seats_remaining:
         errors.append({"row": None, "column": None,
                        "message": f"Learner quota exceeded: {len(learners)} rows, "

@@ -86,6 +86,18 @@ def test_csv_with_bom_and_row_errors():
     assert "quota" in errors[0]["message"]
 
 
+def test_import_rows_refuse_usernames_held_elsewhere_but_not_by_the_same_import():
+    header = ["username", "full_name", "phone", "unit_code", "category"]
+    rows = [["Le.An", "Lê Ân", "0912345678", "u1", "cadre"], ["tran.binh", "Trần Bình", "0912345679", "u1", "cadre"]]
+    units = {"U1": {"_id": "unit-1"}}
+    learners, errors = imports.validate_rows(header, rows, units, {"le.an": "job-0"}, 100, import_id="job-1")
+    assert learners == [] and errors == [
+        {"row": 2, "column": "username", "column_letter": "A", "message": "already taken"}]
+    learners, errors = imports.validate_rows(header, rows, units, {"le.an": "job-1"}, 100, import_id="job-1")
+    assert errors == []  # a redelivered job meets its own learners
+    assert [(l["username"], l["unit_id"]) for l in learners] == [("le.an", "unit-1"), ("tran.binh", "unit-1")]
+
+
 def test_user_query_filters_by_equality_and_escapes_the_search():
     assert domain.user_query("t1", {"unit_id": "u", "role": None, "status": "inactive"}) == {
         "tenant_id": "t1", "unit_id": "u", "status": "inactive"}
