@@ -112,14 +112,7 @@ class MailDispatcher(DependencyProvider):
             if self.outage_until > time.monotonic():
                 eventlet.sleep(min(self.outage_until, deadline) - time.monotonic())
                 continue
-            moment = utcnow()
-            # The mails being sent are still at the head: read past them, so that the next
-            # batch's lookups overlap the current batch's sending. Those in hand when the read
-            # starts are left out, not those in hand when it returns: one sent and deleted while
-            # the read was on its way may still be in what it returns, and would go out twice.
-            busy = set(self.inflight)
-            due = [m for m in self.store.outbox_head(SCAN_LIMIT + len(busy))
-                   if m["due_at"] <= moment and m["_id"] not in busy][:SCAN_LIMIT]
+            due = self._due()
             if not due:
                 if not self.inflight:
                     break
@@ -128,16 +121,31 @@ class MailDispatcher(DependencyProvider):
             # nameko's RpcProxy has no timeout: a lost reply must not hold the dispatcher forever
             with eventlet.Timeout(LOOKUP_TIMEOUT_S, TimeoutError(f"lookups took over {LOOKUP_TIMEOUT_S}s")):
                 lookups = self._lookups(due, accounts, progress)
-            for mail in due:
-                if self.outage_until > time.monotonic() or time.monotonic() >= deadline:
-                    break
-                self._wait_for_rate()
-                self.inflight.add(mail["_id"])
-                pool.spawn(self._send_one, mail, lookups)
+            self._hand_out(pool, due, lookups, deadline)
         pool.waitall()
         done = {k: v - before[k] for k, v in self.stats.items() if v != before[k]}
         if done:
             log.info("dispatcher run: %s", ", ".join(f"{v} {k}" for k, v in done.items()))
+
+    def _due(self):
+        """The next mails due and not in hand. The mails being sent are still at the head: read
+        past them, so that the next batch's lookups overlap the current batch's sending. Those
+        in hand when the read starts are left out, not those in hand when it returns: one sent
+        and deleted while the read was on its way may still be in what it returns, and would
+        go out twice."""
+        moment = utcnow()
+        busy = set(self.inflight)
+        return [m for m in self.store.outbox_head(SCAN_LIMIT + len(busy))
+                if m["due_at"] <= moment and m["_id"] not in busy][:SCAN_LIMIT]
+
+    def _hand_out(self, pool, due, lookups, deadline):
+        """Each mail to a sending green thread at the global rate, until an outage or the deadline."""
+        for mail in due:
+            if self.outage_until > time.monotonic() or time.monotonic() >= deadline:
+                return
+            self._wait_for_rate()
+            self.inflight.add(mail["_id"])
+            pool.spawn(self._send_one, mail, lookups)
 
     def _wait_for_rate(self):
         while True:
@@ -190,28 +198,36 @@ class MailDispatcher(DependencyProvider):
             self.stats["deferred"] += 1
             self.store.postpone(mail["_id"], utcnow() + _seconds(allowed_at - moment))
             return
+        if self._send(mail, self._message(mail, address, name, locale, extra), address):
+            self.outages = 0
+            self.window.record(key, moment)
+            self._finish(mail, "sent", attempts=mail["attempts"] + 1)
+
+    def _message(self, mail, address, name, locale, extra):
         subject, text, html = messages.render(mail["kind"], locale, dict(
             mail["context"], **extra, full_name=name, web_url=self.settings.public_base_url,
             prefs_link=f"{self.settings.public_base_url.rstrip('/')}/api/v1/me/notification-preferences"))
-        message = messages.build_message(mail["_id"], self.settings.sender, address, name, subject,
-                                         text, html, self.settings.message_domain)
+        return messages.build_message(mail["_id"], self.settings.sender, address, name, subject,
+                                      text, html, self.settings.message_domain)
+
+    def _send(self, mail, message, address):
+        """True when the server accepted the message; otherwise the failure is dealt with here
+        (an outage pauses everyone, a bounce fails the mail, a transient error retries it)."""
         connection = self.connections.get()
         try:
             connection.send(message)
         except mailer.Outage as exc:
             self._outage(exc)
-            return
+            return False
         except mailer.Permanent as exc:
             self._finish(mail, "failed", f"bounced: {exc}", address, mail["attempts"] + 1)
-            return
+            return False
         except mailer.Transient as exc:
             self._retry(mail, address, str(exc))
-            return
+            return False
         finally:
             self.connections.put(connection)
-        self.outages = 0
-        self.window.record(key, moment)
-        self._finish(mail, "sent", attempts=mail["attempts"] + 1)
+        return True
 
     def _recipient(self, mail, lookups):
         """(address, name, locale, extra context) or the reason the mail is skipped."""
