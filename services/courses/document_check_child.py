@@ -45,16 +45,25 @@ def check_pdf(content):
     return None
 
 
+def _unsafe_member(names):
+    """Why one of the archive's file names is refused (a path out of the archive, a macro or
+    an ActiveX control), or None."""
+    for name in names:
+        if name.startswith(("/", "\\")) or ".." in name.split("/") or ":" in name:
+            return "the document contains a file with an unsafe path"
+        lowered = name.lower()
+        if lowered.endswith("vbaproject.bin") or "/activex/" in f"/{lowered}":
+            return "documents with macros or ActiveX controls are not accepted"
+    return None
+
+
 def check_office(content):
     """(content type, None) or (None, problem)."""
     archive = zipfile.ZipFile(io.BytesIO(content))
     names = archive.namelist()
-    for name in names:
-        if name.startswith(("/", "\\")) or ".." in name.split("/") or ":" in name:
-            return None, "the document contains a file with an unsafe path"
-        lowered = name.lower()
-        if lowered.endswith("vbaproject.bin") or "/activex/" in f"/{lowered}":
-            return None, "documents with macros or ActiveX controls are not accepted"
+    problem = _unsafe_member(names)
+    if problem:
+        return None, problem
     if "[Content_Types].xml" not in names:
         return None, "not an Office document (no [Content_Types].xml)"
     from defusedxml.ElementTree import fromstring

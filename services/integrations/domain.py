@@ -72,13 +72,19 @@ def check_endpoint(url, allow_loopback_http=False):
     if parts.scheme != "https" or not host or parts.username or parts.password:
         raise ValidationFailed("The endpoint is not accepted.",
                                {"url": ["must be an https:// URL without credentials"]})
-    if literal is None:
-        if host == "localhost" or "." not in host or host.endswith(INTERNAL_SUFFIXES):
-            raise ValidationFailed("The endpoint is not accepted.", {"url": ["must be a public host"]})
-        return url
-    if not is_public(literal):
-        raise ValidationFailed("The endpoint is not accepted.", {"url": ["must be a public address"]})
+    problem = _host_problem(host, literal)
+    if problem:
+        raise ValidationFailed("The endpoint is not accepted.", {"url": [problem]})
     return url
+
+
+def _host_problem(host, literal):
+    """Why an https endpoint's host is not public: an internal name, or a private address."""
+    if literal is not None:
+        return None if is_public(literal) else "must be a public address"
+    if host == "localhost" or "." not in host or host.endswith(INTERNAL_SUFFIXES):
+        return "must be a public host"
+    return None
 
 
 def wants(subscriber, event_type, tenant):

@@ -24,6 +24,16 @@ def test_plain_http_private_and_credentialed_endpoints_are_refused(url):
         domain.check_endpoint(url)
 
 
+@pytest.mark.parametrize("url, reason", [
+    ("https://hr.example.gov.vn@/x", "must be an https:// URL without credentials"),
+    ("https://intranet/x", "must be a public host"), ("https://hr.svc.cluster.local/x", "must be a public host"),
+    ("https://0x7f.0.0.1/x", "must be a public address"), ("https://[::ffff:10.0.0.1]/x", "must be a public address")])
+def test_a_refused_endpoint_says_why(url, reason):
+    with pytest.raises(ValidationFailed) as refused:
+        domain.check_endpoint(url)
+    assert refused.value.errors == {"url": [reason]}
+
+
 def test_loopback_http_only_with_the_flag():
     assert domain.check_endpoint("http://127.0.0.1:8080/x", allow_loopback_http=True)
     with pytest.raises(ValidationFailed):
