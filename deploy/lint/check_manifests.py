@@ -18,7 +18,6 @@ import collections
 import re
 import sys
 
-import kubernetes_validate
 import yaml
 
 # Secrets created out of band (docs/deploy.md); nothing else may be referenced.
@@ -50,22 +49,63 @@ def is_metrics_scrape(rule, external):
         for peer in external)
 
 
+# matchExpressions operators: does the expression hold for these labels?
+EXPRESSION_HOLDS = {
+    "In": lambda labels, key, values: labels.get(key) in values,
+    "NotIn": lambda labels, key, values: labels.get(key) not in values,
+    "Exists": lambda labels, key, values: key in labels,
+    "DoesNotExist": lambda labels, key, values: key not in labels,
+}
+
+
+def is_default_deny(policy):
+    """Selects every pod, for both directions, and allows nothing."""
+    spec = policy["spec"]
+    return (spec["podSelector"] == {} and {"Ingress", "Egress"} <= set(spec.get("policyTypes", []))
+            and not spec.get("ingress") and not spec.get("egress"))
+
+
 def selector_matches(selector, labels):
     """LabelSelector (matchLabels + matchExpressions) semantics; {} matches everything."""
-    for key, value in (selector.get("matchLabels") or {}).items():
-        if labels.get(key) != value:
-            return False
-    for expr in selector.get("matchExpressions") or []:
-        key, op, values = expr["key"], expr["operator"], expr.get("values") or []
-        if op == "In" and labels.get(key) not in values:
-            return False
-        if op == "NotIn" and labels.get(key) in values:
-            return False
-        if op == "Exists" and key not in labels:
-            return False
-        if op == "DoesNotExist" and key in labels:
-            return False
-    return True
+    if any(labels.get(key) != value for key, value in (selector.get("matchLabels") or {}).items()):
+        return False
+    return all(EXPRESSION_HOLDS.get(expr["operator"], lambda *_: True)(labels, expr["key"], expr.get("values") or [])
+               for expr in selector.get("matchExpressions") or [])
+
+
+def _container_references(container):
+    """(what, kind, name) of each ConfigMap and Secret a container's environment names."""
+    for src in container.get("envFrom", []):
+        if "configMapRef" in src:
+            yield "envFrom ", "ConfigMap", src["configMapRef"]["name"]
+        if "secretRef" in src:
+            yield "envFrom ", "Secret", src["secretRef"]["name"]
+    for env in container.get("env", []):
+        ref = env.get("valueFrom", {})
+        if "configMapKeyRef" in ref:
+            yield f"env {env['name']}: ", "ConfigMap", ref["configMapKeyRef"]["name"]
+        if "secretKeyRef" in ref:
+            yield f"env {env['name']}: ", "Secret", ref["secretKeyRef"]["name"]
+
+
+def pod_references(spec):
+    """(what, kind, name) of each ConfigMap and Secret a pod spec names, containers first."""
+    for container in spec.get("containers", []) + spec.get("initContainers", []):
+        yield from _container_references(container)
+    for vol in spec.get("volumes", []):
+        if "configMap" in vol:
+            yield f"volume {vol['name']}: ", "ConfigMap", vol["configMap"]["name"]
+        if "secret" in vol:
+            yield f"volume {vol['name']}: ", "Secret", vol["secret"]["secretName"]
+
+
+def image_pinned(image):
+    """Pinned to a digest, or to a tag that is neither missing nor ``latest``."""
+    if "@sha256:" in image:
+        return True
+    last = image.rsplit("/", 1)[-1]
+    tag = last.split(":", 1)[1] if ":" in last else ""
+    return bool(tag) and tag != "latest" and bool(PINNED_TAG.match(tag))
 
 
 class Checker:
@@ -96,6 +136,9 @@ class Checker:
 
     # -- rules -----------------------------------------------------------------------------
     def check_schemas(self, versions):
+        # imported here: the cross-object rules need only yaml (the unit tests run them in the
+        # project's venv; kubernetes-validate lives in deploy/lint's own tools venv)
+        import kubernetes_validate
         for obj in self.objects:
             for version in versions:
                 try:
@@ -122,24 +165,11 @@ class Checker:
                 self.fail(obj, "a Secret is rendered: secrets must be created out of band")
         configmaps = set(self.by_kind.get("ConfigMap", {}))
         for pid, _, spec in self.pods:
-            containers = spec.get("containers", []) + spec.get("initContainers", [])
-            for c in containers:
-                for src in c.get("envFrom", []):
-                    if "configMapRef" in src and src["configMapRef"]["name"] not in configmaps:
-                        self.fail(pid, f"envFrom ConfigMap {src['configMapRef']['name']!r} is not rendered")
-                    if "secretRef" in src and src["secretRef"]["name"] not in ALLOWED_SECRETS:
-                        self.fail(pid, f"envFrom Secret {src['secretRef']['name']!r} is not a documented secret")
-                for env in c.get("env", []):
-                    ref = env.get("valueFrom", {})
-                    if "configMapKeyRef" in ref and ref["configMapKeyRef"]["name"] not in configmaps:
-                        self.fail(pid, f"env {env['name']}: ConfigMap {ref['configMapKeyRef']['name']!r} is not rendered")
-                    if "secretKeyRef" in ref and ref["secretKeyRef"]["name"] not in ALLOWED_SECRETS:
-                        self.fail(pid, f"env {env['name']}: Secret {ref['secretKeyRef']['name']!r} is not a documented secret")
-            for vol in spec.get("volumes", []):
-                if "configMap" in vol and vol["configMap"]["name"] not in configmaps:
-                    self.fail(pid, f"volume {vol['name']}: ConfigMap {vol['configMap']['name']!r} is not rendered")
-                if "secret" in vol and vol["secret"]["secretName"] not in ALLOWED_SECRETS:
-                    self.fail(pid, f"volume {vol['name']}: Secret {vol['secret']['secretName']!r} is not a documented secret")
+            for what, kind, name in pod_references(spec):
+                if kind == "ConfigMap" and name not in configmaps:
+                    self.fail(pid, f"{what}ConfigMap {name!r} is not rendered")
+                if kind == "Secret" and name not in ALLOWED_SECRETS:
+                    self.fail(pid, f"{what}Secret {name!r} is not a documented secret")
         for ing in self.by_kind.get("Ingress", {}).values():
             for tls in ing["spec"].get("tls", []):
                 if tls.get("secretName") not in ALLOWED_SECRETS:
@@ -167,43 +197,44 @@ class Checker:
 
     def check_containers(self):
         for pid, _, spec in self.pods:
-            sc = spec.get("securityContext", {})
-            kind = pid.split("/")[0]
             for c in spec.get("initContainers", []) + spec.get("containers", []):
                 where = f"{pid} container {c['name']}"
-                image = c.get("image", "")
-                last = image.rsplit("/", 1)[-1]
-                if "@sha256:" not in image:
-                    tag = last.split(":", 1)[1] if ":" in last else ""
-                    if not tag or tag == "latest" or not PINNED_TAG.match(tag):
-                        self.fail(where, f"image {image!r} is not pinned to a tag or digest")
-                res = c.get("resources", {})
-                for part in ("requests", "limits"):
-                    for r in ("cpu", "memory"):
-                        if r not in res.get(part, {}):
-                            self.fail(where, f"resources.{part}.{r} missing")
-                csc = c.get("securityContext", {})
-                if not (csc.get("runAsNonRoot", sc.get("runAsNonRoot"))):
-                    self.fail(where, "runAsNonRoot is not true")
-                if csc.get("runAsUser", sc.get("runAsUser")) == 0:
-                    self.fail(where, "runs as UID 0")
-                if csc.get("allowPrivilegeEscalation") is not False:
-                    self.fail(where, "allowPrivilegeEscalation is not false")
-                if "ALL" not in (csc.get("capabilities", {}).get("drop") or []):
-                    self.fail(where, "capabilities do not drop ALL")
-            if kind in ("Deployment", "StatefulSet"):
+                if not image_pinned(c.get("image", "")):
+                    self.fail(where, f"image {c.get('image', '')!r} is not pinned to a tag or digest")
+                self._check_resources(where, c.get("resources", {}))
+                self._check_container_security(where, c.get("securityContext", {}), spec.get("securityContext", {}))
+            if pid.split("/")[0] in ("Deployment", "StatefulSet"):
                 for c in spec.get("containers", []):
-                    where = f"{pid} container {c['name']}"
-                    ports = {p.get("name") for p in c.get("ports", [])}
-                    for probe in ("livenessProbe", "readinessProbe"):
-                        p = c.get(probe)
-                        if not p:
-                            self.fail(where, f"{probe} missing")
-                            continue
-                        for action in ("httpGet", "tcpSocket", "grpc"):
-                            port = (p.get(action) or {}).get("port")
-                            if isinstance(port, str) and port not in ports:
-                                self.fail(where, f"{probe} uses unknown port name {port!r}")
+                    self._check_probes(f"{pid} container {c['name']}", c)
+
+    def _check_resources(self, where, resources):
+        for part in ("requests", "limits"):
+            for r in ("cpu", "memory"):
+                if r not in resources.get(part, {}):
+                    self.fail(where, f"resources.{part}.{r} missing")
+
+    def _check_container_security(self, where, csc, pod_sc):
+        """The container's securityContext, falling back on the pod's where Kubernetes does."""
+        if not (csc.get("runAsNonRoot", pod_sc.get("runAsNonRoot"))):
+            self.fail(where, "runAsNonRoot is not true")
+        if csc.get("runAsUser", pod_sc.get("runAsUser")) == 0:
+            self.fail(where, "runs as UID 0")
+        if csc.get("allowPrivilegeEscalation") is not False:
+            self.fail(where, "allowPrivilegeEscalation is not false")
+        if "ALL" not in (csc.get("capabilities", {}).get("drop") or []):
+            self.fail(where, "capabilities do not drop ALL")
+
+    def _check_probes(self, where, container):
+        ports = {p.get("name") for p in container.get("ports", [])}
+        for probe in ("livenessProbe", "readinessProbe"):
+            p = container.get(probe)
+            if not p:
+                self.fail(where, f"{probe} missing")
+                continue
+            for action in ("httpGet", "tcpSocket", "grpc"):
+                port = (p.get(action) or {}).get("port")
+                if isinstance(port, str) and port not in ports:
+                    self.fail(where, f"{probe} uses unknown port name {port!r}")
 
     def check_scaling_and_disruption(self):
         hpas = self.by_kind.get("HorizontalPodAutoscaler", {}).values()
@@ -243,58 +274,64 @@ class Checker:
             selected = [p for p in self.pods if selector_matches({"matchLabels": selector}, p[1])]
             if not selected:
                 self.fail(svc, "selector matches no pod template")
-            for port in svc["spec"].get("ports", []):
-                target = port.get("targetPort")
-                if isinstance(target, str):
-                    for pid, _, spec in selected:
-                        names = {p.get("name") for c in spec["containers"] for p in c.get("ports", [])}
-                        if target not in names:
-                            self.fail(svc, f"targetPort {target!r} is not a named port of {pid}")
-        services = self.by_kind.get("Service", {})
+            self._check_target_ports(svc, selected)
         for ing in self.by_kind.get("Ingress", {}).values():
             for rule in ing["spec"].get("rules", []):
                 for path in rule.get("http", {}).get("paths", []):
-                    backend = path["backend"]["service"]
-                    svc = services.get(backend["name"])
-                    if not svc:
-                        self.fail(ing, f"backend Service {backend['name']!r} is not rendered")
-                        continue
-                    port = backend["port"]
-                    ports = svc["spec"]["ports"]
-                    if "name" in port and port["name"] not in {p.get("name") for p in ports}:
-                        self.fail(ing, f"backend port {port['name']!r} is not a port of Service {backend['name']}")
-                    if "number" in port and port["number"] not in {p["port"] for p in ports}:
-                        self.fail(ing, f"backend port {port['number']} is not a port of Service {backend['name']}")
+                    self._check_backend(ing, path["backend"]["service"])
+
+    def _check_target_ports(self, svc, selected):
+        """A named targetPort is a named port of every pod the Service selects."""
+        for port in svc["spec"].get("ports", []):
+            target = port.get("targetPort")
+            if not isinstance(target, str):
+                continue
+            for pid, _, spec in selected:
+                names = {p.get("name") for c in spec["containers"] for p in c.get("ports", [])}
+                if target not in names:
+                    self.fail(svc, f"targetPort {target!r} is not a named port of {pid}")
+
+    def _check_backend(self, ing, backend):
+        svc = self.by_kind.get("Service", {}).get(backend["name"])
+        if not svc:
+            self.fail(ing, f"backend Service {backend['name']!r} is not rendered")
+            return
+        port, ports = backend["port"], svc["spec"]["ports"]
+        if "name" in port and port["name"] not in {p.get("name") for p in ports}:
+            self.fail(ing, f"backend port {port['name']!r} is not a port of Service {backend['name']}")
+        if "number" in port and port["number"] not in {p["port"] for p in ports}:
+            self.fail(ing, f"backend port {port['number']} is not a port of Service {backend['name']}")
 
     def check_network_policies(self):
         policies = list(self.by_kind.get("NetworkPolicy", {}).values())
-        if not any(p["spec"]["podSelector"] == {} and
-                   {"Ingress", "Egress"} <= set(p["spec"].get("policyTypes", []))
-                   and not p["spec"].get("ingress") and not p["spec"].get("egress")
-                   for p in policies):
+        if not any(is_default_deny(p) for p in policies):
             self.problems.append(f"{self.name}: no default-deny NetworkPolicy (ingress and egress)")
         for pol in policies:
-            spec = pol["spec"]
-            if spec["podSelector"] and not self.pods_selected(spec["podSelector"]):
-                self.fail(pol, "podSelector matches no pod template")
-            for direction, key in (("ingress", "from"), ("egress", "to")):
-                for rule in spec.get(direction) or []:
-                    for peer in rule.get(key) or []:
-                        # Peers in this namespace must select pods that exist.
-                        if "podSelector" in peer and "namespaceSelector" not in peer \
-                                and not self.pods_selected(peer["podSelector"]):
-                            self.fail(pol, f"{direction} peer {peer['podSelector']} matches no pod template")
+            self._check_policy_selects_pods(pol)
         # Only pods of the gateway may be reachable from outside the namespace; the one exception
         # is Prometheus, from the monitoring namespace, on the metrics ports only (8000, 8080).
         for pol in policies:
             for rule in pol["spec"].get("ingress") or []:
                 external = [p for p in rule.get("from") or [] if "namespaceSelector" in p or "ipBlock" in p]
-                if not external or is_metrics_scrape(rule, external):
-                    continue
-                for pid, labels, _ in self.pods:
-                    if selector_matches(pol["spec"]["podSelector"], labels) and \
-                            not pid.startswith("Deployment/gateway"):
-                        self.fail(pol, f"admits traffic from outside the namespace into {pid}")
+                if external and not is_metrics_scrape(rule, external):
+                    self._check_only_gateway_exposed(pol)
+
+    def _check_policy_selects_pods(self, pol):
+        """The policy's podSelector, and its peers in this namespace, select pods that exist."""
+        spec = pol["spec"]
+        if spec["podSelector"] and not self.pods_selected(spec["podSelector"]):
+            self.fail(pol, "podSelector matches no pod template")
+        for direction, key in (("ingress", "from"), ("egress", "to")):
+            for rule in spec.get(direction) or []:
+                for peer in rule.get(key) or []:
+                    if "podSelector" in peer and "namespaceSelector" not in peer \
+                            and not self.pods_selected(peer["podSelector"]):
+                        self.fail(pol, f"{direction} peer {peer['podSelector']} matches no pod template")
+
+    def _check_only_gateway_exposed(self, pol):
+        for pid, labels, _ in self.pods:
+            if selector_matches(pol["spec"]["podSelector"], labels) and not pid.startswith("Deployment/gateway"):
+                self.fail(pol, f"admits traffic from outside the namespace into {pid}")
 
     def run(self, versions):
         self.check_schemas(versions)
