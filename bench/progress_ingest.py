@@ -61,14 +61,14 @@ def main():
         measure(platform, args)
 
 
-def measure(platform, args):
-    operator = ApiClient(platform.base_url).signed_in(platform.env["OPERATOR_USERNAME"],
-                                                      platform.env["OPERATOR_PASSWORD"])
+def enrolled_course(platform, operator, samples):
+    """A tenant of 3 learners enrolled (and visible to progress) in a course with ``samples``
+    optional document lessons; (tenant kit, course id)."""
     events = Events(platform.env["AMQP_URI"])
     org = make_tenant(operator, platform, "Bench", learners=3)
     tenant_id = org["tenant"]["tenant_id"]
     lessons = [{"lesson_id": f"d{i}", "kind": "document", "required": False, "title": f"Bài {i}"}
-               for i in range(args.samples)]
+               for i in range(samples)]
     course_id = events.course(tenant_id, extra_lessons=lessons)
     for learner in org["learners"]:
         events.enroll(course_id, tenant_id, learner)
@@ -79,6 +79,13 @@ def measure(platform, args):
                 break
             except Exception:
                 time.sleep(0.2)
+    return org, course_id
+
+
+def measure(platform, args):
+    operator = ApiClient(platform.base_url).signed_in(platform.env["OPERATOR_USERNAME"],
+                                                      platform.env["OPERATOR_PASSWORD"])
+    org, course_id = enrolled_course(platform, operator, args.samples)
     tokens = [learner["client"].session.headers["Authorization"] for learner in org["learners"]]
     # One HTTP session per client thread (keep-alive), learners spread over the clients.
     sessions = [ApiClient(platform.base_url) for _ in range(args.clients)]
@@ -97,10 +104,12 @@ def measure(platform, args):
     print(f"clients={args.clients} seconds={args.seconds} batch={args.batch}")
     print(f"single: {run_phase(args.clients, args.seconds, single):8.0f} activities/s accepted (202)")
     print(f"batch:  {run_phase(args.clients, args.seconds, batch):8.0f} activities/s accepted (202)")
+    visible_latency(org["learners"][0]["client"], course_id, args.samples)
 
-    # Wait until the backlog is applied (a marker sent last becomes visible), then measure
-    # latency: one learner, one request at a time, on an idle queue.
-    client = org["learners"][0]["client"]
+
+def visible_latency(client, course_id, samples):
+    """Wait until the backlog is applied (a marker sent last becomes visible), then measure
+    latency: one learner, one request at a time, on an idle queue."""
     drain_start = time.monotonic()
     client.post("/api/v1/activities", activity(course_id, "doc1"))
     while "doc1" not in client.get(f"/api/v1/me/courses/{course_id}/progress")["lessons_done"]:
@@ -109,7 +118,7 @@ def measure(platform, args):
         time.sleep(0.2)
     print(f"backlog applied {time.monotonic() - drain_start:.1f} s after the last 202")
     latencies = []
-    for i in range(args.samples):
+    for i in range(samples):
         client.post("/api/v1/activities", activity(course_id, f"d{i}"))
         accepted = time.monotonic()
         while f"d{i}" not in client.get(f"/api/v1/me/courses/{course_id}/progress")["lessons_done"]:

@@ -179,6 +179,26 @@ def main():
 def run(args, env, plat):
     operator = ApiClient(plat.base_url).signed_in(env["OPERATOR_USERNAME"], env["OPERATOR_PASSWORD"])
     big = "bigtenant" + uuid.uuid4().hex[:6]
+    events, course_ids, users, publishing = publish_data_set(args, env, big)
+    total = len({e["payload"]["enrollment_id"] for e in events if e["type"] == crs.ENROLLMENT_CREATED.type})
+    print(f"published {len(events)} events ({args.learners} learners, {args.courses} courses, {args.enrollments} "
+          f"enrollments + {args.tenants - 1} small tenants; {total} distinct enrollments in all) in "
+          f"{time.monotonic() - publishing['started']:.1f}s ({publishing['built']:.1f}s of it building them)")
+    wait_projected(operator, total, len(events), publishing["first_publish"])
+    path = f"/api/v1/tenants/{big}/report"
+    read_latencies(args, env, operator, big, path)
+    started, sent = lag_under_stream(args, env, operator, big, course_ids, users, path)
+    expected = args.enrollments + sent
+    streamed = time.monotonic() - started
+    while operator.get(path)["enrollments"] < expected and time.monotonic() - started < streamed + 300:
+        time.sleep(0.5)
+    print(f"every streamed enrollment in the report {time.monotonic() - started - args.seconds:.1f}s after the "
+          f"stream stopped ({operator.get(path)['enrollments']} of {expected})")
+
+
+def publish_data_set(args, env, big):
+    """The big tenant and the small ones, built then published; (events, course ids, users,
+    {started, built (seconds), first_publish (monotonic)})."""
     t0 = time.monotonic()
     events, course_ids, users = tenant_events(big, args.learners, args.courses, args.enrollments,
                                               args.enrollments // 4, units=args.units)
@@ -190,12 +210,12 @@ def run(args, env, plat):
     for envelope in events:
         publish(envelope)
     publish.close()
-    total = len({e["payload"]["enrollment_id"] for e in events if e["type"] == crs.ENROLLMENT_CREATED.type})
-    print(f"published {len(events)} events ({args.learners} learners, {args.courses} courses, {args.enrollments} "
-          f"enrollments + {args.tenants - 1} small tenants; {total} distinct enrollments in all) in "
-          f"{time.monotonic() - t0:.1f}s ({built:.1f}s of it building them)")
+    return events, course_ids, users, {"started": t0, "built": built, "first_publish": publishing}
+
+
+def wait_projected(operator, total, events, publishing):
+    """Until the national report counts every enrollment."""
     t0 = time.monotonic()
-    path = f"/api/v1/tenants/{big}/report"
     while True:
         try:
             national = operator.get("/api/v1/reports/national")
@@ -206,7 +226,10 @@ def run(args, env, plat):
         time.sleep(1)
     elapsed, overall = time.monotonic() - t0, time.monotonic() - publishing
     print(f"projection of the whole data set: done {elapsed:.1f}s after the last publish, {overall:.1f}s after "
-          f"the first (~{len(events) / overall:.0f} events/s, publishing and projecting at once)")
+          f"the first (~{events / overall:.0f} events/s, publishing and projecting at once)")
+
+
+def read_latencies(args, env, operator, big, path):
     p50, p95 = timed_gets(operator, path, args.samples)
     print(f"tenant report latency: p50 {p50:.1f} ms, p95 {p95:.1f} ms ({args.samples} sequential GETs "
           f"after {WARM_UP} unmeasured)")
@@ -216,6 +239,9 @@ def run(args, env, plat):
     p50, p95 = timed_gets(operator, "/api/v1/reports/national", args.samples // 2)
     print(f"national report latency ({args.tenants} tenants): p50 {p50:.1f} ms, p95 {p95:.1f} ms")
 
+
+def lag_under_stream(args, env, operator, big, course_ids, users, path):
+    """Probes of event-to-report lag while threads stream enrollments; (stream start, enrollments sent)."""
     sent = []
     threads = [threading.Thread(target=lambda: sent.append(stream(
         env["AMQP_URI"], big, course_ids, users, args.rate / args.publishers, args.seconds)))
@@ -223,8 +249,20 @@ def run(args, env, plat):
     started = time.monotonic()
     for thread in threads:
         thread.start()
+    lags = probe_lags(env, operator, big, users, path, started, args.seconds)
+    for thread in threads:
+        thread.join()
+    lags.sort()
+    print(f"event-to-report lag under {sum(sent) / args.seconds:.0f} events/s published ({sum(sent)} enrollments "
+          f"in {args.seconds}s): {len(lags)} probes, median {statistics.median(lags):.2f}s, "
+          f"p95 {lags[int(0.95 * (len(lags) - 1))]:.2f}s, max {lags[-1]:.2f}s")
+    return started, sum(sent)
+
+
+def probe_lags(env, operator, big, users, path, started, seconds):
+    """Every ~2 s, one learner active in a new month: seconds until the report shows that month."""
     lags, probe, publish = [], 0, EventPublisher(env["AMQP_URI"])
-    while time.monotonic() - started < args.seconds:
+    while time.monotonic() - started < seconds:
         probe += 1
         day = dt.date(2030 + probe // 12, probe % 12 + 1, 1)
         learner = users[probe]
@@ -237,18 +275,7 @@ def run(args, env, plat):
         lags.append(time.monotonic() - sent_at)
         time.sleep(max(0.0, 2 - (time.monotonic() - sent_at)))
     publish.close()
-    for thread in threads:
-        thread.join()
-    streamed = time.monotonic() - started
-    lags.sort()
-    print(f"event-to-report lag under {sum(sent) / args.seconds:.0f} events/s published ({sum(sent)} enrollments "
-          f"in {args.seconds}s): {len(lags)} probes, median {statistics.median(lags):.2f}s, "
-          f"p95 {lags[int(0.95 * (len(lags) - 1))]:.2f}s, max {lags[-1]:.2f}s")
-    expected = args.enrollments + sum(sent)
-    while operator.get(path)["enrollments"] < expected and time.monotonic() - started < streamed + 300:
-        time.sleep(0.5)
-    print(f"every streamed enrollment in the report {time.monotonic() - started - args.seconds:.1f}s after the "
-          f"stream stopped ({operator.get(path)['enrollments']} of {expected})")
+    return lags
 
 
 if __name__ == "__main__":

@@ -57,6 +57,33 @@ def wait_count(ralph, target, timeout):
     raise SystemExit(f"only {ralph.stored_count()} of {target} statements within {timeout}s")
 
 
+def relay(env, ralph, n):
+    """N events published while Ralph is up: time until all N statements are in it."""
+    batch = events(n)
+    started = time.monotonic()
+    publish(env, batch)
+    published = time.monotonic() - started
+    done = wait_count(ralph, n, timeout=600)
+    print(f"relay: {n} events published in {published:.1f}s; all {n} statements in Ralph after "
+          f"{done - started:.1f}s ({n / (done - started):.0f} statements/s end to end)")
+
+
+def drain(env, ralph, args):
+    """N more queued while Ralph is down (each batch failed once), then drained when it is back."""
+    n = args.events
+    ralph.stop()
+    publish(env, events(n))
+    outbox = pymongo.MongoClient(env["MONGO_URI"])[env["MONGO_DB_PREFIX"] + "integrations"]["xapi_outbox"]
+    while outbox.estimated_document_count() < n:
+        time.sleep(0.2)
+    time.sleep(1)  # every batch has failed once: the backlog waits on its backoff
+    ralph.start()
+    restarted = time.monotonic()
+    done = wait_count(ralph, 2 * n, timeout=600)
+    print(f"drain: {n} queued statements into Ralph in {done - restarted:.1f}s after it came back "
+          f"({n / (done - restarted):.0f} statements/s, batches of {args.batch}, {args.concurrency} at once)")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--events", type=int, default=2000)
@@ -74,28 +101,8 @@ def main():
             operator = ApiClient(plat.base_url).signed_in(env["OPERATOR_USERNAME"], env["OPERATOR_PASSWORD"])
             operator.request("PUT", "/api/v1/xapi/lrs", json={
                 "endpoint": ralph.endpoint, "username": ralph.username, "password": ralph.password})
-            n = args.events
-
-            batch = events(n)
-            started = time.monotonic()
-            publish(env, batch)
-            published = time.monotonic() - started
-            done = wait_count(ralph, n, timeout=600)
-            print(f"relay: {n} events published in {published:.1f}s; all {n} statements in Ralph after "
-                  f"{done - started:.1f}s ({n / (done - started):.0f} statements/s end to end)")
-
-            ralph.stop()
-            backlog = events(n)
-            publish(env, backlog)
-            outbox = pymongo.MongoClient(env["MONGO_URI"])[env["MONGO_DB_PREFIX"] + "integrations"]["xapi_outbox"]
-            while outbox.estimated_document_count() < n:
-                time.sleep(0.2)
-            time.sleep(1)  # every batch has failed once: the backlog waits on its backoff
-            ralph.start()
-            restarted = time.monotonic()
-            done = wait_count(ralph, 2 * n, timeout=600)
-            print(f"drain: {n} queued statements into Ralph in {done - restarted:.1f}s after it came back "
-                  f"({n / (done - restarted):.0f} statements/s, batches of {args.batch}, {args.concurrency} at once)")
+            relay(env, ralph, args.events)
+            drain(env, ralph, args)
         finally:
             ralph.stop()
 
