@@ -12,6 +12,7 @@ import json
 from collections import Counter, defaultdict
 
 from mooc_common.contracts import roles
+from mooc_common.contracts.tenancy import NATIONAL
 from mooc_common.infra.vietnam_time import VIETNAM
 
 NONE = "-"  # key for a missing unit / intake / category (Mongo keys cannot be empty or null)
@@ -168,7 +169,7 @@ def _course_row(course_id, part, course, intakes, sums):
     return dict(
         _metrics(part.get("totals", {})), course_id=course_id, code=course.get("code"),
         title=course.get("title"), status=course.get("status"),
-        national=course.get("owner") == "national", by_year={y: _metrics(v) for y, v in sorted(per_year.items())},
+        national=course.get("owner") == NATIONAL, by_year={y: _metrics(v) for y, v in sorted(per_year.items())},
         by_intake=[dict(_metrics(values), intake_id=None if intake_id == NONE else intake_id,
                         name=(intakes.get(intake_id) or {}).get("name"))
                    for intake_id, values in sorted(part.get("by_intake", {}).items())])
@@ -217,7 +218,7 @@ def _tenant_header(tenant, learners, by_category, by_status):
 def _course_counts(tenant_id, courses):
     """The tenant's own courses and the national ones, per status."""
     return {"own": _by_status([c for c in courses.values() if c.get("owner") == tenant_id]),
-            "national": _by_status([c for c in courses.values() if c.get("owner") == "national"])}
+            "national": _by_status([c for c in courses.values() if c.get("owner") == NATIONAL])}
 
 
 def _plans_vs_actual(plans, year_parts, by_year, by_course, units):

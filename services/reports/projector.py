@@ -23,6 +23,7 @@ import time
 import eventlet
 from nameko.extensions import DependencyProvider
 
+from mooc_common.contracts.tenancy import EVERY_TENANT
 from mooc_common.infra.event_batches import EventBatches
 from mooc_common.infra.lease import Lease, local_holder
 from mooc_common.infra.metrics import EVENT_TO_REPORT_LAG
@@ -143,8 +144,8 @@ class Projector:
                              reset_parts=[tenant])
 
     def _journal(self, records, inbox_ids, parts, touched, as_of, facts=(), forget=(), reset_parts=()):
-        if "*" in as_of:  # a national course or intake: every tenant's report shows it
-            moment = as_of.pop("*")
+        if EVERY_TENANT in as_of:  # a national course or intake: every tenant's report shows it
+            moment = as_of.pop(EVERY_TENANT)
             for tenant in self.caches.references.tenant_ids():
                 as_of[tenant] = max(as_of.get(tenant, moment), moment)
         return {"records": records, "inbox_ids": list(inbox_ids), "facts": list(facts), "forget": list(forget),

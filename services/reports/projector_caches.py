@@ -10,6 +10,8 @@ import logging
 import eventlet
 from rbloom import Bloom
 
+from mooc_common.contracts.tenancy import NATIONAL
+
 from .storage import FACT_COLLECTIONS, key
 
 log = logging.getLogger(__name__)
@@ -122,8 +124,8 @@ class References:
         refs = self._loaded()
         mine = lambda collection, *owners: {k: v for o in owners for k, v in refs[collection].get(o, {}).items()}  # noqa: E731
         tenant = refs["tenants"].get(tenant_id, {}).get(tenant_id) or {"_id": tenant_id}
-        return (tenant, mine("units", tenant_id), mine("courses", tenant_id, "national"),
-                mine("intakes", tenant_id, "national"),
+        return (tenant, mine("units", tenant_id), mine("courses", tenant_id, NATIONAL),
+                mine("intakes", tenant_id, NATIONAL),
                 {str(p["year"]): p for p in mine("plans", tenant_id).values()})
 
     def tenant_ids(self):

@@ -18,6 +18,7 @@ import time
 import uuid
 
 from mooc_common.contracts.errors import NotFound
+from mooc_common.contracts.tenancy import EVERY_TENANT
 
 from . import projection
 from .storage import REBUILT_FACTS, inbox_record
@@ -65,7 +66,7 @@ class Rebuild:
         records, after, version = [], None, self.version
         while rows := self.sources.courses.export_courses(after, PAGE):
             records += [inbox_record(f"rebuild-course-{c['course_id']}-{version.isoformat()}",
-                                     c["owner_tenant_id"] or "*", version,
+                                     c["owner_tenant_id"] or EVERY_TENANT, version,
                                      projection.course_changes(c, c["status"], version))
                         for c in rows if c["status"] in ("published", "archived")]
             after = rows[-1]["course_id"]
