@@ -10,7 +10,6 @@ moveOn decision) is in the integrations service (cmi5_rules.py); when the lesson
 met the lesson is completed through the same ingestion as ``/activities``, once.
 """
 import base64
-import datetime as dt
 import json
 import urllib.parse
 
@@ -20,6 +19,7 @@ from mooc_common.contracts import activities as contract
 from mooc_common.contracts import xapi
 from mooc_common.contracts.errors import Conflict, NotFound, ValidationFailed
 from mooc_common.contracts.roles import LEARNER
+from mooc_common.infra.clock import utcnow
 
 from ..openapi import wire
 from ..openapi.operation import PUBLIC, operation
@@ -32,7 +32,7 @@ def moved_on_activity(course_id, lesson_id, registration):
     lesson, so however often it is sent the lesson completes once."""
     return contract.ActivitySchema().load({
         "activity_id": str(xapi.inbound_activity_id(f"cmi5:{registration}:{lesson_id}")), "kind": "lesson_completed",
-        "course_id": course_id, "lesson_id": lesson_id, "occurred_at": dt.datetime.now(dt.timezone.utc).isoformat()})
+        "course_id": course_id, "lesson_id": lesson_id, "occurred_at": utcnow().isoformat()})
 
 
 def is_cmi5(lesson):

@@ -1,11 +1,11 @@
 """Learner activity ingestion (202 after the broker's confirm), progress views, certificates."""
-import datetime as dt
 import os
 
 import falcon
 
 from mooc_common.contracts import activities as contract
 from mooc_common.contracts.roles import LEARNER, STAFF
+from mooc_common.infra.clock import utcnow
 
 from services.progress import schemas
 
@@ -37,7 +37,7 @@ class Activities:
         also the path of the activities that xAPI statements carry (resources/xapi_statements.py)."""
         message = INGEST_MESSAGE.dump({
             "learner_id": actor["user_id"], "tenant_id": actor["tenant_id"],
-            "received_at": dt.datetime.now(dt.timezone.utc),
+            "received_at": utcnow(),
             "correlation_id": req.context.request_id,
             "activities": activities,
         })

@@ -10,7 +10,6 @@ derived from the statement id, sent through the same ingestion path as ``/activi
 statement sent again, or a lesson completed twice, counts once. Other statements are
 acknowledged and not kept (the platform is not a general-purpose LRS).
 """
-import datetime as dt
 import uuid
 
 import falcon
@@ -20,6 +19,7 @@ from mooc_common.contracts import activities as contract
 from mooc_common.contracts import xapi
 from mooc_common.contracts.errors import ValidationFailed
 from mooc_common.contracts.roles import LEARNER, require_role
+from mooc_common.infra.clock import utcnow
 
 from ..openapi.operation import PUBLIC, operation
 from ..service_resource import ServiceResource
@@ -78,7 +78,7 @@ class Statements(ServiceResource):
             lesson = xapi.parse_lesson_activity_id(self.base_url, statement["object"]["id"])
             if lesson is None or (session and list(lesson) != [session["course_id"], session["lesson_id"]]):
                 continue  # not one of our lessons (or not the launched one)
-            at = statement.get("timestamp") or dt.datetime.now(dt.timezone.utc)
+            at = statement.get("timestamp") or utcnow()
             activities.append({"activity_id": str(xapi.inbound_activity_id(statement["id"])),
                                "kind": "lesson_completed", "course_id": lesson[0], "lesson_id": lesson[1],
                                "occurred_at": at.isoformat()})

@@ -9,6 +9,8 @@ import datetime as dt
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
+from mooc_common.infra.clock import utcnow
+
 INGEST_EXCHANGE = "progress.ingest"
 INGEST_QUEUE = "progress.activities"
 INGEST_ROUTING_KEY = "activity"
@@ -42,7 +44,7 @@ class ActivitySchema(Schema):
             raise ValidationError({"percent": ["required for video_progress"]})
         if data["kind"] == "quiz_submitted" and data.get("answers") is None:
             raise ValidationError({"answers": ["required for quiz_submitted"]})
-        if data["occurred_at"] > dt.datetime.now(dt.timezone.utc) + MAX_CLOCK_SKEW:
+        if data["occurred_at"] > utcnow() + MAX_CLOCK_SKEW:
             raise ValidationError({"occurred_at": ["in the future"]})
 
     @post_load

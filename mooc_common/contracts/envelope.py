@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 
 from marshmallow import Schema, ValidationError, fields
 
+from mooc_common.infra.clock import utcnow
+
 
 class EnvelopeSchema(Schema):
     event_id = fields.UUID(required=True)
@@ -65,7 +67,7 @@ class EventType:
         return _schema(EnvelopeSchema).dump({
             "event_id": event_id or uuid.uuid4(),
             "type": self.type,
-            "occurred_at": occurred_at or dt.datetime.now(dt.timezone.utc),
+            "occurred_at": occurred_at or utcnow(),
             "tenant_id": tenant_id,
             "producer": self.producer,
             "schema_version": self.version,

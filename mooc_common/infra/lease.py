@@ -21,6 +21,8 @@ import uuid
 
 from pymongo.errors import DuplicateKeyError
 
+from .clock import utcnow
+
 
 class Lease:
     def __init__(self, collection, name, ttl=dt.timedelta(seconds=30), holder=None):
@@ -30,7 +32,7 @@ class Lease:
         self.acquired = False
 
     def hold(self):
-        now = dt.datetime.now(dt.timezone.utc)
+        now = utcnow()
         was_held, self.acquired = self.held, False
         self.held = self._renew(now) or self._take(now)
         self.acquired = self.held and not was_held

@@ -38,7 +38,7 @@ from pymongo.errors import CollectionInvalid, PyMongoError
 from .events import EventPublisher
 from .keyed_locks import writing
 from .outages import is_outage
-from .store import service_database
+from .store import service_database, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +94,7 @@ class OutboxEntries:
         entry = {"_id": entry_id or uuid.uuid4().hex, "collection": getattr(collection, "name", collection),
                  "events": [{"doc": doc_id, "body": json.dumps(envelope, ensure_ascii=False)}
                             for doc_id, envelope in events],
-                 "sent": [], "created_at": now or dt.datetime.now(dt.timezone.utc)}
+                 "sent": [], "created_at": now or utcnow()}
         self.collection.insert_one(entry)
         self._writing[(self.db.name, entry["_id"])] = time.monotonic()
         return Staged(entry)
@@ -159,7 +159,7 @@ class Sweeper:
         self.stale_after, self.abandon_after = stale_after, abandon_after
 
     def sweep(self, now=None):
-        now = now or dt.datetime.now(dt.timezone.utc)
+        now = now or utcnow()
         for entry in self.entries.older_than(now - self.stale_after):
             if not self.entries.being_written(entry["_id"]):
                 self.sweep_entry(entry, now)
@@ -167,7 +167,7 @@ class Sweeper:
     def sweep_entry(self, entry, now=None, final=False):
         """Publish the stored, unsent events of ``entry``; delete it when nothing more can come
         (every document marked, abandoned, or ``final``: its writer is redoing the work)."""
-        now = now or dt.datetime.now(dt.timezone.utc)
+        now = now or utcnow()
         marked = self.entries.marked(entry)
         unsent = marked - set(entry.get("sent") or ())
         if unsent:

@@ -17,6 +17,7 @@ from eventlet.greenpool import GreenPool
 from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 from nameko.extensions import DependencyProvider
 
+from .clock import utcnow  # noqa: F401 (the services import it from here, with the other store helpers)
 from .lease import holder_is_dead_local, local_holder
 
 log = logging.getLogger(__name__)
@@ -165,11 +166,6 @@ class ProcessedEvents:
 
 
 DUPLICATE_KEY = 11000
-
-
-def utcnow():
-    """Now, timezone-aware in UTC: what every service stores (the client gives it back so)."""
-    return dt.datetime.now(dt.timezone.utc)
 
 
 def insert_once(collection, doc):

@@ -13,6 +13,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from mooc_common.contracts import tokens
+from mooc_common.infra.clock import utcnow
 from mooc_common.infra.signing_keys import SigningKey
 
 # OWASP Password Storage Cheat Sheet: Argon2id, m=19 MiB, t=2, p=1.
@@ -66,7 +67,7 @@ def issue_access_token(signing_key, user_id, tenant_id, role, now=None, session_
     """``signing_key``: a ``signing_keys.SigningKey``. ``session_id``: the refresh-token family
     the token belongs to (claim ``sid``): signing out revokes the family, and the gateway then
     refuses its access tokens too."""
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or utcnow()
     claims = {
         "iss": tokens.ISSUER, "aud": tokens.AUDIENCE, "sub": user_id, "tid": tenant_id,
         "role": role, "iat": now, "exp": now + dt.timedelta(seconds=tokens.ACCESS_TOKEN_TTL_SECONDS),
@@ -88,7 +89,7 @@ def token_hash(secret):
 
 def new_refresh_token(user_id, family_id=None, now=None):
     """(token for the client, document to store): ``<id>.<secret>``, only the hash is kept."""
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or utcnow()
     token_id, secret = uuid.uuid4().hex, secrets.token_urlsafe(32)
     doc = {"_id": token_id, "family_id": family_id or uuid.uuid4().hex, "user_id": user_id,
            "hash": token_hash(secret), "created_at": now, "expires_at": now + REFRESH_TOKEN_TTL}

@@ -16,7 +16,6 @@ Only one process may project at a time (parts are computed from what the project
 the ``reports.projector`` lease elects it among replicas, only the holder consumes, and a
 process that (re)takes the lease drops its caches.
 """
-import datetime as dt
 import logging
 import time
 
@@ -24,6 +23,7 @@ import eventlet
 from nameko.extensions import DependencyProvider
 
 from mooc_common.contracts.tenancy import EVERY_TENANT
+from mooc_common.infra.clock import utcnow
 from mooc_common.infra.event_batches import EventBatches
 from mooc_common.infra.lease import Lease, local_holder
 from mooc_common.infra.metrics import EVENT_TO_REPORT_LAG
@@ -97,7 +97,7 @@ class Projector:
         for chunk in _chunks(records, self.max_changes):
             clock = _PhaseClock()
             self._write(self._project(chunk, (), clock), clock)
-        now = dt.datetime.now(dt.timezone.utc)
+        now = utcnow()
         for envelope in envelopes:  # the report now shows these events
             EVENT_TO_REPORT_LAG.observe(max(0.0, (now - envelope["occurred_at"]).total_seconds()))
         return len(records)

@@ -19,6 +19,7 @@ import uuid
 
 from mooc_common.contracts.errors import NotFound
 from mooc_common.contracts.tenancy import EVERY_TENANT
+from mooc_common.infra.clock import utcnow
 
 from . import projection
 from .storage import REBUILT_FACTS, inbox_record
@@ -41,7 +42,7 @@ class Rebuild:
 
     def __init__(self, sources, store, version=None, sleep=time.sleep, wait_seconds=WAIT_SECONDS):
         self.sources, self.store, self.sleep, self.wait_seconds = sources, store, sleep, wait_seconds
-        self.version = version or dt.datetime.now(dt.timezone.utc)
+        self.version = version or utcnow()
 
     def run(self, tenant_ids=None):
         """{tenant_id: facts re-exported and applied}; ``None``: every tenant accounts knows.
