@@ -39,7 +39,7 @@ from nameko.standalone.events import get_event_exchange  # noqa: E402
 from api_client import ApiClient  # noqa: E402
 from tests.signed_actors import rpc_as  # noqa: E402
 from mooc_common.contracts.events import accounts as acc, courses as crs, progress as prg  # noqa: E402
-from mooc_common.infra.store import service_database  # noqa: E402
+from mooc_common.infra.store import service_database, utcnow  # noqa: E402
 from platformctl import read_env_file  # noqa: E402
 from isolated_env import isolated_env, started_platform  # noqa: E402
 
@@ -147,7 +147,7 @@ def stream(amqp_uri, tenant_id, course_ids, users, rate, seconds):
         publish(crs.ENROLLMENT_CREATED.build({
             "enrollment_id": uuid.uuid4().hex, "course_id": cid, "course_owner_tenant_id": tenant_id,
             "intake_id": None, "learner_id": learner["user_id"], "unit_id": learner["unit_id"],
-            "category": learner["category"], "enrolled_at": dt.datetime.now(dt.timezone.utc)}, tenant_id))
+            "category": learner["category"], "enrolled_at": utcnow()}, tenant_id))
         sent += 1
         ahead = sent / rate - (time.monotonic() - start)
         if ahead > 0:

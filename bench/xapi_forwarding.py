@@ -12,7 +12,6 @@ Starts its own platform (own vhost and databases, as the tests do) and a Ralph L
     python bench/xapi_forwarding.py --events 2000
 """
 import argparse
-import datetime as dt
 import sys
 import time
 import uuid
@@ -28,6 +27,7 @@ from nameko.standalone.events import event_dispatcher  # noqa: E402
 from api_client import ApiClient  # noqa: E402
 from isolated_env import isolated_env, started_platform  # noqa: E402
 from mooc_common.contracts.events.progress import LESSON_COMPLETED  # noqa: E402
+from mooc_common.infra.clock import utcnow  # noqa: E402
 from platformctl import read_env_file  # noqa: E402
 from ralph_lrs import Ralph  # noqa: E402
 
@@ -35,7 +35,7 @@ TENANT = uuid.uuid4().hex
 
 
 def events(count):
-    at = dt.datetime.now(dt.timezone.utc)
+    at = utcnow()
     return [LESSON_COMPLETED.build({
         "enrollment_id": uuid.uuid4().hex, "course_id": "c" + str(i % 50), "course_owner_tenant_id": TENANT,
         "intake_id": None, "learner_id": uuid.uuid4().hex, "unit_id": None, "category": "civil_servant",
