@@ -9,7 +9,6 @@ from kombu import Connection, Exchange, Queue
 
 from mooc_common.contracts.events.progress import COURSE_COMPLETED, LESSON_COMPLETED
 from mooc_common.infra.confirms import ConfirmedChannel, MessageNotConfirmed, publish_all
-from mooc_common.infra.store import service_database
 from services.integrations import routing
 from services.integrations.exchange import IntegrationExchange
 from services.integrations.lrs_forwarder import StatementOutbox
@@ -71,9 +70,9 @@ def _envelope(event_type, **extra):
     return event_type.parse(event_type.build(payload, TENANT, occurred_at=AT))
 
 
-def test_a_batch_relayed_twice_is_logged_queued_and_delivered_once(probe_env):
+def test_a_batch_relayed_twice_is_logged_queued_and_delivered_once(probe_env, fresh_database):
     uri = probe_env["AMQP_URI"]
-    db = service_database(probe_env, f"relay_{uuid.uuid4().hex[:8]}")
+    db = fresh_database("relay")
     exchange = IntegrationExchange(uri)
     exchange.declare()
     tap = Queue(f"relay-tap-{uuid.uuid4().hex[:8]}", exchange=Exchange(routing.EXCHANGE, type="topic", durable=True),
@@ -98,7 +97,6 @@ def test_a_batch_relayed_twice_is_logged_queued_and_delivered_once(probe_env):
         assert _count(uri, tap.name) == len(batch) + 10  # republished at least once (agencies dedupe by id)
     finally:
         exchange.close()
-        db.client.drop_database(db.name)
         with Connection(uri) as conn:
             conn.channel().queue_delete(tap.name)
 

@@ -2,11 +2,8 @@
 queued once for ever (the history decides, one bulk insert per batch), a mail whose queueing
 crashed between the history and the outbox is queued again, and finishing a mail removes it,
 with the code it carried, from the outbox."""
-import uuid
-
 import pytest
 
-from mooc_common.infra.store import service_database
 from services.notifications import domain
 from services.notifications.storage import NotificationsStore
 
@@ -14,11 +11,8 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def store(probe_env):
-    config = {k: probe_env[k] for k in ("MONGO_URI", "MONGO_DB_PREFIX")}
-    db = service_database(config, f"notifications_outbox_{uuid.uuid4().hex[:8]}")
-    yield NotificationsStore(db)
-    db.client.drop_database(db.name)
+def store(fresh_database):
+    return NotificationsStore(fresh_database("notifications_outbox"))
 
 
 def _mails(ids):

@@ -12,7 +12,6 @@ import pytest
 
 from mooc_common.contracts.errors import NotFound
 from mooc_common.contracts.events.courses import COURSE_PUBLISHED, ENROLLMENT_CREATED
-from mooc_common.infra.store import service_database
 from services.progress.service import ProgressService
 from services.progress.storage import ProgressStore
 
@@ -20,11 +19,8 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def store(probe_env):
-    config = {k: probe_env[k] for k in ("MONGO_URI", "MONGO_DB_PREFIX")}
-    db = service_database(config, f"progress_reads_{uuid.uuid4().hex[:8]}")
-    yield ProgressStore(db)
-    db.client.drop_database(db.name)
+def store(fresh_database):
+    return ProgressStore(fresh_database("progress_reads"))
 
 
 def _enrollment(learner="l1", course="c1"):
