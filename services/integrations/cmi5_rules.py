@@ -71,14 +71,13 @@ def satisfy(reg, lesson_id, au_lessons):
     return True
 
 
-def _categories(statement):
-    context = statement.get("context") or {}
-    return {a.get("id") for a in (context.get("contextActivities") or {}).get("category") or []
-            if isinstance(a, dict)}
-
-
 def _context_of(statement):
     return statement.get("context") or {}
+
+
+def _categories(statement):
+    return {a.get("id") for a in (_context_of(statement).get("contextActivities") or {}).get("category") or []
+            if isinstance(a, dict)}
 
 
 # Each statement of a session names the launch it belongs to: (what it says, launch key, why refused).
