@@ -178,7 +178,7 @@ def main():
 
 def run(args, env, plat):
     operator = ApiClient(plat.base_url).signed_in(env["OPERATOR_USERNAME"], env["OPERATOR_PASSWORD"])
-    big = "bigtenant" + uuid.uuid4().hex[:6]
+    big = uuid.uuid4().hex  # tenant ids are 32 hex digits: the API answers 404 to any other
     events, course_ids, users, publishing = publish_data_set(args, env, big)
     total = len({e["payload"]["enrollment_id"] for e in events if e["type"] == crs.ENROLLMENT_CREATED.type})
     print(f"published {len(events)} events ({args.learners} learners, {args.courses} courses, {args.enrollments} "
@@ -202,8 +202,8 @@ def publish_data_set(args, env, big):
     t0 = time.monotonic()
     events, course_ids, users = tenant_events(big, args.learners, args.courses, args.enrollments,
                                               args.enrollments // 4, units=args.units)
-    for n in range(args.tenants - 1):
-        events += tenant_events(f"small{n:03d}" + uuid.uuid4().hex[:4], args.small_learners, 2,
+    for _ in range(args.tenants - 1):
+        events += tenant_events(uuid.uuid4().hex, args.small_learners, 2,
                                 args.small_enrollments, args.small_enrollments // 4, units=1)[0]
     built = time.monotonic() - t0
     publish, publishing = EventPublisher(env["AMQP_URI"]), time.monotonic()
