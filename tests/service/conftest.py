@@ -42,19 +42,23 @@ def databases(probe_env):
 
 @pytest.fixture
 def service_worker(databases):
-    """``service_worker(ServiceClass, StoreClass, **other_dependencies)`` -> (worker, published)."""
-    def make(service_cls, store_cls, **dependencies):
+    """``service_worker(ServiceClass, StoreClass, stores={name: StoreClass}, **other_dependencies)``
+    -> (worker, published); ``stores``: the service's other ``Store`` dependencies, over the
+    same database (integrations' ``cmi5``, say)."""
+    def make(service_cls, store_cls, stores=(), **dependencies):
         db = databases(service_cls.name)
+        for name, other_store_cls in dict(stores).items():
+            dependencies[name] = prepare_database(db, other_store_cls)
         entries = OutboxEntries(db)
         entries.create()
         published = Published()
         sweeper = Sweeper(entries, published, stale_after=dt.timedelta(seconds=5),
                           abandon_after=dt.timedelta(seconds=300))
-        events = OutboxWriter(service_cls.name, entries, sweeper, publish=None, publish_raw=published,
-                              correlation_id="service-tier")
+        if hasattr(service_cls, "events"):  # the services that announce through the outbox
+            dependencies["events"] = OutboxWriter(service_cls.name, entries, sweeper, publish=None,
+                                                  publish_raw=published, correlation_id="service-tier")
         if hasattr(service_cls, "processed_events"):  # event handlers claim event ids there
             dependencies.setdefault("processed_events", prepare_database(db, ProcessedEvents))
-        worker = worker_factory(service_cls, store=prepare_database(db, store_cls), events=events,
-                                **dependencies)
+        worker = worker_factory(service_cls, store=prepare_database(db, store_cls), **dependencies)
         return worker, published
     return make
