@@ -7,6 +7,7 @@ while a live one is waited for. A bulk import runs from its queued message to ac
 codes downloadable once."""
 import base64
 import datetime as dt
+import uuid
 
 import eventlet
 import pytest
@@ -17,6 +18,7 @@ from mooc_common.infra.outbox import COLLECTION
 from services.accounts import unit_tree
 from services.accounts.service import AccountsService
 from services.accounts.storage import AccountsStore
+from tests.service.conftest import build_worker
 
 pytestmark = pytest.mark.service
 
@@ -24,11 +26,20 @@ OPERATOR = {"user_id": "op", "role": "operator_admin", "tenant_id": None}
 JWT_SECRET = "service-tier-secret-" + "x" * 24
 
 
+@pytest.fixture(scope="module")
+def accounts_worker(probe_env):
+    """One worker and database for the module (creating accounts' collections takes seconds
+    on FerretDB); each test works in a tenant of its own."""
+    return build_worker(probe_env, AccountsService, AccountsStore, config={"JWT_SECRET": JWT_SECRET})
+
+
 @pytest.fixture
-def accounts(service_worker):
-    worker, published = service_worker(AccountsService, AccountsStore, config={"JWT_SECRET": JWT_SECRET})
+def accounts(accounts_worker):
+    worker, published = accounts_worker
+    published.clear()
+    code = f"T{uuid.uuid4().hex[:8].upper()}"
     tenant = worker.create_tenant(OPERATOR, {
-        "code": "HGI", "name": "Tỉnh Hà Giang", "kind": "province",
+        "code": code, "name": "Tỉnh Hà Giang", "kind": "province",
         "focal_contact": {"full_name": "Đầu mối", "mobile": "0912345678", "email": "dau.moi@hagiang.gov.vn"}})
     admin = {"user_id": "admin", "role": "tenant_admin", "tenant_id": tenant["tenant_id"]}
     return worker, published, tenant["tenant_id"], admin
@@ -128,7 +139,7 @@ def _csv(rows):
 def test_an_import_runs_from_its_queued_message_to_codes_downloaded_once(accounts):
     worker, published, tenant_id, admin = accounts
     _unit(worker, admin, tenant_id, "SNV")
-    job = worker.start_import(admin, tenant_id, _csv([(f"hv.{n}", f"Học viên {n}", "SNV", "cadre")
+    job = worker.start_import(admin, tenant_id, _csv([(f"hv.{tenant_id[:6]}.{n}", f"Học viên {n}", "SNV", "cadre")
                                                      for n in range(3)]))
     assert job["state"] == "queued"
     (message,), kwargs = worker.dispatch_import.call_args
@@ -152,7 +163,7 @@ def test_an_import_runs_from_its_queued_message_to_codes_downloaded_once(account
 
 def test_an_import_with_an_unknown_unit_fails_and_creates_nobody(accounts):
     worker, published, tenant_id, admin = accounts
-    job = worker.start_import(admin, tenant_id, _csv([("hv.1", "Học viên 1", "KHONG", "cadre")]))
+    job = worker.start_import(admin, tenant_id, _csv([(f"hv.{tenant_id[:6]}", "Học viên 1", "KHONG", "cadre")]))
     worker.run_import(worker.dispatch_import.call_args[0][0])
     view = worker.get_import(admin, job["job_id"])
     assert view["state"] == "failed" and view["error_count"] == 1
