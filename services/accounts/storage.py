@@ -5,7 +5,7 @@ id (a refresh token's rotation, an activation code's use, an import of one file)
 counter of a tenant is changed by a compare-and-set, and every update of a tenant document
 (``take_seats``, ``release_seats``, ``update_tenant``) holds this process's lock of that
 document (``keyed_locks.writing``): FerretDB loses one of two concurrent updates otherwise.
-Units are read and written only through ``unit_tree``, which holds the tenant's whole tree
+Units are written only through ``unit_tree``, which holds the tenant's whole tree
 (a move reads every unit, then rewrites paths: unit_tree.py).
 """
 import datetime as dt
