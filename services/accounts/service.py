@@ -268,7 +268,8 @@ class AccountsService(PlatformService):
             unit_id = uuid.uuid4().hex
             unit = dict(unit_in, _id=unit_id, tenant_id=tenant_id, status="active",
                         path=domain.unit_path(parent, unit_id), created_at=now())
-            unit = self._insert_announced(self.store.units, unit, UNIT_CREATED, _unit_event(unit), tenant_id, tree.insert)
+            unit = self._insert_announced(self.store.units, unit, UNIT_CREATED, _unit_event(unit), tenant_id,
+                                          tree.insert)
         return schemas.UnitSchema().dump(unit)
 
     @rpc

@@ -259,8 +259,8 @@ class IntegrationsService(PlatformService):
                     lms, xapi.course_activity_id(base_url, launch["course_id"]), at))
             return statements
 
-        statements = self.cmi5.change_registration(launch["registration"], open_session, lambda: cmi5_rules.new_registration(
-            launch["registration"], actor["user_id"], launch["course_id"]))
+        statements = self.cmi5.change_registration(launch["registration"], open_session, lambda: (
+            cmi5_rules.new_registration(launch["registration"], actor["user_id"], launch["course_id"])))
         self.lrs.enqueue_statements(routing.tenant_key(actor["tenant_id"]), statements, "cmi5.lms")
         return {"fetch_token": self.cmi5.create_launch(launch), "session_id": launch["session_id"],
                 "moved_on": moved_on}

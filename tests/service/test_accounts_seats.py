@@ -40,8 +40,8 @@ def accounts(accounts_worker):
 
 
 def _learner(n, tenant_id):
-    return {"username": f"hoc.vien{n}.{tenant_id[:8]}", "full_name": f"Học viên {n}", "email": f"hv{n}@laichau.gov.vn",
-            "category": "civil_servant"}
+    return {"username": f"hoc.vien{n}.{tenant_id[:8]}", "full_name": f"Học viên {n}",
+            "email": f"hv{n}@laichau.gov.vn", "category": "civil_servant"}
 
 
 def _seats(worker, tenant_id):
