@@ -64,7 +64,7 @@ class AccountsStore:
             expiring_index(db[name])
 
     EXPIRING = ("sign_in_failures", "known_clients", "access_revocations", "refresh_tokens",
-                "refresh_rotations", "revoked_families", "activation_codes", "activation_uses", LEASES)
+                "refresh_rotations", "revoked_families", "activation_codes", "activation_uses")
 
     def sweep(self, at):
         """Deletes expired auth documents (FerretDB has no TTL indexes); {collection: count}."""
