@@ -25,7 +25,6 @@ from mooc_common.infra import spreadsheet_cells
 from mooc_common.infra.actor_trust import rpc
 from mooc_common.infra.boundary import load
 from mooc_common.infra.events import reliable_consume
-from mooc_common.infra.keyed_locks import KeyedLocks
 from mooc_common.infra.outbox import Outbox
 from mooc_common.infra.service_base import PlatformService
 from mooc_common.infra.store import Store, export_page, service_database, utcnow as now
@@ -37,10 +36,6 @@ from .storage import AccountsStore
 
 IMPORT_EXCHANGE = Exchange("accounts.imports", type="direct", durable=True)
 IMPORT_QUEUE = Queue("accounts.imports", exchange=IMPORT_EXCHANGE, routing_key="run", durable=True)
-
-# Seat counters and unit trees are updated under a per-tenant lock: FerretDB loses concurrent
-# updates of one document (docs/architecture.md); MongoDB's conditional update is atomic anyway.
-TREE_LOCKS = KeyedLocks()  # a unit move reads the whole tree, then rewrites paths
 
 
 class Config(DependencyProvider):
@@ -72,6 +67,16 @@ def _user_event(user):
 def _unit_event(unit):
     return {"unit_id": unit["_id"], **{k: unit.get(k) for k in (
         "tenant_id", "code", "name", "parent_id", "path", "level", "status")}}
+
+
+def _parent_in(tree, parent_id):
+    """The unit ``parent_id`` of the held tree (None for none): ValidationFailed if not there."""
+    if parent_id is None:
+        return None
+    parent = tree.units.get(parent_id)
+    if parent is None:
+        raise ValidationFailed("Unknown parent unit.", {"parent_id": ["no such unit in this tenant"]})
+    return parent
 
 
 def _job_view(job):
@@ -258,15 +263,13 @@ class AccountsService(PlatformService):
     def create_unit(self, actor, tenant_id, data):
         self._visible_tenant(actor, tenant_id)
         unit_in = load(schemas.UnitCreateSchema(), data)
-        parent = None
-        if unit_in["parent_id"]:
-            parent = self.store.get_unit(unit_in["parent_id"])
-            if not parent or parent["tenant_id"] != tenant_id:
-                raise ValidationFailed("Unknown parent unit.", {"parent_id": ["no such unit in this tenant"]})
-        unit_id = uuid.uuid4().hex
-        unit = dict(unit_in, _id=unit_id, tenant_id=tenant_id, status="active",
-                    path=domain.unit_path(parent, unit_id), created_at=now())
-        unit = self._insert_announced(self.store.units, unit, UNIT_CREATED, _unit_event(unit), tenant_id, self.store.insert_unit)
+        with self.store.unit_tree(tenant_id) as tree:  # the parent's path stays where it is meanwhile
+            parent = _parent_in(tree, unit_in["parent_id"])
+            unit_id = uuid.uuid4().hex
+            unit = dict(unit_in, _id=unit_id, tenant_id=tenant_id, status="active",
+                        path=domain.unit_path(parent, unit_id), created_at=now())
+            unit = self._insert_announced(self.store.units, unit, UNIT_CREATED, _unit_event(unit), tenant_id,
+                                          tree.insert)
         return schemas.UnitSchema().dump(unit)
 
     @rpc
@@ -279,9 +282,9 @@ class AccountsService(PlatformService):
     def rename_unit(self, actor, unit_id, data):
         unit = self._unit_for_admin(actor, unit_id)
         name = load(schemas.UnitRenameSchema(), data)["name"]
-        with TREE_LOCKS.hold(unit["tenant_id"]):
-            unit, staged = self._update_staged(self.store.units, unit, {"name": name}, UNIT_UPDATED, _unit_event,
-                                               unit["tenant_id"], self.store.update_unit)
+        with self.store.unit_tree(unit["tenant_id"]) as tree:
+            unit, staged = self._update_staged(self.store.units, tree.units[unit_id], {"name": name}, UNIT_UPDATED,
+                                               _unit_event, unit["tenant_id"], tree.update)
         self.events.send(staged)
         return schemas.UnitSchema().dump(unit)
 
@@ -291,11 +294,9 @@ class AccountsService(PlatformService):
         unit = self._unit_for_admin(actor, unit_id)
         tenant_id = unit["tenant_id"]
         parent_id = load(schemas.UnitMoveSchema(), data)["parent_id"]
-        with TREE_LOCKS.hold(tenant_id):
-            units = {u["_id"]: u for u in self.store.tenant_units(tenant_id)}
-            parent = units.get(parent_id) if parent_id else None
-            if parent_id and parent is None:
-                raise ValidationFailed("Unknown parent unit.", {"parent_id": ["no such unit in this tenant"]})
+        with self.store.unit_tree(tenant_id) as tree:  # no other change of the tree between reading and rewriting it
+            units = tree.units
+            parent = _parent_in(tree, parent_id)
             domain.check_move(units[unit_id], parent)
             new_paths = domain.repath_subtree(units.values(), unit_id, domain.unit_path(parent, unit_id))
             changes = {moved_id: {"path": path} | ({"parent_id": parent_id} if moved_id == unit_id else {})
@@ -303,7 +304,7 @@ class AccountsService(PlatformService):
             staged = self.events.stage(self.store.units, [  # one entry for the subtree: one event per unit
                 (moved_id, self.events.event(UNIT_UPDATED, _unit_event(dict(units[moved_id], **change)), tenant_id))
                 for moved_id, change in changes.items()])
-            changed = [self.store.update_unit(moved_id, dict(change, **staged.update(moved_id)))
+            changed = [tree.update(moved_id, dict(change, **staged.update(moved_id)))
                        for moved_id, change in changes.items()]
         self.events.send(staged)
         return schemas.UnitSchema().dump(next(u for u in changed if u["_id"] == unit_id))
@@ -312,9 +313,9 @@ class AccountsService(PlatformService):
     def deactivate_unit(self, actor, unit_id):
         unit = self._unit_for_admin(actor, unit_id)
         if unit["status"] != "inactive":
-            with TREE_LOCKS.hold(unit["tenant_id"]):
-                unit, staged = self._update_staged(self.store.units, unit, {"status": "inactive"}, UNIT_UPDATED, _unit_event,
-                                                   unit["tenant_id"], self.store.update_unit)
+            with self.store.unit_tree(unit["tenant_id"]) as tree:
+                unit, staged = self._update_staged(self.store.units, tree.units[unit_id], {"status": "inactive"},
+                                                   UNIT_UPDATED, _unit_event, unit["tenant_id"], tree.update)
             self.events.send(staged)
         return schemas.UnitSchema().dump(unit)
 

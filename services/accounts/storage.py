@@ -5,10 +5,13 @@ id (a refresh token's rotation, an activation code's use, an import of one file)
 counter of a tenant is changed by a compare-and-set, and every update of a tenant document
 (``take_seats``, ``release_seats``, ``update_tenant``) holds this process's lock of that
 document (``keyed_locks.writing``): FerretDB loses one of two concurrent updates otherwise.
+Units are written only through ``unit_tree``, which holds the tenant's whole tree
+(a move reads every unit, then rewrites paths: unit_tree.py).
 """
 import datetime as dt
 import hashlib
 import uuid
+from contextlib import contextmanager
 
 import pymongo
 
@@ -19,6 +22,7 @@ from mooc_common.infra.store import concurrently, expiring_index, insert_new, in
 
 from . import domain
 from .security import ACTIVATION_CODE_TTL, REFRESH_TOKEN_TTL
+from .unit_tree import LEASES, TREE_LOCKS, UnitTree, take_lease
 
 # How long the documents behind sign-in live (each gets an ``expires_at``; a TTL index or
 # AccountsStore.sweep deletes it then): none outlives what it protects.
@@ -37,7 +41,7 @@ class AccountsStore:
     COLLECTIONS = ('tenants', 'users', 'usernames', 'units', 'training_plans', 'refresh_tokens',
                    'refresh_rotations', 'revoked_families', 'access_revocations', 'sign_in_failures',
                    'known_clients', 'import_jobs',
-                   'import_files', 'import_batches', 'activation_codes', 'activation_uses')
+                   'import_files', 'import_batches', 'activation_codes', 'activation_uses', LEASES)
 
     def __init__(self, db):
         self.db = db
@@ -127,21 +131,23 @@ class AccountsStore:
         return self.training_plans.find_one({"_id": f"{tenant_id}:{year}"})
 
     # units
-    def insert_unit(self, doc):
-        if not insert_once(self.units, doc):
-            raise Conflict(f"A unit with code {doc['code']} already exists in this tenant.",
-                           {"code": ["already exists"]})
-        return doc
-
     def get_unit(self, unit_id):
         return self.units.find_one({"_id": unit_id})
 
     def tenant_units(self, tenant_id):
         return list(self.units.find({"tenant_id": tenant_id}))
 
-    def update_unit(self, unit_id, changes):
-        return self.units.find_one_and_update({"_id": unit_id}, {"$set": changes},
-                                              return_document=pymongo.ReturnDocument.AFTER)
+    @contextmanager
+    def unit_tree(self, tenant_id):
+        """``with store.unit_tree(tenant_id) as tree:`` the tenant's units, held against any
+        other change of them (unit_tree.py) until the block ends; units are written only
+        through ``tree.insert`` and ``tree.update``."""
+        with TREE_LOCKS.hold(tenant_id):
+            holder = take_lease(self.unit_tree_leases, tenant_id)
+            try:
+                yield UnitTree(self, tenant_id)
+            finally:
+                self.unit_tree_leases.delete_one({"_id": tenant_id, "holder": holder})
 
     # users
     # Usernames are also the _id of a small ``usernames`` document: sign-in then reads by _id

@@ -16,7 +16,6 @@ from mooc_common.contracts import roles, xapi
 from mooc_common.contracts.errors import AuthenticationFailed, NotFound, PermissionDenied, ValidationFailed
 from mooc_common.infra.actor_trust import RpcProxy, rpc
 from mooc_common.infra.boundary import load
-from mooc_common.infra.keyed_locks import KeyedLocks
 from mooc_common.infra.service_base import PlatformService
 from mooc_common.infra.store import Store
 
@@ -30,8 +29,9 @@ from .relay import EventRelay
 from .storage import IntegrationsStore, now
 from .webhooks import WebhookDispatcher, retention_hours_to_purge
 
-# One registration's cmi5 state is updated by one worker at a time (FerretDB: no atomic updates).
-REGISTRATION_LOCKS = KeyedLocks()
+
+def _unknown_registration():
+    raise PermissionDenied("This cmi5 registration is not known.")
 
 
 class IntegrationsService(PlatformService):
@@ -247,18 +247,20 @@ class IntegrationsService(PlatformService):
         launch.update(actor=actor, tenant_id=actor["tenant_id"], session_id=self.cmi5.new_session_id())
         lms = dict(launch, actor=xapi.actor(base_url, actor["tenant_id"], actor["user_id"]))
         at = now()
-        with REGISTRATION_LOCKS.hold(launch["registration"]):
-            reg = self.cmi5.get_registration(launch["registration"]) or cmi5_rules.new_registration(
-                launch["registration"], actor["user_id"], launch["course_id"])
+        moved_on = launch["move_on"] == "NotApplicable"
+
+        def open_session(reg):
             abandoned = cmi5_rules.open_session(reg, launch["session_id"], launch["lesson_id"],
                                                 launch["activity_id"], at)
             statements = [cmi5_rules.abandoned_statement(lms, s, at) for s in abandoned]
             statements.append(cmi5_rules.launched_statement(lms, at))
-            moved_on = launch["move_on"] == "NotApplicable"
             if moved_on and cmi5_rules.satisfy(reg, launch["lesson_id"], launch["au_lessons"]):
                 statements.append(cmi5_rules.satisfied_statement(
                     lms, xapi.course_activity_id(base_url, launch["course_id"]), at))
-            self.cmi5.save_registration(reg)
+            return statements
+
+        statements = self.cmi5.change_registration(launch["registration"], open_session, lambda: (
+            cmi5_rules.new_registration(launch["registration"], actor["user_id"], launch["course_id"])))
         self.lrs.enqueue_statements(routing.tenant_key(actor["tenant_id"]), statements, "cmi5.lms")
         return {"fetch_token": self.cmi5.create_launch(launch), "session_id": launch["session_id"],
                 "moved_on": moved_on}
@@ -286,10 +288,8 @@ class IntegrationsService(PlatformService):
         lms = dict(session, actor=xapi.actor(base_url, session["tenant_id"], session["actor"]["user_id"]))
         lms["actor_account"] = lms["actor"]["account"]
         at = now()
-        with REGISTRATION_LOCKS.hold(session["registration"]):
-            reg = self.cmi5.get_registration(session["registration"])
-            if reg is None:
-                raise PermissionDenied("This cmi5 registration is not known.")
+
+        def record(reg):
             try:
                 new, moved_on = cmi5_rules.check_statements(reg, lms, statements, at)
             except cmi5_rules.Violation as exc:
@@ -298,7 +298,10 @@ class IntegrationsService(PlatformService):
             if moved_on and cmi5_rules.satisfy(reg, session["lesson_id"], session["au_lessons"]):
                 lms_statements.append(cmi5_rules.satisfied_statement(
                     lms, xapi.course_activity_id(base_url, session["course_id"]), at))
-            self.cmi5.save_registration(reg)
+            return new, lms_statements, moved_on
+
+        new, lms_statements, moved_on = self.cmi5.change_registration(session["registration"], record,
+                                                                      _unknown_registration)
         tenant = routing.tenant_key(session["tenant_id"])
         self.lrs.enqueue_statements(tenant, new, "cmi5.au")
         self.lrs.enqueue_statements(tenant, lms_statements, "cmi5.lms")

@@ -8,6 +8,7 @@ tests/integration/test_outbox.py. Another service's RPCs are fakes written for t
 Entrypoints are called as methods; concurrency is real (greenthreads on one worker).
 """
 import datetime as dt
+import functools
 import json
 import uuid
 
@@ -33,28 +34,36 @@ class Published(list):
         return [e for e in self if e["type"] == event_type.type]
 
 
-@pytest.fixture
-def databases(probe_env):
-    """A fresh database per test, under the run's prefix (the session's clean-up drops them)."""
+def database(probe_env, service_name):
+    """A fresh database under the run's prefix (the session's clean-up drops them)."""
     config = {k: probe_env[k] for k in ("MONGO_URI", "MONGO_DB_PREFIX")}
-    return lambda service_name: service_database(config, f"{service_name}_svc_{uuid.uuid4().hex[:8]}")
+    return service_database(config, f"{service_name}_svc_{uuid.uuid4().hex[:8]}")
+
+
+def build_worker(probe_env, service_cls, store_cls, stores=(), **dependencies):
+    """A worker of ``service_cls`` over a database of its own -> (worker, published).
+
+    ``stores``: the service's other ``Store`` dependencies over the same database
+    ({name: StoreClass}: integrations' ``cmi5``, say); ``dependencies``: fakes of the others."""
+    db = database(probe_env, service_cls.name)
+    for name, other_store_cls in dict(stores).items():
+        dependencies[name] = prepare_database(db, other_store_cls)
+    entries = OutboxEntries(db)
+    entries.create()
+    published = Published()
+    sweeper = Sweeper(entries, published, stale_after=dt.timedelta(seconds=5),
+                      abandon_after=dt.timedelta(seconds=300))
+    if hasattr(service_cls, "events"):  # the services that announce through the outbox
+        dependencies["events"] = OutboxWriter(service_cls.name, entries, sweeper, publish=None,
+                                              publish_raw=published, correlation_id="service-tier")
+    if hasattr(service_cls, "processed_events"):  # event handlers claim event ids there
+        dependencies.setdefault("processed_events", prepare_database(db, ProcessedEvents))
+    worker = worker_factory(service_cls, store=prepare_database(db, store_cls), **dependencies)
+    return worker, published
 
 
 @pytest.fixture
-def service_worker(databases):
-    """``service_worker(ServiceClass, StoreClass, **other_dependencies)`` -> (worker, published)."""
-    def make(service_cls, store_cls, **dependencies):
-        db = databases(service_cls.name)
-        entries = OutboxEntries(db)
-        entries.create()
-        published = Published()
-        sweeper = Sweeper(entries, published, stale_after=dt.timedelta(seconds=5),
-                          abandon_after=dt.timedelta(seconds=300))
-        events = OutboxWriter(service_cls.name, entries, sweeper, publish=None, publish_raw=published,
-                              correlation_id="service-tier")
-        if hasattr(service_cls, "processed_events"):  # event handlers claim event ids there
-            dependencies.setdefault("processed_events", prepare_database(db, ProcessedEvents))
-        worker = worker_factory(service_cls, store=prepare_database(db, store_cls), events=events,
-                                **dependencies)
-        return worker, published
-    return make
+def service_worker(probe_env):
+    """``service_worker(ServiceClass, StoreClass, stores={...}, **other_dependencies)`` ->
+    (worker, published), per test (a module that shares one worker calls ``build_worker``)."""
+    return functools.partial(build_worker, probe_env)
