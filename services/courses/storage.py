@@ -1,7 +1,9 @@
 """Courses storage: courses, intakes, documents, enrollments, assignment jobs, and replicas of
 tenants, units and learners (fed by accounts events).
 
-Reads are ``_id`` lookups or equality on indexed fields (FerretDB pushes down only those).
+Reads are ``_id`` lookups where speed matters: FerretDB 1.24 on SQLite pushes down nothing
+else (docs/architecture.md), so any other filter reads the whole collection; MongoDB uses the
+indexes made here.
 Enrollments are inserted with a natural id (course, learner), in batches; the events that
 announce them go through the service's outbox (enrollment.py, mooc_common/infra/outbox.py).
 Every update of a course, an enrollment or a replica holds this process's lock of that document
