@@ -79,6 +79,7 @@ def run(store, outbox, job, course):
     started = time.monotonic()
     skipped = {"unknown": job.get("unresolved", 0), "not_enrollable": 0}
     learners = list(target_learners(store, job, skipped))
+    resolved = time.monotonic() - started
     store.update_job(job["_id"], {"state": "running", "total": len(learners), "done": 0})
 
     def enroll(start):
@@ -92,5 +93,6 @@ def run(store, outbox, job, course):
     store.update_job(job["_id"], {"state": "succeeded", "result": result, "finished_at": utcnow()})
     elapsed = time.monotonic() - started
     JOB_DURATION.labels("assignment", "succeeded").observe(elapsed)
-    log.info("assignment job %s: %d learners in %.1f s", job["_id"], len(learners), elapsed)
+    log.info("assignment job %s: %d learners in %.1f s (%.1f s resolving them)", job["_id"], len(learners),
+             elapsed, resolved)
     return result
