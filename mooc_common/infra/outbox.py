@@ -35,6 +35,8 @@ import uuid
 import eventlet
 from pymongo.errors import CollectionInvalid, PyMongoError
 
+from .confirms import ConfirmedChannel
+from .confirms import publish_all as publish_confirmed
 from .events import EventPublisher
 from .keyed_locks import writing
 from .outages import is_outage
@@ -53,6 +55,7 @@ FAILPOINT_ENV = "OUTBOX_FAILPOINT"
 # publish it twice. Entries of a dead process (a crash) are not known here: swept when stale.
 WRITER_GRACE_SECONDS = 60.0
 PUBLISH_CONCURRENCY = 16  # each publish waits for its confirm: a big batch goes on a few at once
+CONFIRM_TIMEOUT_SECONDS = 30.0
 CHECK_CONCURRENCY = 16
 
 
@@ -141,11 +144,15 @@ def _bodies(entry, doc_ids):
     return [json.loads(e["body"]) for e in entry["events"] if e["doc"] in doc_ids]
 
 
-def publish_all(publish_raw, envelopes):
-    """Publish in order when few; on a few greenthreads when many (each waits for its confirm)."""
+def publish_all(publish_raw, envelopes, publish_batch=None):
+    """Publish in order when few; when many, as one stream with pipelined confirms
+    (``publish_batch``) or else on a few greenthreads (each waits for its confirm)."""
     if len(envelopes) <= PUBLISH_CONCURRENCY // 2:
         for envelope in envelopes:
             publish_raw(envelope)
+        return
+    if publish_batch is not None:
+        publish_batch(envelopes)
         return
     for _ in eventlet.GreenPool(PUBLISH_CONCURRENCY).imap(publish_raw, envelopes):
         pass
@@ -154,8 +161,8 @@ def publish_all(publish_raw, envelopes):
 class Sweeper:
     """Publishes what crashed writers stored but did not send (see the module docstring)."""
 
-    def __init__(self, entries, publish_raw, stale_after, abandon_after):
-        self.entries, self.publish_raw = entries, publish_raw
+    def __init__(self, entries, publish_raw, stale_after, abandon_after, publish_batch=None):
+        self.entries, self.publish_raw, self.publish_batch = entries, publish_raw, publish_batch
         self.stale_after, self.abandon_after = stale_after, abandon_after
 
     def sweep(self, now=None):
@@ -171,7 +178,7 @@ class Sweeper:
         marked = self.entries.marked(entry)
         unsent = marked - set(entry.get("sent") or ())
         if unsent:
-            publish_all(self.publish_raw, _bodies(entry, unsent))
+            publish_all(self.publish_raw, _bodies(entry, unsent), self.publish_batch)
             log.warning("outbox: published %d event(s) of entry %s left unsent", len(unsent), entry["_id"])
         every_doc = {e["doc"] for e in entry["events"]}
         if final or marked == every_doc or now - entry["created_at"] > self.abandon_after:
@@ -187,9 +194,9 @@ class OutboxWriter:
     ``course.completed``)."""
 
     def __init__(self, service_name, entries, sweeper, publish, publish_raw, correlation_id,
-                 failpoint=lambda: None):
+                 failpoint=lambda: None, publish_batch=None):
         self.service_name, self.entries, self.sweeper = service_name, entries, sweeper
-        self.publish, self.publish_raw = publish, publish_raw
+        self.publish, self.publish_raw, self.publish_batch = publish, publish_raw, publish_batch
         self.correlation_id, self.failpoint = correlation_id, failpoint
 
     def __call__(self, event_type, payload, tenant_id, event_id=None):
@@ -211,7 +218,7 @@ class OutboxWriter:
         self.failpoint()
         entry = staged.entry
         docs = {e["doc"] for e in entry["events"]} if only_docs is None else set(only_docs)
-        publish_all(self.publish_raw, _bodies(entry, docs))
+        publish_all(self.publish_raw, _bodies(entry, docs), self.publish_batch)
         self.entries.finish(staged.id, entry["collection"], clear=staged.updated)
 
     def discard(self, staged):
@@ -225,6 +232,36 @@ class OutboxWriter:
             self.sweeper.sweep_entry(entry, final=True)
 
 
+class ConfirmedChannels:
+    """The process's idle pipelined-confirm channels (confirms.py; one user at a time each):
+    1,000 events of an assignment batch cost one round of confirms instead of 1,000 waits."""
+
+    def __init__(self, amqp_uri):
+        self.amqp_uri = amqp_uri
+        self.idle = []
+
+    def publish_all(self, messages):
+        """Publish ``messages`` and wait for every confirm; raises if any is missing."""
+        if self.idle:
+            try:
+                return self._publish(self.idle.pop(), messages)
+            except Exception:  # closed by the broker while idle: once more on a new channel
+                pass           # (what went out twice is dropped by consumers: same event ids)
+        self._publish(ConfirmedChannel(self.amqp_uri), messages)
+
+    def _publish(self, channel, messages):
+        try:
+            publish_confirmed(channel, messages, CONFIRM_TIMEOUT_SECONDS)
+        except Exception:  # a broken or doubtful channel is not reused
+            channel.close()
+            raise
+        self.idle.append(channel)
+
+    def close(self):
+        while self.idle:
+            self.idle.pop().close()
+
+
 class Outbox(EventPublisher):
     """The service's publisher and outbox: injects an ``OutboxWriter`` and runs the sweeper.
     Settings: ``OUTBOX_SWEEP_SECONDS`` (2), ``OUTBOX_STALE_SECONDS`` (5),
@@ -236,11 +273,13 @@ class Outbox(EventPublisher):
         self.entries = OutboxEntries(service_database(config, self.container.service_name))
         self.entries.create()
         self.sweep_every = float(config.get("OUTBOX_SWEEP_SECONDS") or DEFAULT_SWEEP_SECONDS)
+        self.channels = ConfirmedChannels(self.amqp_uri)
         self.sweeper = Sweeper(
             self.entries, self.publish_raw,
             stale_after=dt.timedelta(seconds=float(config.get("OUTBOX_STALE_SECONDS") or DEFAULT_STALE_SECONDS)),
             abandon_after=dt.timedelta(seconds=float(config.get("OUTBOX_ABANDON_SECONDS")
-                                                     or DEFAULT_ABANDON_SECONDS)))
+                                                     or DEFAULT_ABANDON_SECONDS)),
+            publish_batch=self.publish_batch)
         # ``<OUTBOX_FAILPOINT>.<service>``: a file whose existence makes the next send kill the
         # process before it publishes (the fault suite's crash between write and publish).
         # Unset in production.
@@ -256,6 +295,7 @@ class Outbox(EventPublisher):
         self.running = False
         if self.thread is not None:
             self.thread.kill()
+        self.channels.close()
 
     kill = stop
 
@@ -265,11 +305,20 @@ class Outbox(EventPublisher):
         headers = self.get_message_headers(worker_ctx)
         return OutboxWriter(self.container.service_name, self.entries, self.sweeper, publish,
                             lambda envelope: self.publish_raw(envelope, headers), correlation_id,
-                            failpoint=self.failpoint)
+                            failpoint=self.failpoint,
+                            publish_batch=lambda envelopes: self.publish_batch(envelopes, headers))
 
     def publish_raw(self, envelope, extra_headers=None):
         self.publisher.publish(envelope, exchange=self.exchange, routing_key=envelope["type"],
                                extra_headers=extra_headers or {})
+
+    def publish_batch(self, envelopes, extra_headers=None):
+        """Many envelopes as the dispatcher would publish them (JSON, persistent, the same
+        headers), written one after the other with their confirms awaited together."""
+        self.channels.publish_all([
+            {"body": json.dumps(envelope, ensure_ascii=False).encode("utf-8"), "exchange": self.exchange.name,
+             "routing_key": envelope["type"], "headers": extra_headers or {},
+             "content_type": "application/json", "content_encoding": "utf-8"} for envelope in envelopes])
 
     def failpoint(self):
         if self.failpoint_file and os.path.exists(self.failpoint_file):

@@ -6,12 +6,8 @@ and is finished once every byte arrived and the bytes are a PDF, DOCX or PPTX wh
 name agrees. A refused upload is deleted and its reservation released.
 """
 from mooc_common.contracts.errors import Conflict, QuotaExceeded, ValidationFailed
-from mooc_common.infra.keyed_locks import KeyedLocks
 
 from . import content
-
-TENANT_LOCKS = KeyedLocks()  # storage usage per tenant is read-check-write
-DOCUMENT_LOCKS = KeyedLocks()
 
 
 def start(store, course, data, quota_bytes):
@@ -20,14 +16,12 @@ def start(store, course, data, quota_bytes):
                                {"size": [f"at most {content.MAX_DOCUMENT_BYTES} bytes"]})
     tenant_id = course["owner_tenant_id"]
     if tenant_id is not None:  # national courses are the operator's, outside tenant quotas
-        with TENANT_LOCKS.hold(tenant_id):
-            used = store.storage_used(tenant_id)
-            if used + data["size"] > quota_bytes:
-                raise QuotaExceeded(
-                    f"The storage quota of {quota_bytes} bytes would be exceeded "
-                    f"({used} bytes used, {data['size']} more requested).",
-                    {"size": [f"{max(quota_bytes - used, 0)} bytes left"]})
-            store.add_storage(tenant_id, data["size"])
+        used, reserved = store.reserve_storage(tenant_id, data["size"], quota_bytes)
+        if not reserved:
+            raise QuotaExceeded(
+                f"The storage quota of {quota_bytes} bytes would be exceeded "
+                f"({used} bytes used, {data['size']} more requested).",
+                {"size": [f"{max(quota_bytes - used, 0)} bytes left"]})
     return store.insert_document({"course_id": course["_id"], "tenant_id": tenant_id,
                                   "filename": data["filename"], "size": data["size"],
                                   "content_type": None})
@@ -36,14 +30,12 @@ def start(store, course, data, quota_bytes):
 def _refuse(store, document, message, errors):
     store.delete_document(document["_id"])
     if document["tenant_id"] is not None:
-        with TENANT_LOCKS.hold(document["tenant_id"]):
-            store.add_storage(document["tenant_id"], -document["size"])
+        store.release_storage(document["tenant_id"], document["size"])
     raise ValidationFailed(message, errors)
 
 
 def put_chunk(store, document, index, data):
-    with DOCUMENT_LOCKS.hold(document["_id"]):
-        document = store.get_document(document["_id"])
+    with store.changing_document(document["_id"]) as document:
         if document["state"] != "uploading":
             raise Conflict("The document is complete.", {"state": [document["state"]]})
         if index != document.get("chunks", 0):
@@ -59,8 +51,7 @@ def put_chunk(store, document, index, data):
 
 
 def finish(store, document):
-    with DOCUMENT_LOCKS.hold(document["_id"]):
-        document = store.get_document(document["_id"])
+    with store.changing_document(document["_id"]) as document:
         if document["state"] == "ready":
             return document
         if document["received"] != document["size"]:

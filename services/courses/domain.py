@@ -104,22 +104,31 @@ def assign_ids(sections, previous=None):
     for s_index, section in enumerate(sections):
         section["section_id"] = section.get("section_id") or new_id()
         for l_index, lesson in enumerate(section["lessons"]):
-            lesson_id = lesson.get("lesson_id")
-            where = f"sections.{s_index}.lessons.{l_index}.lesson_id"
-            if lesson_id and lesson_id not in known:
-                errors[where] = ["unknown lesson id (omit it for a new lesson)"]
-            elif lesson_id in seen:
-                errors[where] = ["lesson id used twice"]
-            lesson["lesson_id"] = lesson_id or new_id()
+            problem = _lesson_id_problem(lesson.get("lesson_id"), known, seen)
+            if problem:
+                errors[f"sections.{s_index}.lessons.{l_index}.lesson_id"] = [problem]
+            lesson["lesson_id"] = lesson.get("lesson_id") or new_id()
             seen.add(lesson["lesson_id"])
             lesson["section_id"] = section["section_id"]
-            for question in (lesson.get("quiz") or {}).get("questions", []):
-                question["question_id"] = question.get("question_id") or new_id()
-                for option in question["options"]:
-                    option["option_id"] = option.get("option_id") or new_id()
+            _assign_quiz_ids(lesson.get("quiz"))
     if errors:
         raise ValidationFailed("The course structure is invalid.", errors)
     return sections
+
+
+def _lesson_id_problem(lesson_id, known, seen):
+    if lesson_id and lesson_id not in known:
+        return "unknown lesson id (omit it for a new lesson)"
+    if lesson_id in seen:
+        return "lesson id used twice"
+    return None
+
+
+def _assign_quiz_ids(quiz):
+    for question in (quiz or {}).get("questions", []):
+        question["question_id"] = question.get("question_id") or new_id()
+        for option in question["options"]:
+            option["option_id"] = option.get("option_id") or new_id()
 
 
 def lessons_of(course):

@@ -15,7 +15,6 @@ from mooc_common.infra.actor_trust import RpcProxy, rpc
 from mooc_common.infra.principals import system_actor
 from mooc_common.infra.boundary import load, load_ids
 from mooc_common.infra.events import PermanentEventError, on_event, reliable_consume
-from mooc_common.infra.keyed_locks import KeyedLocks
 from mooc_common.infra.outbox import Outbox
 from mooc_common.infra.service_base import PlatformService
 from mooc_common.infra.store import Store, export_page, utcnow
@@ -27,8 +26,6 @@ from .storage import CoursesStore, enrollment_id
 SYSTEM_ACTOR = system_actor("courses")  # on its system_calls only (principals.py)
 JOB_QUEUE = Queue("courses.assignment-jobs", exchange=Exchange("courses.jobs", type="direct", durable=True),
                   routing_key="assignment", durable=True)
-COURSE_LOCKS = KeyedLocks()
-ENROLLMENT_LOCKS = KeyedLocks()
 
 
 class CoursesService(PlatformService):
@@ -55,8 +52,8 @@ class CoursesService(PlatformService):
     def update_course(self, actor, course_id, data):
         """Replace the editable fields and structure; a published course gets a new revision."""
         course_in = schemas.load_course(schemas.CourseInSchema(), data)
-        with COURSE_LOCKS.hold(course_id):
-            course = self._course(course_id)
+        with self.store.changing_course(course_id) as course:
+            course = self._found(course)
             domain.require_editor(actor, course)
             domain.require_editable(course)
             domain.check_audience(course["owner_tenant_id"], course_in.get("audience_tenant_ids"))
@@ -80,8 +77,8 @@ class CoursesService(PlatformService):
 
     @rpc
     def publish_course(self, actor, course_id):
-        with COURSE_LOCKS.hold(course_id):
-            course = self._course(course_id)
+        with self.store.changing_course(course_id) as course:
+            course = self._found(course)
             domain.require_editor(actor, course)
             if course["status"] != "draft":
                 raise Conflict("Only a draft course can be published.", {"status": [course["status"]]})
@@ -91,8 +88,8 @@ class CoursesService(PlatformService):
 
     @rpc
     def archive_course(self, actor, course_id):
-        with COURSE_LOCKS.hold(course_id):
-            course = self._course(course_id)
+        with self.store.changing_course(course_id) as course:
+            course = self._found(course)
             domain.require_editor(actor, course)
             if course["status"] == "archived":
                 return self._dump_full(course)
@@ -237,7 +234,7 @@ class CoursesService(PlatformService):
         intake = domain.choose_intake(self.store.intakes_of(course_id), intake_id, utcnow())
         source = "self" if actor.get("user_id") == learner_id else "admin"
         key = enrollment_id(course_id, learner_id)
-        with ENROLLMENT_LOCKS.hold(key):
+        with self.store.changing_enrollment(key):
             if not enroll_batch(self.store, self.events, course, [learner], intake and intake["_id"],
                                 source, f"single:{key}"):
                 existing = self.store.get_enrollment(key)
@@ -250,8 +247,7 @@ class CoursesService(PlatformService):
 
     @rpc
     def cancel_enrollment(self, actor, enrollment_key):
-        with ENROLLMENT_LOCKS.hold(enrollment_key):
-            enrollment = self.store.get_enrollment(enrollment_key)
+        with self.store.changing_enrollment(enrollment_key) as enrollment:
             if enrollment is None:
                 raise NotFound("Enrollment not found.")
             domain.require_may_cancel(actor, enrollment)
@@ -427,7 +423,10 @@ class CoursesService(PlatformService):
 
     # -- lookups ---------------------------------------------------------------------------
     def _course(self, course_id):
-        course = self.store.get_course(course_id)
+        return self._found(self.store.get_course(course_id))
+
+    @staticmethod
+    def _found(course):
         if not course:
             raise NotFound("Course not found.")
         return course

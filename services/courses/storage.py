@@ -1,21 +1,32 @@
 """Courses storage: courses, intakes, documents, enrollments, assignment jobs, and replicas of
 tenants, units and learners (fed by accounts events).
 
-Reads are ``_id`` lookups or equality on indexed fields (FerretDB pushes down only those).
+Reads are ``_id`` lookups where speed matters: FerretDB 1.24 on SQLite pushes down nothing
+else (docs/architecture.md), so any other filter reads the whole collection; MongoDB uses the
+indexes made here.
 Enrollments are inserted with a natural id (course, learner), in batches; the events that
 announce them go through the service's outbox (enrollment.py, mooc_common/infra/outbox.py).
 Every update of a course, an enrollment or a replica holds this process's lock of that document
-(``keyed_locks.writing``): FerretDB loses one of two concurrent updates otherwise.
+(``keyed_locks.writing``): FerretDB loses one of two concurrent updates otherwise. A change
+that reads a document, checks it and writes it (an edit, a cancellation, an upload's next
+chunk) holds the document's change lock here for the whole sequence (``changing_*``), and a
+tenant's storage usage is checked and counted in one locked method (``reserve_storage``).
 """
 import uuid
+from contextlib import contextmanager
 
 import pymongo
 
 from mooc_common.contracts.errors import Conflict
-from mooc_common.infra.keyed_locks import writing
+from mooc_common.infra.keyed_locks import KeyedLocks, writing
 from mooc_common.infra.store import insert_new, insert_once, utcnow
 
 from .domain import newer, owner_key
+
+
+# Read-check-write sequences, one at a time per document in this process. Apart from the
+# single-update locks (``writing``), which the sequence's own updates take inside them.
+CHANGES = KeyedLocks()
 
 
 def enrollment_id(course_id, learner_id):
@@ -55,6 +66,13 @@ class CoursesStore:
     def get_course(self, course_id):
         return self.courses.find_one({"_id": course_id})
 
+    @contextmanager
+    def changing_course(self, course_id):
+        """The course as it is now (None if none), no other change of it in this process
+        starting before the block ends (its checks then hold for the write)."""
+        with CHANGES.hold((self.db.name, "courses", course_id)):
+            yield self.get_course(course_id)
+
     def update_course(self, course_id, changes):
         with writing(self.courses, course_id):
             return self.courses.find_one_and_update(
@@ -92,6 +110,12 @@ class CoursesStore:
         found = self.document_chunks.find_one({"_id": f"{document_id}:{index}"})
         return found and found["data"]
 
+    @contextmanager
+    def changing_document(self, document_id):
+        """The document (None if none), held like ``changing_course`` (chunks come in order)."""
+        with CHANGES.hold((self.db.name, "documents", document_id)):
+            yield self.get_document(document_id)
+
     def update_document(self, document_id, changes):
         return self.documents.find_one_and_update({"_id": document_id}, {"$set": changes},
                                                   return_document=pymongo.ReturnDocument.AFTER)
@@ -100,13 +124,24 @@ class CoursesStore:
         self.document_chunks.delete_many({"document_id": document_id})
         self.documents.delete_one({"_id": document_id})
 
-    # -- storage usage per tenant (callers serialise per tenant) ---------------------------
+    # -- storage usage per tenant ---------------------------------------------------------
     def storage_used(self, tenant_id):
         found = self.storage_usage.find_one({"_id": tenant_id})
         return found["bytes"] if found else 0
 
-    def add_storage(self, tenant_id, delta):
-        self.storage_usage.update_one({"_id": tenant_id}, {"$inc": {"bytes": delta}}, upsert=True)
+    def reserve_storage(self, tenant_id, size, quota_bytes):
+        """Count ``size`` more bytes if they fit in ``quota_bytes``: (bytes used before, whether
+        counted). Checked and counted under the tenant's write lock (read-check-write)."""
+        with writing(self.storage_usage, tenant_id):
+            used = self.storage_used(tenant_id)
+            if used + size > quota_bytes:
+                return used, False
+            self.storage_usage.update_one({"_id": tenant_id}, {"$inc": {"bytes": size}}, upsert=True)
+            return used, True
+
+    def release_storage(self, tenant_id, size):
+        with writing(self.storage_usage, tenant_id):
+            self.storage_usage.update_one({"_id": tenant_id}, {"$inc": {"bytes": -size}}, upsert=True)
 
     # -- replicas of accounts data ---------------------------------------------------------
     def get_replica(self, collection, key):
@@ -127,10 +162,10 @@ class CoursesStore:
     def units_of_tenant(self, tenant_id):
         return list(self.units.find({"tenant_id": tenant_id}, {"path": 1, "name": 1}))
 
-    def learners_in_unit(self, unit_id):
-        return list(self.learners.find({"unit_id": unit_id}))
-
     def learners_of_tenant(self, tenant_id):
+        """A cursor over the tenant's learners: one read of the whole replica on FerretDB 1.24,
+        which pushes down only ``_id`` lookups (so filter units and categories in the caller,
+        rather than reading once per unit)."""
         return self.learners.find({"tenant_id": tenant_id})
 
     # -- enrollments -----------------------------------------------------------------------
@@ -139,6 +174,12 @@ class CoursesStore:
 
     def insert_enrollments(self, docs):
         return insert_new(self.enrollments, docs)
+
+    @contextmanager
+    def changing_enrollment(self, enrollment_id_):
+        """The enrollment (None if none), held like ``changing_course``."""
+        with CHANGES.hold((self.db.name, "enrollments", enrollment_id_)):
+            yield self.get_enrollment(enrollment_id_)
 
     def update_enrollment(self, enrollment_id_, changes):
         """The enrollment after ``changes``; None (and nothing written) if there is none."""

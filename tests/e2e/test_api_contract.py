@@ -114,8 +114,8 @@ def test_answers_of_every_role_match_the_document(platform, operator, schema, ch
 
 
 def test_list_routes_answer_rfc8288_links_and_totals(platform, operator):
-    # Tenants, not users: listing users scans the users collection, which the 40,000-learner
-    # import test makes large (slow on FerretDB, docs/architecture.md).
+    # Tenants, not users: listing users scans the users collection, which the import tests
+    # make large (slow on FerretDB, docs/architecture.md).
     kit = TenantKit(operator, platform)
     TenantKit(operator, platform)
     first = operator.session.get(f"{platform.base_url}{API}/tenants", params={"limit": 2}, timeout=30)

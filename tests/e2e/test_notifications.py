@@ -104,12 +104,16 @@ def notifications_outbox(platform):
     return list(db["outbox"].find({})) + list(db["mails"].find({}))
 
 
-@pytest.mark.timeout(900)  # 2,000 mails behind the session's earlier mail, on a shared 2-core machine
-def test_an_assignment_of_1000_learners_sends_1000_mails_within_the_rate_and_none_twice_after_a_crash(
+@pytest.mark.timeout(900)  # 1,200 mails behind the session's earlier mail, on a shared 2-core machine
+def test_an_assignment_of_600_learners_sends_600_mails_within_the_rate_and_none_twice_after_a_crash(
         platform, operator, mailbox):
+    """600 learners cross the dispatcher's boundaries (reads of 200 due mails, accounts
+    lookups of 500, one 5 s run = 500 mails at the tests' 100/s) and leave seconds of mail
+    after the crash; the mails of a 40,000-learner assignment are timed by
+    bench/notifications_send.py (``make bench``'s scale scenarios), not here."""
     t = Tenant(platform, operator)
     prefix = "asg" + secrets.token_hex(3)
-    count = 1000
+    count = 600
     _, rows = t.import_learners(prefix, count)
     addresses = {r[2] for r in rows}
     course = published_course(t.admin)

@@ -3,7 +3,9 @@
 - the normal path: the event is published after the write, the entry and the marker are gone;
 - a worker that "dies" after its write and before its publish (it stops there, and the
   process forgets it as a restarted one would): the sweeper publishes the stored event;
-- a change that never happened (staged only) is never announced.
+- a change that never happened (staged only) is never announced;
+- a big change (many events) goes out as one stream with pipelined confirms, each message
+  as the dispatcher would publish it (JSON, persistent, the worker's headers).
 """
 import json
 import uuid
@@ -46,6 +48,14 @@ class AnnouncingService:
             return
         self.events.send(staged)
 
+    @rpc
+    def create_many(self, tenant_ids):
+        staged = self.events.stage(self.tenants.collection, [(t, self.events.event(TENANT_CREATED, {
+            "tenant_id": t, "code": "LCU", "name": "Tỉnh Lai Châu", "kind": "province",
+            "learner_quota": 20000, "storage_quota_bytes": 0, "status": "active"}, t)) for t in tenant_ids])
+        self.tenants.collection.insert_many([staged.insert({"_id": t}) for t in tenant_ids])
+        self.events.send(staged)
+
 
 @pytest.fixture
 def announcing(probe_env):
@@ -59,10 +69,12 @@ def announcing(probe_env):
         container.start()
         db = service_database(config, AnnouncingService.name)
 
-        def received():
+        def received(messages=None):
             found = []
             while (message := conn.default_channel.basic_get(tap.name, no_ack=True)) is not None:
                 found.append(json.loads(message.body)["payload"]["tenant_id"])
+                if messages is not None:
+                    messages.append(message)
             return found
         yield container, db, received
         container.stop()
@@ -96,3 +108,16 @@ def test_a_change_that_never_happened_is_never_announced(announcing):
     OutboxEntries._writing.clear()  # as a restarted process
     eventually(lambda: db[COLLECTION].count_documents({}) == 0, timeout=30)  # abandoned after 3 s
     assert received() == ["t-after"]
+
+
+def test_many_events_go_out_as_one_confirmed_stream_like_single_ones(announcing):
+    container, db, received = announcing
+    ids = [f"t-many-{n}" for n in range(40)]
+    with entrypoint_hook(container, "create_many", context_data={"correlation_id": "batch-1"}) as create_many:
+        create_many(ids)  # returns once every confirm arrived
+    messages = []
+    assert sorted(received(messages)) == sorted(ids)
+    assert {(m.properties["content_type"], m.properties["delivery_mode"]) for m in messages} == {("application/json", 2)}
+    assert {m.headers.get("nameko.correlation_id") for m in messages} == {"batch-1"}
+    assert {json.loads(m.body)["correlation_id"] for m in messages} == {"batch-1"}
+    assert db[COLLECTION].count_documents({}) == 0
