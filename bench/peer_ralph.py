@@ -70,7 +70,7 @@ def measure(env, seconds, connections, runs=(("single", 1), ("batch_100", 100)))
 
 def window(url, auth, collection, batch, seconds, connections):
     """One measured wrk window after an unmeasured warm-up on the same connections."""
-    warm = load.wrk(url, "ralph_whoami.lua", {"RALPH_AUTH": auth}, max(2, seconds // 3), connections)
+    warm = load.wrk(url, "xapi.lua", {"RALPH_AUTH": auth, "WHOAMI": "1"}, max(2, seconds // 3), connections)
     before = collection.estimated_document_count()
     run = load.wrk(url, "xapi.lua", {"RALPH_AUTH": auth, "BATCH": str(batch)}, seconds, connections)
     stored = collection.estimated_document_count() - before

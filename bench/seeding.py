@@ -101,7 +101,7 @@ def seed_tenants(platform, tenants, learners_per_tenant, lessons, workers=8):
 def _imported_tenant(platform, operator, minter, learners, lessons):
     code = "S" + secrets.token_hex(4).upper()
     tenant = operator.post(f"{API}/tenants", {"code": code, "name": f"Tỉnh {code} (benchmark)", "kind": "province",
-                                             "learner_quota": max(learners, 1), "focal_contact": FOCAL})
+                                             "learner_quota": max(learners, 20000), "focal_contact": FOCAL})
     tenant_id = tenant["tenant_id"]
     unit = operator.post(f"{API}/tenants/{tenant_id}/units", {"code": "XA-1", "name": "Xã Tả Van"})
     admin = operator.post(f"{API}/tenants/{tenant_id}/users", {
