@@ -55,4 +55,4 @@ class BacklogSampler(threading.Thread):
                 self.peaks[name] = max(depth, self.peaks.get(name, 0))
 
     def top(self, count=6):
-        return dict(sorted(self.peaks.items(), key=lambda item: -item[1])[:count])
+        return dict(sorted(((q, n) for q, n in self.peaks.items() if n), key=lambda item: -item[1])[:count])

@@ -67,7 +67,8 @@ def e2e_rows(label, run, limit):
     met = (run["complete"] and rate is not None and rate >= E2E_MIN_EVENTS_PER_S
            and p50 is not None and p50 < E2E_LAG_P50_MAX_S and p99 < E2E_LAG_P99_MAX_S)
     return [row(f"{label}: events/s, {run['learners']} learners in {run.get('tenants', 1)} tenant(s) over "
-                f"{run.get('seconds')} s (report lag p50/p99 {p50}/{p99} s{done})",
+                f"{run.get('seconds')} s (activities sent {run.get('sent_activities_per_s')}/s of "
+                f"{run['target_activities_per_s']}/s offered; report lag p50/p99 {p50}/{p99} s{done})",
                 f">= {E2E_MIN_EVENTS_PER_S}/s, lag p50 < {E2E_LAG_P50_MAX_S} s, p99 < {E2E_LAG_P99_MAX_S} s",
                 rate, met, fraction(rate, limit))]
 
@@ -167,8 +168,10 @@ def _peer_lines(results):
     lines += ["", f"Ralph's statement-id index (`{index['field']}`): "
               + ("created." if index["created"] else f"refused by the store ({index.get('error')}).")]
     if check:
-        lines.append(f"One duplicate check on {check['documents']} stored statements: Ralph's `$in` query "
-                     f"{check['in_ms']} ms, the same lookup as an equality {check['equality_ms']} ms (median).")
+        lines.append(f"One duplicate check on {check['documents']} stored statements (median): Ralph's `$in` "
+                     f"query {check['in_ms']} ms, the same lookup as an equality {check['equality_ms']} ms, a "
+                     f"lookup by `_id` {check.get('by_id_ms')} ms; the store's plan for Ralph's query: "
+                     f"`{check.get('plan')}`.")
     return lines
 
 

@@ -150,7 +150,14 @@ def main():
     args = arguments()
     results = {"started_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                "command": "make bench", "args": vars(args), "machine": machine()}
-    on_platform(args, results)
+    try:
+        on_platform(args, results)
+    except BaseException:  # keep what was measured before the failure (or Ctrl-C)
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        partial = RESULTS / f"partial-{results['started_at'].replace(':', '')}.json"
+        partial.write_text(json.dumps(results, indent=2, ensure_ascii=False))
+        print(f"\nstopped; what was measured so far: {partial}", file=sys.stderr)
+        raise
     if not args.no_scale:
         results["scale"] = scale_scenarios()
     report.summarise(results)

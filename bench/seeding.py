@@ -67,9 +67,10 @@ def seed(platform, learners, lessons):
 def learners_csv(code, count, unit_code):
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["username", "full_name", "unit_code", "category"])
+    writer.writerow(["username", "full_name", "phone", "unit_code", "category"])
     for i in range(count):
-        writer.writerow([f"hv{i}.{code.lower()}", f"Nguyễn Thị Hồng Nhung {i}", unit_code, "civil_servant"])
+        writer.writerow([f"hv{i}.{code.lower()}", f"Nguyễn Thị Hồng Nhung {i}", "0912345678", unit_code,
+                         "civil_servant"])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
