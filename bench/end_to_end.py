@@ -26,7 +26,7 @@ def completions_of(operator, tenant_ids):
 
 def run(platform, learners, tenant_ids, activities_per_s, timeout=120):
     """Rate and report lag of ``learners`` (as seeding gives them) completing their course."""
-    queues.wait_drained(platform.env, settle=3)
+    queues.wait_drained(platform.env)
     lessons = len(learners[0]["lessons"])
     sampler = queues.BacklogSampler(platform.env)
     sampler.start()

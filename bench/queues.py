@@ -1,6 +1,6 @@
-"""The platform's queues seen through the RabbitMQ management API: waiting for them to drain
-(before a scenario, and to time how fast a consumer applied what was accepted), and sampling
-their depths during a run (the queue that grows belongs to the slowest consumer)."""
+"""The platform's queues seen through the RabbitMQ management API: waiting for them all to
+drain (before each scenario), and sampling their depths during a run (the queue that grows
+belongs to the slowest consumer)."""
 import threading
 import time
 
@@ -22,18 +22,20 @@ def depths(env, unacknowledged=True):
             for q in queues}
 
 
-def wait_drained(env, queue=None, timeout=300, settle=1):
-    """Wait until ``queue`` (None: every queue of the platform) is empty ``settle`` samples in a
-    row (a consumer that just acked may still publish the next hop); returns when it was."""
-    deadline, empty_in_a_row = time.monotonic() + timeout, 0
+def wait_drained(env, quiet=6.0, timeout=300):
+    """Wait until every queue of the platform has been empty (nothing ready, nothing in a
+    consumer's hands) for ``quiet`` seconds: longer than the management API's statistics
+    interval (5 s by default), so that a stale zero is not taken for a drained queue, and a
+    consumer that just acked has published its next hop. Returns when it was."""
+    deadline, empty_since = time.monotonic() + timeout, None
     while time.monotonic() < deadline:
-        waiting = depths(env)
-        busy = waiting.get(queue, 0) if queue else sum(waiting.values())
-        empty_in_a_row = empty_in_a_row + 1 if busy == 0 else 0
-        if empty_in_a_row >= settle:
-            return time.monotonic()
+        busy = sum(depths(env).values())
+        now = time.monotonic()
+        empty_since = (empty_since or now) if busy == 0 else None
+        if empty_since is not None and now - empty_since >= quiet:
+            return now
         time.sleep(0.5)
-    raise RuntimeError(f"{queue or 'the platform'}'s queues did not drain within {timeout}s")
+    raise RuntimeError(f"the platform's queues did not drain within {timeout}s")
 
 
 class BacklogSampler(threading.Thread):

@@ -44,7 +44,7 @@ def ingest(platform, data, seconds, connections):
     tokens.write_text("".join(f"{l['token']} {l['course_id']} {','.join(l['lessons'])}\n" for l in data["learners"]))
     runs = {}
     for name, batch, conns in (("single", 1, connections), ("batch_100", 100, max(4, connections // 2))):
-        queues.wait_drained(platform.env, settle=3)
+        queues.wait_drained(platform.env)
         applied_log = AppliedLog(platform.env)
         started = time.monotonic()
         run = load.wrk(platform.base_url, "activity.lua", {"TOKENS_FILE": str(tokens), "BATCH": str(batch)},
@@ -142,7 +142,7 @@ def on_platform(args, results):
             results["scale_curve"] = scale_curve.run(plat, args.e2e_rate, scale=args.curve_scale)
         if not args.no_peer:
             print("peer (Ralph LRS): draining the platform first ...", flush=True)
-            queues.wait_drained(env, settle=5)
+            queues.wait_drained(env, quiet=10.0)
             results["peer"] = peer_ralph.measure(env, args.seconds, args.connections)
 
 

@@ -92,10 +92,10 @@ def seed_tenants(platform, tenants, learners_per_tenant, lessons, workers=8):
     with concurrent.futures.ThreadPoolExecutor(workers) as pool:
         made = list(pool.map(lambda _: _imported_tenant(platform, operator, minter, learners_per_tenant, lessons),
                              range(tenants)))
-    queues.wait_drained(platform.env, settle=3)  # courses and progress know every learner
+    queues.wait_drained(platform.env)  # courses and progress know every learner
     with concurrent.futures.ThreadPoolExecutor(workers) as pool:
         learners = [l for group in pool.map(lambda t: _assigned(platform, minter, t, lessons), made) for l in group]
-    queues.wait_drained(platform.env, settle=3)  # progress knows every enrollment
+    queues.wait_drained(platform.env)  # progress knows every enrollment
     return {"tenants": made, "learners": learners, "seconds": round(time.monotonic() - started, 1)}
 
 
