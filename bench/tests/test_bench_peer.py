@@ -30,3 +30,22 @@ def test_the_curve_covers_1_10_100_tenants_and_200_and_5000_learners():
                       "200 learners": (1, 200), "5,000 learners": (1, 5000)}
     small = scale_curve.scaled_points(0.01)
     assert [p[2] for p in small] == [10, 1, 1, 2, 50]  # never fewer than one learner per tenant
+
+
+def test_the_warm_up_goes_on_until_the_rate_stops_rising(monkeypatch):
+    """The bcrypt stampede answers nothing at first; the warm-up ends once a round is no
+    faster than the one before (every worker answers from its auth cache)."""
+    rates = iter([0, 12, 900, 950, 3000])
+    calls = []
+
+    def fake_wrk(url, script, env, seconds, connections):
+        calls.append((script, env["WHOAMI"], connections))
+        return {"requests": next(rates), "non_2xx": 0}
+    monkeypatch.setattr(peer_ralph.load, "wrk", fake_wrk)
+    assert peer_ralph.warm_up("http://x", "Basic y", 2, 32) == {"rounds": [0, 12, 900, 950], "seconds_per_round": 2}
+    assert calls[0] == ("xapi.lua", "1", 32)  # GET /whoami on the window's connections
+
+
+def test_the_warm_up_is_bounded(monkeypatch):
+    monkeypatch.setattr(peer_ralph.load, "wrk", lambda *a: {"requests": 0, "non_2xx": 0})
+    assert peer_ralph.warm_up("http://x", "Basic y", 2, 8, max_rounds=3)["rounds"] == [0, 0, 0]
