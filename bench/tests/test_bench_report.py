@@ -57,6 +57,8 @@ def test_every_target_beside_its_measured_value_met_or_not():
     applied = table["ingest single, applied"]
     assert (applied["measured"], applied["met"], applied["target"]) == (800.0, "", "")
     assert table["end to end"]["met"] == "**no**"  # 390.6 events/s, lag p99 20.5 s
+    assert table["end to end"]["target"] == ">= 2000/s for 60 s, lag p50 < 1 s, p99 < 2 s"
+    assert table["scale curve, 5,000 learners"]["target"] == ">= 2000/s, lag p50 < 1 s, p99 < 2 s"
     # fast enough, but not every completion became visible in time: not met
     curve = table["scale curve, 5,000 learners"]
     assert curve["met"] == "**no**" and "only 3100 of 5000 visible" in curve["scenario"]
@@ -97,3 +99,11 @@ def test_the_generated_part_replaces_only_what_is_below_the_marker(tmp_path):
     assert ("`$in` query 40.0 ms, the same lookup as an equality 30.0 ms, a lookup by `_id` 2.0 ms; "
             "the store's plan for Ralph's query: `['id=2 parent=0 notused=0 detail=SCAN statements_64a335ff']`") in text
     assert "assignment of 40000 learners: 87.5 s (457 enrollments/s)" in text  # the scale output kept
+
+
+def test_end_to_end_is_met_only_when_fast_enough_for_60_seconds():
+    fast = {"learners": 6000, "tenants": 1, "complete": True, "visible": 6000, "events_per_s": 2500.0,
+            "lag_p50_s": 0.4, "lag_p99_s": 1.2, "target_activities_per_s": 2000, "sent_activities_per_s": 2000.0}
+    assert report.e2e_rows("end to end", dict(fast, seconds=61.0), 2848, sustained=60)[0]["met"] == "yes"
+    assert report.e2e_rows("end to end", dict(fast, seconds=20.0), 2848, sustained=60)[0]["met"] == "**no**"
+    assert report.e2e_rows("end to end", dict(fast, seconds=61.0, lag_p99_s=2.5), 2848, sustained=60)[0]["met"] == "**no**"
