@@ -1,10 +1,14 @@
 """Load generation on loopback: wrk for request rates, and a paced Python sender for lag."""
+import concurrent.futures
 import json
 import os
 import shutil
 import subprocess
+import threading
 import time
 import uuid
+
+import requests
 
 
 WRK_SCRIPTS = os.path.join(os.path.dirname(__file__), "wrk")
@@ -26,32 +30,53 @@ def wrk(url, script, env, seconds, connections, threads=2):
     return result
 
 
-def paced_completions(base_url, learners, batches_per_s, report_path, admin, timeout=120):
-    """Send each learner's whole course as one batch of lesson_completed activities, paced;
-    poll the tenant report until every completion is visible. Returns lag samples (seconds
-    from a batch's 202 to the report counting that learner's completion, in order) and rates."""
-    sent_at = []
-    interval = 1.0 / batches_per_s
-    baseline = admin.get(report_path)["completions"]
-    start = time.monotonic()
-    for index, learner in enumerate(learners):
-        due = start + index * interval
-        delay = due - time.monotonic()
+def paced_completions(base_url, learners, batches_per_s, completions, timeout=120, senders=8):
+    """Send each learner's whole course as one batch of lesson_completed activities, paced at
+    ``batches_per_s`` by ``senders`` threads (one HTTP session each, the learner's token per
+    request); poll ``completions()`` (the report's count) until every learner's completion is
+    visible or ``timeout`` s after the last send. Returns lag samples (seconds from a batch's
+    202 to the report counting one more completion, in order) and rates."""
+    baseline, start = completions(), time.monotonic()
+    sent_at = [None] * len(learners)
+    local = threading.local()
+
+    def send(index):
+        delay = start + index / batches_per_s - time.monotonic()
         if delay > 0:
             time.sleep(delay)
-        now = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
-        learner["client"].post("/api/v1/activities/batch", {"activities": [
-            {"activity_id": str(uuid.uuid4()), "kind": "lesson_completed", "course_id": learner["course_id"],
-             "lesson_id": lesson, "occurred_at": now} for lesson in learner["lessons"]]}, expect=(202,))
-        sent_at.append(time.monotonic())
+        if not hasattr(local, "session"):
+            local.session = requests.Session()
+        _post_course(local.session, base_url, learners[index])
+        sent_at[index] = time.monotonic()
+
+    with concurrent.futures.ThreadPoolExecutor(senders) as pool:
+        list(pool.map(send, range(len(learners))))
     sending_done = time.monotonic()
-    visible_at, deadline = [], time.monotonic() + timeout
-    while len(visible_at) < len(learners) and time.monotonic() < deadline:
-        seen = admin.get(report_path)["completions"] - baseline
-        now = time.monotonic()
-        while len(visible_at) < min(seen, len(learners)):
-            visible_at.append(now)
-        time.sleep(0.02)
+    visible_at = _visible_times(completions, baseline, len(learners), sending_done + timeout)
+    sent_at.sort()
     lags = [v - s for s, v in zip(sent_at, visible_at)]
     return {"sent_seconds": sending_done - start, "last_visible": (visible_at[-1] - start) if visible_at else None,
-            "lags": lags, "complete": len(visible_at) == len(learners)}
+            "lags": lags, "complete": len(visible_at) == len(learners), "visible": len(visible_at)}
+
+
+def _post_course(session, base_url, learner):
+    now = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
+    response = session.post(f"{base_url}/api/v1/activities/batch", timeout=60, json={"activities": [
+        {"activity_id": str(uuid.uuid4()), "kind": "lesson_completed", "course_id": learner["course_id"],
+         "lesson_id": lesson, "occurred_at": now} for lesson in learner["lessons"]]},
+        headers={"Authorization": f"Bearer {learner['token']}"})
+    if response.status_code != 202:
+        raise RuntimeError(f"activities refused: {response.status_code} {response.text[:300]}")
+
+
+def _visible_times(completions, baseline, expected, deadline):
+    """When the report counted each further completion (polled every 50 ms until ``deadline``:
+    finer than the lag targets, light enough not to load the reports service)."""
+    visible_at = []
+    while len(visible_at) < expected and time.monotonic() < deadline:
+        seen = completions() - baseline
+        now = time.monotonic()
+        while len(visible_at) < min(seen, expected):
+            visible_at.append(now)
+        time.sleep(0.05)
+    return visible_at

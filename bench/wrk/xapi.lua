@@ -1,6 +1,9 @@
 -- wrk script for the peer (Ralph LRS): POST xAPI statements with fresh ids.
--- Env: RALPH_AUTH ("Basic ..."), BATCH (statements per request).
+-- Env: RALPH_AUTH ("Basic ..."), BATCH (statements per request); WHOAMI=1: GET /whoami
+-- instead (the unmeasured warm-up: every Ralph worker checks the credentials once with
+-- bcrypt and caches them before the measured window).
 local batch = tonumber(os.getenv("BATCH") or "1")
+local whoami = os.getenv("WHOAMI") == "1"
 local counter = 0
 function setup(thread) counter = counter + 1; thread:set("id", counter) end
 local function uuid4()
@@ -21,6 +24,7 @@ local function statement()
     uuid4(), math.random(1, 1000), math.random(1, 20))
 end
 function request()
+  if whoami then return wrk.format("GET", "/whoami") end
   if batch == 1 then return wrk.format(nil, nil, nil, statement()) end
   local items = {}
   for i = 1, batch do items[i] = statement() end
