@@ -29,10 +29,20 @@ _SECRET_FIELD = re.compile(
 MASK = "[redacted]"
 
 
+# A pattern can match only where its literal is: lines without them (most, e.g. every access
+# line) skip the regular expressions, which cost a third of a gateway access line (issue 15).
+_SECRET_WORDS = ("password", "passwd", "token", "secret", "activation_code", "authorization")
+
+
 def redact(text):
-    text = _JWT.sub(MASK, text)
-    text = _BEARER.sub(lambda m: m.group(1) + MASK, text)
-    return _SECRET_FIELD.sub(lambda m: m.group(1) + MASK, text)
+    if "eyJ" in text:
+        text = _JWT.sub(MASK, text)
+    lowered = text.casefold()  # as loose as the patterns' IGNORECASE (e.g. "ſ" is "s")
+    if "bearer" in lowered:
+        text = _BEARER.sub(lambda m: m.group(1) + MASK, text)
+    if any(word in lowered for word in _SECRET_WORDS):
+        text = _SECRET_FIELD.sub(lambda m: m.group(1) + MASK, text)
+    return text
 
 
 def bind(**fields):
