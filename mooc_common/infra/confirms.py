@@ -139,10 +139,11 @@ class SharedConfirms:
     threads): ``publish`` returns once the broker confirmed THAT message, and raises otherwise.
 
     Each thread writes its message itself (under the lock, so that delivery tags follow the wire
-    order); whichever waiting thread finds nobody reading the connection reads it for all of
-    them (leader and followers, no thread of its own), so one ack of the broker's (``multiple``)
-    settles every message its disk flush covered, instead of one round trip per message per
-    connection. The reader blocks in ``recv`` without touching the socket's timeout (writers use
+    order); one of the waiting threads reads the connection for all of them (no thread of its
+    own), so one ack of the broker's (``multiple``) settles every message its disk flush
+    covered, instead of one round trip per message per connection. A settled thread is woken
+    alone; when the reader's own message is settled it hands the reading to one thread still
+    waiting. The reader blocks in ``recv`` without touching the socket's timeout (writers use
     the same socket); py-amqp's ``read_timeout`` wakes it to check the deadline.
 
     A connection that breaks, or a message left unconfirmed for ``timeout`` seconds, fails every
@@ -154,16 +155,17 @@ class SharedConfirms:
     def __init__(self, amqp_uri, declare=(), connect_timeout=2.0, timeout=10.0, open_channel=ConfirmedChannel):
         self.amqp_uri, self.declare, self.connect_timeout, self.timeout = amqp_uri, declare, connect_timeout, timeout
         self.open_channel = open_channel  # unit tests give a fake
-        self._cond = threading.Condition(threading.RLock())
+        self._lock = threading.RLock()
         self._channel = None
         self._reading = False
+        self._waiting = {}  # the threads' _Waiters, oldest first (a dict as an ordered set)
 
     def channel(self):
         """The open channel (connected and declared on first use); raises if the broker is unreachable."""
-        with self._cond:
+        with self._lock:
             if self._channel is None:
                 channel = self.open_channel(
-                    self.amqp_uri, self.connect_timeout, lock=self._cond,
+                    self.amqp_uri, self.connect_timeout, lock=self._lock,
                     transport_options={"read_timeout": self.READ_TIMEOUT, "write_timeout": self.timeout})
                 try:
                     channel.declare(*self.declare)
@@ -175,47 +177,62 @@ class SharedConfirms:
 
     def publish(self, body, exchange, routing_key, **options):
         """``ConfirmedChannel.publish``'s arguments but ``on_done``; returns once confirmed."""
-        outcome = []
-        with self._cond:
+        me = _Waiter()
+        with self._lock:
             channel = self.channel()
             try:
-                channel.publish(body, exchange, routing_key, on_done=outcome.append, **options)
+                channel.publish(body, exchange, routing_key, on_done=me.settle, **options)
             except Exception as exc:
                 self._break(channel, exc)
                 raise
-            self._await(channel, outcome, time.monotonic() + self.timeout)
-        if outcome[0] is not None:
-            raise outcome[0]
+            self._waiting[me] = None
+        try:
+            self._await(me, channel, time.monotonic() + self.timeout)
+        finally:
+            with self._lock:
+                self._waiting.pop(me, None)
+        if me.outcome is not None:
+            raise me.outcome
 
-    def _await(self, channel, outcome, deadline):
-        """With the lock held: wait (reading for everyone when nobody else does) until settled."""
-        while not outcome:
+    def _await(self, me, channel, deadline):
+        while not me.settled:
+            with self._lock:
+                lead = not self._reading
+                self._reading = True
+            if lead:
+                self._read(me, channel, deadline)
+                continue
             left = deadline - time.monotonic()
             if left <= 0:
-                error = MessageNotConfirmed(f"no confirm within {self.timeout} s")
-                self._break(channel, error)
-                if not outcome:  # already failed with its channel: never wait twice
-                    outcome.append(error)
-            elif self._reading:
-                self._cond.wait(left)
+                self._fail(me, channel, MessageNotConfirmed(f"no confirm within {self.timeout} s"))
             else:
-                self._read(channel)
+                me.wake.acquire(timeout=left)  # settled, or asked to read
 
-    def _read(self, channel):
-        self._reading, error = True, None
-        self._cond.release()
+    def _read(self, me, channel, deadline):
+        """Read for everyone until ``me`` is settled, then hand the reading over."""
         try:
-            channel.connection.drain_events()  # one frame: acks settle their callbacks
-        except socket.timeout:
-            pass
-        except Exception as exc:  # the connection broke (or the broker closed the channel)
-            error = exc
+            while not me.settled:
+                if time.monotonic() >= deadline:
+                    self._fail(me, channel, MessageNotConfirmed(f"no confirm within {self.timeout} s"))
+                    break
+                try:
+                    channel.connection.drain_events()  # one frame: acks settle (and wake) their waiters
+                except socket.timeout:
+                    pass
+                except Exception as exc:  # the connection broke (or the broker closed the channel)
+                    self._fail(me, channel, exc)
         finally:
-            self._cond.acquire()
-            self._reading = False
-            self._cond.notify_all()  # settled followers return; one of the others reads next
-        if error is not None:
+            with self._lock:
+                self._reading = False
+                successor = next((w for w in self._waiting if not w.settled), None)
+            if successor is not None:
+                successor.wake_up()
+
+    def _fail(self, me, channel, error):
+        with self._lock:
             self._break(channel, error)
+        if not me.settled:  # already failed with its channel: never wait twice
+            me.settle(error)
 
     def _break(self, channel, error):
         """With the lock held: fail what is in flight on ``channel`` and drop it (once)."""
@@ -228,6 +245,26 @@ class SharedConfirms:
                 pass
 
     def close(self):
-        with self._cond:
+        with self._lock:
             if self._channel is not None:
                 self._break(self._channel, MessageNotConfirmed("the publisher was closed"))
+
+
+class _Waiter:
+    """One publishing thread: its message's outcome, and a lock released to wake it."""
+    __slots__ = ("outcome", "settled", "wake")
+
+    def __init__(self):
+        self.outcome, self.settled = None, False
+        self.wake = threading.Lock()
+        self.wake.acquire()
+
+    def settle(self, error):
+        self.outcome, self.settled = error, True
+        self.wake_up()
+
+    def wake_up(self):
+        try:
+            self.wake.release()
+        except RuntimeError:  # already woken and not waiting again yet
+            pass
