@@ -4,7 +4,7 @@ platform: requests/s, latency p50/p99, and the CPU each request cost the gateway
 (CPU seconds from /proc, which a loaded machine changes far less than the rates).
 
     .venv/bin/python bench/gateway_ingest.py [--settings 2x8,1x16] [--seconds 5] [--connections 32]
-                                             [--baseline DIR] [--repeat N]
+                                             [--baseline DIR] [--repeat N] [--batch 100]
 
 A setting is WORKERSxTHREADS (gunicorn's GATEWAY_WORKERS, GATEWAY_THREADS). Starts its own
 platform (as `make bench` does: own vhost, databases and ports, all five services, so progress
@@ -108,17 +108,17 @@ class Gateway:
         self.process.wait(timeout=60)
 
 
-def measure(env, tokens, setting, seconds, connections, log, source=ROOT):
+def measure(env, tokens, setting, seconds, connections, log, source=ROOT, batch=1):
     workers, threads = (int(x) for x in setting.split("x"))
     gateway = Gateway(env, workers, threads, log, source)
     try:
         # Warm up (token and enrollment caches, connections), unmeasured.
-        load.wrk(gateway.url, "activity.lua", {"TOKENS_FILE": str(tokens), "BATCH": "1"}, 1, connections)
+        load.wrk(gateway.url, "activity.lua", {"TOKENS_FILE": str(tokens), "BATCH": str(batch)}, 1, connections)
         purge(env)
         pids, broker = gateway.pids(), broker_pids()
         before = cpu_seconds(pids), cpu_seconds(broker), time.monotonic()
         load_before = os.getloadavg()[0]
-        result = load.wrk(gateway.url, "activity.lua", {"TOKENS_FILE": str(tokens), "BATCH": "1"},
+        result = load.wrk(gateway.url, "activity.lua", {"TOKENS_FILE": str(tokens), "BATCH": str(batch)},
                           seconds, connections)
         gateway_cpu, broker_cpu = cpu_seconds(pids) - before[0], cpu_seconds(broker) - before[1]
         requests_done = max(1, result["requests"])
@@ -140,6 +140,7 @@ def main():
     parser.add_argument("--learners", type=int, default=32)
     parser.add_argument("--repeat", type=int, default=1, help="runs of each setting (interleaved)")
     parser.add_argument("--baseline", help="source directory of the gateway to compare with")
+    parser.add_argument("--batch", type=int, default=1, help="activities per request (1: POST /activities)")
     args = parser.parse_args()
     infra = read_env_file(ROOT / "var" / "infra.env")
     log_dir = ROOT / "var" / "log" / "bench"
@@ -153,8 +154,10 @@ def main():
             for _ in range(args.repeat):
                 for setting in args.settings.split(","):
                     for label, source in ((("baseline", args.baseline),) if args.baseline else ()) + (("this", ROOT),):
-                        r = measure(plat.env, tokens, setting, args.seconds, args.connections, log, source)
-                        print(f"{label:>8} {setting:>5}: {r['requests_per_s']:8.1f} req/s  p50 {r['p50_ms']:7.2f} ms  "
+                        r = measure(plat.env, tokens, setting, args.seconds, args.connections, log, source,
+                                    args.batch)
+                        print(f"{label:>8} {setting:>5}: {r['requests_per_s'] * args.batch:8.1f} activities/s  "
+                              f"p50 {r['p50_ms']:7.2f} ms  "
                               f"p99 {r['p99_ms']:7.2f} ms  non-2xx {r['non_2xx']}  gateway CPU "
                               f"{r['gateway_cpu_ms_per_request']:.3f} ms/req ({r['gateway_cpu_cores']} cores)  "
                               f"broker CPU {r['broker_cpu_ms_per_request']:.3f} ms/req  "
