@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
-"""The gateway's activity publishing alone: confirmed activity messages per second and the
-latency of one publish (p50/p99), from as many threads as a gateway process serves, with one
-synchronous confirm per message on a connection per thread (gateway/activity_publisher.py)
-and, for comparison, with the confirms pipelined across threads: one publishing thread writes
-every message handed over since its last round, then awaits their confirms together
-(mooc_common/infra/confirms.py). Measured in issue 15: the pipelined variant was slower here
-(one Python thread writes and settles every message, and the broker already groups the disk
-flushes of concurrent connections), so the gateway keeps one synchronous confirm per request.
+"""The gateway's activity publishing alone: confirmed activity messages per second, the latency
+of one publish (p50/p99) and the publishing process's CPU per message, from as many threads as
+a gateway process serves, three ways:
+
+- one synchronous confirm per message on a connection per thread (kombu's ``confirm_publish``:
+  the gateway until issue 15);
+- confirms pipelined by one publishing thread that writes every message handed over since its
+  last round, then awaits their confirms together (``ConfirmedChannel``, round by round);
+- one channel shared by the threads, each writing its own message and whichever waits reading
+  the acks for all (``SharedConfirms``: the gateway now, gateway/activity_publisher.py).
 
     .venv/bin/python bench/activity_publisher.py [--threads 16] [--seconds 5]
 
@@ -23,9 +25,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "scripts"), str(ROOT / "bench")]
 
-from kombu import Connection  # noqa: E402
-
 import queue  # noqa: E402
+
+from kombu import Connection  # noqa: E402
 
 from gateway.activity_publisher import EXCHANGE, QUEUE, ActivityPublisher  # noqa: E402
 from mooc_common.infra.confirms import ConfirmedChannel  # noqa: E402
@@ -53,13 +55,29 @@ def measure(threads, seconds, make_publish):
             latencies[i].append(time.perf_counter() - started)
 
     workers = [threading.Thread(target=run, args=(i,)) for i in range(threads)]
-    began = time.monotonic()
+    began, cpu = time.monotonic(), time.process_time()
     [w.start() for w in workers]
     [w.join() for w in workers]
-    elapsed = time.monotonic() - began
+    elapsed, cpu = time.monotonic() - began, time.process_time() - cpu
     every = [x for lane in latencies for x in lane]
     return {"per_s": round(len(every) / elapsed, 1), "p50_ms": round(percentile(every, 50) * 1000, 2),
-            "p99_ms": round(percentile(every, 99) * 1000, 2)}
+            "p99_ms": round(percentile(every, 99) * 1000, 2), "cpu_ms": round(cpu / len(every) * 1000, 3)}
+
+
+class ConfirmPerThread:
+    """The gateway until issue 15: a kombu connection per thread, publish() blocks until its ack."""
+
+    def __init__(self, amqp_uri):
+        self.amqp_uri, self.local = amqp_uri, threading.local()
+
+    def publish(self, message):
+        producer = getattr(self.local, "producer", None)
+        if producer is None:
+            connection = Connection(self.amqp_uri, transport_options={"confirm_publish": True})
+            producer = self.local.producer = connection.Producer(serializer="json")
+            QUEUE(producer.channel).declare()
+        producer.publish(message, exchange=EXCHANGE, routing_key=contract.INGEST_ROUTING_KEY,
+                         delivery_mode=2, mandatory=True, retry=False)
 
 
 class PipelinedPublisher:
@@ -99,20 +117,21 @@ def main():
     infra = read_env_file(ROOT / "var" / "infra.env")
     with isolated_env(infra, "bench-publisher") as env:
         uri = env["AMQP_URI"]
-        gateway = ActivityPublisher(uri)  # a connection per thread, one synchronous confirm each
-        before = measure(args.threads, args.seconds, lambda: gateway.publish)
-        pipelined = PipelinedPublisher(uri)
-        after = measure(args.threads, args.seconds, lambda: pipelined.publish)
-        with Connection(uri) as conn:
-            queued = conn.channel().queue_purge(QUEUE.name)
-        report(args, before, after, queued)  # before the vhost's removal, which can take minutes
+        results, queued = {}, 0
+        for label, publisher in (("a synchronous confirm per thread (before)", ConfirmPerThread(uri)),
+                                 ("confirms pipelined by one thread", PipelinedPublisher(uri)),
+                                 ("one channel shared (the gateway's)", ActivityPublisher(uri))):
+            results[label] = measure(args.threads, args.seconds, lambda: publisher.publish)
+            with Connection(uri) as conn:
+                queued += conn.channel().queue_purge(QUEUE.name)
+        report(args, results, queued)  # before the vhost's removal, which can take minutes
 
 
-def report(args, before, after, queued):
+def report(args, results, queued):
     print(f"{args.threads} threads, {args.seconds:.0f} s each, persistent confirmed messages ({queued} queued in all)")
-    print(f"one synchronous confirm per message (the gateway's): {before['per_s']}/s, p50 {before['p50_ms']} ms, p99 {before['p99_ms']} ms")
-    print(f"confirms pipelined by one thread:                 {after['per_s']}/s, p50 {after['p50_ms']} ms, p99 {after['p99_ms']} ms",
-          flush=True)
+    for label, r in results.items():
+        print(f"{label:<42} {r['per_s']:>8}/s  p50 {r['p50_ms']} ms  p99 {r['p99_ms']} ms  "
+              f"CPU {r['cpu_ms']} ms/message", flush=True)
 
 
 if __name__ == "__main__":

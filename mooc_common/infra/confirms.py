@@ -8,9 +8,13 @@ confirms, which the broker sends for a whole flush at once (``multiple``), are a
 together. A message counts as safe only when ITS confirm arrived; ``publish`` takes a callback
 that learns exactly that (``None``) or the error.
 
-Not thread-safe: one thread (or greenthread) owns a ``ConfirmedChannel`` and its connection.
+A ``ConfirmedChannel`` has one owner (a thread or greenthread) unless it is given a ``lock``:
+``SharedConfirms`` below lets the threads of a process share one, each still waiting for its own
+message's confirm.
 """
+import contextlib
 import socket
+import threading
 import time
 
 import amqp
@@ -25,10 +29,20 @@ SEQUENCE_HEADER = "x-mooc-publish-seq"  # ties a returned (unroutable) message t
 
 
 class ConfirmedChannel:
-    def __init__(self, amqp_uri, connect_timeout=2.0, heartbeat=0):
-        self.connection = Connection(amqp_uri, connect_timeout=connect_timeout, heartbeat=heartbeat)
+    def __init__(self, amqp_uri, connect_timeout=2.0, heartbeat=0, transport_options=None, lock=None):
+        """``lock``: held while the bookkeeping of messages in flight changes (a reader thread
+        settles confirms while other threads publish); ``transport_options``: py-amqp's
+        (``read_timeout``, ``write_timeout``)."""
+        self.lock = lock or contextlib.nullcontext()
+        self.connection = Connection(amqp_uri, connect_timeout=connect_timeout, heartbeat=heartbeat,
+                                     transport_options=transport_options)
         self.connection.ensure_connection(max_retries=1)
         self.channel = self.connection.channel()
+        if lock is not None:
+            # Shared: py-amqp's basic_publish would otherwise read the socket itself (to look for
+            # a connection.blocked notice) under the feet of the thread that reads the confirms;
+            # that thread still receives such notices.
+            self.connection.connection.client_properties.get("capabilities", {})["connection.blocked"] = False
         self.channel.confirm_select()
         self.channel.events["basic_ack"].add(self._on_ack)
         self.channel.events["basic_nack"].add(self._on_nack)
@@ -48,10 +62,11 @@ class ConfirmedChannel:
         if mandatory:
             headers[SEQUENCE_HEADER] = tag
         message = amqp.Message(body, delivery_mode=2, application_headers=headers, **properties)
-        self.channel.basic_publish(message, exchange=getattr(exchange, "name", exchange),
-                                   routing_key=routing_key, mandatory=mandatory)
-        self.next_tag += 1
-        self.pending[tag] = on_done
+        with self.lock:
+            self.channel.basic_publish(message, exchange=getattr(exchange, "name", exchange),
+                                       routing_key=routing_key, mandatory=mandatory)
+            self.next_tag += 1
+            self.pending[tag] = on_done
 
     def wait(self, timeout):
         """Settle every message in flight: each callback is called once, with an error for those
@@ -69,7 +84,8 @@ class ConfirmedChannel:
                 pass
 
     def fail_pending(self, error):
-        pending, self.pending = self.pending, {}
+        with self.lock:
+            pending, self.pending = self.pending, {}
         for callback in pending.values():
             callback(error)
 
@@ -81,10 +97,10 @@ class ConfirmedChannel:
 
     # -- the broker's answers ---------------------------------------------------------------
     def _settle(self, delivery_tag, multiple, error):
-        tags = [t for t in self.pending if t <= delivery_tag] if multiple else [delivery_tag]
-        for tag in tags:
-            callback = self.pending.pop(tag, None)
-            returned = self.returned.pop(tag, None)
+        with self.lock:
+            tags = [t for t in self.pending if t <= delivery_tag] if multiple else [delivery_tag]
+            settled = [(self.pending.pop(tag, None), self.returned.pop(tag, None)) for tag in tags]
+        for callback, returned in settled:
             if callback is not None:
                 callback(error or returned)
 
@@ -98,8 +114,9 @@ class ConfirmedChannel:
         # A returned message is then acked: remember why, so that its ack settles it as failed.
         tag = (message.properties.get("application_headers") or {}).get(SEQUENCE_HEADER)
         if tag is not None:
-            self.returned[int(tag)] = MessageNotConfirmed(
-                f"unroutable: no queue bound to {exchange!r} with key {routing_key!r}")
+            with self.lock:
+                self.returned[int(tag)] = MessageNotConfirmed(
+                    f"unroutable: no queue bound to {exchange!r} with key {routing_key!r}")
 
 
 def publish_all(channel, messages, timeout):
@@ -115,3 +132,139 @@ def publish_all(channel, messages, timeout):
         raise
     if errors:
         raise errors[0]
+
+
+class SharedConfirms:
+    """One confirm-mode channel shared by the threads of a process (a gateway worker's request
+    threads): ``publish`` returns once the broker confirmed THAT message, and raises otherwise.
+
+    Each thread writes its message itself (under the lock, so that delivery tags follow the wire
+    order); one of the waiting threads reads the connection for all of them (no thread of its
+    own), so one ack of the broker's (``multiple``) settles every message its disk flush
+    covered, instead of one round trip per message per connection. A settled thread is woken
+    alone; when the reader's own message is settled it hands the reading to one thread still
+    waiting. The reader blocks in ``recv`` without touching the socket's timeout (writers use
+    the same socket); py-amqp's ``read_timeout`` wakes it to check the deadline.
+
+    A connection that breaks, or a message left unconfirmed for ``timeout`` seconds, fails every
+    message in flight (none is known to be safe) and the next publish connects anew.
+    """
+
+    READ_TIMEOUT = 1.0  # seconds a reader blocks before it looks at the deadlines again
+
+    def __init__(self, amqp_uri, declare=(), connect_timeout=2.0, timeout=10.0, open_channel=ConfirmedChannel):
+        self.amqp_uri, self.declare, self.connect_timeout, self.timeout = amqp_uri, declare, connect_timeout, timeout
+        self.open_channel = open_channel  # unit tests give a fake
+        self._lock = threading.RLock()
+        self._channel = None
+        self._reading = False
+        self._waiting = {}  # the threads' _Waiters, oldest first (a dict as an ordered set)
+
+    def channel(self):
+        """The open channel (connected and declared on first use); raises if the broker is unreachable."""
+        with self._lock:
+            if self._channel is None:
+                channel = self.open_channel(
+                    self.amqp_uri, self.connect_timeout, lock=self._lock,
+                    transport_options={"read_timeout": self.READ_TIMEOUT, "write_timeout": self.timeout})
+                try:
+                    channel.declare(*self.declare)
+                except Exception:
+                    channel.close()
+                    raise
+                self._channel = channel
+            return self._channel
+
+    def publish(self, body, exchange, routing_key, **options):
+        """``ConfirmedChannel.publish``'s arguments but ``on_done``; returns once confirmed."""
+        me = _Waiter()
+        with self._lock:
+            channel = self.channel()
+            try:
+                channel.publish(body, exchange, routing_key, on_done=me.settle, **options)
+            except Exception as exc:
+                self._break(channel, exc)
+                raise
+            self._waiting[me] = None
+        try:
+            self._await(me, channel, time.monotonic() + self.timeout)
+        finally:
+            with self._lock:
+                self._waiting.pop(me, None)
+        if me.outcome is not None:
+            raise me.outcome
+
+    def _await(self, me, channel, deadline):
+        while not me.settled:
+            with self._lock:
+                lead = not self._reading
+                self._reading = True
+            if lead:
+                self._read(me, channel, deadline)
+                continue
+            left = deadline - time.monotonic()
+            if left <= 0:
+                self._fail(me, channel, MessageNotConfirmed(f"no confirm within {self.timeout} s"))
+            else:
+                me.wake.acquire(timeout=left)  # settled, or asked to read
+
+    def _read(self, me, channel, deadline):
+        """Read for everyone until ``me`` is settled, then hand the reading over."""
+        try:
+            while not me.settled:
+                if time.monotonic() >= deadline:
+                    self._fail(me, channel, MessageNotConfirmed(f"no confirm within {self.timeout} s"))
+                    break
+                try:
+                    channel.connection.drain_events()  # one frame: acks settle (and wake) their waiters
+                except socket.timeout:
+                    pass
+                except Exception as exc:  # the connection broke (or the broker closed the channel)
+                    self._fail(me, channel, exc)
+        finally:
+            with self._lock:
+                self._reading = False
+                successor = next((w for w in self._waiting if not w.settled), None)
+            if successor is not None:
+                successor.wake_up()
+
+    def _fail(self, me, channel, error):
+        with self._lock:
+            self._break(channel, error)
+        if not me.settled:  # already failed with its channel: never wait twice
+            me.settle(error)
+
+    def _break(self, channel, error):
+        """With the lock held: fail what is in flight on ``channel`` and drop it (once)."""
+        if self._channel is channel:
+            self._channel = None
+            channel.fail_pending(error)
+            try:  # no polite close: that would read the socket under a reader's feet
+                channel.connection.collect()
+            except Exception:  # already broken
+                pass
+
+    def close(self):
+        with self._lock:
+            if self._channel is not None:
+                self._break(self._channel, MessageNotConfirmed("the publisher was closed"))
+
+
+class _Waiter:
+    """One publishing thread: its message's outcome, and a lock released to wake it."""
+    __slots__ = ("outcome", "settled", "wake")
+
+    def __init__(self):
+        self.outcome, self.settled = None, False
+        self.wake = threading.Lock()
+        self.wake.acquire()
+
+    def settle(self, error):
+        self.outcome, self.settled = error, True
+        self.wake_up()
+
+    def wake_up(self):
+        try:
+            self.wake.release()
+        except RuntimeError:  # already woken and not waiting again yet
+            pass

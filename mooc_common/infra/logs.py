@@ -30,9 +30,17 @@ MASK = "[redacted]"
 
 
 def redact(text):
-    text = _JWT.sub(MASK, text)
-    text = _BEARER.sub(lambda m: m.group(1) + MASK, text)
-    return _SECRET_FIELD.sub(lambda m: m.group(1) + MASK, text)
+    # A pattern can match only where its literal is: lines without them (most, e.g. every access
+    # line) skip the regular expressions, which cost a third of a gateway access line (issue 15).
+    if "eyJ" in text:
+        text = _JWT.sub(MASK, text)
+    lowered = text.casefold()  # as loose as the patterns' IGNORECASE (e.g. "ſ" is "s")
+    if "bearer" in lowered:
+        text = _BEARER.sub(lambda m: m.group(1) + MASK, text)
+    if ("pass" in lowered or "token" in lowered or "secret" in lowered or "activation_code" in lowered
+            or "authorization" in lowered):  # _SECRET_FIELD's words ("pass": password, passwd)
+        text = _SECRET_FIELD.sub(lambda m: m.group(1) + MASK, text)
+    return text
 
 
 def bind(**fields):

@@ -51,6 +51,8 @@ def test_one_json_object_per_line_with_the_context_ids(captured):
     "{'username': 'an', 'password': 'Mật-khẩu-7'}",
     '{"refresh_token": "abc123.def456"}',
     "activation_code=ZX81-AB12 password = hunter2",
+    # Spelled as loosely as the patterns match (the quick check before them must not skip these).
+    "PASSWORD=hunter2 AUTHORIZATION: BEARER abc123.def456", "paſſword: hunter2", "Token=ZX81-AB12",
 ])
 def test_secrets_are_masked_whoever_logs_them(captured, text):
     logger, stream = captured

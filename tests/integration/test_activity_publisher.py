@@ -1,13 +1,16 @@
 """The gateway's activity publisher over the real broker: concurrent requests each return only
-once their own message is in the durable queue; an unreachable broker fails fast."""
+once their own message is in the durable queue (one channel shared by the threads), an
+unroutable message fails alone; an unreachable broker fails fast."""
 import concurrent.futures
 import uuid
 
 import pytest
 from kombu import Connection
 
-from gateway.activity_publisher import QUEUE, ActivityPublisher
+from gateway.activity_publisher import EXCHANGE, QUEUE, ActivityPublisher
 from gateway.errors import ServiceUnavailable
+from mooc_common.contracts import activities as contract
+from mooc_common.infra.confirms import MessageNotConfirmed
 
 pytestmark = pytest.mark.integration
 
@@ -39,6 +42,27 @@ def test_concurrent_requests_are_each_confirmed(publisher):
     with concurrent.futures.ThreadPoolExecutor(16) as pool:
         list(pool.map(lambda _: publisher.publish(_message()), range(400)))
     assert _depth(uri) == 400  # every publish that returned is in the queue
+
+
+def test_an_unroutable_message_fails_alone_on_the_shared_channel(publisher):
+    publisher, uri = publisher
+    confirms = publisher.confirms
+
+    def send(index):
+        key = "nobody-listens" if index == 7 else contract.INGEST_ROUTING_KEY
+        try:
+            confirms.publish(b"{}", EXCHANGE.name, key, mandatory=True, content_type="application/json")
+        except MessageNotConfirmed as exc:
+            return exc
+        return None
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        outcomes = list(pool.map(send, range(40)))
+    assert [i for i, outcome in enumerate(outcomes) if outcome is not None] == [7]
+    assert "unroutable" in str(outcomes[7])
+    assert _depth(uri) == 39
+    publisher.publish(_message())  # the channel is still good
+    assert _depth(uri) == 40
 
 
 def test_an_unreachable_broker_fails_the_request_fast():
