@@ -44,9 +44,14 @@ class Config(DependencyProvider):
 
 
 class OperatorBootstrap(DependencyProvider):
-    """Creates (or resets the password of) the operator account named in the configuration."""
+    """Creates (or resets the password of) the operator account named in the configuration.
 
-    def start(self):
+    In ``setup``, not ``start``: nameko starts every extension at once, entrypoints included, so
+    a sign-in could otherwise be served before the operator's password is hashed and saved (seen
+    as a "wrong password" right after a platform starts). Every ``setup`` ends before any
+    ``start``."""
+
+    def setup(self):
         config = self.container.config
         username, password = config.get("OPERATOR_USERNAME"), config.get("OPERATOR_PASSWORD")
         if username and password:
