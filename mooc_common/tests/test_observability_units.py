@@ -21,6 +21,9 @@ def captured():
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
     logger.propagate = False
+    # Start from an empty context: tests that run handlers in this thread (tests/service, through
+    # worker_factory) leave their ids bound, where a real worker's greenthread would end with them.
+    logs.clear()
     yield logger, stream
     logger.removeHandler(handler)
     logs.clear()
