@@ -33,12 +33,14 @@ import time
 import uuid
 
 import eventlet
+from nameko.constants import AMQP_URI_CONFIG_KEY
 from pymongo.errors import CollectionInvalid, PyMongoError
 
+from .confirms import ConfirmingPublisher
 from .events import EventPublisher
 from .keyed_locks import writing
 from .outages import is_outage
-from .store import service_database
+from .store import concurrently, service_database
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +56,7 @@ FAILPOINT_ENV = "OUTBOX_FAILPOINT"
 WRITER_GRACE_SECONDS = 60.0
 PUBLISH_CONCURRENCY = 16  # each publish waits for its confirm: a big batch goes on a few at once
 CHECK_CONCURRENCY = 16
+BATCH_CONFIRM_SECONDS = 30.0  # a batch writer's publishes not confirmed by then fail its batch
 
 
 class Staged:
@@ -129,10 +132,12 @@ class OutboxEntries:
         self.collection.update_one({"_id": entry_id}, {"$set": {"sent": sorted(doc_ids)}})
 
     def finish(self, entry_id, collection=None, clear=()):
-        """Delete the entry; remove its marker from the updated documents ``clear``."""
-        for doc_id in clear:
+        """Delete the entry; remove its marker from the updated documents ``clear`` (side by
+        side: single updates by ``_id`` are the store's fast writes)."""
+        def unmark(doc_id):
             with writing(self.db[collection], doc_id):  # beside the storage's own updates of it
                 self.db[collection].update_one({"_id": doc_id}, {"$unset": {f"{MARKER}.{entry_id}": ""}})
+        concurrently(unmark, sorted(clear), CHECK_CONCURRENCY)
         self.collection.delete_one({"_id": entry_id})
         self._writing.pop((self.db.name, entry_id), None)
 
@@ -187,19 +192,22 @@ class OutboxWriter:
     ``course.completed``)."""
 
     def __init__(self, service_name, entries, sweeper, publish, publish_raw, correlation_id,
-                 failpoint=lambda: None):
+                 failpoint=lambda: None, publish_batch=None):
         self.service_name, self.entries, self.sweeper = service_name, entries, sweeper
         self.publish, self.publish_raw = publish, publish_raw
+        # publish_batch(envelopes): every confirm awaited together (a batch consumer's writer)
+        self.publish_batch = publish_batch or (lambda envelopes: publish_all(publish_raw, envelopes))
         self.correlation_id, self.failpoint = correlation_id, failpoint
 
     def __call__(self, event_type, payload, tenant_id, event_id=None):
         return self.publish(event_type, payload, tenant_id, event_id=event_id)
 
-    def event(self, event_type, payload, tenant_id, event_id=None):
+    def event(self, event_type, payload, tenant_id, event_id=None, correlation_id=None):
         """The validated envelope of an event this service may publish (its id fixed now)."""
         if event_type.producer != self.service_name:
             raise ValueError(f"{self.service_name} cannot publish {event_type.type}")
-        return event_type.build(payload, tenant_id, correlation_id=self.correlation_id, event_id=event_id)
+        return event_type.build(payload, tenant_id, correlation_id=correlation_id or self.correlation_id,
+                                event_id=event_id)
 
     def stage(self, collection, events, entry_id=None):
         """Step 1: record ``events`` = [(id of the document the change writes, envelope)]."""
@@ -208,11 +216,19 @@ class OutboxWriter:
     def send(self, staged, only_docs=None):
         """Step 3, after the change: publish (only the events of ``only_docs`` if given: the
         documents a bulk insert really inserted), then forget the entry."""
+        self.send_all([(staged, only_docs)])
+
+    def send_all(self, sends):
+        """``send`` of several entries [(staged, only_docs)], their publishes confirmed together."""
         self.failpoint()
-        entry = staged.entry
-        docs = {e["doc"] for e in entry["events"]} if only_docs is None else set(only_docs)
-        publish_all(self.publish_raw, _bodies(entry, docs))
-        self.entries.finish(staged.id, entry["collection"], clear=staged.updated)
+        bodies = []
+        for staged, only_docs in sends:
+            entry = staged.entry
+            docs = {e["doc"] for e in entry["events"]} if only_docs is None else set(only_docs)
+            bodies += _bodies(entry, docs)
+        self.publish_batch(bodies)
+        for staged, _ in sends:
+            self.entries.finish(staged.id, staged.entry["collection"], clear=staged.updated)
 
     def discard(self, staged):
         """Forget an entry whose change was refused before anything was written."""
@@ -266,6 +282,23 @@ class Outbox(EventPublisher):
         return OutboxWriter(self.container.service_name, self.entries, self.sweeper, publish,
                             lambda envelope: self.publish_raw(envelope, headers), correlation_id,
                             failpoint=self.failpoint)
+
+    def batch_writer(self, correlation_id):
+        """An ``OutboxWriter`` for a batch consumer's loop (outside any worker) whose sends go
+        on one confirmed channel of its own, their confirms awaited together
+        (confirms.ConfirmingPublisher; one owner: that loop). ``close()`` it when the loop ends."""
+        publisher = ConfirmingPublisher(self.container.config[AMQP_URI_CONFIG_KEY], BATCH_CONFIRM_SECONDS,
+                                        declare=[self.exchange])
+
+        def publish_batch(envelopes):
+            publisher.publish_all([{
+                "body": json.dumps(envelope, ensure_ascii=False).encode(), "exchange": self.exchange,
+                "routing_key": envelope["type"], "content_type": "application/json",
+                "content_encoding": "utf-8"} for envelope in envelopes])
+        writer = OutboxWriter(self.container.service_name, self.entries, self.sweeper, None, self.publish_raw,
+                              correlation_id, failpoint=self.failpoint, publish_batch=publish_batch)
+        writer.close = publisher.close
+        return writer
 
     def publish_raw(self, envelope, extra_headers=None):
         self.publisher.publish(envelope, exchange=self.exchange, routing_key=envelope["type"],
