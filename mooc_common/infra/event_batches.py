@@ -164,9 +164,10 @@ class MessageBatches:
         """``apply`` the batch's envelopes, then ack it; on failure retry / dead-letter each."""
         envelopes = [envelope for _, envelope in batch]
         started = time.perf_counter()
-        # One log line per batch, with every correlation id in it: a grep by one id finds its batch.
-        logs.bind(correlation_id=",".join(sorted({str(e.get("correlation_id")) for e in envelopes
-                                                  if e.get("correlation_id")})[:100]) or None)
+        # One log line per batch, with every correlation id (and tenant) in it: a grep by one id
+        # finds its batch.
+        logs.bind(**{key: ",".join(sorted({str(e.get(key)) for e in envelopes if e.get(key)})[:100]) or None
+                     for key in ("correlation_id", "tenant_id")})
         metrics.EVENTS_CONSUMED.labels(self.service_name, self.queue_name).inc(len(batch))
         incomings = [tracing.from_amqp_headers(message.headers) for message, _ in batch]
         # One span per batch: child of its one message's sender, else linked to every sender.

@@ -36,6 +36,7 @@ import eventlet
 from nameko.constants import AMQP_URI_CONFIG_KEY
 from pymongo.errors import CollectionInvalid, PyMongoError
 
+from . import tracing
 from .confirms import ConfirmingPublisher
 from .events import EventPublisher
 from .keyed_locks import writing
@@ -291,9 +292,12 @@ class Outbox(EventPublisher):
                                         declare=[self.exchange])
 
         def publish_batch(envelopes):
+            # the batch's span (current now) is the parent of what its events cause, as a
+            # worker's is for what it publishes (nameko context data headers)
+            headers = {f"nameko.{key}": value for key, value in tracing.carrier().items()}
             publisher.publish_all([{
                 "body": json.dumps(envelope, ensure_ascii=False).encode(), "exchange": self.exchange,
-                "routing_key": envelope["type"], "content_type": "application/json",
+                "routing_key": envelope["type"], "headers": headers, "content_type": "application/json",
                 "content_encoding": "utf-8"} for envelope in envelopes])
         writer = OutboxWriter(self.container.service_name, self.entries, self.sweeper, None, self.publish_raw,
                               correlation_id, failpoint=self.failpoint, publish_batch=publish_batch)

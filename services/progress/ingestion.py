@@ -148,7 +148,8 @@ class ActivityIngestion:
                               tenant_id=message["tenant_id"], enrollment_id=enrollment["_id"],
                               received_at=message["received_at"], outcome=outcomes[a["activity_id"]])
                          for a in activities]
-        fold.active_times += [a["occurred_at"] for a in activities if outcomes[a["activity_id"]] == domain.APPLIED]
+        fold.active_times += [(a["occurred_at"], message.get("correlation_id")) for a in activities
+                              if outcomes[a["activity_id"]] == domain.APPLIED]
 
     def _write(self, folds):
         self.store.record_activities([record for fold in folds.values() for record in fold.records])
@@ -172,25 +173,25 @@ class ActivityIngestion:
         """One LEARNER_ACTIVE per learner and day: the day's marker document is inserted once,
         carrying the outbox marker of its event; only the markers inserted now are announced
         (an older one was announced, or its own entry is still pending: the sweeper has it)."""
-        days = {}
+        days = {}  # (learner, day) -> (enrollment, correlation id of the first message that day)
         for fold in folds:
-            for moment in fold.active_times:
-                days.setdefault((fold.enrollment["learner_id"], domain.vietnam_day(moment)), fold.enrollment)
+            for moment, correlation_id in fold.active_times:
+                days.setdefault((fold.enrollment["learner_id"], domain.vietnam_day(moment)),
+                                (fold.enrollment, correlation_id))
         learner_days = self.store.unannounced_days(days)
         if not learner_days:
             return []
-        events = [(self.store.active_day_id(learner, day),
-                   self.events.event(*self._learner_active(days[(learner, day)], day)))
+        events = [(self.store.active_day_id(learner, day), self._learner_active(day, *days[(learner, day)]))
                   for learner, day in learner_days]
         staged = self.events.stage(self.store.active_days, events)
         new = self.store.mark_active_days([staged.insert({"_id": marker_id}) for marker_id, _ in events],
                                           learner_days)
         return [(staged, new)]
 
-    @staticmethod
-    def _learner_active(enrollment, day):
+    def _learner_active(self, day, enrollment, correlation_id):
         announcement = domain.learner_active(enrollment, day)
-        return announcement.event_type, announcement.payload, enrollment["tenant_id"], announcement.event_id
+        return self.events.event(announcement.event_type, announcement.payload, enrollment["tenant_id"],
+                                 event_id=announcement.event_id, correlation_id=correlation_id)
 
 
 class ActivityConsumer(BatchConsumer):
