@@ -82,7 +82,10 @@ class ProgressService(PlatformService):
             self.store.set_unit_path(enrollment_id, list(unit["path"]))
 
     # --- certificates ---------------------------------------------------------------------
-    @on_event(COURSE_COMPLETED)
+    # No claims (idempotent=True): every effect is keyed by the enrollment, which the event's
+    # id is derived from, so duplicates handled side by side issue one certificate (unique
+    # _id, unique serial per enrollment) and announce it under one event id.
+    @on_event(COURSE_COMPLETED, idempotent=True)
     def on_course_completed(self, event):
         """Issue the certificate of a completed enrollment (once: keyed by the enrollment)."""
         payload = event["payload"]

@@ -236,9 +236,8 @@ class ProgressStore:
         costs a few extra insert attempts, never a duplicate. The same enrollment always gets
         the same serial (unique index on enrollment_id), so a retried issuance leaves no gap.
         """
-        existing = self.serials.find_one({"enrollment_id": enrollment_id})
-        if existing:
-            return existing["_id"]
+        # No look for this enrollment's serial first (a query on a secondary field, which the
+        # local store answers by a scan): its unique index refuses a second one, below.
         counter_id = f"counter:{prefix}:{year}"
         hint = (self.serials.find_one({"_id": counter_id}) or {}).get("next", 1)
         number = hint
@@ -250,7 +249,7 @@ class ProgressStore:
                 break
             except DuplicateKeyError:
                 existing = self.serials.find_one({"enrollment_id": enrollment_id})
-                if existing:  # a concurrent issuance for this enrollment won
+                if existing:  # an earlier or concurrent issuance for this enrollment has one
                     return existing["_id"]
                 number += 1
         self.serials.update_one({"_id": counter_id}, {"$set": {"next": number + 1, "enrollment_id": counter_id}},

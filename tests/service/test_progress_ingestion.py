@@ -13,7 +13,9 @@ through services/progress/service.py's own handlers:
 - an enrollment pulled from courses (the learner acted before the enrollment's events came)
   takes activities at once;
 - a cancellation waits for the batch holding its enrollment (locks in the storage) and
-  neither change is lost."""
+  neither change is lost;
+- a completion delivered several times at once (the certificate handler takes no claims)
+  issues one certificate per enrollment, unique serials, announced under one event id."""
 import datetime as dt
 import uuid
 
@@ -21,7 +23,7 @@ import eventlet
 import pytest
 
 from mooc_common.contracts.events.courses import COURSE_PUBLISHED, ENROLLMENT_CANCELLED, ENROLLMENT_CREATED
-from mooc_common.contracts.events.progress import COURSE_COMPLETED, LEARNER_ACTIVE, LESSON_COMPLETED
+from mooc_common.contracts.events.progress import CERTIFICATE_ISSUED, COURSE_COMPLETED, LEARNER_ACTIVE, LESSON_COMPLETED
 from services.progress.ingestion import ActivityIngestion, NotYetKnown, parse_message
 from services.progress.service import ProgressService
 from services.progress.storage import ProgressStore
@@ -196,3 +198,43 @@ def test_a_cancellation_waits_for_the_batch_holding_its_enrollment(progress):
     cancel.wait()
     enrollment = worker.store.get_enrollment("e-a")
     assert list(enrollment["lessons_done"]) == ["l1"] and enrollment["cancelled_at"] is not None
+
+
+class Accounts:
+    """Accounts' RPCs that a certificate's issuance asks (the learner's name, the issuer's)."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def get_user(self, actor, user_id):
+        self.calls += 1
+        eventlet.sleep(0.05)  # an RPC's wait: duplicates handled side by side overlap here
+        return {"user_id": user_id, "full_name": "Nguyễn Văn An"}
+
+    def get_tenant(self, actor, tenant_id):
+        return {"tenant_id": tenant_id, "name": "Tỉnh Hà Giang"}
+
+
+def test_a_completion_delivered_twice_at_once_issues_one_certificate_under_one_event_id(service_worker):
+    worker, published = service_worker(ProgressService, ProgressStore, accounts=Accounts())
+    worker.events.publish = lambda event_type, payload, tenant_id, event_id=None: published.append(
+        event_type.build(payload, tenant_id, event_id=event_id))
+    _replicas(worker, "a", "b")
+    ingestion = ActivityIngestion(worker.store, worker.events)
+    assert ingestion.apply([_message("a", *LESSONS), _message("b", *LESSONS)]) == {}
+    bodies = [e for e in published if e["type"] == COURSE_COMPLETED.type]  # as they went to the broker
+    published.clear()
+
+    pool = eventlet.GreenPool()
+    for body in bodies + bodies + bodies:  # each completion three times, all at once (no claims)
+        pool.spawn(worker.on_course_completed, body)
+    pool.waitall()
+    worker.on_course_completed(bodies[0])  # and once more later
+
+    certificates = {c["_id"]: c for c in worker.store.certificates.find({})}
+    assert set(certificates) == {"e-a", "e-b"}
+    assert len({c["serial"] for c in certificates.values()}) == 2  # unique serials
+    issued = [e for e in published if e["type"] == CERTIFICATE_ISSUED.type]
+    assert len(issued) == 7 and len({str(e["event_id"]) for e in issued}) == 2  # one id per enrollment
+    assert {e["payload"]["serial"] for e in issued} == {c["serial"] for c in certificates.values()}
+    assert {c["learner_name"] for c in certificates.values()} == {"Nguyễn Văn An"}
