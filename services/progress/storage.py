@@ -31,6 +31,10 @@ MAX_ANNOUNCED_DAYS = 200_000
 # Every change of an enrollment in this process is made holding its lock (FerretDB loses
 # concurrent updates of one document): one batch of its activities, a cancellation, a re-path.
 _enrollment_locks = KeyedLocks()
+# Certificate serials: one allocation of a year at a time in this process, from the next number
+# this process knows (see ``allocate_serial``).
+_serial_locks = KeyedLocks()
+_next_serials = {}  # (database, counter id) -> next number to try
 
 
 class ProgressStore:
@@ -232,26 +236,39 @@ class ProgressStore:
     def allocate_serial(self, enrollment_id, year, prefix="CC"):
         """A serial unique across instances: a unique insert per number, never a shared $inc.
 
-        The counter document is only a hint of where to start; losing a concurrent update of it
-        costs a few extra insert attempts, never a duplicate. The same enrollment always gets
-        the same serial (unique index on enrollment_id), so a retried issuance leaves no gap.
+        In a process, the allocations of a year take turns (a lock) from the next number kept
+        in memory: side-by-side issuances no longer all try the same number (each refusal cost
+        a scan for the enrollment's serial). The counter document is only a hint for a process
+        that starts; a number taken by another process costs one more insert and a read by
+        ``_id``. The same enrollment always gets the same serial (unique index on
+        enrollment_id): a retried issuance is refused a second one and finds its first.
         """
-        # No look for this enrollment's serial first (a query on a secondary field, which the
-        # local store answers by a scan): its unique index refuses a second one, below.
         counter_id = f"counter:{prefix}:{year}"
-        hint = (self.serials.find_one({"_id": counter_id}) or {}).get("next", 1)
-        number = hint
-        while True:
-            serial = f"{prefix}-{year}-{number:06d}"
-            try:
-                self.serials.insert_one({"_id": serial, "enrollment_id": enrollment_id,
-                                         "allocated_at": utcnow()})
-                break
-            except DuplicateKeyError:
-                existing = self.serials.find_one({"enrollment_id": enrollment_id})
-                if existing:  # an earlier or concurrent issuance for this enrollment has one
-                    return existing["_id"]
-                number += 1
+        key = (self.db.name, counter_id)
+        with _serial_locks.hold(key):
+            number = _next_serials.get(key) or (self.serials.find_one({"_id": counter_id}) or {}).get("next", 1)
+            while True:
+                serial = f"{prefix}-{year}-{number:06d}"
+                try:
+                    self.serials.insert_one({"_id": serial, "enrollment_id": enrollment_id,
+                                             "allocated_at": utcnow()})
+                    break
+                except DuplicateKeyError:
+                    mine = self._serial_of(enrollment_id, serial)
+                    if mine:  # an earlier (or another process's) issuance for this enrollment has one
+                        return mine
+                    number += 1
+            _next_serials[key] = number + 1
+        # enrollment_id: the unique index admits one null only. Only a hint: an update lost to
+        # a concurrent one costs a later starter a few extra inserts, never a duplicate.
         self.serials.update_one({"_id": counter_id}, {"$set": {"next": number + 1, "enrollment_id": counter_id}},
-                                upsert=True)  # enrollment_id: the unique index admits one null only
+                                upsert=True)
         return serial
+
+    def _serial_of(self, enrollment_id, refused):
+        """The enrollment's serial, if the insert of ``refused`` was refused because it has one."""
+        taken = self.serials.find_one({"_id": refused})
+        if taken is not None:  # the number is someone's: ours, or another enrollment's
+            return refused if taken["enrollment_id"] == enrollment_id else None
+        existing = self.serials.find_one({"enrollment_id": enrollment_id})  # the number was free
+        return existing and existing["_id"]
