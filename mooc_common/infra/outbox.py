@@ -228,8 +228,8 @@ class OutboxWriter:
             docs = {e["doc"] for e in entry["events"]} if only_docs is None else set(only_docs)
             bodies += _bodies(entry, docs)
         self.publish_batch(bodies)
-        for staged, _ in sends:
-            self.entries.finish(staged.id, staged.entry["collection"], clear=staged.updated)
+        concurrently(lambda staged: self.entries.finish(staged.id, staged.entry["collection"], clear=staged.updated),
+                     [staged for staged, _ in sends])
 
     def discard(self, staged):
         """Forget an entry whose change was refused before anything was written."""

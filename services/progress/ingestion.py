@@ -13,7 +13,8 @@ For a batch, ``ActivityIngestion.apply``:
 3. inserts every activity record in one bulk insert (a re-sent activity is a duplicate id,
    ignored); stages ONE outbox entry with every announcement of the batch; updates each
    enrollment once (one ``$set`` carrying the entry's marker, side by side);
-4. inserts the learners' active-day markers in one bulk insert, under a second entry;
+4. inserts the learners' active-day markers in one bulk insert, under a second entry
+   (independent round trips of 3 and 4 go side by side);
 5. publishes both entries' events on one confirmed channel, confirms awaited together, and
    clears the markers; only then are the messages acked (``MessageBatches.process``).
 A crash anywhere before the ack redelivers the messages: the records are duplicates, the
@@ -30,7 +31,7 @@ from mooc_common.infra.batch_consumer import BatchConsumer
 from mooc_common.infra.event_batches import MessageBatches
 from mooc_common.infra.events import TransientEventError
 from mooc_common.infra.outbox import Outbox
-from mooc_common.infra.store import prepare_database, service_database, utcnow
+from mooc_common.infra.store import concurrently, prepare_database, service_database, utcnow
 
 from . import domain
 from .storage import ProgressStore
@@ -152,46 +153,54 @@ class ActivityIngestion:
                               if outcomes[a["activity_id"]] == domain.APPLIED]
 
     def _write(self, folds):
-        self.store.record_activities([record for fold in folds.values() for record in fold.records])
-        # The progress and its announcements in one write of each enrollment (outbox marker):
-        # a crash before the publish leaves them to the outbox sweeper.
-        changes = {enrollment_id: fold.changes for enrollment_id, fold in folds.items()}
+        """The batch's writes in two rounds of round trips side by side, then the publish:
+        (the records, the two outbox entries), then (each enrollment's ``$set`` carrying its
+        entry's marker, the day markers carrying theirs). A crash before the publish leaves
+        the events of what was written to the outbox sweeper."""
+        records = [record for fold in folds.values() for record in fold.records]
         announced = [(enrollment_id, envelope) for enrollment_id, fold in folds.items()
                      for envelope in fold.announcements]
-        sends = []
-        if announced:
-            staged = self.events.stage(self.store.enrollments, announced)
-            for enrollment_id in dict(announced):
-                changes[enrollment_id] = dict(changes[enrollment_id], **staged.update(enrollment_id))
-            sends.append((staged, None))
-        self.store.update_progress(changes)
-        sends += self._active_days(folds.values())
+        days = self._active_days(folds.values())  # {(learner, day): (marker id, envelope)}
+        _, staged, staged_days = _side_by_side(
+            lambda: self.store.record_activities(records),
+            lambda: self.events.stage(self.store.enrollments, announced) if announced else None,
+            lambda: self.events.stage(self.store.active_days, list(days.values())) if days else None)
+        changes = {enrollment_id: fold.changes for enrollment_id, fold in folds.items()}
+        for enrollment_id in dict(announced):
+            changes[enrollment_id] = dict(changes[enrollment_id], **staged.update(enrollment_id))
+        _, new_days = _side_by_side(
+            lambda: self.store.update_progress(changes),
+            lambda: staged_days and self.store.mark_active_days(
+                [staged_days.insert({"_id": marker_id}) for marker_id, _ in days.values()], list(days)))
+        # only the day markers inserted now are announced (an older one was announced, or its
+        # own entry is still pending: the sweeper has it)
+        sends = ([(staged, None)] if staged else []) + ([(staged_days, new_days)] if staged_days else [])
         if sends:
             self.events.send_all(sends)
 
     def _active_days(self, folds):
         """One LEARNER_ACTIVE per learner and day: the day's marker document is inserted once,
-        carrying the outbox marker of its event; only the markers inserted now are announced
-        (an older one was announced, or its own entry is still pending: the sweeper has it)."""
+        carrying the outbox marker of its event. The (learner, day) pairs of the batch that
+        this process has not announced, with their marker id and event."""
         days = {}  # (learner, day) -> (enrollment, correlation id of the first message that day)
         for fold in folds:
             for moment, correlation_id in fold.active_times:
                 days.setdefault((fold.enrollment["learner_id"], domain.vietnam_day(moment)),
                                 (fold.enrollment, correlation_id))
-        learner_days = self.store.unannounced_days(days)
-        if not learner_days:
-            return []
-        events = [(self.store.active_day_id(learner, day), self._learner_active(day, *days[(learner, day)]))
-                  for learner, day in learner_days]
-        staged = self.events.stage(self.store.active_days, events)
-        new = self.store.mark_active_days([staged.insert({"_id": marker_id}) for marker_id, _ in events],
-                                          learner_days)
-        return [(staged, new)]
+        return {(learner, day): (self.store.active_day_id(learner, day),
+                                 self._learner_active(day, *days[(learner, day)]))
+                for learner, day in self.store.unannounced_days(days)}
 
     def _learner_active(self, day, enrollment, correlation_id):
         announcement = domain.learner_active(enrollment, day)
         return self.events.event(announcement.event_type, announcement.payload, enrollment["tenant_id"],
                                  event_id=announcement.event_id, correlation_id=correlation_id)
+
+
+def _side_by_side(*calls):
+    """The results of ``calls`` run side by side (store round trips that do not depend on each
+    other); the first error is raised once all ended."""
+    return concurrently(lambda call: call(), calls)
 
 
 class ActivityConsumer(BatchConsumer):
