@@ -191,6 +191,10 @@ class MessageBatches:
         log.info("applied a batch of %d event(s) from %s (%d to retry)", len(batch), self.queue_name, len(failed),
                  extra={"events": len(batch), "duration_ms": round(elapsed * 1000, 2)})
         logs.clear()
+        self._settle_applied(batch, failed)
+
+    def _settle_applied(self, batch, failed):
+        """Retry the messages ``failed`` ({position: exc_info}) singly, then ack the others."""
         if failed:
             metrics.EVENTS_FAILED.labels(self.service_name, self.queue_name).inc(len(failed))
             for position, exc_info in sorted(failed.items()):
