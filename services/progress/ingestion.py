@@ -2,7 +2,8 @@
 in batches: a batch of messages costs a fixed number of store round trips and one wait for
 the broker's confirms, whatever its size.
 
-For a batch, ``ActivityIngestion.apply``:
+For a batch (split into chunks of at most ``PROGRESS_MAX_ACTIVITIES`` activities, 2,000,
+applied in turn), ``ActivityIngestion.apply``:
 1. splits each message by course and looks the enrollments up (by key, side by side, cached)
    and the courses (cached); a message naming an enrollment or a course this replica does
    not know yet is left out whole and retried alone (``NotYetKnown``, a transient error);
@@ -41,6 +42,7 @@ INGEST_QUEUE = Queue(contract.INGEST_QUEUE,
                      routing_key=contract.INGEST_ROUTING_KEY, durable=True)
 DEFAULT_MAX_MESSAGES = 100  # messages per batch (a message holds up to 500 activities)
 DEFAULT_LINGER_SECONDS = 0.02
+DEFAULT_MAX_ACTIVITIES = 2000  # activities applied in one round of writes (a batch is split)
 _MESSAGE = contract.IngestMessageSchema()
 
 
@@ -93,10 +95,18 @@ class ActivityIngestion:
     """``apply(messages)`` -> ``{position: exc_info}`` of the messages to retry. Orchestration
     over the progress storage and an outbox writer (``OutboxWriter``)."""
 
-    def __init__(self, store, events):
-        self.store, self.events = store, events
+    def __init__(self, store, events, max_activities=DEFAULT_MAX_ACTIVITIES):
+        self.store, self.events, self.max_activities = store, events, max_activities
 
     def apply(self, messages):
+        """Chunks of at most ``max_activities`` activities in turn (one bulk insert of 10,000
+        records outlasted the store's 30 s timeout on the loaded machine)."""
+        failed = {}
+        for offset, chunk in _chunks(messages, self.max_activities):
+            failed.update({offset + position: exc_info for position, exc_info in self._apply(chunk).items()})
+        return failed
+
+    def _apply(self, messages):
         failed, now = {}, utcnow()
         parts = self._known(_parts(messages), failed)
         by_enrollment = defaultdict(list)
@@ -197,6 +207,18 @@ class ActivityIngestion:
                                  event_id=announcement.event_id, correlation_id=correlation_id)
 
 
+def _chunks(messages, max_activities):
+    """(offset, consecutive messages of at most ``max_activities`` activities, at least one)."""
+    start, size = 0, 0
+    for position, message in enumerate(messages):
+        if position > start and size + len(message["activities"]) > max_activities:
+            yield start, messages[start:position]
+            start, size = position, 0
+        size += len(message["activities"])
+    if start < len(messages):
+        yield start, messages[start:]
+
+
 def _side_by_side(*calls):
     """The results of ``calls`` run side by side (store round trips that do not depend on each
     other); the first error is raised once all ended."""
@@ -221,7 +243,8 @@ class ActivityConsumer(BatchConsumer):
         # after every setup: the outbox's collection exists, the storage's indexes too
         outbox = next(d for d in self.container.dependencies if isinstance(d, Outbox))
         store = prepare_database(service_database(self.container.config, self.container.service_name), ProgressStore)
-        self.ingestion = ActivityIngestion(store, outbox.batch_writer(correlation_id=None))
+        max_activities = int(self.container.config.get("PROGRESS_MAX_ACTIVITIES") or DEFAULT_MAX_ACTIVITIES)
+        self.ingestion = ActivityIngestion(store, outbox.batch_writer(correlation_id=None), max_activities)
         super().start()
 
     def apply(self, messages):

@@ -238,3 +238,15 @@ def test_a_completion_delivered_twice_at_once_issues_one_certificate_under_one_e
     assert len(issued) == 7 and len({str(e["event_id"]) for e in issued}) == 2  # one id per enrollment
     assert {e["payload"]["serial"] for e in issued} == {c["serial"] for c in certificates.values()}
     assert {c["learner_name"] for c in certificates.values()} == {"Nguyễn Văn An"}
+
+
+def test_a_batch_is_applied_in_chunks_of_bounded_activities_in_order(progress):
+    worker, _, published = progress
+    _replicas(worker, "a", "b")
+    ingestion = ActivityIngestion(worker.store, worker.events, max_activities=2)
+    late = _message("late", "l1")
+    batch = [_message("a", "l1", "l2"), _message("b", "l1"), late, _message("a", "l3"), _message("b", "l2", "l3")]
+    failed = ingestion.apply(batch)  # chunks: [a], [b, late], [a], [b]
+    assert list(failed) == [2] and failed[2][0] is NotYetKnown  # positions in the whole batch
+    assert worker.store.get_enrollment("e-a")["status"] == worker.store.get_enrollment("e-b")["status"] == "completed"
+    assert _types(published).count(COURSE_COMPLETED.type) == 2
