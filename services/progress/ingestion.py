@@ -22,6 +22,7 @@ A crash anywhere before the ack redelivers the messages: the records are duplica
 folds change nothing, and events stored but not sent are sent by the outbox sweeper under
 their deterministic ids.
 """
+import logging
 import sys
 from collections import defaultdict
 
@@ -32,10 +33,13 @@ from mooc_common.infra.batch_consumer import BatchConsumer
 from mooc_common.infra.event_batches import MessageBatches
 from mooc_common.infra.events import TransientEventError
 from mooc_common.infra.outbox import Outbox
+from mooc_common.infra.phase_clock import PhaseClock
 from mooc_common.infra.store import concurrently, prepare_database, service_database, utcnow
 
 from . import domain
 from .storage import ProgressStore
+
+log = logging.getLogger(__name__)
 
 INGEST_QUEUE = Queue(contract.INGEST_QUEUE,
                      exchange=Exchange(contract.INGEST_EXCHANGE, type="direct", durable=True),
@@ -107,17 +111,21 @@ class ActivityIngestion:
         return failed
 
     def _apply(self, messages):
-        failed, now = {}, utcnow()
+        failed, now, clock = {}, utcnow(), PhaseClock()
         parts = self._known(_parts(messages), failed)
         by_enrollment = defaultdict(list)
         for part, enrollment_id, _ in parts:
             by_enrollment[enrollment_id].append(part)
         courses = {part.course_id: course for part, _, course in parts}
+        clock.lap("look up")
         with self.store.enrollments_for_update(by_enrollment) as enrollments:
+            clock.lap(f"read {len(enrollments)} enrollments")
             folds = {enrollment_id: self._fold(enrollments[enrollment_id], courses[eparts[0].course_id],
                                                eparts, now, failed)
                      for enrollment_id, eparts in by_enrollment.items()}
-            self._write(folds)
+            clock.lap("fold")
+            self._write(folds, clock)
+        log.info("applied %d messages (%d to retry): %s", len(messages), len(failed), clock)
         return failed
 
     def _known(self, parts, failed):
@@ -162,7 +170,7 @@ class ActivityIngestion:
         fold.active_times += [(a["occurred_at"], message.get("correlation_id")) for a in activities
                               if outcomes[a["activity_id"]] == domain.APPLIED]
 
-    def _write(self, folds):
+    def _write(self, folds, clock):
         """The batch's writes in two rounds of round trips side by side, then the publish:
         (the records, the two outbox entries), then (each enrollment's ``$set`` carrying its
         entry's marker, the day markers carrying theirs). A crash before the publish leaves
@@ -175,6 +183,7 @@ class ActivityIngestion:
             lambda: self.store.record_activities(records),
             lambda: self.events.stage(self.store.enrollments, announced) if announced else None,
             lambda: self.events.stage(self.store.active_days, list(days.values())) if days else None)
+        clock.lap(f"insert {len(records)} records, stage")
         changes = {enrollment_id: fold.changes for enrollment_id, fold in folds.items()}
         for enrollment_id in dict(announced):
             changes[enrollment_id] = dict(changes[enrollment_id], **staged.update(enrollment_id))
@@ -184,9 +193,11 @@ class ActivityIngestion:
                 [staged_days.insert({"_id": marker_id}) for marker_id, _ in days.values()], list(days)))
         # only the day markers inserted now are announced (an older one was announced, or its
         # own entry is still pending: the sweeper has it)
+        clock.lap("update progress, day markers")
         sends = ([(staged, None)] if staged else []) + ([(staged_days, new_days)] if staged_days else [])
         if sends:
             self.events.send_all(sends)
+            clock.lap("publish, unmark")
 
     def _active_days(self, folds):
         """One LEARNER_ACTIVE per learner and day: the day's marker document is inserted once,

@@ -26,6 +26,7 @@ from mooc_common.infra.batch_consumer import IDLE_SECONDS, BatchConsumer
 from mooc_common.infra.event_batches import EventBatches
 from mooc_common.infra.lease import Lease, local_holder
 from mooc_common.infra.metrics import EVENT_TO_REPORT_LAG
+from mooc_common.infra.phase_clock import PhaseClock
 from mooc_common.infra.store import service_database
 
 from . import domain, projection
@@ -76,7 +77,7 @@ class Projector:
 
     def run_once(self):
         """Project the oldest inbox records (a reset record alone); returns how many."""
-        clock = _PhaseClock()
+        clock = PhaseClock()
         batch = self.store.inbox_batch(self.max_changes)
         if not batch:
             return 0
@@ -93,7 +94,7 @@ class Projector:
         """Project consumed events (the caller acks them once this returns)."""
         records = [r for r in map(projection.record_of, envelopes) if r is not None]
         for chunk in _chunks(records, self.max_changes):
-            clock = _PhaseClock()
+            clock = PhaseClock()
             self._write(self._project(chunk, (), clock), clock)
         now = dt.datetime.now(dt.timezone.utc)
         for envelope in envelopes:  # the report now shows these events
@@ -153,7 +154,7 @@ class Projector:
                 "tenants": [{"tenant_id": t, "as_of": at} for t, at in sorted(as_of.items())]}
 
     def _commit(self, journal, clock=None):
-        clock = clock or _PhaseClock()
+        clock = clock or PhaseClock()
         # A crash after the journal and before the ack redelivers its events: replaying them
         # changes no fact (same versions), so nothing is counted twice.
         self.store.apply_journal(journal)
@@ -172,21 +173,6 @@ class Projector:
         tenant, units, courses, intakes, plans = self.caches.references.of_tenant(tenant_id)
         summary = domain.assemble(tenant, self.caches.parts.of(tenant_id), units, courses, intakes, plans, as_of)
         self.store.save_summary(summary, domain.national_row(summary))
-
-
-class _PhaseClock:
-    """Milliseconds per phase of a batch, for the log line an operator reads."""
-
-    def __init__(self):
-        self.last, self.laps = time.monotonic(), []
-
-    def lap(self, phase):
-        now = time.monotonic()
-        self.laps.append((phase, round((now - self.last) * 1000)))
-        self.last = now
-
-    def __str__(self):
-        return ", ".join(f"{phase} {ms} ms" for phase, ms in self.laps)
 
 
 def _chunks(records, max_changes):
