@@ -268,3 +268,37 @@ class _Waiter:
             self.wake.release()
         except RuntimeError:  # already woken and not waiting again yet
             pass
+
+
+class ConfirmingPublisher:
+    """``publish_all(messages)`` over a channel of its own, opened on first use: returns once
+    the broker confirmed every message, raises otherwise (the caller's batch is then retried).
+    A broken or doubtful channel is closed and a new one opened next time. One user at a time:
+    a batch consumer's loop, or the outbox's pool of idle publishers (outbox.ConfirmedChannels).
+    (``SharedConfirms`` above is the other shape: many threads, one message each.)"""
+
+    def __init__(self, amqp_uri, timeout, declare=()):
+        self.amqp_uri, self.timeout, self.declare = amqp_uri, timeout, tuple(declare)
+        self.channel = None
+
+    def publish_all(self, messages):
+        if not messages:
+            return
+        if self.channel is None:
+            channel = ConfirmedChannel(self.amqp_uri)
+            try:
+                channel.declare(*self.declare)  # e.g. the exchange, in case nothing declared it yet
+            except Exception:
+                channel.close()
+                raise
+            self.channel = channel
+        try:
+            publish_all(self.channel, messages, self.timeout)
+        except Exception:
+            self.close()
+            raise
+
+    def close(self):
+        if self.channel is not None:
+            self.channel.close()
+            self.channel = None

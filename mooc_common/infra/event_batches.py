@@ -1,10 +1,13 @@
-"""Consuming events in batches from one queue, for a single writer that applies many events
-per store round trip (the reports projector). A nameko handler costs a worker, a store write
-and an ack per event; this costs one of each per batch.
+"""Consuming messages in batches from one queue, for a writer that applies many messages
+per store round trip (the reports projector, the integrations relay, progress's activity
+ingestion). A nameko handler costs a worker, a store write and an ack per message; this costs
+one of each per batch. ``BatchConsumer`` (batch_consumer.py) runs the loop in a service.
 
-``EventBatches`` declares one durable queue bound to each given event type (the producer's
-``<producer>.events`` exchange, routing key = type), with the same retry and dead-letter
-queues as the per-message handlers (``FailurePolicy``). Its owner calls, in one loop:
+``MessageBatches`` consumes one durable queue with a ``parse`` function (a body -> the item
+handed out; ``ValidationError`` = malformed), with the same retry and dead-letter queues as
+the per-message handlers (``FailurePolicy``). ``EventBatches`` is the one for events: its
+queue is bound to each given event type (the producer's ``<producer>.events`` exchange,
+routing key = type) and it hands out loaded envelopes. Its owner calls, in one loop:
 - ``next_batch(max_messages, linger, wait)``: the next messages, as (message, envelope)
   pairs: consumed until ``max_messages`` are buffered or ``linger`` seconds passed once the
   first came (or ``wait`` seconds passed with none);
@@ -12,7 +15,9 @@ queues as the per-message handlers (``FailurePolicy``). Its owner calls, in one 
   the spot and never handed out;
 - ``process(batch, apply)``: ``apply(envelopes)``, then ack the batch. If ``apply`` raises,
   every message goes to the retry queue (then dead-letter), and comes back in a batch of its
-  own, so that one poison message is isolated instead of failing its neighbours forever;
+  own, so that one poison message is isolated instead of failing its neighbours forever.
+  ``apply`` may also return ``{position in the batch: exc_info}``: only those messages go to
+  their retry queue, the others are acked (an activity whose enrollment is not known yet);
 - ``pause()``: stop consuming (e.g. the writer role was lost); unacked messages go back to
   the queue for the next consumer.
 
@@ -48,18 +53,14 @@ HEARTBEAT_SECONDS = 60
 POLL_SECONDS = 0.02  # how often the pump settles queued acks when no message comes
 
 
-class EventBatches:
-    def __init__(self, config, service_name, queue_name, event_types, prefetch, single_active_consumer=True):
+class MessageBatches:
+    """Batches of ``parse(body)`` from the kombu ``queue`` (see the module docstring)."""
+
+    def __init__(self, config, service_name, queue, parse, prefetch):
         self.amqp_uri = config[AMQP_URI_CONFIG_KEY]
-        self.types = {t.type: t for t in event_types}
-        # Without single-active-consumer, replicas share the queue (their ``apply`` must then
-        # tolerate running beside each other, as the integrations relay's does).
-        arguments = {"x-single-active-consumer": True} if single_active_consumer else {}
-        self.queue = Queue(queue_name, durable=True, queue_arguments=arguments,
-                           bindings=[binding(get_event_exchange(t.producer, config), routing_key=t.type)
-                                     for t in event_types])
-        self.failures = FailurePolicy(config, service_name, queue_name)
-        self.service_name, self.queue_name = service_name, queue_name
+        self.queue, self.parse = queue, parse
+        self.failures = FailurePolicy(config, service_name, queue.name)
+        self.service_name, self.queue_name = service_name, queue.name
         self.prefetch = prefetch
         self.conn = self.consumer = self.pump = None
         self.buffer, self.settlements = [], []
@@ -134,12 +135,9 @@ class EventBatches:
 
     def _on_message(self, body, message):
         try:
-            event_type = self.types.get(body.get("type") if isinstance(body, dict) else None)
-            if event_type is None:
-                raise ValidationError({"type": ["not an event type this queue consumes"]})
-            self.buffer.append((message, event_type.parse(body)))
+            self.buffer.append((message, self.parse(body)))
         except ValidationError as exc:
-            error = PermanentEventError(f"malformed event: {exc.messages}")
+            error = PermanentEventError(f"malformed message: {exc.messages}")
             self._fail(message, (PermanentEventError, error, None))
 
     def _on_undecodable(self, message, exc):
@@ -166,9 +164,10 @@ class EventBatches:
         """``apply`` the batch's envelopes, then ack it; on failure retry / dead-letter each."""
         envelopes = [envelope for _, envelope in batch]
         started = time.perf_counter()
-        # One log line per batch, with every correlation id in it: a grep by one id finds its batch.
-        logs.bind(correlation_id=",".join(sorted({str(e.get("correlation_id")) for e in envelopes
-                                                  if e.get("correlation_id")})[:100]) or None)
+        # One log line per batch, with every correlation id (and tenant) in it: a grep by one id
+        # finds its batch.
+        logs.bind(**{key: ",".join(sorted({str(e.get(key)) for e in envelopes if e.get(key)})[:100]) or None
+                     for key in ("correlation_id", "tenant_id")})
         metrics.EVENTS_CONSUMED.labels(self.service_name, self.queue_name).inc(len(batch))
         incomings = [tracing.from_amqp_headers(message.headers) for message, _ in batch]
         # One span per batch: child of its one message's sender, else linked to every sender.
@@ -176,7 +175,7 @@ class EventBatches:
                              kind=trace.SpanKind.CONSUMER, attributes={"mooc.events": len(batch)},
                              links=tracing.links(incomings))
         try:
-            apply(envelopes)
+            failed = apply(envelopes) or {}
         except Exception as exc:
             tracing.finish(*span, error=exc)
             metrics.EVENTS_FAILED.labels(self.service_name, self.queue_name).inc(len(batch))
@@ -189,11 +188,22 @@ class EventBatches:
         tracing.finish(*span)
         elapsed = time.perf_counter() - started
         metrics.EVENT_DURATION.labels(self.service_name, self.queue_name).observe(elapsed)
-        log.info("applied a batch of %d event(s) from %s", len(batch), self.queue_name,
+        log.info("applied a batch of %d event(s) from %s (%d to retry)", len(batch), self.queue_name, len(failed),
                  extra={"events": len(batch), "duration_ms": round(elapsed * 1000, 2)})
         logs.clear()
-        last = batch[-1][0]
-        self.settlements.append(lambda: last.ack(multiple=True))  # every earlier delivery is settled
+        self._settle_applied(batch, failed)
+
+    def _settle_applied(self, batch, failed):
+        """Retry the messages ``failed`` ({position: exc_info}) singly, then ack the others."""
+        if failed:
+            metrics.EVENTS_FAILED.labels(self.service_name, self.queue_name).inc(len(failed))
+            for position, exc_info in sorted(failed.items()):
+                log.warning("message %d of a batch from %s failed: %s", position, self.queue_name, exc_info[1])
+                self._fail(batch[position][0], exc_info)  # settled (republished, or requeued) first
+        applied = [message for position, (message, _) in enumerate(batch) if position not in failed]
+        if applied:  # with the last applied one, every earlier delivery not settled yet is acked
+            last = applied[-1]
+            self.settlements.append(lambda: last.ack(multiple=True))
 
     def _fail(self, message, exc_info):
         try:
@@ -203,3 +213,23 @@ class EventBatches:
             self.settlements.append(message.requeue)
         else:
             self.settlements.append(message.ack)
+
+
+class EventBatches(MessageBatches):
+    """Batches of loaded envelopes of ``event_types`` from a queue bound to each of them."""
+
+    def __init__(self, config, service_name, queue_name, event_types, prefetch, single_active_consumer=True):
+        self.types = {t.type: t for t in event_types}
+        # Without single-active-consumer, replicas share the queue (their ``apply`` must then
+        # tolerate running beside each other, as the integrations relay's does).
+        arguments = {"x-single-active-consumer": True} if single_active_consumer else {}
+        queue = Queue(queue_name, durable=True, queue_arguments=arguments,
+                      bindings=[binding(get_event_exchange(t.producer, config), routing_key=t.type)
+                                for t in event_types])
+        super().__init__(config, service_name, queue, self._parse_event, prefetch)
+
+    def _parse_event(self, body):
+        event_type = self.types.get(body.get("type") if isinstance(body, dict) else None)
+        if event_type is None:
+            raise ValidationError({"type": ["not an event type this queue consumes"]})
+        return event_type.parse(body)

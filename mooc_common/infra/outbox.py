@@ -35,12 +35,12 @@ import uuid
 import eventlet
 from pymongo.errors import CollectionInvalid, PyMongoError
 
-from .confirms import ConfirmedChannel
-from .confirms import publish_all as publish_confirmed
+from . import tracing
+from .confirms import ConfirmingPublisher
 from .events import EventPublisher
 from .keyed_locks import writing
 from .outages import is_outage
-from .store import service_database, utcnow
+from .store import concurrently, service_database, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ FAILPOINT_ENV = "OUTBOX_FAILPOINT"
 # publish it twice. Entries of a dead process (a crash) are not known here: swept when stale.
 WRITER_GRACE_SECONDS = 60.0
 PUBLISH_CONCURRENCY = 16  # each publish waits for its confirm: a big batch goes on a few at once
-CONFIRM_TIMEOUT_SECONDS = 30.0
+CONFIRM_TIMEOUT_SECONDS = 30.0  # a stream of publishes not confirmed by then fails (its batch is retried)
 CHECK_CONCURRENCY = 16
 
 
@@ -132,10 +132,12 @@ class OutboxEntries:
         self.collection.update_one({"_id": entry_id}, {"$set": {"sent": sorted(doc_ids)}})
 
     def finish(self, entry_id, collection=None, clear=()):
-        """Delete the entry; remove its marker from the updated documents ``clear``."""
-        for doc_id in clear:
+        """Delete the entry; remove its marker from the updated documents ``clear`` (side by
+        side: single updates by ``_id`` are the store's fast writes)."""
+        def unmark(doc_id):
             with writing(self.db[collection], doc_id):  # beside the storage's own updates of it
                 self.db[collection].update_one({"_id": doc_id}, {"$unset": {f"{MARKER}.{entry_id}": ""}})
+        concurrently(unmark, sorted(clear), CHECK_CONCURRENCY)
         self.collection.delete_one({"_id": entry_id})
         self._writing.pop((self.db.name, entry_id), None)
 
@@ -196,17 +198,20 @@ class OutboxWriter:
     def __init__(self, service_name, entries, sweeper, publish, publish_raw, correlation_id,
                  failpoint=lambda: None, publish_batch=None):
         self.service_name, self.entries, self.sweeper = service_name, entries, sweeper
-        self.publish, self.publish_raw, self.publish_batch = publish, publish_raw, publish_batch
+        self.publish, self.publish_raw = publish, publish_raw
+        # publish_batch(envelopes): every envelope of a send, in order (Outbox decides how)
+        self.publish_batch = publish_batch or (lambda envelopes: publish_all(publish_raw, envelopes))
         self.correlation_id, self.failpoint = correlation_id, failpoint
 
     def __call__(self, event_type, payload, tenant_id, event_id=None):
         return self.publish(event_type, payload, tenant_id, event_id=event_id)
 
-    def event(self, event_type, payload, tenant_id, event_id=None):
+    def event(self, event_type, payload, tenant_id, event_id=None, correlation_id=None):
         """The validated envelope of an event this service may publish (its id fixed now)."""
         if event_type.producer != self.service_name:
             raise ValueError(f"{self.service_name} cannot publish {event_type.type}")
-        return event_type.build(payload, tenant_id, correlation_id=self.correlation_id, event_id=event_id)
+        return event_type.build(payload, tenant_id, correlation_id=correlation_id or self.correlation_id,
+                                event_id=event_id)
 
     def stage(self, collection, events, entry_id=None):
         """Step 1: record ``events`` = [(id of the document the change writes, envelope)]."""
@@ -215,11 +220,19 @@ class OutboxWriter:
     def send(self, staged, only_docs=None):
         """Step 3, after the change: publish (only the events of ``only_docs`` if given: the
         documents a bulk insert really inserted), then forget the entry."""
+        self.send_all([(staged, only_docs)])
+
+    def send_all(self, sends):
+        """``send`` of several entries [(staged, only_docs)], their publishes confirmed together."""
         self.failpoint()
-        entry = staged.entry
-        docs = {e["doc"] for e in entry["events"]} if only_docs is None else set(only_docs)
-        publish_all(self.publish_raw, _bodies(entry, docs), self.publish_batch)
-        self.entries.finish(staged.id, entry["collection"], clear=staged.updated)
+        bodies = []
+        for staged, only_docs in sends:
+            entry = staged.entry
+            docs = {e["doc"] for e in entry["events"]} if only_docs is None else set(only_docs)
+            bodies += _bodies(entry, docs)
+        self.publish_batch(bodies)
+        concurrently(lambda staged: self.entries.finish(staged.id, staged.entry["collection"], clear=staged.updated),
+                     [staged for staged, _ in sends])
 
     def discard(self, staged):
         """Forget an entry whose change was refused before anything was written."""
@@ -233,29 +246,29 @@ class OutboxWriter:
 
 
 class ConfirmedChannels:
-    """The process's idle pipelined-confirm channels (confirms.py; one user at a time each):
-    1,000 events of an assignment batch cost one round of confirms instead of 1,000 waits."""
+    """The process's idle pipelined-confirm publishers (confirms.ConfirmingPublisher; one user at
+    a time each): 1,000 events of an assignment batch cost one round of confirms instead of
+    1,000 waits."""
 
-    def __init__(self, amqp_uri):
-        self.amqp_uri = amqp_uri
+    def __init__(self, amqp_uri, declare=()):
+        self.amqp_uri, self.declare = amqp_uri, tuple(declare)
         self.idle = []
 
     def publish_all(self, messages):
         """Publish ``messages`` and wait for every confirm; raises if any is missing."""
-        if self.idle:
-            try:
-                return self._publish(self.idle.pop(), messages)
-            except Exception:  # closed by the broker while idle: once more on a new channel
-                pass           # (what went out twice is dropped by consumers: same event ids)
-        self._publish(ConfirmedChannel(self.amqp_uri), messages)
-
-    def _publish(self, channel, messages):
+        reused = bool(self.idle)
+        publisher = self.idle.pop() if reused else ConfirmingPublisher(
+            self.amqp_uri, CONFIRM_TIMEOUT_SECONDS, declare=self.declare)
         try:
-            publish_confirmed(channel, messages, CONFIRM_TIMEOUT_SECONDS)
-        except Exception:  # a broken or doubtful channel is not reused
-            channel.close()
-            raise
-        self.idle.append(channel)
+            publisher.publish_all(messages)
+        except Exception:
+            if not reused:
+                raise
+            # closed by the broker while idle (the publisher reopens it): once more; what went
+            # out twice is dropped by consumers (same event ids)
+            publisher.publish_all(messages)
+        finally:
+            self.idle.append(publisher)
 
     def close(self):
         while self.idle:
@@ -273,7 +286,7 @@ class Outbox(EventPublisher):
         self.entries = OutboxEntries(service_database(config, self.container.service_name))
         self.entries.create()
         self.sweep_every = float(config.get("OUTBOX_SWEEP_SECONDS") or DEFAULT_SWEEP_SECONDS)
-        self.channels = ConfirmedChannels(self.amqp_uri)
+        self.channels = ConfirmedChannels(self.amqp_uri, declare=[self.exchange])
         self.sweeper = Sweeper(
             self.entries, self.publish_raw,
             stale_after=dt.timedelta(seconds=float(config.get("OUTBOX_STALE_SECONDS") or DEFAULT_STALE_SECONDS)),
@@ -303,10 +316,27 @@ class Outbox(EventPublisher):
         publish = super().get_dependency(worker_ctx)
         correlation_id = worker_ctx.context_data.get("correlation_id") or worker_ctx.call_id
         headers = self.get_message_headers(worker_ctx)
-        return OutboxWriter(self.container.service_name, self.entries, self.sweeper, publish,
-                            lambda envelope: self.publish_raw(envelope, headers), correlation_id,
-                            failpoint=self.failpoint,
-                            publish_batch=lambda envelopes: self.publish_batch(envelopes, headers))
+        raw = lambda envelope: self.publish_raw(envelope, headers)  # noqa: E731
+        return OutboxWriter(self.container.service_name, self.entries, self.sweeper, publish, raw, correlation_id,
+                            failpoint=self.failpoint, publish_batch=lambda envelopes: publish_all(
+                                raw, envelopes, lambda many: self.publish_batch(many, headers)))
+
+    def batch_writer(self, correlation_id):
+        """An ``OutboxWriter`` for a batch consumer's loop (outside any worker) whose sends go
+        on one confirmed channel of its own, their confirms awaited together
+        (confirms.ConfirmingPublisher; one owner: that loop). ``close()`` it when the loop ends."""
+        publisher = ConfirmingPublisher(self.amqp_uri, CONFIRM_TIMEOUT_SECONDS,
+                                        declare=[self.exchange])
+
+        def publish_batch(envelopes):
+            # the batch's span (current now) is the parent of what its events cause, as a
+            # worker's is for what it publishes (nameko context data headers)
+            headers = {f"nameko.{key}": value for key, value in tracing.carrier().items()}
+            publisher.publish_all(self._messages(envelopes, headers))
+        writer = OutboxWriter(self.container.service_name, self.entries, self.sweeper, None, self.publish_raw,
+                              correlation_id, failpoint=self.failpoint, publish_batch=publish_batch)
+        writer.close = publisher.close
+        return writer
 
     def publish_raw(self, envelope, extra_headers=None):
         self.publisher.publish(envelope, exchange=self.exchange, routing_key=envelope["type"],
@@ -315,10 +345,13 @@ class Outbox(EventPublisher):
     def publish_batch(self, envelopes, extra_headers=None):
         """Many envelopes as the dispatcher would publish them (JSON, persistent, the same
         headers), written one after the other with their confirms awaited together."""
-        self.channels.publish_all([
-            {"body": json.dumps(envelope, ensure_ascii=False).encode("utf-8"), "exchange": self.exchange.name,
-             "routing_key": envelope["type"], "headers": extra_headers or {},
-             "content_type": "application/json", "content_encoding": "utf-8"} for envelope in envelopes])
+        self.channels.publish_all(self._messages(envelopes, extra_headers or {}))
+
+    def _messages(self, envelopes, headers):
+        """Envelopes as confirms.publish_all takes them: JSON bodies, as nameko's dispatcher writes."""
+        return [{"body": json.dumps(envelope, ensure_ascii=False).encode("utf-8"), "exchange": self.exchange.name,
+                 "routing_key": envelope["type"], "headers": headers, "content_type": "application/json",
+                 "content_encoding": "utf-8"} for envelope in envelopes]
 
     def failpoint(self):
         if self.failpoint_file and os.path.exists(self.failpoint_file):

@@ -24,11 +24,10 @@ Guarantees, as the per-event handlers it replaces had them:
 import logging
 import typing
 
-import eventlet
 from kombu import Connection
 from nameko.constants import AMQP_URI_CONFIG_KEY
-from nameko.extensions import DependencyProvider
 
+from mooc_common.infra.batch_consumer import BatchConsumer
 from mooc_common.infra.event_batches import EventBatches
 from mooc_common.infra.store import service_database
 
@@ -44,7 +43,6 @@ log = logging.getLogger(__name__)
 QUEUE = "integrations.relay"
 DEFAULT_MAX_EVENTS = 500
 DEFAULT_LINGER_SECONDS = 0.02
-IDLE_SECONDS = 1.0  # pause after an error (the broker or the store away)
 
 
 class Relay:
@@ -87,56 +85,33 @@ class _Event(typing.NamedTuple):
 _TYPES = {t.type: t for t in public_event_types()}
 
 
-class EventRelay(DependencyProvider):
-    """Runs the relay loop for the service's lifetime (a dependency for its lifecycle only:
-    it injects nothing into workers); declares the integration exchange at start."""
+class EventRelay(BatchConsumer):
+    """Runs the relay loop for the service's lifetime (``BatchConsumer``); declares the
+    integration exchange at start."""
+    name = QUEUE
+    max_setting, default_max = "RELAY_MAX_EVENTS", DEFAULT_MAX_EVENTS
+    linger_setting, default_linger = "RELAY_LINGER_SECONDS", DEFAULT_LINGER_SECONDS
 
-    def setup(self):
-        config = self.container.config
-        self.max_events = int(config.get("RELAY_MAX_EVENTS") or DEFAULT_MAX_EVENTS)
-        self.linger = float(config.get("RELAY_LINGER_SECONDS") or DEFAULT_LINGER_SECONDS)
-        self.events = EventBatches(config, self.container.service_name, QUEUE, public_event_types(),
-                                   prefetch=2 * self.max_events, single_active_consumer=False)
+    def make_batches(self, config, max_messages):
         db = service_database(config, self.container.service_name)
         self.exchange = IntegrationExchange(config[AMQP_URI_CONFIG_KEY])
         self.relay = Relay(IntegrationsStore(db), self.exchange.publish_all,
                            StatementOutbox(LrsStore(db), LrsSettings.from_config(config).public_base_url))
-        self.running, self.thread = False, None
+        return EventBatches(config, self.container.service_name, QUEUE, public_event_types(),
+                            prefetch=2 * max_messages, single_active_consumer=False)
 
-    def start(self):
+    def apply(self, envelopes):
+        self.relay.relay(envelopes)
+
+    def declare(self):
         self.exchange.declare()  # agencies bind to it: it exists before the first event
-        self.events.declare()  # before any traffic: events sent to an unbound exchange are lost
-        policy = self.events.failures
-        retire_handler_queues(self.container.config[AMQP_URI_CONFIG_KEY], self.events.queue.name,
+        super().declare()
+        policy = self.batches.failures
+        retire_handler_queues(self.container.config[AMQP_URI_CONFIG_KEY], self.batches.queue.name,
                               {policy.delay_ms(attempt) for attempt in range(1, 32)})
-        self.running = True
-        self.thread = self.container.spawn_managed_thread(self._loop, identifier="integrations.relay")
 
-    def stop(self):
-        self.running = False
-        if self.thread is not None:
-            self.thread.wait()  # the batch in hand is finished and acked, not abandoned
-        self.events.pause()
+    def close(self):
         self.exchange.close()
-
-    def kill(self):
-        self.running = False
-        self.events.pause()
-        self.exchange.close()
-
-    def get_dependency(self, worker_ctx):
-        return None
-
-    def _loop(self):
-        while self.running:
-            try:
-                batch = self.events.next_batch(self.max_events, self.linger)
-                if batch:
-                    self.events.process(batch, self.relay.relay)
-            except Exception:
-                log.exception("the relay loop failed; retrying in %.0f s", IDLE_SECONDS)
-                self.events.pause()
-                eventlet.sleep(IDLE_SECONDS)
 
 
 # -- the queues of the per-event handlers this relay replaced ---------------------------------

@@ -4,13 +4,9 @@ import datetime as dt
 import secrets
 import unicodedata
 import uuid
-from collections import defaultdict
 
-from kombu import Exchange, Queue
-from marshmallow import ValidationError
 from nameko.dependency_providers import Config
 
-from mooc_common.contracts import activities as contract
 from mooc_common.contracts.envelope import deterministic_event_id
 from mooc_common.contracts.errors import NotFound
 from mooc_common.contracts.events.accounts import UNIT_CREATED, UNIT_UPDATED
@@ -20,33 +16,18 @@ from mooc_common.contracts.events.progress import CERTIFICATE_ISSUED, COURSE_COM
 from mooc_common.infra.actor_trust import RpcProxy, rpc
 from mooc_common.infra.principals import system_actor
 from mooc_common.infra.boundary import load
-from mooc_common.infra.events import PermanentEventError, TransientEventError, on_event, reliable_consume
-from mooc_common.infra.keyed_locks import KeyedLocks
+from mooc_common.infra.events import on_event
 from mooc_common.infra.outbox import Outbox
 from mooc_common.infra.service_base import PlatformService
 from mooc_common.infra.store import Store, concurrently, export_page, utcnow
 
 from . import certificate_pdf, domain, exports, schemas
+from .ingestion import ActivityConsumer, NotYetKnown
 from .storage import ProgressStore
 
-INGEST_QUEUE = Queue(contract.INGEST_QUEUE,
-                     exchange=Exchange(contract.INGEST_EXCHANGE, type="direct", durable=True),
-                     routing_key=contract.INGEST_ROUTING_KEY, durable=True)
 SYSTEM_ACTOR = system_actor("progress")  # on its system_calls only (principals.py)
 DEFAULT_NATIONAL_ISSUER = "Nền tảng đào tạo trực tuyến quốc gia"
 MAX_EXPORT_ROWS = 50_000
-
-
-class NotYetKnown(TransientEventError):
-    """An activity arrived before the enrollment or course event it depends on: retry later."""
-
-
-# One enrollment's activities are applied one batch at a time in this process (see KeyedLocks).
-ENROLLMENT_LOCKS = KeyedLocks()
-# (learner, day) pairs already announced as LEARNER_ACTIVE by this process: skips a store
-# round trip on every batch. Bounded; the store's marker stays the authority.
-ANNOUNCED_DAYS = set()
-MAX_ANNOUNCED_DAYS = 200_000
 
 
 class ProgressService(PlatformService):
@@ -54,6 +35,7 @@ class ProgressService(PlatformService):
 
     store = Store(ProgressStore)
     events = Outbox()
+    activities = ActivityConsumer()  # progress.activities, in batches (ingestion.py)
     accounts = RpcProxy("accounts")
     courses = RpcProxy("courses")
     config = Config()
@@ -75,8 +57,7 @@ class ProgressService(PlatformService):
         # no enrollment to re-path): look again now that the enrollment is stored.
         fresh = self.store.unit_path(payload["unit_id"])
         if fresh != path:
-            with ENROLLMENT_LOCKS.hold((payload["learner_id"], payload["course_id"])):
-                self.store.set_unit_path(payload["enrollment_id"], fresh)
+            self.store.set_unit_path(payload["enrollment_id"], fresh)
 
     @on_event(ENROLLMENT_CANCELLED)
     def on_enrollment_cancelled(self, event):
@@ -84,8 +65,7 @@ class ProgressService(PlatformService):
         enrollment = self.store.find_enrollment(payload["learner_id"], payload["course_id"])
         if enrollment is None:
             raise NotYetKnown(f"enrollment {payload['enrollment_id']} not known yet")
-        with ENROLLMENT_LOCKS.hold((payload["learner_id"], payload["course_id"])):
-            self.store.cancel_enrollment(enrollment["_id"], payload["cancelled_at"])
+        self.store.cancel_enrollment(enrollment["_id"], payload["cancelled_at"])
 
     @on_event(UNIT_CREATED)
     def on_unit_created(self, event):
@@ -99,79 +79,13 @@ class ProgressService(PlatformService):
         """Store the unit and re-path its enrollments (a move publishes one event per unit)."""
         self.store.save_unit(dict(unit))
         for enrollment_id in self.store.enrollment_ids_in_unit(unit["unit_id"]):
-            enrollment = self.store.get_enrollment(enrollment_id)
-            with ENROLLMENT_LOCKS.hold((enrollment["learner_id"], enrollment["course_id"])):
-                self.store.set_unit_path(enrollment_id, list(unit["path"]))
-
-    # --- ingestion ------------------------------------------------------------------------
-    @reliable_consume(INGEST_QUEUE)
-    def ingest(self, body):
-        try:
-            message = contract.IngestMessageSchema().load(body)
-        except ValidationError as exc:
-            raise PermanentEventError(f"malformed activity message: {exc.messages}") from exc
-        by_course = defaultdict(list)
-        for activity in message["activities"]:
-            activity["activity_id"] = str(activity["activity_id"])
-            by_course[activity["course_id"]].append(activity)
-        for course_id, course_activities in by_course.items():
-            with ENROLLMENT_LOCKS.hold((message["learner_id"], course_id)):
-                self._apply(message, course_id, course_activities)
-
-    def _apply(self, message, course_id, activities):
-        learner_id = message["learner_id"]
-        enrollment = self.store.find_enrollment(learner_id, course_id)
-        course = self.store.hot_course(course_id, {a["lesson_id"] for a in activities})
-        if enrollment is None or course is None:
-            raise NotYetKnown(f"enrollment of {learner_id} in {course_id} not known yet")
-        now = utcnow()
-        # received_at is set by the gateway (the learner cannot send it); occurred_at is not
-        activities = domain.trust_times(activities, message["received_at"], enrollment.get("enrolled_at"))
-        changes, announcements, outcomes = domain.apply_activities(enrollment, course, activities, now,
-                                                                   message["received_at"])
-        self.store.record_activities([
-            dict(a, _id=f"{learner_id}:{a['activity_id']}", learner_id=learner_id,
-                 tenant_id=message["tenant_id"], enrollment_id=enrollment["_id"],
-                 received_at=message["received_at"], outcome=outcomes[a["activity_id"]])
-            for a in activities])
-        # The progress and its announcements in one write of the enrollment (outbox marker):
-        # a crash before the publish leaves them to the outbox sweeper.
-        staged = None
-        if announcements:
-            staged = self.events.stage(self.store.enrollments, [
-                (enrollment["_id"], self._envelope(a, enrollment["tenant_id"])) for a in announcements])
-            changes = dict(changes, **staged.update(enrollment["_id"]))
-        self.store.update_progress(enrollment["_id"], changes)
-        if staged:
-            self.events.send(staged)
-        self._announce_active_days(enrollment, [a["occurred_at"] for a in activities
-                                                if outcomes[a["activity_id"]] == domain.APPLIED])
-
-    def _envelope(self, announcement, tenant_id):
-        """The envelope of a domain ``Announcement`` (its payload validated by the contract)."""
-        return self.events.event(announcement.event_type, announcement.payload, tenant_id,
-                                 event_id=announcement.event_id)
-
-    def _announce_active_days(self, enrollment, times):
-        """One LEARNER_ACTIVE per learner and day: the day's marker document is inserted once,
-        carrying the outbox marker of its event."""
-        learner_id = enrollment["learner_id"]
-        for day in {domain.vietnam_day(t) for t in times}:
-            if (learner_id, day) in ANNOUNCED_DAYS:
-                continue
-            marker_id = self.store.active_day_id(learner_id, day)
-            staged = self.events.stage(self.store.active_days, [(marker_id, self._envelope(
-                domain.learner_active(enrollment, day), enrollment["tenant_id"]))])
-            if self.store.mark_active_day(staged.insert({"_id": marker_id})):
-                self.events.send(staged)
-            else:  # announced before (or its own entry is still pending: the sweeper has it)
-                self.events.discard(staged)
-            if len(ANNOUNCED_DAYS) >= MAX_ANNOUNCED_DAYS:
-                ANNOUNCED_DAYS.clear()
-            ANNOUNCED_DAYS.add((learner_id, day))
+            self.store.set_unit_path(enrollment_id, list(unit["path"]))
 
     # --- certificates ---------------------------------------------------------------------
-    @on_event(COURSE_COMPLETED)
+    # No claims (idempotent=True): every effect is keyed by the enrollment, which the event's
+    # id is derived from, so duplicates handled side by side issue one certificate (unique
+    # _id, unique serial per enrollment) and announce it under one event id.
+    @on_event(COURSE_COMPLETED, idempotent=True)
     def on_course_completed(self, event):
         """Issue the certificate of a completed enrollment (once: keyed by the enrollment)."""
         payload = event["payload"]

@@ -8,10 +8,12 @@ marker in that same update (mooc_common/infra/outbox.py): a crash before the pub
 the events to the outbox sweeper, under deterministic ids that consumers drop if seen.
 """
 import time
+from contextlib import ExitStack, contextmanager
 
 from pymongo.errors import DuplicateKeyError
 
-from mooc_common.infra.store import insert_new, insert_once, utcnow
+from mooc_common.infra.keyed_locks import KeyedLocks
+from mooc_common.infra.store import concurrently, insert_new, insert_once, utcnow
 
 # The activity hot path's in-process caches (every batch looked both up in the store): an
 # enrollment's id for a learner and course never changes once stored; a course replica is
@@ -22,6 +24,17 @@ COURSE_CACHE_SECONDS = 2.0
 CACHE_MAX = 100_000
 _enrollment_ids = {}  # (database, "<learner>:<course>") -> enrollment id
 _courses = {}  # (database, course id) -> (monotonic time read, course)
+# (database, learner, day) already announced as LEARNER_ACTIVE by this process: skips a store
+# round trip per learner and batch. Bounded; the store's marker stays the authority.
+_announced_days = set()
+MAX_ANNOUNCED_DAYS = 200_000
+# Every change of an enrollment in this process is made holding its lock (FerretDB loses
+# concurrent updates of one document): one batch of its activities, a cancellation, a re-path.
+_enrollment_locks = KeyedLocks()
+# Certificate serials: one allocation of a year at a time in this process, from the next number
+# this process knows (see ``allocate_serial``).
+_serial_locks = KeyedLocks()
+_next_serials = {}  # (database, counter id) -> next number to try
 
 
 class ProgressStore:
@@ -91,7 +104,8 @@ class ProgressStore:
         return [e["_id"] for e in self.enrollments.find({"unit_id": unit_id}, {"_id": 1})]
 
     def set_unit_path(self, enrollment_id, path):
-        self.enrollments.update_one({"_id": enrollment_id}, {"$set": {"unit_path": path}})
+        with self._locked([enrollment_id]):
+            self.enrollments.update_one({"_id": enrollment_id}, {"$set": {"unit_path": path}})
 
     # enrollments
     def save_enrollment(self, enrollment, unit_path):
@@ -109,34 +123,69 @@ class ProgressStore:
     def _save_key(self, learner_course, enrollment_id):
         insert_once(self.enrollment_keys, {"_id": learner_course, "enrollment_id": enrollment_id})
 
-    def find_enrollment(self, learner_id, course_id):
+    def enrollment_id(self, learner_id, course_id):
+        """The id of the learner's enrollment in the course, or None (cached once known)."""
         learner_course = f"{learner_id}:{course_id}"
-        known = _enrollment_ids.get((self.db.name, learner_course))
-        if known is not None:
-            return self.enrollments.find_one({"_id": known})
+        cached = _enrollment_ids.get((self.db.name, learner_course))
+        if cached is not None:
+            return cached
         key = self.enrollment_keys.find_one({"_id": learner_course})
         if key is not None:
-            if len(_enrollment_ids) >= CACHE_MAX:
-                _enrollment_ids.clear()
-            _enrollment_ids[(self.db.name, learner_course)] = key["enrollment_id"]
-            return self.enrollments.find_one({"_id": key["enrollment_id"]})
-        # Not known yet, or stored before the keys existed (or by a worker that crashed between
-        # the two inserts): the indexed query, then the key for next time.
-        enrollment = self.enrollments.find_one({"learner_course": learner_course})
-        if enrollment is not None:
-            self._save_key(learner_course, enrollment["_id"])
-        return enrollment
+            enrollment_id = key["enrollment_id"]
+        else:
+            # Not known yet, or stored before the keys existed (or by a worker that crashed
+            # between the two inserts): the indexed query, then the key for next time.
+            enrollment = self.enrollments.find_one({"learner_course": learner_course}, {"_id": 1})
+            if enrollment is None:
+                return None
+            enrollment_id = enrollment["_id"]
+            self._save_key(learner_course, enrollment_id)
+        if len(_enrollment_ids) >= CACHE_MAX:
+            _enrollment_ids.clear()
+        _enrollment_ids[(self.db.name, learner_course)] = enrollment_id
+        return enrollment_id
+
+    def find_enrollment(self, learner_id, course_id):
+        enrollment_id = self.enrollment_id(learner_id, course_id)
+        return None if enrollment_id is None else self.get_enrollment(enrollment_id)
+
+    def enrollment_ids(self, learner_courses):
+        """{(learner, course): enrollment id or None}, looked up side by side."""
+        pairs = list(dict.fromkeys(learner_courses))
+        return dict(zip(pairs, concurrently(lambda pair: self.enrollment_id(*pair), pairs)))
 
     def get_enrollment(self, enrollment_id):
         return self.enrollments.find_one({"_id": enrollment_id})
 
     def cancel_enrollment(self, enrollment_id, at):
-        self.enrollments.update_one({"_id": enrollment_id, "cancelled_at": None},
-                                    {"$set": {"cancelled_at": at}})
+        with self._locked([enrollment_id]):
+            self.enrollments.update_one({"_id": enrollment_id, "cancelled_at": None},
+                                        {"$set": {"cancelled_at": at}})
 
-    def update_progress(self, enrollment_id, changes):
-        if changes:
-            self.enrollments.update_one({"_id": enrollment_id}, {"$set": changes})
+    @staticmethod
+    @contextmanager
+    def _locked(enrollment_ids):
+        """Hold this process's locks of the enrollments (taken in one order: no two holders
+        wait for each other)."""
+        with ExitStack() as stack:
+            for enrollment_id in sorted(set(enrollment_ids)):
+                stack.enter_context(_enrollment_locks.hold(enrollment_id))
+            yield
+
+    @contextmanager
+    def enrollments_for_update(self, enrollment_ids):
+        """``{id: enrollment}`` read (side by side, by ``_id``) holding their locks until the
+        block ends: the block folds them and writes them (``update_progress``) before any
+        other change of them in this process."""
+        ids = list(dict.fromkeys(enrollment_ids))
+        with self._locked(ids):
+            yield dict(zip(ids, concurrently(self.get_enrollment, ids)))
+
+    def update_progress(self, changes_by_id):
+        """``{enrollment id: fields to $set}``, side by side; only inside
+        ``enrollments_for_update`` of those enrollments."""
+        concurrently(lambda item: self.enrollments.update_one({"_id": item[0]}, {"$set": item[1]}),
+                     [(enrollment_id, changes) for enrollment_id, changes in changes_by_id.items() if changes])
 
     def list_enrollments(self, query, skip, limit):
         """Equality filters only (course_tenant or course_id, status, unit_path element)."""
@@ -159,9 +208,19 @@ class ProgressStore:
     def active_day_id(learner_id, day):
         return f"{learner_id}:{day.isoformat()}"
 
-    def mark_active_day(self, doc):
-        """True if ``doc`` is the first marker of its learner and day."""
-        return insert_once(self.active_days, doc)
+    def unannounced_days(self, learner_days):
+        """Those of the (learner, day) pairs this process has not announced (or forgot)."""
+        return [(learner, day) for learner, day in learner_days
+                if (self.db.name, learner, day) not in _announced_days]
+
+    def mark_active_days(self, docs, learner_days):
+        """Insert the markers (one round trip); returns the ids of those that are the first
+        of their learner and day. ``learner_days`` are remembered as announced."""
+        new = insert_new(self.active_days, docs)
+        if len(_announced_days) + len(learner_days) >= MAX_ANNOUNCED_DAYS:
+            _announced_days.clear()
+        _announced_days.update((self.db.name, learner, day) for learner, day in learner_days)
+        return new
 
     # certificates
     def get_certificate(self, enrollment_id):
@@ -177,27 +236,39 @@ class ProgressStore:
     def allocate_serial(self, enrollment_id, year, prefix="CC"):
         """A serial unique across instances: a unique insert per number, never a shared $inc.
 
-        The counter document is only a hint of where to start; losing a concurrent update of it
-        costs a few extra insert attempts, never a duplicate. The same enrollment always gets
-        the same serial (unique index on enrollment_id), so a retried issuance leaves no gap.
+        In a process, the allocations of a year take turns (a lock) from the next number kept
+        in memory: side-by-side issuances no longer all try the same number (each refusal cost
+        a scan for the enrollment's serial). The counter document is only a hint for a process
+        that starts; a number taken by another process costs one more insert and a read by
+        ``_id``. The same enrollment always gets the same serial (unique index on
+        enrollment_id): a retried issuance is refused a second one and finds its first.
         """
-        existing = self.serials.find_one({"enrollment_id": enrollment_id})
-        if existing:
-            return existing["_id"]
         counter_id = f"counter:{prefix}:{year}"
-        hint = (self.serials.find_one({"_id": counter_id}) or {}).get("next", 1)
-        number = hint
-        while True:
-            serial = f"{prefix}-{year}-{number:06d}"
-            try:
-                self.serials.insert_one({"_id": serial, "enrollment_id": enrollment_id,
-                                         "allocated_at": utcnow()})
-                break
-            except DuplicateKeyError:
-                existing = self.serials.find_one({"enrollment_id": enrollment_id})
-                if existing:  # a concurrent issuance for this enrollment won
-                    return existing["_id"]
-                number += 1
+        key = (self.db.name, counter_id)
+        with _serial_locks.hold(key):
+            number = _next_serials.get(key) or (self.serials.find_one({"_id": counter_id}) or {}).get("next", 1)
+            while True:
+                serial = f"{prefix}-{year}-{number:06d}"
+                try:
+                    self.serials.insert_one({"_id": serial, "enrollment_id": enrollment_id,
+                                             "allocated_at": utcnow()})
+                    break
+                except DuplicateKeyError:
+                    mine = self._serial_of(enrollment_id, serial)
+                    if mine:  # an earlier (or another process's) issuance for this enrollment has one
+                        return mine
+                    number += 1
+            _next_serials[key] = number + 1
+        # enrollment_id: the unique index admits one null only. Only a hint: an update lost to
+        # a concurrent one costs a later starter a few extra inserts, never a duplicate.
         self.serials.update_one({"_id": counter_id}, {"$set": {"next": number + 1, "enrollment_id": counter_id}},
-                                upsert=True)  # enrollment_id: the unique index admits one null only
+                                upsert=True)
         return serial
+
+    def _serial_of(self, enrollment_id, refused):
+        """The enrollment's serial, if the insert of ``refused`` was refused because it has one."""
+        taken = self.serials.find_one({"_id": refused})
+        if taken is not None:  # the number is someone's: ours, or another enrollment's
+            return refused if taken["enrollment_id"] == enrollment_id else None
+        existing = self.serials.find_one({"enrollment_id": enrollment_id})  # the number was free
+        return existing and existing["_id"]

@@ -20,13 +20,14 @@ import logging
 import time
 
 import eventlet
-from nameko.extensions import DependencyProvider
 
 from mooc_common.contracts.tenancy import EVERY_TENANT
+from mooc_common.infra.batch_consumer import IDLE_SECONDS, BatchConsumer
 from mooc_common.infra.clock import utcnow
 from mooc_common.infra.event_batches import EventBatches
 from mooc_common.infra.lease import Lease, local_holder
 from mooc_common.infra.metrics import EVENT_TO_REPORT_LAG
+from mooc_common.infra.phase_clock import PhaseClock
 from mooc_common.infra.store import service_database
 
 from . import domain, projection
@@ -40,7 +41,6 @@ DEFAULT_BUDGET_SECONDS = 5.0
 QUEUE = "reports.projector"
 DEFAULT_MAX_EVENTS = 2000  # events per consumed batch (each is split into journals of max_changes)
 DEFAULT_LINGER_SECONDS = 0.1  # how long a batch waits to fill once one event came
-IDLE_SECONDS = 1.0  # pause after an error, or while another process holds the lease
 
 
 class Projector:
@@ -78,7 +78,7 @@ class Projector:
 
     def run_once(self):
         """Project the oldest inbox records (a reset record alone); returns how many."""
-        clock = _PhaseClock()
+        clock = PhaseClock()
         batch = self.store.inbox_batch(self.max_changes)
         if not batch:
             return 0
@@ -95,7 +95,7 @@ class Projector:
         """Project consumed events (the caller acks them once this returns)."""
         records = [r for r in map(projection.record_of, envelopes) if r is not None]
         for chunk in _chunks(records, self.max_changes):
-            clock = _PhaseClock()
+            clock = PhaseClock()
             self._write(self._project(chunk, (), clock), clock)
         now = utcnow()
         for envelope in envelopes:  # the report now shows these events
@@ -155,7 +155,7 @@ class Projector:
                 "tenants": [{"tenant_id": t, "as_of": at} for t, at in sorted(as_of.items())]}
 
     def _commit(self, journal, clock=None):
-        clock = clock or _PhaseClock()
+        clock = clock or PhaseClock()
         # A crash after the journal and before the ack redelivers its events: replaying them
         # changes no fact (same versions), so nothing is counted twice.
         self.store.apply_journal(journal)
@@ -174,21 +174,6 @@ class Projector:
         tenant, units, courses, intakes, plans = self.caches.references.of_tenant(tenant_id)
         summary = domain.assemble(tenant, self.caches.parts.of(tenant_id), units, courses, intakes, plans, as_of)
         self.store.save_summary(summary, domain.national_row(summary))
-
-
-class _PhaseClock:
-    """Milliseconds per phase of a batch, for the log line an operator reads."""
-
-    def __init__(self):
-        self.last, self.laps = time.monotonic(), []
-
-    def lap(self, phase):
-        now = time.monotonic()
-        self.laps.append((phase, round((now - self.last) * 1000)))
-        self.last = now
-
-    def __str__(self):
-        return ", ".join(f"{phase} {ms} ms" for phase, ms in self.laps)
 
 
 def _chunks(records, max_changes):
@@ -211,58 +196,36 @@ def _until_kind(records, kind):
         yield record
 
 
-class SingleProjector(DependencyProvider):
+class SingleProjector(BatchConsumer):
     """Runs the projector loop in the service while this process holds the projector lease:
     replay a pending journal, project queued inbox records (rebuilds), else consume the next
-    batch of events. A dependency only for its lifecycle (setup/start/stop with the service);
-    it injects nothing into workers."""
+    batch of events (the loop itself: ``BatchConsumer``)."""
+    name = QUEUE
+    max_setting, default_max = "REPORTS_MAX_EVENTS", DEFAULT_MAX_EVENTS
+    linger_setting, default_linger = "REPORTS_LINGER_SECONDS", DEFAULT_LINGER_SECONDS
 
-    def setup(self):
-        config = self.container.config
+    def make_batches(self, config, max_messages):
         store = ReportsStore(service_database(config, self.container.service_name))
         self.projector = Projector(store, int(config.get("REPORTS_MAX_CHANGES") or DEFAULT_MAX_CHANGES))
         # Slot = the address this process serves /health on: only one live process can hold
         # it, so a restarted reports service takes the lease of its dead predecessor at once.
         self.lease = Lease(store.leases, QUEUE, holder=local_holder(config.get("WEB_SERVER_ADDRESS")))
-        self.max_events = int(config.get("REPORTS_MAX_EVENTS") or DEFAULT_MAX_EVENTS)
-        self.linger = float(config.get("REPORTS_LINGER_SECONDS") or DEFAULT_LINGER_SECONDS)
-        self.events = EventBatches(config, self.container.service_name, QUEUE, projection.CONSUMED_TYPES,
-                                   prefetch=2 * self.max_events)
-        self.running, self.thread = False, None
+        return EventBatches(config, self.container.service_name, QUEUE, projection.CONSUMED_TYPES,
+                            prefetch=2 * max_messages)
 
-    def start(self):
-        self.events.declare()  # before any traffic: events sent to an unbound exchange are lost
-        self.running = True
-        self.thread = self.container.spawn_managed_thread(self._loop, identifier="reports.projector")
+    def apply(self, envelopes):
+        self.projector.project_events(envelopes)
 
     def stop(self):
-        self.running = False
-        if self.thread is not None:
-            self.thread.wait()  # the batch in hand is finished and acked, not abandoned
-        self.events.pause()
-        self.projector.close()
+        super().stop()
         self.lease.release()
 
-    def kill(self):
-        self.running = False
-        self.events.pause()
+    def close(self):
         self.projector.close()
 
-    def get_dependency(self, worker_ctx):
-        return None
-
-    def _loop(self):
-        while self.running:  # every idle path of a step sleeps (next_batch waits for events)
-            try:
-                self._step()
-            except Exception:
-                log.exception("the projector loop failed; retrying in %.0f s", IDLE_SECONDS)
-                self.events.pause()
-                eventlet.sleep(IDLE_SECONDS)
-
-    def _step(self):
+    def step(self):
         if not self.lease.hold():
-            self.events.pause()  # another process is the writer: leave the queue to it
+            self.batches.pause()  # another process is the writer: leave the queue to it
             eventlet.sleep(IDLE_SECONDS)
             return
         if self.lease.acquired:
@@ -270,6 +233,4 @@ class SingleProjector(DependencyProvider):
         self.projector.finish_interrupted_batch()
         if self.projector.run_once():
             return
-        batch = self.events.next_batch(self.max_events, self.linger)
-        if batch:
-            self.events.process(batch, self.projector.project_events)
+        super().step()

@@ -97,6 +97,6 @@ def test_one_trace_from_the_client_through_gateway_progress_and_reports(traced_p
 
     spans = eventually(traced, timeout=120)
     assert any(s["service"] == "gateway" and s["name"] == "POST /api/v1/activities" for s in spans)
-    assert any(s["service"] == "progress" and s["name"] == "progress.ingest" and s["trace_id"] == trace_id
-               for s in spans)
+    assert any(s["service"] == "progress" and s["name"] == "progress.progress.activities batch"
+               and s["trace_id"] == trace_id for s in spans)
     assert any(s["service"] == "reports" and s["name"].startswith("reports.reports.projector") for s in spans)

@@ -1,7 +1,9 @@
 """Batched event consumption (mooc_common.infra.event_batches) over the real broker:
 batches in publication order, acked once applied; a malformed event is dead-lettered at once;
 a failing batch is retried message by message, so that a poison message ends in the
-dead-letter queue while its neighbours are applied; pausing gives unacked messages back."""
+dead-letter queue while its neighbours are applied; single messages an apply fails are
+retried alone while the rest is acked (also the last one of the batch, which the batch's ack
+must not ack twice); pausing gives unacked messages back."""
 import time
 import uuid
 
@@ -104,6 +106,29 @@ def test_a_poison_event_is_isolated_retried_then_dead_lettered(batches):
     assert attempts.count(["POISON"]) == int(config["EVENT_MAX_ATTEMPTS"]) - 1  # retried alone
     assert _queued(config, consumer.queue.name) == 0
     assert _queued(config, consumer.failures.retry_queue(consumer.failures.base_delay).name) == 0
+
+
+def test_a_message_the_apply_returns_as_failed_is_retried_alone_and_its_neighbours_acked(batches):
+    """``apply`` may fail single messages (an activity whose enrollment is not known yet):
+    only those go to their retry queue (and come back alone); the rest of the batch is acked."""
+    consumer, config, service = batches
+    _publish(config, _tenant("A"), _tenant("LATER"), _tenant("B"), _tenant("LAST"))
+    applied, attempts = [], []
+
+    def apply(envelopes):
+        codes = [e["payload"]["code"] for e in envelopes]
+        attempts.append(codes)
+        failed = {i: (RuntimeError, RuntimeError(f"{code} not yet"), None) for i, code in enumerate(codes)
+                  if code in ("LATER", "LAST") and attempts.count([code]) == 0}
+        applied.extend(code for i, code in enumerate(codes) if i not in failed)
+        return failed
+
+    _drain(consumer, apply, lambda: len(applied) == 4)
+    assert sorted(applied) == ["A", "B", "LAST", "LATER"]  # each applied once
+    assert ["LATER"] in attempts and ["LAST"] in attempts  # came back alone
+    consumer.pause()
+    assert _queued(config, consumer.queue.name) == 0
+    assert _queued(config, dead_letter_queue_name(service)) == 0
 
 
 def test_an_undecodable_message_is_dead_lettered_and_blocks_nothing(batches):

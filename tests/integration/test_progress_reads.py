@@ -4,10 +4,13 @@
 - a read that meets a certificate issued between its reads shows the completion that earned
   it, never a certificate beside an incomplete course;
 - a learner acting right after enrolling, before the enrollment's events reached progress, is
-  answered from courses' announcements, stored as the events would store them."""
+  answered from courses' announcements, stored as the events would store them;
+- certificate serials: unique when allocated side by side, past numbers another process took,
+  and the same serial again for a retried issuance."""
 import datetime as dt
 import uuid
 
+import eventlet
 import pytest
 
 from mooc_common.contracts.errors import NotFound
@@ -116,3 +119,14 @@ def test_an_enrollment_whose_events_are_in_flight_is_fetched_from_courses_once(s
     with pytest.raises(NotFound):
         service.enrollment_context(other, "c9")
     assert store.find_enrollment("l8", "c9") is None
+
+
+def test_serials_are_unique_side_by_side_skip_numbers_taken_elsewhere_and_repeat_for_a_retry(store):
+    ProgressStore.ensure_indexes(store.db)
+    # numbers 1 and 2 taken by another process (which the counter hint does not show yet)
+    store.serials.insert_many([{"_id": f"CC-2026-{n:06d}", "enrollment_id": f"elsewhere{n}"} for n in (1, 2)])
+    pool = eventlet.GreenPool()
+    serials = dict(pool.imap(lambda n: (f"e{n}", store.allocate_serial(f"e{n}", 2026)), range(12)))
+    assert sorted(serials.values()) == [f"CC-2026-{n:06d}" for n in range(3, 15)]  # no gap, no repeat
+    assert store.allocate_serial("e5", 2026) == serials["e5"]  # a retried issuance: its first serial
+    assert store.allocate_serial("e12", 2026) == "CC-2026-000015"
