@@ -49,10 +49,18 @@ def paced_completions(base_url, learners, batches_per_s, completions, timeout=12
         _post_course(local.session, base_url, learners[index])
         sent_at[index] = time.monotonic()
 
+    # The report is polled WHILE the batches go out, so a completion's lag is not the time the
+    # rest of the sending took (the poller stops `timeout` s after the last send).
+    deadline = [float("inf")]
+    visible_at = []
+    poller = threading.Thread(target=_visible_times, daemon=True,
+                              args=(completions, baseline, len(learners), deadline, visible_at))
+    poller.start()
     with concurrent.futures.ThreadPoolExecutor(senders) as pool:
         list(pool.map(send, range(len(learners))))
     sending_done = time.monotonic()
-    visible_at = _visible_times(completions, baseline, len(learners), sending_done + timeout)
+    deadline[0] = sending_done + timeout
+    poller.join()
     sent_at.sort()
     lags = [v - s for s, v in zip(sent_at, visible_at)]
     return {"sent_seconds": sending_done - start, "last_visible": (visible_at[-1] - start) if visible_at else None,
@@ -69,14 +77,13 @@ def _post_course(session, base_url, learner):
         raise RuntimeError(f"activities refused: {response.status_code} {response.text[:300]}")
 
 
-def _visible_times(completions, baseline, expected, deadline):
-    """When the report counted each further completion (polled every 50 ms until ``deadline``:
-    finer than the lag targets, light enough not to load the reports service)."""
-    visible_at = []
-    while len(visible_at) < expected and time.monotonic() < deadline:
+def _visible_times(completions, baseline, expected, deadline, visible_at):
+    """Append when the report counted each further completion to ``visible_at`` (polled every
+    50 ms until ``deadline[0]``, which the sender sets once done: finer than the lag targets,
+    light enough not to load the reports service)."""
+    while len(visible_at) < expected and time.monotonic() < deadline[0]:
         seen = completions() - baseline
         now = time.monotonic()
         while len(visible_at) < min(seen, expected):
             visible_at.append(now)
         time.sleep(0.05)
-    return visible_at
