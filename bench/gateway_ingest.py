@@ -31,7 +31,7 @@ from platformctl import process_env, read_env_file  # noqa: E402
 from kombu import Connection  # noqa: E402
 
 from gateway.activity_publisher import QUEUE  # noqa: E402
-from run import seed  # noqa: E402
+from seeding import seed  # noqa: E402
 
 TICKS = os.sysconf("SC_CLK_TCK")
 
