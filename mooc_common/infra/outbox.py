@@ -33,14 +33,14 @@ import time
 import uuid
 
 import eventlet
-from pymongo.errors import CollectionInvalid, PyMongoError
+from pymongo.errors import PyMongoError
 
 from . import tracing
 from .confirms import ConfirmingPublisher
 from .events import EventPublisher
 from .keyed_locks import writing
 from .outages import is_outage
-from .store import concurrently, service_database, utcnow
+from .store import concurrently, create_collection, service_database, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -86,10 +86,7 @@ class OutboxEntries:
         self.collection = db[COLLECTION]
 
     def create(self):
-        try:
-            self.db.create_collection(COLLECTION)
-        except CollectionInvalid:
-            pass  # exists (another process, an earlier start)
+        create_collection(self.db, COLLECTION)
 
     def stage(self, collection, events, entry_id=None, now=None):
         """Insert the entry for ``events`` = [(document id, envelope)] written in ``collection``

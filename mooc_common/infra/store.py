@@ -43,16 +43,28 @@ def service_database(config, service_name):
     return mongo_client(config["MONGO_URI"])[name]
 
 
+NAMESPACE_EXISTS = 48  # the server's code for "collection already exists"
+
+
+def create_collection(db, name):
+    """Create ``name`` unless it exists: another instance, or a first write, may create it at the
+    same moment (seen by the client as CollectionInvalid, by the server as NamespaceExists)."""
+    try:
+        db.create_collection(name)
+    except pymongo.errors.CollectionInvalid:
+        pass
+    except OperationFailure as exc:
+        if exc.code != NAMESPACE_EXISTS:
+            raise
+
+
 def prepare_database(db, wrapper_cls):
     """What a service does with its database at start-up: create the wrapper's ``COLLECTIONS``
     and run its ``ensure_indexes``. Returns the wrapper over ``db`` (what a worker gets)."""
     existing = set(db.list_collection_names())
     for name in getattr(wrapper_cls, "COLLECTIONS", ()):
         if name not in existing:
-            try:
-                db.create_collection(name)
-            except pymongo.errors.CollectionInvalid:
-                pass  # another instance created it meanwhile
+            create_collection(db, name)
     ensure_indexes = getattr(wrapper_cls, "ensure_indexes", None)
     if ensure_indexes:
         ensure_indexes(db)

@@ -4,12 +4,14 @@ import time
 
 import pytest
 from marshmallow import ValidationError
+from pymongo.errors import CollectionInvalid, OperationFailure
 
 from mooc_common.contracts.envelope import deterministic_event_id
 from mooc_common.contracts.errors import ValidationFailed
 from mooc_common.contracts.events.progress import COURSE_COMPLETED
 from mooc_common.infra.boundary import load
 from mooc_common.infra.keyed_locks import KeyedLocks
+from mooc_common.infra.store import NAMESPACE_EXISTS, create_collection
 from services.accounts.schemas import TenantCreateSchema
 
 
@@ -52,3 +54,21 @@ def test_boundary_load_reports_every_field_and_normalises_vietnamese_to_nfc():
                                     "focal_contact": {"full_name": "A", "mobile": "12345", "email": "x"}})
     assert {"code", "name", "kind", "focal_contact"} <= set(failure.value.errors)
     assert set(failure.value.errors["focal_contact"]) == {"mobile", "email"}
+
+
+class _RacingDatabase:
+    """A database on which another process creates the collection first, as the server or the
+    client sees it (or fails otherwise)."""
+
+    def __init__(self, error):
+        self.error = error
+
+    def create_collection(self, name):
+        raise self.error
+
+
+def test_a_collection_created_meanwhile_by_another_process_is_not_an_error():
+    create_collection(_RacingDatabase(CollectionInvalid("exists")), "users")  # the client saw it
+    create_collection(_RacingDatabase(OperationFailure("exists", NAMESPACE_EXISTS)), "users")  # the server did
+    with pytest.raises(OperationFailure):  # anything else still fails the start
+        create_collection(_RacingDatabase(OperationFailure("not authorized", 13)), "users")
