@@ -91,9 +91,12 @@ SCALE_SCENARIOS = {
 }
 
 
-def scale_scenarios(timeout=1200):
+def scale_scenarios(only=(), timeout=1200):
+    """Run the scale scripts (those whose name contains one of ``only``, if given)."""
     outcomes = {}
     for name, argv in SCALE_SCENARIOS.items():
+        if only and not any(word in name for word in only):
+            continue
         print(f"{name} ...", flush=True)
         started = time.monotonic()
         try:
@@ -122,6 +125,8 @@ def arguments():
     parser.add_argument("--no-peer", action="store_true")
     parser.add_argument("--no-curve", action="store_true", help="skip the tenants/learners scale curve")
     parser.add_argument("--no-scale", action="store_true", help="skip the scale scripts (imports, assignment ...)")
+    parser.add_argument("--scale-only", action="append", default=[], metavar="WORD",
+                        help="run only the scale scripts whose name contains WORD (repeatable: import, assignment ...)")
     return parser.parse_args()
 
 
@@ -159,7 +164,7 @@ def main():
         print(f"\nstopped; what was measured so far: {partial}", file=sys.stderr)
         raise
     if not args.no_scale:
-        results["scale"] = scale_scenarios()
+        results["scale"] = scale_scenarios(args.scale_only)
     report.summarise(results)
     print(report.printed(results))
     RESULTS.mkdir(parents=True, exist_ok=True)
