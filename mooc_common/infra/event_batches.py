@@ -107,13 +107,13 @@ class MessageBatches:
                                  accept=["json"], prefetch_count=self.prefetch, auto_declare=False,
                                  on_decode_error=self._on_undecodable)
         self.consumer.consume()
-        self.pump = eventlet.spawn(self._pump, self.conn)
+        self.pump = eventlet.spawn(self._pump, self.conn, self.consumer.channel)
 
-    def _pump(self, conn):
+    def _pump(self, conn, channel):
         """Receive messages and carry out queued acks until paused (or the connection breaks)."""
         try:
             while self.conn is conn:
-                self._settle()
+                self._settle(channel)
                 try:
                     conn.drain_events(timeout=POLL_SECONDS)
                 except socket.timeout:
@@ -126,12 +126,20 @@ class MessageBatches:
                 self.pump = None
         finally:
             if self.conn is not conn:  # paused: settle what was queued before the release
-                self._settle()
+                self._settle(channel)
 
-    def _settle(self):
+    def _settle(self, channel):
+        """Carry out the queued acks of ``channel``'s deliveries. Those of an earlier channel
+        (its connection broke or was released while their batch was being applied) are dropped:
+        the broker delivers those messages again, and an ack on a closed channel would only
+        break this connection in turn (each new connection then failing on the last one's acks,
+        while its own prefetched batches were applied and never acked)."""
         settlements, self.settlements = self.settlements, []
-        for settle in settlements:
-            settle()
+        for message, settle in settlements:
+            if message.channel is channel:
+                settle()
+            else:
+                log.debug("dropped the settlement of a delivery on a closed channel (delivered again)")
 
     def _on_message(self, body, message):
         try:
@@ -203,16 +211,16 @@ class MessageBatches:
         applied = [message for position, (message, _) in enumerate(batch) if position not in failed]
         if applied:  # with the last applied one, every earlier delivery not settled yet is acked
             last = applied[-1]
-            self.settlements.append(lambda: last.ack(multiple=True))
+            self.settlements.append((last, lambda: last.ack(multiple=True)))
 
     def _fail(self, message, exc_info):
         try:
             self.failures.republish(message, exc_info)
         except Exception:  # the broker refused the republish: keep the original
             log.exception("could not republish a failed event; requeueing it")
-            self.settlements.append(message.requeue)
+            self.settlements.append((message, message.requeue))
         else:
-            self.settlements.append(message.ack)
+            self.settlements.append((message, message.ack))
 
 
 class EventBatches(MessageBatches):

@@ -163,3 +163,23 @@ def test_pausing_gives_unacked_messages_back(batches):
     applied = []
     _drain(consumer, applied.extend, lambda: len(applied) == 2)
     assert sorted(e["payload"]["code"] for e in applied) == ["X", "Y"]
+
+
+def test_a_batch_applied_after_its_connection_went_is_delivered_again_on_the_next_one(batches):
+    """The broker restarts while a batch is applied: its acks are for a closed channel. They are
+    dropped (the broker delivers the messages again), and the next connection keeps consuming
+    (an ack on the closed channel used to break each new connection in turn: a livelock)."""
+    consumer, config, _ = batches
+    _publish(config, _tenant("R1"), _tenant("R2"), _tenant("R3"))
+    first = []
+    deadline = time.monotonic() + 10
+    while len(first) < 3 and time.monotonic() < deadline:
+        first += consumer.next_batch(max_messages=10, linger=0.2, wait=0.2)
+    assert len(first) == 3
+    consumer.pause()  # the connection goes while the batch is being applied
+    consumer.process(first, lambda envelopes: None)  # its acks queue up for the closed channel
+    applied = []
+    _drain(consumer, applied.extend, lambda: len(applied) == 3)
+    assert sorted(e["payload"]["code"] for e in applied) == ["R1", "R2", "R3"]
+    consumer.pause()
+    assert _queued(config, consumer.queue.name) == 0  # acked on the connection that delivered them
