@@ -185,14 +185,19 @@ def _backlog_lines(results):
     e2e = results.get("end_to_end")
     if not e2e:
         return []
+    backlogs = e2e["peak_queue_backlogs"]
+    if not backlogs:  # the broker's statistics (every 5 s) saw no queue with messages waiting
+        return ["", "End to end, peak backlog of each queue during the run: none seen (the broker's "
+                "statistics, sampled every 5 s, showed no queue with messages waiting)."]
     return (["", "End to end, peak backlog of each queue during the run (the slowest consumers):", ""]
-            + [f"- `{q}`: {n}" for q, n in e2e["peak_queue_backlogs"].items()])
+            + [f"- `{q}`: {n}" for q, n in backlogs.items()])
 
 
 def _args(results):
     a = results["args"]
+    chosen = "".join(f' --scale-only \\"{word}\\"' for word in a.get("scale_only") or ())
     return (f"--seconds {a['seconds']} --connections {a['connections']} --learners {a['learners']} "
-            f"--lessons {a['lessons']} --e2e-rate {a['e2e_rate']}")
+            f"--lessons {a['lessons']} --e2e-rate {a['e2e_rate']}{chosen}")
 
 
 def write_doc(results, raw_name, doc_path):
