@@ -15,7 +15,10 @@ routing key = type) and it hands out loaded envelopes. Its owner calls, in one l
   the spot and never handed out;
 - ``process(batch, apply)``: ``apply(envelopes)``, then ack the batch. If ``apply`` raises,
   every message goes to the retry queue (then dead-letter), and comes back in a batch of its
-  own, so that one poison message is isolated instead of failing its neighbours forever.
+  own, so that one poison message is isolated instead of failing its neighbours forever;
+  except when it raises an outage (the broker or the store away, ``outages.is_outage``): the
+  batch is then given back whole (``BatchGivenBack``; the loop pauses and the broker delivers
+  it again as a batch), up to ``OUTAGE_GIVE_BACKS`` times in a row.
   ``apply`` may also return ``{position in the batch: exc_info}``: only those messages go to
   their retry queue, the others are acked (an activity whose enrollment is not known yet);
 - ``pause()``: stop consuming (e.g. the writer role was lost); unacked messages go back to
@@ -46,11 +49,22 @@ from opentelemetry import trace
 
 from . import logs, metrics, tracing
 from .events import ATTEMPTS_HEADER, FailurePolicy, PermanentEventError
+from .outages import is_outage
 
 log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 60
+# A batch that fails because the broker or the store is away is given back whole (the loop
+# pauses; the broker delivers it again as a batch) this many times in a row; after that its
+# messages go one by one through their retry queues (so that a batch too big for the store's
+# timeout, say, still gets through).
+OUTAGE_GIVE_BACKS = 3
 POLL_SECONDS = 0.02  # how often the pump settles queued acks when no message comes
+
+
+class BatchGivenBack(Exception):
+    """The batch met an outage and was not settled: the caller pauses the consumer, so that the
+    broker delivers its messages again (see ``OUTAGE_GIVE_BACKS``)."""
 
 
 class MessageBatches:
@@ -64,6 +78,7 @@ class MessageBatches:
         self.prefetch = prefetch
         self.conn = self.consumer = self.pump = None
         self.buffer, self.settlements = [], []
+        self.outages_in_a_row = 0
 
     def declare(self):
         """Declare the queue, its bindings and its retry and dead-letter queues: call it at
@@ -186,6 +201,13 @@ class MessageBatches:
             failed = apply(envelopes) or {}
         except Exception as exc:
             tracing.finish(*span, error=exc)
+            if is_outage(exc) and self.outages_in_a_row < OUTAGE_GIVE_BACKS:
+                # Not the messages' fault: retried one by one (a retried message is handed out
+                # alone) a batch of 100 would take 100 rounds once the outage is over.
+                self.outages_in_a_row += 1
+                logs.clear()
+                raise BatchGivenBack(f"a batch of {len(batch)} event(s) met an outage: given back whole") from exc
+            self.outages_in_a_row = 0
             metrics.EVENTS_FAILED.labels(self.service_name, self.queue_name).inc(len(batch))
             log.exception("a batch of %d event(s) failed; each goes to its retry queue", len(batch))
             logs.clear()
@@ -194,6 +216,7 @@ class MessageBatches:
                 self._fail(message, exc_info)
             return
         tracing.finish(*span)
+        self.outages_in_a_row = 0
         elapsed = time.perf_counter() - started
         metrics.EVENT_DURATION.labels(self.service_name, self.queue_name).observe(elapsed)
         log.info("applied a batch of %d event(s) from %s (%d to retry)", len(batch), self.queue_name, len(failed),

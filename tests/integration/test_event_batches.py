@@ -12,7 +12,7 @@ from kombu import Connection
 from nameko.standalone.events import event_dispatcher
 
 from mooc_common.contracts.events.accounts import TENANT_CREATED, UNIT_CREATED
-from mooc_common.infra.event_batches import EventBatches
+from mooc_common.infra.event_batches import BatchGivenBack, EventBatches
 from mooc_common.infra.events import dead_letter_queue_name
 from tests.polling import eventually
 
@@ -183,3 +183,23 @@ def test_a_batch_applied_after_its_connection_went_is_delivered_again_on_the_nex
     assert sorted(e["payload"]["code"] for e in applied) == ["R1", "R2", "R3"]
     consumer.pause()
     assert _queued(config, consumer.queue.name) == 0  # acked on the connection that delivered them
+
+
+def test_a_batch_that_meets_an_outage_is_given_back_whole_not_retried_one_by_one(batches):
+    consumer, config, _ = batches
+    _publish(config, *[_tenant(f"O{i}") for i in range(4)])
+    first = []
+    deadline = time.monotonic() + 10
+    while len(first) < 4 and time.monotonic() < deadline:
+        first += consumer.next_batch(max_messages=10, linger=0.3, wait=0.2)
+
+    def store_away(envelopes):
+        raise ConnectionError("the store is away")
+    with pytest.raises(BatchGivenBack):
+        consumer.process(first, store_away)
+    consumer.pause()  # what the batch loop does with it: the broker delivers the batch again
+    applied = []
+    sizes = _drain(consumer, applied.extend, lambda: len(applied) == 4)
+    assert sorted(e["payload"]["code"] for e in applied) == ["O0", "O1", "O2", "O3"]
+    # as a batch again: through the retry queues each would come back alone (see _take)
+    assert max(sizes) > 1
