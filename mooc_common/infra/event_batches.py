@@ -201,19 +201,10 @@ class MessageBatches:
             failed = apply(envelopes) or {}
         except Exception as exc:
             tracing.finish(*span, error=exc)
-            if is_outage(exc) and self.outages_in_a_row < OUTAGE_GIVE_BACKS:
-                # Not the messages' fault: retried one by one (a retried message is handed out
-                # alone) a batch of 100 would take 100 rounds once the outage is over.
-                self.outages_in_a_row += 1
-                logs.clear()
-                raise BatchGivenBack(f"a batch of {len(batch)} event(s) met an outage: given back whole") from exc
-            self.outages_in_a_row = 0
-            metrics.EVENTS_FAILED.labels(self.service_name, self.queue_name).inc(len(batch))
-            log.exception("a batch of %d event(s) failed; each goes to its retry queue", len(batch))
-            logs.clear()
-            exc_info = sys.exc_info()
-            for message, _ in batch:
-                self._fail(message, exc_info)
+            try:
+                self._fail_batch(batch, exc)
+            finally:
+                logs.clear()  # after the failure's log line: it carries the batch's ids
             return
         tracing.finish(*span)
         self.outages_in_a_row = 0
@@ -223,6 +214,21 @@ class MessageBatches:
                  extra={"events": len(batch), "duration_ms": round(elapsed * 1000, 2)})
         logs.clear()
         self._settle_applied(batch, failed)
+
+    def _fail_batch(self, batch, exc):
+        """The whole batch failed (called in the ``except`` of its apply): given back whole if it
+        met an outage, else each message goes to its retry queue."""
+        if is_outage(exc) and self.outages_in_a_row < OUTAGE_GIVE_BACKS:
+            # Not the messages' fault: retried one by one (a retried message is handed out
+            # alone) a batch of 100 would take 100 rounds once the outage is over.
+            self.outages_in_a_row += 1
+            raise BatchGivenBack(f"a batch of {len(batch)} event(s) met an outage: given back whole") from exc
+        self.outages_in_a_row = 0
+        metrics.EVENTS_FAILED.labels(self.service_name, self.queue_name).inc(len(batch))
+        exc_info = (type(exc), exc, exc.__traceback__)
+        log.error("a batch of %d event(s) failed; each goes to its retry queue", len(batch), exc_info=exc_info)
+        for message, _ in batch:
+            self._fail(message, exc_info)
 
     def _settle_applied(self, batch, failed):
         """Retry the messages ``failed`` ({position: exc_info}) singly, then ack the others."""
