@@ -259,11 +259,20 @@ class ProgressStore:
                         return mine
                     number += 1
             _next_serials[key] = number + 1
-        # enrollment_id: the unique index admits one null only. Only a hint: an update lost to
-        # a concurrent one costs a later starter a few extra inserts, never a duplicate.
-        self.serials.update_one({"_id": counter_id}, {"$set": {"next": number + 1, "enrollment_id": counter_id}},
-                                upsert=True)
+        self._advance_hint(counter_id, number + 1)
         return serial
+
+    def _advance_hint(self, counter_id, next_number):
+        """Only a hint: an update lost to a concurrent one costs a later starter a few extra
+        inserts, never a duplicate. Two first upserts of the counter side by side can both
+        try the insert (MongoDB and FerretDB alike); the loser then updates the one that won."""
+        change = {"$max": {"next": next_number},
+                  # enrollment_id: the unique index admits one null only.
+                  "$setOnInsert": {"enrollment_id": counter_id}}
+        try:
+            self.serials.update_one({"_id": counter_id}, change, upsert=True)
+        except DuplicateKeyError:
+            self.serials.update_one({"_id": counter_id}, {"$max": {"next": next_number}})
 
     def _serial_of(self, enrollment_id, refused):
         """The enrollment's serial, if the insert of ``refused`` was refused because it has one."""

@@ -130,3 +130,17 @@ def test_serials_are_unique_side_by_side_skip_numbers_taken_elsewhere_and_repeat
     assert sorted(serials.values()) == [f"CC-2026-{n:06d}" for n in range(3, 15)]  # no gap, no repeat
     assert store.allocate_serial("e5", 2026) == serials["e5"]  # a retried issuance: its first serial
     assert store.allocate_serial("e12", 2026) == "CC-2026-000015"
+
+
+def test_the_serial_counter_hint_survives_first_writes_side_by_side_and_never_moves_back(store):
+    """Two first upserts of the hint can both try the insert; the loser must not fail the
+    issuance (CI once lost a certificate.issued announcement to that DuplicateKeyError)."""
+    ProgressStore.ensure_indexes(store.db)
+    pool = eventlet.GreenPool()
+    for attempt in range(5):  # a fresh counter each time: the race is on its first write
+        counter = f"counter:race{attempt}:2026"
+        list(pool.imap(lambda n: store._advance_hint(counter, n), range(1, 9)))
+        assert 1 <= store.serials.find_one({"_id": counter})["next"] <= 8
+    store._advance_hint("counter:race0:2026", 9)
+    store._advance_hint("counter:race0:2026", 2)  # a slower writer's older number
+    assert store.serials.find_one({"_id": "counter:race0:2026"})["next"] == 9
