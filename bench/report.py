@@ -35,6 +35,8 @@ def rows(results):
     table += ingest_rows(results.get("ingest", {}), limit)
     if results.get("end_to_end"):
         table += e2e_rows("end to end", results["end_to_end"], limit, sustained=E2E_SUSTAINED_S)
+    if results.get("sustained"):
+        table += e2e_rows("end to end, sustained", results["sustained"], limit, sustained=E2E_SUSTAINED_S)
     for name, point in results.get("scale_curve", {}).items():
         table += e2e_rows(f"scale curve, {name}", point, limit)
     table += peer_rows(results)
@@ -50,6 +52,13 @@ def ingest_rows(ingest, limit):
                        f">= {SINGLE_MIN_PER_S}/s, p99 < {SINGLE_P99_MAX_MS} ms", single["activities_per_s"],
                        single["activities_per_s"] >= SINGLE_MIN_PER_S and single["p99_ms"] < SINGLE_P99_MAX_MS,
                        fraction(single["activities_per_s"], limit)))
+    half = ingest.get("single_half")
+    if half:
+        out.append(row(f"ingest single, {half['connections']} connections: accepted activities/s (p99 "
+                       f"{half['p99_ms']} ms, non-2xx {half['non_2xx']})",
+                       f">= {SINGLE_MIN_PER_S}/s, p99 < {SINGLE_P99_MAX_MS} ms", half["activities_per_s"],
+                       half["activities_per_s"] >= SINGLE_MIN_PER_S and half["p99_ms"] < SINGLE_P99_MAX_MS,
+                       fraction(half["activities_per_s"], limit)))
     if batch:
         out.append(row(f"ingest batches of 100: accepted activities/s (p99 {batch['p99_ms']} ms)",
                        f">= {BATCH_MIN_PER_S}/s", batch["activities_per_s"],
@@ -137,6 +146,7 @@ def printed(results):
               for r in results["table"]]
     if results.get("end_to_end"):
         lines.append(f"\nend to end, peak queue backlogs: {results['end_to_end']['peak_queue_backlogs']}")
+    lines += [line.replace("`", "") for line in _budget_lines(results)]
     for name, outcome in results.get("scale", {}).items():
         lines += [f"\n{name} ({outcome['command']}, {outcome['seconds']} s):"]
         lines += [f"  {line}" for line in outcome["output"]]
@@ -155,7 +165,7 @@ def markdown(results, raw_name):
              "| scenario | target (issue 15) | measured | met | of the limit |", "|---|---|---:|---|---:|"]
     lines += [f"| {r['scenario']} | {r['target']} | {r['measured']} | {r['met']} | {r['of_limit']} |"
               for r in results["table"]]
-    lines += _peer_lines(results) + _backlog_lines(results)
+    lines += _peer_lines(results) + _backlog_lines(results) + _budget_lines(results)
     for name, outcome in results.get("scale", {}).items():
         lines += ["", f"**{name}** (`{outcome['command']}`, {outcome['seconds']} s):", "", "```"]
         lines += outcome["output"] + ["```"]
@@ -193,11 +203,39 @@ def _backlog_lines(results):
             + [f"- `{q}`: {n}" for q, n in backlogs.items()])
 
 
+def _budget_lines(results):
+    """Where each end-to-end run's work went (bench/cpu_budget.py), and the ceiling it implies."""
+    runs = [(name, results[key]["budget"]) for name, key in (("end to end", "end_to_end"), ("sustained", "sustained"))
+            if (results.get(key) or {}).get("budget")]
+    if not runs:
+        return []
+    lines = ["", "Where the end-to-end work went (CPU milliseconds per event, every process of the machine "
+             "from drained to drained; the ceiling is the cores divided by the total):", "",
+             "| run | " + " | ".join(name for name, _ in runs) + " |", "|---|" + "---:|" * len(runs)]
+    lines += _budget_table_rows([budget for _, budget in runs])
+    for name, budget in runs:
+        top = ", ".join(f"`{command}` {count}" for command, count in budget["top_store_commands"].items())
+        lines += ["", f"Most frequent store commands per event ({name}): {top or 'none counted'}."]
+    return lines
+
+
+def _budget_table_rows(budgets):
+    processes = list(dict.fromkeys(p for budget in budgets for p in budget["cpu_ms_per_event"]))
+    lines = [f"| {process} | " + " | ".join(str(b["cpu_ms_per_event"].get(process, "")) for b in budgets) + " |"
+             for process in processes]
+    for label, key in (("**total CPU ms per event**", "cpu_ms_per_event_total"),
+                       ("**ceiling: events/s the cores allow**", "ceiling_events_per_s"),
+                       ("broker deliveries per event", "broker_deliveries_per_event"),
+                       ("store commands per event", "store_commands_per_event")):
+        lines.append(f"| {label} | " + " | ".join(str(b.get(key)) for b in budgets) + " |")
+    return lines
+
+
 def _args(results):
     a = results["args"]
     chosen = "".join(f' --scale-only \\"{word}\\"' for word in a.get("scale_only") or ())
     return (f"--seconds {a['seconds']} --connections {a['connections']} --learners {a['learners']} "
-            f"--lessons {a['lessons']} --e2e-rate {a['e2e_rate']}{chosen}")
+            f"--lessons {a['lessons']} --e2e-rate {a['e2e_rate']} --sustained-rate {a.get('sustained_rate', 0)}{chosen}")
 
 
 def write_doc(results, raw_name, doc_path):

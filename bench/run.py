@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import os
 import platform as host
+import shutil
 import subprocess
 import sys
 import time
@@ -43,12 +44,16 @@ def ingest(platform, data, seconds, connections):
     tokens.parent.mkdir(parents=True, exist_ok=True)
     tokens.write_text("".join(f"{l['token']} {l['course_id']} {','.join(l['lessons'])}\n" for l in data["learners"]))
     runs = {}
-    for name, batch, conns in (("single", 1, connections), ("batch_100", 100, max(4, connections // 2))):
+    # single_half: the same at half the connections (as many as the gateway's threads): the
+    # latency of a load the gateway takes without queueing requests for a thread.
+    for name, batch, conns in (("single", 1, connections), ("single_half", 1, max(2, connections // 2)),
+                               ("batch_100", 100, max(4, connections // 2))):
         queues.wait_drained(platform.env)
         applied_log = AppliedLog(platform.env)
         started = time.monotonic()
         run = load.wrk(platform.base_url, "activity.lua", {"TOKENS_FILE": str(tokens), "BATCH": str(batch)},
                        seconds, conns)
+        run["connections"] = conns
         accepted = (run["requests"] - run["non_2xx"]) * batch
         run["activities_per_s"] = round(accepted / (run["duration_us"] / 1e6), 1)
         run.update(applied_log.until(accepted, started))
@@ -91,6 +96,16 @@ SCALE_SCENARIOS = {
 }
 
 
+def sustained(platform, args):
+    """End to end for ``--sustained-seconds`` at ``--sustained-rate`` activities/s offered: the
+    lag the platform keeps at a rate the machine can carry (fresh learners, bulk-imported)."""
+    learners = max(1, args.sustained_rate * args.sustained_seconds // args.lessons)
+    print(f"end to end, sustained ({learners} learners at {args.sustained_rate} activities/s) ...", flush=True)
+    seeded = seeding.seed_tenants(platform, 1, learners, args.lessons)
+    return end_to_end.run(platform, seeded["learners"], [t["tenant_id"] for t in seeded["tenants"]],
+                          args.sustained_rate)
+
+
 def scale_scenarios(only=(), timeout=1200):
     """Run the scale scripts (those whose name contains one of ``only``, if given)."""
     outcomes = {}
@@ -120,6 +135,9 @@ def arguments():
     parser.add_argument("--learners", type=int, default=200)
     parser.add_argument("--lessons", type=int, default=20)
     parser.add_argument("--e2e-rate", type=int, default=2000, help="activities/s offered end to end")
+    parser.add_argument("--sustained-rate", type=int, default=300,
+                        help="activities/s offered to the sustained end-to-end run (0: skip it)")
+    parser.add_argument("--sustained-seconds", type=int, default=60)
     parser.add_argument("--curve-scale", type=float, default=1.0,
                         help="multiply the scale curve's learner counts (a short check: 0.01)")
     parser.add_argument("--no-peer", action="store_true")
@@ -133,7 +151,10 @@ def arguments():
 def on_platform(args, results):
     """The scenarios that share one platform, in an order that leaves each one a drained platform."""
     infra = read_env_file(ROOT / "var" / "infra.env")
-    with isolated_env(infra, "bench") as env, started_platform(env, ROOT / "var" / "log" / "bench") as plat:
+    census = ROOT / "var" / "bench" / "store-census"
+    shutil.rmtree(census, ignore_errors=True)  # one run's processes only
+    with isolated_env(infra, "bench", STORE_CENSUS_DIR=str(census)) as env, \
+            started_platform(env, ROOT / "var" / "log" / "bench") as plat:
         print("seeding ...", flush=True)
         data = seeding.seed(plat, args.learners, args.lessons)
         print("limits ...", flush=True)
@@ -143,6 +164,8 @@ def on_platform(args, results):
         results["ingest"] = ingest(plat, data, args.seconds, args.connections)
         print("end to end ...", flush=True)
         results["end_to_end"] = end_to_end.run(plat, data["learners"], [data["tenant"]["tenant_id"]], args.e2e_rate)
+        if args.sustained_rate:
+            results["sustained"] = sustained(plat, args)
         if not args.no_curve:
             results["scale_curve"] = scale_curve.run(plat, args.e2e_rate, scale=args.curve_scale)
         if not args.no_peer:

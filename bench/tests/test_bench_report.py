@@ -107,3 +107,41 @@ def test_end_to_end_is_met_only_when_fast_enough_for_60_seconds():
     assert report.e2e_rows("end to end", dict(fast, seconds=61.0), 2848, sustained=60)[0]["met"] == "yes"
     assert report.e2e_rows("end to end", dict(fast, seconds=20.0), 2848, sustained=60)[0]["met"] == "**no**"
     assert report.e2e_rows("end to end", dict(fast, seconds=61.0, lag_p99_s=2.5), 2848, sustained=60)[0]["met"] == "**no**"
+
+
+BUDGET = {"events": 41000, "cpu_ms_per_event": {"store": 0.9, "broker": 0.6, "progress": 0.5},
+          "cpu_ms_per_event_total": 2.0, "ceiling_events_per_s": 1000.0, "broker_deliveries_per_event": 0.92,
+          "store_commands_per_event": 0.74, "top_store_commands": {"progress update enrollments": 0.049}}
+
+
+def test_the_sustained_run_the_half_connections_run_and_the_budget_are_reported():
+    results = copy.deepcopy(RECORDED)
+    results["ingest"]["single_half"] = dict(results["ingest"]["single"], connections=16, p99_ms=30.0)
+    results["sustained"] = dict(results["end_to_end"], learners=900, seconds=61.0, events_per_s=605.0,
+                                lag_p50_s=0.9, lag_p99_s=1.4, budget=dict(BUDGET, ceiling_events_per_s=650.0))
+    results["end_to_end"]["budget"] = BUDGET
+    report.summarise(results)
+    rows = {r["scenario"].split(":")[0]: r for r in results["table"]}
+    assert rows["ingest single, 16 connections"]["met"] == "yes"  # 1,200/s, p99 30 ms
+    assert rows["end to end, sustained"]["met"] == "**no**"  # lag met, but 605 events/s of 2,000
+    text = report.markdown(results, "x.json")
+    assert "| run | end to end | sustained |" in text
+    assert "| store | 0.9 | 0.9 |" in text
+    assert "| **ceiling: events/s the cores allow** | 1000.0 | 650.0 |" in text
+    assert "`progress update enrollments` 0.049" in text
+    assert "ceiling" in report.printed(results)
+
+
+def test_the_budget_divides_each_processs_cpu_broker_deliveries_and_store_commands_by_the_events():
+    import cpu_budget
+    before = {"cpu": {"store": 10.0, "broker": 5.0}, "deliveries": {"q1": 100, "q2": 0},
+              "commands": {"progress find x": 10}}
+    after = {"cpu": {"store": 12.0, "broker": 6.0, cpu_budget.LOAD_GENERATOR: 0.5}, "deliveries": {"q1": 1100, "q2": 900,
+                                                                                         "q3": 100},
+             "commands": {"progress find x": 1010, "reports insert y": 500}}
+    budget = cpu_budget.spent(before, after, 1000, cores=2)
+    assert budget["cpu_ms_per_event"] == {"store": 2.0, "broker": 1.0, cpu_budget.LOAD_GENERATOR: 0.5}
+    assert budget["cpu_ms_per_event_total"] == 3.0 and budget["ceiling_events_per_s"] == 666.7  # not the bench's
+    assert budget["broker_deliveries_per_event"] == 2.0  # (1000 + 900 + 100) / 1000
+    assert budget["store_commands_per_event"] == 1.5
+    assert list(budget["top_store_commands"]) == ["progress find x", "reports insert y"]

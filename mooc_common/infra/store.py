@@ -18,6 +18,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 from nameko.extensions import DependencyProvider
 
 from .clock import utcnow  # noqa: F401 (the services import it from here, with the other store helpers)
+from . import store_census
 from .lease import holder_is_dead_local, local_holder
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,7 @@ def mongo_client(uri):
             # tz_aware: datetimes come back in UTC, as they went in.
             # A bounded socket timeout turns a stuck store call into an error (and a retry).
             _clients[uri] = pymongo.MongoClient(uri, tz_aware=True, serverSelectionTimeoutMS=5000,
-                                                socketTimeoutMS=30000)
+                                                socketTimeoutMS=30000, event_listeners=store_census.listeners())
         return _clients[uri]
 
 

@@ -1,0 +1,129 @@
+"""Where an end-to-end run's work goes: CPU per event for each process, broker deliveries and
+store commands per event, and the rate at which the machine's cores would be used up.
+
+On 2 cores everything (gateway, five services, broker, store, load generator) shares the same
+CPU, so the end-to-end rate cannot exceed ``cores / CPU seconds per event``: that ceiling says
+what a target needs before any queue is tuned. Read between two moments where every queue is
+drained, so that the work counted is the run's whole work (nothing left for later); the
+background work of those seconds (polls, heartbeats) is counted too, a larger share of a run at
+a low rate. The bench's own process is listed but left out of the total (wrk is not counted).
+
+- CPU: utime + stime from /proc of each process and its descendants (gunicorn's workers, the
+  broker's beam.smp under its wrapper), by the PID files of the platform and of `make infra`.
+- Broker: ``deliver_get`` of every queue of the platform's vhost (management API).
+- Store: the census of each process's commands (``mooc_common/infra/store_census.py``,
+  on when ``STORE_CENSUS_DIR`` is set in the platform's environment).
+"""
+import collections
+import glob
+import json
+import os
+from pathlib import Path
+
+import requests
+
+from isolated_env import Broker
+from mooc_common.infra.store_census import FLUSH_SECONDS
+
+ROOT = Path(__file__).resolve().parent.parent
+INFRA_PIDS = {"broker": ROOT / "var" / "run" / "rabbitmq.pid", "store": ROOT / "var" / "run" / "ferretdb.pid"}
+TICKS = os.sysconf("SC_CLK_TCK")
+CENSUS_FLUSH_SECONDS = FLUSH_SECONDS + 1
+LOAD_GENERATOR = "load generator (not in the total)"
+
+
+def _children():
+    """``{parent pid: [child pids]}`` of every process."""
+    children = collections.defaultdict(list)
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                parent = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children[parent].append(int(entry))
+    return children
+
+
+def _cpu_seconds(pid, children):
+    """CPU seconds of ``pid`` and its descendants (0 for a process gone)."""
+    total, stack = 0.0, [pid]
+    while stack:
+        current = stack.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / TICKS
+        except (OSError, IndexError, ValueError):
+            pass
+        stack += children.get(current, [])
+    return total
+
+
+def _pid_from(path):
+    try:
+        return int(Path(path).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+class Budget:
+    """Snapshots of CPU, broker deliveries and store commands; ``between`` gives the budget."""
+
+    def __init__(self, platform):
+        self.platform = platform
+        self.census_dir = platform.env.get("STORE_CENSUS_DIR")
+
+    def _pids(self):
+        pids = {name: self.platform._pid(name) for name in self.platform.processes}
+        pids.update({name: _pid_from(path) for name, path in INFRA_PIDS.items()})
+        pids[LOAD_GENERATOR] = os.getpid()
+        return {name: pid for name, pid in pids.items() if pid}
+
+    def snapshot(self):
+        children = _children()
+        return {"cpu": {name: _cpu_seconds(pid, children) for name, pid in self._pids().items()},
+                "deliveries": self._deliveries(), "commands": self._commands()}
+
+    def _deliveries(self):
+        broker = Broker(self.platform.env)
+        vhost = self.platform.env["AMQP_URI"].rsplit("/", 1)[1]
+        queues = requests.get(f"{broker.api}/queues/{vhost}", auth=broker.auth, timeout=10).json()
+        return {q["name"]: (q.get("message_stats") or {}).get("deliver_get", 0) for q in queues}
+
+    def _commands(self):
+        """``{"service command collection": count}`` summed over the processes' census files."""
+        counts = collections.Counter()
+        prefix = self.platform.env.get("MONGO_DB_PREFIX", "")
+        for path in glob.glob(os.path.join(self.census_dir or "/nonexistent", "*.json")):
+            try:
+                census = json.loads(Path(path).read_text())
+            except (OSError, ValueError):
+                continue  # being replaced: a census file is rewritten whole every few seconds
+            for key, (count, _) in census["counts"].items():
+                database, rest = key.split(" ", 1)
+                if database.startswith(prefix):
+                    counts[f"{database[len(prefix):]} {rest}"] += count
+        return counts
+
+    def between(self, before, after, events, cores=None):
+        """The budget of ``events`` events done between two snapshots."""
+        return spent(before, after, events, cores or os.cpu_count(), census=bool(self.census_dir))
+
+
+def spent(before, after, events, cores, census=True):
+    """CPU ms per event per process, their total and the ceiling it allows on ``cores``,
+    broker deliveries and store commands per event, between two snapshots."""
+    cpu = {name: round((after["cpu"][name] - before["cpu"].get(name, 0)) * 1000 / events, 3)
+           for name in after["cpu"]}
+    # The load generator is the bench, not the platform: listed, but outside the total.
+    total = round(sum(ms for name, ms in cpu.items() if name != LOAD_GENERATOR), 3)
+    deliveries = sum(after["deliveries"].values()) - sum(before["deliveries"].get(q, 0) for q in after["deliveries"])
+    commands = collections.Counter(after["commands"])
+    commands.subtract(before["commands"])
+    return {"events": events, "cpu_ms_per_event": dict(sorted(cpu.items(), key=lambda item: -item[1])),
+            "cpu_ms_per_event_total": total,
+            "ceiling_events_per_s": round(cores * 1000 / total, 1) if total else None,
+            "broker_deliveries_per_event": round(deliveries / events, 3),
+            "store_commands_per_event": round(sum(commands.values()) / events, 3) if census else None,
+            "top_store_commands": {key: round(count / events, 3) for key, count in commands.most_common(8)
+                                   if count > 0}}
