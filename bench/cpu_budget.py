@@ -59,6 +59,16 @@ def _cpu_seconds(pid, children):
     return total
 
 
+def cpu_seconds(pid):
+    """CPU seconds so far of ``pid`` and its descendants."""
+    return _cpu_seconds(pid, _children())
+
+
+def infra_pid(name):
+    """The PID of `make infra`'s ``broker`` or ``store`` (None if it is not running)."""
+    return _pid_from(INFRA_PIDS[name])
+
+
 def _pid_from(path):
     try:
         return int(Path(path).read_text())
@@ -75,7 +85,7 @@ class Budget:
 
     def _pids(self):
         pids = {name: self.platform._pid(name) for name in self.platform.processes}
-        pids.update({name: _pid_from(path) for name, path in INFRA_PIDS.items()})
+        pids.update({name: infra_pid(name) for name in INFRA_PIDS})
         pids[LOAD_GENERATOR] = os.getpid()
         return {name: pid for name, pid in pids.items() if pid}
 

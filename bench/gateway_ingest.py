@@ -13,7 +13,6 @@ wrk as in `bench/run.py`'s ingest scenario, and empties the activity queue befor
 setting. Prints one line per setting and the load average around it.
 """
 import argparse
-import os
 import signal
 import subprocess
 import sys
@@ -25,6 +24,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "scripts"), str(ROOT / "bench")]
 
+import cpu_budget  # noqa: E402
 import load  # noqa: E402
 from isolated_env import free_port, isolated_env, started_platform  # noqa: E402
 from platformctl import process_env, read_env_file  # noqa: E402
@@ -33,39 +33,12 @@ from kombu import Connection  # noqa: E402
 from gateway.activity_publisher import QUEUE  # noqa: E402
 from seeding import seed  # noqa: E402
 
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pids):
-    """User + system CPU of these processes (those that still exist)."""
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / TICKS
-
 
 def children(pid):
     try:
         return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
     except OSError:
         return []
-
-
-def broker_pids():
-    """The broker's Erlang VM (beam.smp), found by its command line: read only, for its CPU."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if b"beam.smp" in (entry / "cmdline").read_bytes().split(b"\0")[0]:
-                    found.append(int(entry.name))
-            except OSError:
-                pass
-    return found
 
 
 def purge(env):
@@ -100,9 +73,6 @@ class Gateway:
         self.stop()
         raise RuntimeError("the gateway did not start within 60 s")
 
-    def pids(self):
-        return [self.process.pid, *children(self.process.pid)]
-
     def stop(self):
         self.process.send_signal(signal.SIGTERM)
         self.process.wait(timeout=60)
@@ -115,12 +85,13 @@ def measure(env, tokens, setting, seconds, connections, log, source=ROOT, batch=
         # Warm up (token and enrollment caches, connections), unmeasured.
         load.wrk(gateway.url, "activity.lua", {"TOKENS_FILE": str(tokens), "BATCH": str(batch)}, 1, connections)
         purge(env)
-        pids, broker = gateway.pids(), broker_pids()
-        before = cpu_seconds(pids), cpu_seconds(broker), time.monotonic()
+        cpu = (lambda: cpu_budget.cpu_seconds(gateway.process.pid),  # with its workers
+               lambda: cpu_budget.cpu_seconds(cpu_budget.infra_pid("broker")))  # with its beam.smp
+        before = cpu[0](), cpu[1](), time.monotonic()
         load_before = os.getloadavg()[0]
         result = load.wrk(gateway.url, "activity.lua", {"TOKENS_FILE": str(tokens), "BATCH": str(batch)},
                           seconds, connections)
-        gateway_cpu, broker_cpu = cpu_seconds(pids) - before[0], cpu_seconds(broker) - before[1]
+        gateway_cpu, broker_cpu = cpu[0]() - before[0], cpu[1]() - before[1]
         requests_done = max(1, result["requests"])
         result.update(setting=setting, load_before=load_before, load_after=os.getloadavg()[0],
                       gateway_cpu_ms_per_request=round(gateway_cpu / requests_done * 1000, 3),
