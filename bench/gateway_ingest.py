@@ -13,6 +13,7 @@ wrk as in `bench/run.py`'s ingest scenario, and empties the activity queue befor
 setting. Prints one line per setting and the load average around it.
 """
 import argparse
+import os
 import signal
 import subprocess
 import sys
