@@ -8,7 +8,8 @@ drained, so that the work counted is the run's whole work (nothing left for late
 background work of those seconds (polls, heartbeats) is counted too, a larger share of a run at
 a low rate. The bench's own process is listed but left out of the total (wrk is not counted).
 
-- CPU: utime + stime from /proc of each process and its descendants (gunicorn's workers, the
+- CPU: utime + stime from /proc of each process and its descendants, less the background CPU
+  measured over ``IDLE_SECONDS`` of a drained platform just before the run (gunicorn's workers, the
   broker's beam.smp under its wrapper), by the PID files of the platform and of `make infra`.
 - Broker: ``deliver_get`` of every queue of the platform's vhost (management API).
 - Store: the census of each process's commands (``mooc_common/infra/store_census.py``,
@@ -18,6 +19,7 @@ import collections
 import glob
 import json
 import os
+import time
 from pathlib import Path
 
 import requests
@@ -30,6 +32,7 @@ INFRA_PIDS = {"broker": ROOT / "var" / "run" / "rabbitmq.pid", "store": ROOT / "
 TICKS = os.sysconf("SC_CLK_TCK")
 CENSUS_FLUSH_SECONDS = FLUSH_SECONDS + 1
 LOAD_GENERATOR = "load generator (not in the total)"
+IDLE_SECONDS = 5.0
 
 
 def _children():
@@ -93,7 +96,7 @@ class Budget:
         children = _children()
         # The bench's own process alone: the platform's processes are its children.
         children[os.getpid()] = []
-        return {"cpu": {name: _cpu_seconds(pid, children) for name, pid in self._pids().items()},
+        return {"at": time.monotonic(), "cpu": {name: _cpu_seconds(pid, children) for name, pid in self._pids().items()},
                 "deliveries": self._deliveries(), "commands": self._commands()}
 
     def _deliveries(self):
@@ -117,24 +120,36 @@ class Budget:
                     counts[f"{database[len(prefix):]} {rest}"] += count
         return counts
 
-    def between(self, before, after, events, cores=None):
-        """The budget of ``events`` events done between two snapshots."""
-        return spent(before, after, events, cores or os.cpu_count(), census=bool(self.census_dir))
+    def between(self, before, after, events, idle_from=None, cores=None):
+        """The budget of ``events`` events done between two snapshots (see ``spent``)."""
+        return spent(before, after, events, cores or os.cpu_count(), census=bool(self.census_dir),
+                     idle_from=idle_from)
 
 
-def spent(before, after, events, cores, census=True):
+def spent(before, after, events, cores, census=True, idle_from=None):
     """CPU ms per event per process, their total and the ceiling it allows on ``cores``,
-    broker deliveries and store commands per event, between two snapshots."""
-    cpu = {name: round((after["cpu"][name] - before["cpu"].get(name, 0)) * 1000 / events, 3)
+    broker deliveries and store commands per event, between two snapshots.
+
+    ``idle_from``: a snapshot taken a few seconds before ``before`` with every queue drained.
+    The CPU the processes spent per second in that interval (polls, heartbeats, the
+    management statistics) is taken out of the run's CPU, and out of the cores left for events:
+    without it, the background work of the drain waits would be charged to the events."""
+    seconds = after["at"] - before["at"]
+    background = {name: max(0.0, (before["cpu"][name] - idle_from["cpu"].get(name, before["cpu"][name]))
+                            / (before["at"] - idle_from["at"])) if idle_from else 0.0
+                  for name in before["cpu"]}
+    cpu = {name: round(max(0.0, after["cpu"][name] - before["cpu"].get(name, 0) - background.get(name, 0) * seconds)
+                       * 1000 / events, 3)
            for name in after["cpu"]}
-    # The load generator is the bench, not the platform: listed, but outside the total.
+    # The load generator is the bench, not the platform: listed, but outside the totals.
     total = round(sum(ms for name, ms in cpu.items() if name != LOAD_GENERATOR), 3)
+    idle_cores = round(sum(rate for name, rate in background.items() if name != LOAD_GENERATOR), 3)
     deliveries = sum(after["deliveries"].values()) - sum(before["deliveries"].get(q, 0) for q in after["deliveries"])
     commands = collections.Counter(after["commands"])
     commands.subtract(before["commands"])
     return {"events": events, "cpu_ms_per_event": dict(sorted(cpu.items(), key=lambda item: -item[1])),
-            "cpu_ms_per_event_total": total,
-            "ceiling_events_per_s": round(cores * 1000 / total, 1) if total else None,
+            "cpu_ms_per_event_total": total, "background_cores": idle_cores,
+            "ceiling_events_per_s": round((cores - idle_cores) * 1000 / total, 1) if total else None,
             "broker_deliveries_per_event": round(deliveries / events, 3),
             "store_commands_per_event": round(sum(commands.values()) / events, 3) if census else None,
             "top_store_commands": {key: round(count / events, 3) for key, count in commands.most_common(8)

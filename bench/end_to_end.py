@@ -33,6 +33,8 @@ def run(platform, learners, tenant_ids, activities_per_s, timeout=120):
     """Rate and report lag of ``learners`` (as seeding gives them) completing their course."""
     queues.wait_drained(platform.env)
     budget = cpu_budget.Budget(platform)
+    idle_from = budget.snapshot()
+    time.sleep(cpu_budget.IDLE_SECONDS)  # the platform's background CPU, drained
     before = budget.snapshot()
     lessons = len(learners[0]["lessons"])
     sampler = queues.BacklogSampler(platform.env)
@@ -46,7 +48,7 @@ def run(platform, learners, tenant_ids, activities_per_s, timeout=120):
     events = outcome["visible"] * per_learner
     queues.wait_drained(platform.env)
     time.sleep(cpu_budget.CENSUS_FLUSH_SECONDS)  # the processes' last census counts are written
-    spent = budget.between(before, budget.snapshot(), events) if events else None
+    spent = budget.between(before, budget.snapshot(), events, idle_from) if events else None
     return {"tenants": len(set(tenant_ids)), "learners": len(learners), "lessons_per_learner": lessons,
             "target_activities_per_s": activities_per_s, "complete": outcome["complete"],
             "visible": outcome["visible"], "events": events, "sent_seconds": round(outcome["sent_seconds"], 1),

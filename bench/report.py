@@ -210,7 +210,8 @@ def _budget_lines(results):
     if not runs:
         return []
     lines = ["", "Where the end-to-end work went (CPU milliseconds per event, every process of the machine "
-             "from drained to drained; the ceiling is the cores divided by the total):", "",
+             "from drained to drained, less the background CPU it spends drained; the ceiling is the cores "
+             "left after that background divided by the total):", "",
              "| run | " + " | ".join(name for name, _ in runs) + " |", "|---|" + "---:|" * len(runs)]
     lines += _budget_table_rows([budget for _, budget in runs])
     for name, budget in runs:
@@ -224,6 +225,7 @@ def _budget_table_rows(budgets):
     lines = [f"| {process} | " + " | ".join(str(b["cpu_ms_per_event"].get(process, "")) for b in budgets) + " |"
              for process in processes]
     for label, key in (("**total CPU ms per event**", "cpu_ms_per_event_total"),
+                       ("background CPU of the drained platform (cores, left out above)", "background_cores"),
                        ("**ceiling: events/s the cores allow**", "ceiling_events_per_s"),
                        ("broker deliveries per event", "broker_deliveries_per_event"),
                        ("store commands per event", "store_commands_per_event")):

@@ -134,14 +134,18 @@ def test_the_sustained_run_the_half_connections_run_and_the_budget_are_reported(
 
 def test_the_budget_divides_each_processs_cpu_broker_deliveries_and_store_commands_by_the_events():
     import cpu_budget
-    before = {"cpu": {"store": 10.0, "broker": 5.0}, "deliveries": {"q1": 100, "q2": 0},
+    idle = {"at": 95.0, "cpu": {"store": 9.5, "broker": 5.0}}  # the store polls: 0.1 core when drained
+    before = {"at": 100.0, "cpu": {"store": 10.0, "broker": 5.0}, "deliveries": {"q1": 100, "q2": 0},
               "commands": {"progress find x": 10}}
-    after = {"cpu": {"store": 12.0, "broker": 6.0, cpu_budget.LOAD_GENERATOR: 0.5}, "deliveries": {"q1": 1100, "q2": 900,
-                                                                                         "q3": 100},
+    after = {"at": 110.0, "cpu": {"store": 13.0, "broker": 6.0, cpu_budget.LOAD_GENERATOR: 0.5},
+             "deliveries": {"q1": 1100, "q2": 900, "q3": 100},
              "commands": {"progress find x": 1010, "reports insert y": 500}}
-    budget = cpu_budget.spent(before, after, 1000, cores=2)
+    budget = cpu_budget.spent(before, after, 1000, cores=2, idle_from=idle)
+    # the store: 3 s, of which 10 s x 0.1 core of background
     assert budget["cpu_ms_per_event"] == {"store": 2.0, "broker": 1.0, cpu_budget.LOAD_GENERATOR: 0.5}
-    assert budget["cpu_ms_per_event_total"] == 3.0 and budget["ceiling_events_per_s"] == 666.7  # not the bench's
+    assert budget["cpu_ms_per_event_total"] == 3.0  # not the bench's
+    assert budget["background_cores"] == 0.1 and budget["ceiling_events_per_s"] == 633.3  # 1.9 cores / 3 ms
     assert budget["broker_deliveries_per_event"] == 2.0  # (1000 + 900 + 100) / 1000
     assert budget["store_commands_per_event"] == 1.5
     assert list(budget["top_store_commands"]) == ["progress find x", "reports insert y"]
+    assert cpu_budget.spent(before, after, 1000, cores=2)["cpu_ms_per_event"]["store"] == 3.0  # no idle given
