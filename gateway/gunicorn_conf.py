@@ -14,6 +14,12 @@ workers = int(os.environ.get("GATEWAY_WORKERS", "2"))
 threads = int(os.environ.get("GATEWAY_THREADS", "8"))
 graceful_timeout = 30
 timeout = 60
+# An idle keep-alive connection stays open this long (gunicorn's default is 2 s). A client or
+# load balancer that reuses a connection just as the server closes it gets a connection reset
+# instead of an answer: the server must keep idle connections longer than its clients do
+# (nginx's ingress keeps upstream connections 60 s). gthread parks idle connections in its
+# poller, not in a thread. The suite met the 2 s race: a request 2 s after the previous one.
+keepalive = int(os.environ.get("GATEWAY_KEEPALIVE_SECONDS", "75"))
 # The app logs one JSON line per request itself (gateway/observability.py, with the request id);
 # gunicorn's own messages go through the same JSON formatter.
 accesslog = None
