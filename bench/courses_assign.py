@@ -76,14 +76,12 @@ def print_work(budget, before):
     """Each process's CPU and the most frequent store commands since ``before``: what ran
     beside the job (the other consumers of the enrollment events, the mails)."""
     time.sleep(cpu_budget.CENSUS_FLUSH_SECONDS)
-    after = budget.snapshot()
-    cpu = {name: seconds - before["cpu"].get(name, 0) for name, seconds in after["cpu"].items()}
+    work = cpu_budget.delta(before, budget.snapshot())
     print("CPU seconds during the job: " + ", ".join(
-        f"{name} {seconds:.1f}" for name, seconds in sorted(cpu.items(), key=lambda item: -item[1]) if seconds >= 0.1))
-    commands = after["commands"]
-    commands.subtract(before["commands"])
+        f"{name} {seconds:.1f}" for name, seconds in sorted(work["cpu"].items(), key=lambda item: -item[1])
+        if seconds >= 0.1))
     print("store commands during the job (top 12): " + ", ".join(
-        f"{key} {count}" for key, count in commands.most_common(12)))
+        f"{key} {count}" for key, count in work["commands"].most_common(12)))
 
 
 def _done(client, job_id):

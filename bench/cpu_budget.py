@@ -4,13 +4,13 @@ store commands per event, and the rate at which the machine's cores would be use
 On 2 cores everything (gateway, five services, broker, store, load generator) shares the same
 CPU, so the end-to-end rate cannot exceed ``cores / CPU seconds per event``: that ceiling says
 what a target needs before any queue is tuned. Read between two moments where every queue is
-drained, so that the work counted is the run's whole work (nothing left for later); the
-background work of those seconds (polls, heartbeats) is counted too, a larger share of a run at
-a low rate. The bench's own process is listed but left out of the total (wrk is not counted).
+drained, so that the work counted is the run's whole work (nothing left for later). The bench's
+own process is listed but left out of the total (wrk is not counted).
 
-- CPU: utime + stime from /proc of each process and its descendants, less the background CPU
-  measured over ``IDLE_SECONDS`` of a drained platform just before the run (gunicorn's workers, the
-  broker's beam.smp under its wrapper), by the PID files of the platform and of `make infra`.
+- CPU: utime + stime from /proc of each process and its descendants (gunicorn's workers, the
+  broker's beam.smp under its wrapper), by the PID files of the platform and of `make infra`,
+  less the background CPU (polls, heartbeats) measured over ``IDLE_SECONDS`` of the drained
+  platform just before the run.
 - Broker: ``deliver_get`` of every queue of the platform's vhost (management API).
 - Store: the census of each process's commands (``mooc_common/infra/store_census.py``,
   on when ``STORE_CENSUS_DIR`` is set in the platform's environment).
@@ -22,9 +22,7 @@ import os
 import time
 from pathlib import Path
 
-import requests
-
-from isolated_env import Broker
+import queues
 from mooc_common.infra.store_census import FLUSH_SECONDS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -100,16 +98,15 @@ class Budget:
                 "deliveries": self._deliveries(), "commands": self._commands()}
 
     def _deliveries(self):
-        broker = Broker(self.platform.env)
-        vhost = self.platform.env["AMQP_URI"].rsplit("/", 1)[1]
-        queues = requests.get(f"{broker.api}/queues/{vhost}", auth=broker.auth, timeout=10).json()
-        return {q["name"]: (q.get("message_stats") or {}).get("deliver_get", 0) for q in queues}
+        return {q["name"]: (q.get("message_stats") or {}).get("deliver_get", 0) for q in queues.listed(self.platform.env)}
 
     def _commands(self):
         """``{"service command collection": count}`` summed over the processes' census files."""
         counts = collections.Counter()
+        if not self.census_dir:
+            return counts
         prefix = self.platform.env.get("MONGO_DB_PREFIX", "")
-        for path in glob.glob(os.path.join(self.census_dir or "/nonexistent", "*.json")):
+        for path in glob.glob(os.path.join(self.census_dir, "*.json")):
             try:
                 census = json.loads(Path(path).read_text())
             except (OSError, ValueError):
@@ -126,6 +123,24 @@ class Budget:
                      idle_from=idle_from)
 
 
+def delta(before, after):
+    """What was spent between two snapshots: CPU seconds per process (``after``'s processes),
+    broker deliveries, and store commands (a Counter)."""
+    commands = collections.Counter(after["commands"])
+    commands.subtract(before["commands"])
+    return {"cpu": {name: seconds - before["cpu"].get(name, 0) for name, seconds in after["cpu"].items()},
+            "deliveries": sum(after["deliveries"].values())
+            - sum(before["deliveries"].get(q, 0) for q in after["deliveries"]),
+            "commands": commands}
+
+
+def _background_rates(idle_from, before):
+    """CPU seconds per second of each process between two snapshots of the drained platform
+    (none for a process that started in between)."""
+    seconds = before["at"] - idle_from["at"]
+    return {name: max(0.0, cpu - idle_from["cpu"].get(name, cpu)) / seconds for name, cpu in before["cpu"].items()}
+
+
 def spent(before, after, events, cores, census=True, idle_from=None):
     """CPU ms per event per process, their total and the ceiling it allows on ``cores``,
     broker deliveries and store commands per event, between two snapshots.
@@ -135,22 +150,18 @@ def spent(before, after, events, cores, census=True, idle_from=None):
     management statistics) is taken out of the run's CPU, and out of the cores left for events:
     without it, the background work of the drain waits would be charged to the events."""
     seconds = after["at"] - before["at"]
-    background = {name: max(0.0, (before["cpu"][name] - idle_from["cpu"].get(name, before["cpu"][name]))
-                            / (before["at"] - idle_from["at"])) if idle_from else 0.0
-                  for name in before["cpu"]}
-    cpu = {name: round(max(0.0, after["cpu"][name] - before["cpu"].get(name, 0) - background.get(name, 0) * seconds)
-                       * 1000 / events, 3)
-           for name in after["cpu"]}
+    background = _background_rates(idle_from, before) if idle_from else {}
+    work = delta(before, after)
+    cpu = {name: round(max(0.0, spent_s - background.get(name, 0) * seconds) * 1000 / events, 3)
+           for name, spent_s in work["cpu"].items()}
     # The load generator is the bench, not the platform: listed, but outside the totals.
     total = round(sum(ms for name, ms in cpu.items() if name != LOAD_GENERATOR), 3)
     idle_cores = round(sum(rate for name, rate in background.items() if name != LOAD_GENERATOR), 3)
-    deliveries = sum(after["deliveries"].values()) - sum(before["deliveries"].get(q, 0) for q in after["deliveries"])
-    commands = collections.Counter(after["commands"])
-    commands.subtract(before["commands"])
+    commands = work["commands"]
     return {"events": events, "cpu_ms_per_event": dict(sorted(cpu.items(), key=lambda item: -item[1])),
             "cpu_ms_per_event_total": total, "background_cores": idle_cores,
             "ceiling_events_per_s": round((cores - idle_cores) * 1000 / total, 1) if total else None,
-            "broker_deliveries_per_event": round(deliveries / events, 3),
+            "broker_deliveries_per_event": round(work["deliveries"] / events, 3),
             "store_commands_per_event": round(sum(commands.values()) / events, 3) if census else None,
             "top_store_commands": {key: round(count / events, 3) for key, count in commands.most_common(8)
                                    if count > 0}}

@@ -42,6 +42,11 @@ def children(pid):
         return []
 
 
+def gateway_and_broker_cpu(gateway):
+    """CPU seconds so far of the gateway (with its workers) and of the broker (its beam.smp)."""
+    return cpu_budget.cpu_seconds(gateway.process.pid), cpu_budget.cpu_seconds(cpu_budget.infra_pid("broker"))
+
+
 def purge(env):
     """Empty the activity queue: progress applies a few hundred activities a second on a loaded
     machine, and what one setting queued must not weigh on the next."""
@@ -86,18 +91,16 @@ def measure(env, tokens, setting, seconds, connections, log, source=ROOT, batch=
         # Warm up (token and enrollment caches, connections), unmeasured.
         load.wrk(gateway.url, "activity.lua", {"TOKENS_FILE": str(tokens), "BATCH": str(batch)}, 1, connections)
         purge(env)
-        cpu = (lambda: cpu_budget.cpu_seconds(gateway.process.pid),  # with its workers
-               lambda: cpu_budget.cpu_seconds(cpu_budget.infra_pid("broker")))  # with its beam.smp
-        before = cpu[0](), cpu[1](), time.monotonic()
+        before, started = gateway_and_broker_cpu(gateway), time.monotonic()
         load_before = os.getloadavg()[0]
         result = load.wrk(gateway.url, "activity.lua", {"TOKENS_FILE": str(tokens), "BATCH": str(batch)},
                           seconds, connections)
-        gateway_cpu, broker_cpu = cpu[0]() - before[0], cpu[1]() - before[1]
+        gateway_cpu, broker_cpu = (now - then for now, then in zip(gateway_and_broker_cpu(gateway), before))
         requests_done = max(1, result["requests"])
         result.update(setting=setting, load_before=load_before, load_after=os.getloadavg()[0],
                       gateway_cpu_ms_per_request=round(gateway_cpu / requests_done * 1000, 3),
                       broker_cpu_ms_per_request=round(broker_cpu / requests_done * 1000, 3),
-                      gateway_cpu_cores=round(gateway_cpu / (time.monotonic() - before[2]), 2))
+                      gateway_cpu_cores=round(gateway_cpu / (time.monotonic() - started), 2))
         return result
     finally:
         gateway.stop()

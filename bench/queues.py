@@ -13,13 +13,17 @@ def _vhost(env):
     return env["AMQP_URI"].rsplit("/", 1)[1]
 
 
+def listed(env):
+    """Every queue of the platform's vhost, as the management API describes it."""
+    broker = Broker(env)
+    return requests.get(f"{broker.api}/queues/{_vhost(env)}", auth=broker.auth, timeout=10).json()
+
+
 def depths(env, unacknowledged=True):
     """``{queue: messages ready (+ delivered, not yet acknowledged)}`` for every queue of the
     platform's vhost."""
-    broker = Broker(env)
-    queues = requests.get(f"{broker.api}/queues/{_vhost(env)}", auth=broker.auth, timeout=10).json()
     return {q["name"]: (q.get("messages_ready") or 0) + unacknowledged * (q.get("messages_unacknowledged") or 0)
-            for q in queues}
+            for q in listed(env)}
 
 
 def wait_drained(env, quiet=6.0, timeout=300):

@@ -2,8 +2,8 @@
 
 Off unless ``STORE_CENSUS_DIR`` is set: then every MongoClient of the process counts its
 commands per (database, command, collection) with the time the client waited for each, and
-rewrites ``<dir>/<pid>.json`` every few seconds (a bench reads the files after a scenario;
-``bench/store_census.py`` sums them). The per-command cost is a dictionary update under a lock:
+rewrites ``<dir>/<pid>.json`` every few seconds (``bench/cpu_budget.py`` sums the files around
+a scenario). The per-command cost is a dictionary update under a lock:
 cheap, but not free, hence off in production.
 """
 import json
