@@ -67,10 +67,9 @@ def _world(config, learners, lessons):
     store.save_course({"course_id": COURSE, "owner_tenant_id": TENANT, "title": "Chuyển đổi số", "revision": 1,
                        "lessons": [{"lesson_id": l, "kind": "rich_text", "required": True, "quiz": None} for l in ids],
                        "completion_rule": {"required_lesson_ids": ids}})
-    for n in range(learners):
-        store.save_enrollment({"enrollment_id": f"e{n}", "learner_id": f"u{n}", "course_id": COURSE,
-                               "tenant_id": TENANT, "unit_id": None, "intake_id": None, "category": "cadre",
-                               "course_owner_tenant_id": TENANT}, [])
+    store.save_enrollments([{"enrollment_id": f"e{n}", "learner_id": f"u{n}", "course_id": COURSE,
+                             "tenant_id": TENANT, "unit_id": None, "intake_id": None, "category": "cadre",
+                             "course_owner_tenant_id": TENANT} for n in range(learners)], {None: []})
     return db, store, events, published, ids
 
 

@@ -24,9 +24,9 @@ Guarantees, as the per-event handlers it replaces had them:
 import logging
 import typing
 
-from kombu import Connection
 from nameko.constants import AMQP_URI_CONFIG_KEY
 
+from mooc_common.infra import queue_retirement
 from mooc_common.infra.batch_consumer import BatchConsumer
 from mooc_common.infra.event_batches import EventBatches
 from mooc_common.infra.store import service_database
@@ -107,8 +107,9 @@ class EventRelay(BatchConsumer):
         self.exchange.declare()  # agencies bind to it: it exists before the first event
         super().declare()
         policy = self.batches.failures
-        retire_handler_queues(self.container.config[AMQP_URI_CONFIG_KEY], self.batches.queue.name,
-                              {policy.delay_ms(attempt) for attempt in range(1, 32)})
+        queue_retirement.retire_handler_queues(
+            self.container.config[AMQP_URI_CONFIG_KEY], [(t, handler_queue(t)) for t in public_event_types()],
+            self.batches.queue.name, {policy.delay_ms(attempt) for attempt in range(1, 32)})
 
     def close(self):
         self.exchange.close()
@@ -117,42 +118,4 @@ class EventRelay(BatchConsumer):
 # -- the queues of the per-event handlers this relay replaced ---------------------------------
 def handler_queue(event_type):
     """The queue nameko declared for the former ``relay_<type>`` handler of ``event_type``."""
-    name = "relay_" + event_type.type.replace(".", "_")
-    return f"evt-{event_type.producer}-{event_type.type}--integrations.{name}"
-
-
-def retire_handler_queues(amqp_uri, into_queue, retry_delays_ms):
-    """Move what waits in the former per-type queues (and in their retry queues, which expire
-    into them) to ``into_queue`` and delete them, so that an upgraded platform loses no event
-    and stops filling queues nobody reads. Each queue is unbound first; a message is acked
-    only after its copy is confirmed; a queue still holding messages is not deleted."""
-    with Connection(amqp_uri) as conn:
-        for event_type in public_event_types():
-            old = handler_queue(event_type)
-            if not _exists(conn, old):  # never declared (a fresh broker): nothing to retire
-                continue
-            conn.channel().queue_unbind(old, f"{event_type.producer}.events", routing_key=event_type.type)
-            retries = [q for q in (f"{old}.retry.{ms}ms" for ms in sorted(retry_delays_ms)) if _exists(conn, q)]
-            for queue in retries + [old]:
-                _move(conn, queue, into_queue)
-                conn.channel().queue_delete(queue, if_empty=True)
-            log.info("retired the handler queue %s into %s", old, into_queue)
-
-
-def _exists(conn, queue):
-    channel = conn.channel()  # a failed passive declare closes its channel: one each
-    try:
-        channel.queue_declare(queue, passive=True)
-        return True
-    except Exception:
-        return False
-
-
-def _move(conn, source, target):
-    reader, writer = conn.channel(), conn.channel()
-    while True:
-        message = reader.basic_get(source, no_ack=False)
-        if message is None:
-            return
-        writer.basic_publish_confirm(message, exchange="", routing_key=target)  # returns once confirmed
-        reader.basic_ack(message.delivery_tag)
+    return queue_retirement.handler_queue(event_type, "integrations", "relay_" + event_type.type.replace(".", "_"))

@@ -13,7 +13,7 @@ from mooc_common.contracts.errors import NotFound
 from mooc_common.contracts.events.accounts import (
     IMPORT_FINISHED, PASSWORD_CHANGED, TENANT_CREATED, TENANT_REACTIVATED, TENANT_SUSPENDED,
     TENANT_UPDATED, USER_REGISTERED, USER_UPDATED)
-from mooc_common.contracts.events.courses import COURSE_SUMMARY_PUBLISHED, ENROLLMENT_CREATED, INTAKE_OPENED
+from mooc_common.contracts.events.courses import COURSE_SUMMARY_PUBLISHED, INTAKE_OPENED
 from mooc_common.contracts.events.progress import CERTIFICATE_ISSUED
 from mooc_common.contracts.events.reports import YEAR_END_REPORT_SUBMITTED
 from mooc_common.infra.actor_trust import RpcProxy, rpc
@@ -25,6 +25,7 @@ from mooc_common.infra.vietnam_time import VIETNAM, vietnam_day
 
 from . import domain, schemas, year_end
 from .dispatcher import MailDispatcher
+from .enrollment_mails import EnrollmentMails
 from .storage import NotificationsStore
 
 
@@ -33,6 +34,7 @@ class NotificationsService(PlatformService):
 
     store = Store(NotificationsStore)
     dispatcher = MailDispatcher()
+    enrollment_mails = EnrollmentMails()  # enrollment.created, in batches (enrollment_mails.py)
     accounts = RpcProxy("accounts")
     progress = RpcProxy("progress")
 
@@ -87,13 +89,9 @@ class NotificationsService(PlatformService):
         self.store.add_submission(p["tenant_id"], p["year"], p["submitted_at"])
 
     # -- mails (each queued under an id derived from the event) ---------------------------
-    def _tenant_name(self, tenant_id):
-        tenant = self.store.get_tenant(tenant_id) if tenant_id else None
-        return tenant["name"] if tenant else ""
-
     def _queue(self, kind, event, user_ids, context, ref=None):
         tenant_id = event["tenant_id"]
-        context = dict(context, tenant_name=self._tenant_name(tenant_id))
+        context = dict(context, tenant_name=self.store.tenant_name(tenant_id))
         return self.store.enqueue([NotificationsStore.outbox_doc(
             domain.mail_id(kind, event["event_id"], user_id), kind, tenant_id, context, user_id=user_id, ref=ref)
             for user_id in user_ids])
@@ -104,21 +102,12 @@ class NotificationsService(PlatformService):
         hand-over of an import chunk (learners without one have their code in the admin's CSV
         only). The row carries the address and the code until the mail leaves the outbox."""
         batch = load(mail_handover.ActivationMailsSchema(), message)
-        context = {"tenant_name": self._tenant_name(batch["tenant_id"]),
+        context = {"tenant_name": self.store.tenant_name(batch["tenant_id"]),
                    "expires_on": batch["expires_at"].isoformat()}
         self.store.enqueue([NotificationsStore.outbox_doc(
             domain.mail_id(domain.ACTIVATION, batch["import_id"], r["user_id"]), domain.ACTIVATION,
             batch["tenant_id"], dict(context, username=r["username"], code=r["code"]), user_id=r["user_id"],
             to=r["email"], name=r["full_name"], locale=r["locale"]) for r in batch["recipients"]])
-
-    @on_event(ENROLLMENT_CREATED, idempotent=True)
-    def on_enrollment_created(self, event):
-        p = event["payload"]
-        course = self.store.get_course(p["course_id"]) or {}
-        intake = self.store.get_intake(p["intake_id"]) or {}
-        self._queue(domain.ENROLLED, event, [p["learner_id"]], {
-            "course_title": course.get("title") or "", "intake_name": intake.get("name"),
-            "starts_on": intake.get("starts_on"), "ends_on": intake.get("ends_on")}, ref=p["enrollment_id"])
 
     @on_event(CERTIFICATE_ISSUED, idempotent=True)
     def on_certificate_issued(self, event):

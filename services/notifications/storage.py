@@ -117,6 +117,11 @@ class NotificationsStore:
     def get_tenant(self, tenant_id):
         return self.tenants.find_one({"_id": tenant_id})
 
+    def tenant_name(self, tenant_id):
+        """The tenant's name for a mail ("" for the platform's own mails or a tenant not known yet)."""
+        tenant = self.get_tenant(tenant_id) if tenant_id else None
+        return tenant["name"] if tenant else ""
+
     def put_tenant_admin(self, user_id, tenant_id, active):
         self._put(self.tenant_admins, {"_id": user_id, "tenant_id": tenant_id, "active": bool(active)})
 

@@ -22,6 +22,7 @@ from mooc_common.infra.service_base import PlatformService
 from mooc_common.infra.store import Store, concurrently, export_page, utcnow
 
 from . import certificate_pdf, domain, exports, schemas
+from .enrollments import EnrollmentReplica, save_enrollments
 from .ingestion import ActivityConsumer, NotYetKnown
 from .storage import ProgressStore
 
@@ -36,6 +37,7 @@ class ProgressService(PlatformService):
     store = Store(ProgressStore)
     events = Outbox()
     activities = ActivityConsumer()  # progress.activities, in batches (ingestion.py)
+    enrollments = EnrollmentReplica()  # enrollment.created, in batches (enrollments.py)
     accounts = RpcProxy("accounts")
     courses = RpcProxy("courses")
     config = Config()
@@ -44,20 +46,6 @@ class ProgressService(PlatformService):
     @on_event(COURSE_PUBLISHED)
     def on_course_published(self, event):
         self.store.save_course(dict(event["payload"]))  # a revision keeps lesson ids
-
-    @on_event(ENROLLMENT_CREATED)
-    def on_enrollment_created(self, event):
-        self._save_enrollment(event)
-
-    def _save_enrollment(self, event):
-        payload = dict(event["payload"], tenant_id=event["tenant_id"])
-        path = self.store.unit_path(payload["unit_id"])
-        self.store.save_enrollment(payload, path)
-        # The unit's event may have been applied between the lookup and the insert (and found
-        # no enrollment to re-path): look again now that the enrollment is stored.
-        fresh = self.store.unit_path(payload["unit_id"])
-        if fresh != path:
-            self.store.set_unit_path(payload["enrollment_id"], fresh)
 
     @on_event(ENROLLMENT_CANCELLED)
     def on_enrollment_cancelled(self, event):
@@ -154,7 +142,7 @@ class ProgressService(PlatformService):
         if enrollment is None or course is None:
             announced = self.courses.my_enrollment_announcements(actor, course_id)  # NotFound passes on
             self.store.save_course(dict(COURSE_PUBLISHED.parse(announced["course"])["payload"]))
-            self._save_enrollment(ENROLLMENT_CREATED.parse(announced["enrollment"]))
+            save_enrollments(self.store, [ENROLLMENT_CREATED.parse(announced["enrollment"])])
             enrollment = self.store.find_enrollment(actor["user_id"], course_id)
             course = self.store.get_course(course_id)
         return enrollment, course

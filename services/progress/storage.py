@@ -94,7 +94,12 @@ class ProgressStore:
     def save_unit(self, unit):
         self.units.replace_one({"_id": unit["unit_id"]}, dict(unit, _id=unit["unit_id"]), upsert=True)
 
-    def unit_path(self, unit_id):
+    def unit_paths(self, unit_ids):
+        """{unit id: path} (a unit not known yet: its own id; no unit: ``[]``), read side by side."""
+        units = list(dict.fromkeys(unit_ids))
+        return dict(zip(units, concurrently(self._unit_path, units)))
+
+    def _unit_path(self, unit_id):
         if unit_id is None:
             return []
         unit = self.units.find_one({"_id": unit_id}, {"path": 1})
@@ -108,17 +113,20 @@ class ProgressStore:
             self.enrollments.update_one({"_id": enrollment_id}, {"$set": {"unit_path": path}})
 
     # enrollments
-    def save_enrollment(self, enrollment, unit_path):
-        doc = dict(enrollment, _id=enrollment["enrollment_id"],
-                   learner_course=f"{enrollment['learner_id']}:{enrollment['course_id']}",
-                   course_tenant=f"{enrollment['course_id']}:{enrollment['tenant_id']}",
-                   unit_path=unit_path, lessons_done={}, videos={}, opened={}, quizzes={}, outbox={},
-                   status="not_started", completed_at=None, cancelled_at=None,
-                   first_activity_at=None, last_activity_at=None)
-        # insert, not an upsert: FerretDB 1.24 drops null fields from $setOnInsert; redelivered:
-        # the enrollment and its progress are already there
-        insert_once(self.enrollments, doc)
-        self._save_key(doc["learner_course"], doc["_id"])
+    def save_enrollments(self, enrollments, unit_paths):
+        """Store ``enrollments`` (payloads with their tenant) with the path of their unit, in one
+        bulk insert, and their keys in another; one stored before (a redelivery, or pulled from
+        courses by ``enrollment_context``) is kept as it is, with its progress."""
+        docs = [dict(enrollment, _id=enrollment["enrollment_id"],
+                     learner_course=f"{enrollment['learner_id']}:{enrollment['course_id']}",
+                     course_tenant=f"{enrollment['course_id']}:{enrollment['tenant_id']}",
+                     unit_path=unit_paths[enrollment["unit_id"]], lessons_done={}, videos={}, opened={},
+                     quizzes={}, outbox={}, status="not_started", completed_at=None, cancelled_at=None,
+                     first_activity_at=None, last_activity_at=None)
+                for enrollment in enrollments]
+        # inserts, not upserts: FerretDB 1.24 drops null fields from $setOnInsert
+        insert_new(self.enrollments, docs)
+        insert_new(self.enrollment_keys, [{"_id": d["learner_course"], "enrollment_id": d["_id"]} for d in docs])
 
     def _save_key(self, learner_course, enrollment_id):
         insert_once(self.enrollment_keys, {"_id": learner_course, "enrollment_id": enrollment_id})

@@ -90,8 +90,13 @@ def import_unit_learners(platform, tenant_id, count, batch=1000):
 
 def courses_db(platform):
     """The courses service's database (read only here: to wait for its replica)."""
+    return service_db(platform, "courses")
+
+
+def service_db(platform, service):
+    """A service's database (read only in tests: to wait for what its events fed)."""
     client = pymongo.MongoClient(platform.env["MONGO_URI"])
-    return client[f"{platform.env['MONGO_DB_PREFIX']}courses"]
+    return client[f"{platform.env['MONGO_DB_PREFIX']}{service}"]
 
 
 def finished_job(client, job_id):

@@ -14,7 +14,7 @@ from isolated_env import isolated_env, started_platform
 from platformctl import SERVICES
 from tests.conftest import ROOT
 from tests.e2e.courses_fixtures import (TenantKit, courses_db, finished_job, import_unit_learners,
-                                        published_course)
+                                        published_course, service_db)
 from tests.polling import eventually
 
 pytestmark = pytest.mark.e2e
@@ -60,3 +60,10 @@ def test_assigning_a_unit_subtree_runs_as_a_background_job_once_per_learner(big_
     page = a.admin.get(f"/api/v1/courses/{course['course_id']}/enrollments", params={"limit": 200})["items"]
     assert len(page) == 200 and all(e["source"] == "unit" and e["unit_id"] == unit for e in page)
     assert b.admin.get(f"/api/v1/courses/{course['course_id']}/enrollments", expect=(404,))["code"] == "not_found"
+    # progress's replica takes the enrollments in batches (services/progress/enrollments.py),
+    # each once, with its unit's path
+    replica = service_db(platform, "progress")["enrollments"]
+    eventually(lambda: replica.count_documents({"course_id": course["course_id"]}) == LEARNERS, timeout=240,
+               interval=2)
+    paths = {tuple(e["unit_path"]) for e in replica.find({"course_id": course["course_id"]}, {"unit_path": 1})}
+    assert paths == {(root, unit)}

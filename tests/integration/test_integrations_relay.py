@@ -9,11 +9,12 @@ from kombu import Connection, Exchange, Queue
 
 from mooc_common.contracts.events.progress import COURSE_COMPLETED, LESSON_COMPLETED
 from mooc_common.infra.confirms import ConfirmedChannel, MessageNotConfirmed, publish_all
+from mooc_common.infra.queue_retirement import retire_handler_queues
 from services.integrations import routing
 from services.integrations.exchange import IntegrationExchange
 from services.integrations.lrs_forwarder import StatementOutbox
 from services.integrations.lrs_storage import LrsStore
-from services.integrations.relay import Relay, handler_queue, retire_handler_queues
+from services.integrations.relay import Relay, handler_queue
 from services.integrations.storage import IntegrationsStore
 
 pytestmark = pytest.mark.integration
@@ -115,7 +116,7 @@ def test_the_former_handler_queues_are_emptied_into_the_relay_queue(scratch_queu
         for i in range(5):
             producer.publish({"n": i}, exchange="", routing_key=old, delivery_mode=2)
         producer.publish({"n": "retried"}, exchange="", routing_key=retry, delivery_mode=2)
-    retire_handler_queues(uri, target, {2000, 4000})
+    retire_handler_queues(uri, [(LESSON_COMPLETED, old)], target, {2000, 4000})
     assert _count(uri, target) == 6
     with Connection(uri) as conn:
         for queue in (old, retry):

@@ -15,6 +15,7 @@ import pytest
 
 from mooc_common.contracts.errors import NotFound
 from mooc_common.contracts.events.courses import COURSE_PUBLISHED, ENROLLMENT_CREATED
+from services.progress.enrollments import save_enrollments
 from services.progress.service import ProgressService
 from services.progress.storage import ProgressStore
 
@@ -33,12 +34,12 @@ def _enrollment(learner="l1", course="c1"):
 
 def test_an_enrollment_is_found_by_its_key_and_an_unkeyed_one_gets_its_key(store):
     keyed = _enrollment("l1")
-    store.save_enrollment(keyed, [])
+    store.save_enrollments([keyed], {None: []})
     assert store.enrollment_keys.find_one({"_id": "l1:c1"})["enrollment_id"] == keyed["enrollment_id"]
     assert store.find_enrollment("l1", "c1")["_id"] == keyed["enrollment_id"]
 
     unkeyed = _enrollment("l2")
-    store.save_enrollment(unkeyed, [])
+    store.save_enrollments([unkeyed], {None: []})
     store.enrollment_keys.delete_one({"_id": "l2:c1"})
     assert store.find_enrollment("l2", "c1")["_id"] == unkeyed["enrollment_id"]
     assert store.enrollment_keys.find_one({"_id": "l2:c1"})["enrollment_id"] == unkeyed["enrollment_id"]
@@ -67,7 +68,7 @@ class CertificateIssuedBetweenReads:
 
 def test_a_read_never_shows_a_certificate_beside_an_incomplete_course(store):
     enrollment = _enrollment()
-    store.save_enrollment(enrollment, [])
+    store.save_enrollments([enrollment], {None: []})
     store.save_course({"course_id": "c1", "revision": 1, "title": "Chuyển đổi số",
                        "lessons": [{"lesson_id": "x1", "kind": "rich_text", "required": True, "title": "Bài 1"}]})
     service = ProgressService()
@@ -112,7 +113,7 @@ def test_an_enrollment_whose_events_are_in_flight_is_fetched_from_courses_once(s
     assert service.courses.calls == [("l9", "c9")]  # stored: not asked again
 
     # the events arriving afterwards change nothing
-    service._save_enrollment(ENROLLMENT_CREATED.parse(service.courses.my_enrollment_announcements(learner, "c9")["enrollment"]))
+    save_enrollments(store, [ENROLLMENT_CREATED.parse(service.courses.my_enrollment_announcements(learner, "c9")["enrollment"])])
     assert store.enrollments.count_documents({"learner_course": "l9:c9"}) == 1
 
     other = {"user_id": "l8", "role": "learner", "tenant_id": "t1"}

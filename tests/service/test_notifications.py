@@ -16,9 +16,10 @@ import pytest
 from mooc_common.contracts import mail_handover
 from mooc_common.contracts.errors import NotFound, PermissionDenied
 from mooc_common.contracts.events.accounts import TENANT_CREATED, USER_REGISTERED
-from mooc_common.contracts.events.courses import COURSE_SUMMARY_PUBLISHED, ENROLLMENT_CREATED
+from mooc_common.contracts.events.courses import COURSE_SUMMARY_PUBLISHED, ENROLLMENT_CREATED, INTAKE_OPENED
 from mooc_common.contracts.events.reports import YEAR_END_REPORT_SUBMITTED
 from services.notifications import domain
+from services.notifications.enrollment_mails import FORMER_HANDLER, queue_enrollment_mails
 from services.notifications.service import NotificationsService
 from services.notifications.storage import NotificationsStore
 from tests.service.conftest import delivered
@@ -74,8 +75,8 @@ def test_an_event_queues_its_mail_once_and_a_chunk_handed_over_again_nothing_new
     enrolled = delivered(ENROLLMENT_CREATED, {
         "enrollment_id": "f" * 32, "course_id": "e" * 32, "course_owner_tenant_id": LAI_CHAU, "intake_id": None,
         "learner_id": LEARNER_ID, "unit_id": None, "category": "cadre", "enrolled_at": T0}, LAI_CHAU, T0)
-    worker.on_enrollment_created(enrolled)
-    worker.on_enrollment_created(enrolled)  # redelivered
+    queue_enrollment_mails(worker.store, [ENROLLMENT_CREATED.parse(enrolled)])
+    queue_enrollment_mails(worker.store, [ENROLLMENT_CREATED.parse(enrolled)] * 2)  # redelivered
     (mail,) = _queued(worker, domain.ENROLLED)
     assert mail["user_id"] == LEARNER_ID and mail["to"] is None  # the address is asked when sending
     assert mail["context"]["course_title"] == "An toàn thông tin" and mail["context"]["tenant_name"] == "Tỉnh LCU"
@@ -89,6 +90,35 @@ def test_an_event_queues_its_mail_once_and_a_chunk_handed_over_again_nothing_new
     assert [(m["to"], m["context"]["code"]) for m in activations] == [
         (f"hv{n}@laichau.gov.vn", f"CODE{n}") for n in range(1, 4)]
     assert worker.outbox_status() == {"queued": 4, "sent": 0}
+
+
+def test_a_batch_of_enrollments_queues_one_mail_each_with_its_course_intake_and_tenant(notifications):
+    """An assignment's events come in batches (enrollment_mails.py): each distinct course,
+    intake and tenant is read once, and a learner of an unknown tenant still gets the mail."""
+    worker, _ = notifications
+    worker.on_course_catalogued(delivered(COURSE_SUMMARY_PUBLISHED, {
+        "course_id": "e" * 32, "code": "CDS", "title": "Chuyển đổi số", "owner_tenant_id": None,
+        "status": "published", "revision": 1}, None, T0))
+    worker.on_intake_opened(delivered(INTAKE_OPENED, {
+        "intake_id": "i" * 32, "course_id": "e" * 32, "course_owner_tenant_id": None, "name": "Đợt 1",
+        "enroll_from": T0, "enroll_until": T0 + dt.timedelta(days=9), "starts_on": dt.date(2026, 12, 1),
+        "ends_on": dt.date(2026, 12, 31)}, None, T0))
+    batch = [ENROLLMENT_CREATED.parse(delivered(ENROLLMENT_CREATED, {
+        "enrollment_id": f"{n:032d}", "course_id": "e" * 32, "course_owner_tenant_id": None,
+        "intake_id": "i" * 32 if n % 2 else None, "learner_id": f"{n:031d}L", "unit_id": None, "category": None,
+        "enrolled_at": T0}, tenant, T0)) for n, tenant in enumerate([LAI_CHAU, HA_GIANG, "9" * 32] * 4)]
+    queue_enrollment_mails(worker.store, batch)
+    mails = {m["user_id"]: m["context"] for m in _queued(worker, domain.ENROLLED)}
+    assert len(mails) == 12 and {c["course_title"] for c in mails.values()} == {"Chuyển đổi số"}
+    assert mails[f"{1:031d}L"] == {"course_title": "Chuyển đổi số", "intake_name": "Đợt 1",
+                                   "starts_on": "2026-12-01", "ends_on": "2026-12-31", "tenant_name": "Tỉnh HGI"}
+    assert mails[f"{0:031d}L"]["intake_name"] is None and mails[f"{0:031d}L"]["tenant_name"] == "Tỉnh LCU"
+    assert mails[f"{2:031d}L"]["tenant_name"] == ""  # a tenant not known yet
+
+
+def test_the_former_enrollment_handler_queue_is_named_as_nameko_named_it():
+    assert FORMER_HANDLER == (ENROLLMENT_CREATED,
+                              "evt-courses-courses.enrollment.created.v1--notifications.on_enrollment_created")
 
 
 def test_year_end_reminders_reach_the_tenants_that_have_not_submitted_once_per_step(notifications):

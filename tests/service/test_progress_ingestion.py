@@ -25,6 +25,7 @@ import pytest
 from mooc_common.contracts.events.courses import COURSE_PUBLISHED, ENROLLMENT_CANCELLED, ENROLLMENT_CREATED
 from mooc_common.contracts.events.progress import CERTIFICATE_ISSUED, COURSE_COMPLETED, LEARNER_ACTIVE, LESSON_COMPLETED
 from services.progress.ingestion import ActivityIngestion, NotYetKnown, parse_message
+from services.progress.enrollments import save_enrollments
 from services.progress.service import ProgressService
 from services.progress.storage import ProgressStore
 from tests.service.conftest import delivered
@@ -72,7 +73,7 @@ def progress(service_worker):
 def _replicas(worker, *learners, course=None):
     worker.on_course_published(delivered(COURSE_PUBLISHED, course or _course(), TENANT, NOW))
     for learner in learners:
-        worker.on_enrollment_created(delivered(ENROLLMENT_CREATED, _enrollment(learner), TENANT, NOW))
+        save_enrollments(worker.store, [ENROLLMENT_CREATED.parse(delivered(ENROLLMENT_CREATED, _enrollment(learner), TENANT, NOW))])
 
 
 def _types(published):
@@ -181,7 +182,7 @@ def test_an_enrollment_pulled_from_courses_takes_activities_at_once(service_work
     assert ingestion.apply([_message("p", *LESSONS)]) == {}
     assert worker.store.get_enrollment("e-p")["status"] == "completed"
     # the enrollment's own event, when it comes, changes nothing
-    worker.on_enrollment_created(delivered(ENROLLMENT_CREATED, _enrollment("p"), TENANT, NOW))
+    save_enrollments(worker.store, [ENROLLMENT_CREATED.parse(delivered(ENROLLMENT_CREATED, _enrollment("p"), TENANT, NOW))])
     assert worker.store.get_enrollment("e-p")["status"] == "completed"
 
 
