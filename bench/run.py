@@ -44,6 +44,9 @@ def ingest(platform, data, seconds, connections):
     tokens.parent.mkdir(parents=True, exist_ok=True)
     tokens.write_text("".join(f"{l['token']} {l['course_id']} {','.join(l['lessons'])}\n" for l in data["learners"]))
     runs = {}
+    # Warm up, unmeasured (as gateway_ingest.py does, and as the peer is warmed): each gateway
+    # worker's broker connection, its token and enrollment-context caches.
+    load.wrk(platform.base_url, "activity.lua", {"TOKENS_FILE": str(tokens), "BATCH": "1"}, 2, connections)
     # single_half: the same at half the connections (as many as the gateway's threads): the
     # latency of a load the gateway takes without queueing requests for a thread.
     for name, batch, conns in (("single", 1, connections), ("single_half", 1, max(2, connections // 2)),
