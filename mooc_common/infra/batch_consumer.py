@@ -14,7 +14,10 @@ finish and be acked; ``kill`` abandons it (the broker delivers it again).
 import logging
 
 import eventlet
+from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.extensions import DependencyProvider
+
+from . import queue_retirement
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +31,9 @@ class BatchConsumer(DependencyProvider):
     name = "batch consumer"
     max_setting, default_max = None, 500
     linger_setting, default_linger = None, 0.02
+    # (event type, queue) of the per-event nameko handlers this consumer replaced: what waits in
+    # them is moved to its queue at start, and they are deleted (queue_retirement.py)
+    replaces = ()
 
     def setup(self):
         config = self.container.config
@@ -46,6 +52,10 @@ class BatchConsumer(DependencyProvider):
 
     def declare(self):
         self.batches.declare()
+        if self.replaces:
+            delays = {self.batches.failures.delay_ms(attempt) for attempt in range(1, 32)}
+            queue_retirement.retire_handler_queues(self.container.config[AMQP_URI_CONFIG_KEY], self.replaces,
+                                                   self.batches.queue.name, delays)
 
     def close(self):
         """Release what ``apply`` holds (a publishing channel) when the loop ends."""

@@ -85,12 +85,18 @@ class _Event(typing.NamedTuple):
 _TYPES = {t.type: t for t in public_event_types()}
 
 
+def handler_queue(event_type):
+    """The queue nameko declared for the former ``relay_<type>`` handler of ``event_type``."""
+    return queue_retirement.handler_queue(event_type, "integrations", "relay_" + event_type.type.replace(".", "_"))
+
+
 class EventRelay(BatchConsumer):
     """Runs the relay loop for the service's lifetime (``BatchConsumer``); declares the
     integration exchange at start."""
     name = QUEUE
     max_setting, default_max = "RELAY_MAX_EVENTS", DEFAULT_MAX_EVENTS
     linger_setting, default_linger = "RELAY_LINGER_SECONDS", DEFAULT_LINGER_SECONDS
+    replaces = tuple((t, handler_queue(t)) for t in public_event_types())
 
     def make_batches(self, config, max_messages):
         db = service_database(config, self.container.service_name)
@@ -106,16 +112,7 @@ class EventRelay(BatchConsumer):
     def declare(self):
         self.exchange.declare()  # agencies bind to it: it exists before the first event
         super().declare()
-        policy = self.batches.failures
-        queue_retirement.retire_handler_queues(
-            self.container.config[AMQP_URI_CONFIG_KEY], [(t, handler_queue(t)) for t in public_event_types()],
-            self.batches.queue.name, {policy.delay_ms(attempt) for attempt in range(1, 32)})
 
     def close(self):
         self.exchange.close()
 
-
-# -- the queues of the per-event handlers this relay replaced ---------------------------------
-def handler_queue(event_type):
-    """The queue nameko declared for the former ``relay_<type>`` handler of ``event_type``."""
-    return queue_retirement.handler_queue(event_type, "integrations", "relay_" + event_type.type.replace(".", "_"))

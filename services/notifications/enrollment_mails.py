@@ -11,8 +11,6 @@ Guarantees, as the per-event handler had them: a mail's id derives from its even
 redelivered event queues nothing new (no claims); retry then dead-letter and nothing lost
 through ``EventBatches``; replicas share the queue (inserts keyed by id).
 """
-from nameko.constants import AMQP_URI_CONFIG_KEY
-
 from mooc_common.contracts.events.courses import ENROLLMENT_CREATED
 from mooc_common.infra import queue_retirement
 from mooc_common.infra.batch_consumer import BatchConsumer
@@ -60,6 +58,7 @@ class EnrollmentMails(BatchConsumer):
     name = QUEUE
     max_setting, default_max = "NOTIFICATIONS_MAX_ENROLLMENTS", DEFAULT_MAX_EVENTS
     linger_setting, default_linger = "NOTIFICATIONS_ENROLLMENTS_LINGER_SECONDS", DEFAULT_LINGER_SECONDS
+    replaces = (FORMER_HANDLER,)
 
     def make_batches(self, config, max_messages):
         self.store = None
@@ -70,13 +69,6 @@ class EnrollmentMails(BatchConsumer):
         self.store = prepare_database(service_database(self.container.config, self.container.service_name),
                                       NotificationsStore)
         super().start()
-
-    def declare(self):
-        super().declare()
-        policy = self.batches.failures
-        queue_retirement.retire_handler_queues(
-            self.container.config[AMQP_URI_CONFIG_KEY], [FORMER_HANDLER], self.batches.queue.name,
-            {policy.delay_ms(attempt) for attempt in range(1, 32)})
 
     def apply(self, envelopes):
         queue_enrollment_mails(self.store, envelopes)

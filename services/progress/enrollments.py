@@ -17,8 +17,6 @@ Guarantees, as the per-event handler had them:
   message to the retry queues; a killed process has acked nothing of its batch).
 Replicas share the queue: inserts keyed by id tolerate running side by side.
 """
-from nameko.constants import AMQP_URI_CONFIG_KEY
-
 from mooc_common.contracts.events.courses import ENROLLMENT_CREATED
 from mooc_common.infra import queue_retirement
 from mooc_common.infra.batch_consumer import BatchConsumer
@@ -53,6 +51,7 @@ class EnrollmentReplica(BatchConsumer):
     name = QUEUE
     max_setting, default_max = "PROGRESS_MAX_ENROLLMENTS", DEFAULT_MAX_EVENTS
     linger_setting, default_linger = "PROGRESS_ENROLLMENTS_LINGER_SECONDS", DEFAULT_LINGER_SECONDS
+    replaces = (FORMER_HANDLER,)
 
     def make_batches(self, config, max_messages):
         self.store = None
@@ -63,13 +62,6 @@ class EnrollmentReplica(BatchConsumer):
         self.store = prepare_database(service_database(self.container.config, self.container.service_name),
                                       ProgressStore)
         super().start()
-
-    def declare(self):
-        super().declare()
-        policy = self.batches.failures
-        queue_retirement.retire_handler_queues(
-            self.container.config[AMQP_URI_CONFIG_KEY], [FORMER_HANDLER], self.batches.queue.name,
-            {policy.delay_ms(attempt) for attempt in range(1, 32)})
 
     def apply(self, envelopes):
         save_enrollments(self.store, envelopes)

@@ -9,12 +9,11 @@ from kombu import Connection, Exchange, Queue
 
 from mooc_common.contracts.events.progress import COURSE_COMPLETED, LESSON_COMPLETED
 from mooc_common.infra.confirms import ConfirmedChannel, MessageNotConfirmed, publish_all
-from mooc_common.infra.queue_retirement import retire_handler_queues
 from services.integrations import routing
 from services.integrations.exchange import IntegrationExchange
 from services.integrations.lrs_forwarder import StatementOutbox
 from services.integrations.lrs_storage import LrsStore
-from services.integrations.relay import Relay, handler_queue
+from services.integrations.relay import Relay
 from services.integrations.storage import IntegrationsStore
 
 pytestmark = pytest.mark.integration
@@ -100,25 +99,3 @@ def test_a_batch_relayed_twice_is_logged_queued_and_delivered_once(probe_env, fr
         exchange.close()
         with Connection(uri) as conn:
             conn.channel().queue_delete(tap.name)
-
-
-def test_the_former_handler_queues_are_emptied_into_the_relay_queue(scratch_queue):
-    uri, target = scratch_queue
-    old = handler_queue(LESSON_COMPLETED)
-    retry = f"{old}.retry.2000ms"
-    exchange = Exchange("progress.events", type="topic", durable=True)
-    with Connection(uri) as conn:
-        channel = conn.channel()
-        Queue(old, exchange=exchange, routing_key=LESSON_COMPLETED.type, durable=True)(channel).declare()
-        Queue(retry, durable=True, queue_arguments={"x-message-ttl": 600_000, "x-dead-letter-exchange": "",
-                                                    "x-dead-letter-routing-key": old})(channel).declare()
-        producer = conn.Producer(channel)
-        for i in range(5):
-            producer.publish({"n": i}, exchange="", routing_key=old, delivery_mode=2)
-        producer.publish({"n": "retried"}, exchange="", routing_key=retry, delivery_mode=2)
-    retire_handler_queues(uri, [(LESSON_COMPLETED, old)], target, {2000, 4000})
-    assert _count(uri, target) == 6
-    with Connection(uri) as conn:
-        for queue in (old, retry):
-            with pytest.raises(Exception):  # deleted
-                conn.channel().queue_declare(queue=queue, passive=True)
