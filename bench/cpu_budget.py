@@ -33,6 +33,27 @@ LOAD_GENERATOR = "load generator (not in the total)"
 IDLE_SECONDS = 5.0
 
 
+def machine_busy_cores(seconds=1.0):
+    """Cores the whole machine kept busy over ``seconds`` (/proc/stat: all but idle and iowait)."""
+    def busy_and_total():
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        return sum(fields) - fields[3] - fields[4], sum(fields)
+    busy, total = busy_and_total()
+    time.sleep(seconds)
+    busy_after, total_after = busy_and_total()
+    return os.cpu_count() * (busy_after - busy) / max(1, total_after - total)
+
+
+def wait_machine_quiet(max_busy_cores=0.5, quiet=5, timeout=120):
+    """Wait until the machine has kept under ``max_busy_cores`` busy for ``quiet`` seconds in
+    a row (what a previous scenario left running, its platform's shutdown, has ended); returns
+    the seconds waited. A drained platform spends 0.15-0.36 cores on its own polls."""
+    started, calm = time.monotonic(), 0
+    while calm < quiet and time.monotonic() - started < timeout:
+        calm = calm + 1 if machine_busy_cores() < max_busy_cores else 0
+    return time.monotonic() - started
+
+
 def _children():
     """``{parent pid: [child pids]}`` of every process."""
     children = collections.defaultdict(list)

@@ -48,7 +48,7 @@ def main():
     with isolated_env(infra, "bench-mail", **settings) as env, \
             started_platform(env, ROOT / "var" / "log" / "bench-mail") as platform:
         operator = ApiClient(platform.base_url, timeout=120).signed_in(env["OPERATOR_USERNAME"], env["OPERATOR_PASSWORD"])
-        tenant = Tenant(platform, operator)
+        tenant = Tenant(platform, operator, learner_quota=max(args.learners, 20_000))
         started = time.monotonic()
         tenant.import_learners("bm", args.learners)
         eventually(lambda: delivered(platform.mail_dir, "activation") >= args.learners, timeout=7200, interval=2)

@@ -22,13 +22,14 @@ pytestmark = pytest.mark.e2e
 class Tenant:
     """A tenant with a unit, an admin and an instructor, all with their own addresses."""
 
-    def __init__(self, platform, operator):
+    def __init__(self, platform, operator, learner_quota=None):
         self.platform, self.operator = platform, operator
         self.code = "N" + secrets.token_hex(4).upper()
         self.focal_email = f"focal.{self.code.lower()}@example.vn"
+        quota = {"learner_quota": learner_quota} if learner_quota else {}  # else the default (20,000)
         self.tenant = operator.post(f"{API}/tenants", {
             "code": self.code, "name": f"Sở Thông tin và Truyền thông {self.code}", "kind": "province",
-            "focal_contact": {"full_name": "Lê Thị Thu", "mobile": "0912345678", "email": self.focal_email}})
+            "focal_contact": {"full_name": "Lê Thị Thu", "mobile": "0912345678", "email": self.focal_email}, **quota})
         self.id = self.tenant["tenant_id"]
         self.unit = operator.post(f"{API}/tenants/{self.id}/units", {"code": "SO-TT", "name": "Sở TT&TT"})
         self.admin_email = f"admin.{self.code.lower()}@example.vn"
