@@ -4,7 +4,7 @@ platform: requests/s, latency p50/p99, and the CPU each request cost the gateway
 (CPU seconds from /proc, which a loaded machine changes far less than the rates).
 
     .venv/bin/python bench/gateway_ingest.py [--settings 2x8,1x16] [--seconds 5] [--connections 32]
-                                             [--baseline DIR] [--repeat N] [--batch 100]
+                                             [--baseline DIR] [--repeat N] [--batch 100] [--lessons 20]
 
 A setting is WORKERSxTHREADS (gunicorn's GATEWAY_WORKERS, GATEWAY_THREADS). Starts its own
 platform (as `make bench` does: own vhost, databases and ports, all five services, so progress
@@ -113,6 +113,7 @@ def main():
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--learners", type=int, default=32)
+    parser.add_argument("--lessons", type=int, default=5, help="lessons of the seeded course (make bench: 20)")
     parser.add_argument("--repeat", type=int, default=1, help="runs of each setting (interleaved)")
     parser.add_argument("--baseline", help="source directory of the gateway to compare with")
     parser.add_argument("--batch", type=int, default=1, help="activities per request (1: POST /activities)")
@@ -120,7 +121,7 @@ def main():
     infra = read_env_file(ROOT / "var" / "infra.env")
     log_dir = ROOT / "var" / "log" / "bench"
     with isolated_env(infra, "bench") as env, started_platform(env, log_dir) as plat:
-        data = seed(plat, args.learners, 5)
+        data = seed(plat, args.learners, args.lessons)
         tokens = ROOT / "var" / "bench" / "tokens.txt"
         tokens.parent.mkdir(parents=True, exist_ok=True)
         tokens.write_text("".join(f"{l['token']} {l['course_id']} {','.join(l['lessons'])}\n"
