@@ -18,6 +18,8 @@ from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.extensions import DependencyProvider
 
 from . import queue_retirement
+from .event_batches import EventBatches
+from .store import prepare_database, service_database
 
 log = logging.getLogger(__name__)
 
@@ -93,3 +95,31 @@ class BatchConsumer(DependencyProvider):
         batch = self.batches.next_batch(self.max_messages, self.linger)
         if batch:
             self.batches.process(batch, self.apply)
+
+
+class StoreEventConsumer(BatchConsumer):
+    """A batch consumer of events whose batches go to ``handle(store, envelopes)`` over a
+    ``store_class`` of the service's own database (progress's enrollment replica, the
+    notifications' enrollment mails). Subclasses set ``name`` (also the queue's name),
+    ``event_types``, ``store_class`` and ``handle`` (a ``staticmethod``). Replicas share the
+    queue: ``handle`` must tolerate running beside itself (inserts keyed by id)."""
+    event_types = ()
+    store_class = None
+
+    @staticmethod
+    def handle(store, envelopes):
+        raise NotImplementedError
+
+    def make_batches(self, config, max_messages):
+        self.store = None
+        return EventBatches(config, self.container.service_name, self.name, list(self.event_types),
+                            prefetch=2 * max_messages, single_active_consumer=False)
+
+    def start(self):
+        # after every setup: the service's other dependencies have made their collections
+        self.store = prepare_database(service_database(self.container.config, self.container.service_name),
+                                      self.store_class)
+        super().start()
+
+    def apply(self, envelopes):
+        self.handle(self.store, envelopes)

@@ -13,9 +13,8 @@ through ``EventBatches``; replicas share the queue (inserts keyed by id).
 """
 from mooc_common.contracts.events.courses import ENROLLMENT_CREATED
 from mooc_common.infra import queue_retirement
-from mooc_common.infra.batch_consumer import BatchConsumer
-from mooc_common.infra.event_batches import EventBatches
-from mooc_common.infra.store import concurrently, prepare_database, service_database
+from mooc_common.infra.batch_consumer import StoreEventConsumer
+from mooc_common.infra.store import concurrently
 
 from . import domain
 from .storage import NotificationsStore
@@ -53,22 +52,12 @@ def _unique_and(call, items):
     return unique, concurrently(call, unique)
 
 
-class EnrollmentMails(BatchConsumer):
+class EnrollmentMails(StoreEventConsumer):
     """Consumes ``notifications.enrollments`` in batches for the notifications service."""
     name = QUEUE
     max_setting, default_max = "NOTIFICATIONS_MAX_ENROLLMENTS", DEFAULT_MAX_EVENTS
     linger_setting, default_linger = "NOTIFICATIONS_ENROLLMENTS_LINGER_SECONDS", DEFAULT_LINGER_SECONDS
     replaces = (FORMER_HANDLER,)
-
-    def make_batches(self, config, max_messages):
-        self.store = None
-        return EventBatches(config, self.container.service_name, QUEUE, [ENROLLMENT_CREATED],
-                            prefetch=2 * max_messages, single_active_consumer=False)
-
-    def start(self):
-        self.store = prepare_database(service_database(self.container.config, self.container.service_name),
-                                      NotificationsStore)
-        super().start()
-
-    def apply(self, envelopes):
-        queue_enrollment_mails(self.store, envelopes)
+    event_types = (ENROLLMENT_CREATED,)
+    store_class = NotificationsStore
+    handle = staticmethod(queue_enrollment_mails)

@@ -19,9 +19,7 @@ Replicas share the queue: inserts keyed by id tolerate running side by side.
 """
 from mooc_common.contracts.events.courses import ENROLLMENT_CREATED
 from mooc_common.infra import queue_retirement
-from mooc_common.infra.batch_consumer import BatchConsumer
-from mooc_common.infra.event_batches import EventBatches
-from mooc_common.infra.store import prepare_database, service_database
+from mooc_common.infra.batch_consumer import StoreEventConsumer
 
 from .storage import ProgressStore
 
@@ -46,22 +44,12 @@ def save_enrollments(store, envelopes):
             store.set_unit_path(enrollment["enrollment_id"], fresh[unit])
 
 
-class EnrollmentReplica(BatchConsumer):
-    """Consumes ``progress.enrollments`` in batches for the progress service (``BatchConsumer``)."""
+class EnrollmentReplica(StoreEventConsumer):
+    """Consumes ``progress.enrollments`` in batches for the progress service."""
     name = QUEUE
     max_setting, default_max = "PROGRESS_MAX_ENROLLMENTS", DEFAULT_MAX_EVENTS
     linger_setting, default_linger = "PROGRESS_ENROLLMENTS_LINGER_SECONDS", DEFAULT_LINGER_SECONDS
     replaces = (FORMER_HANDLER,)
-
-    def make_batches(self, config, max_messages):
-        self.store = None
-        return EventBatches(config, self.container.service_name, QUEUE, [ENROLLMENT_CREATED],
-                            prefetch=2 * max_messages, single_active_consumer=False)
-
-    def start(self):
-        self.store = prepare_database(service_database(self.container.config, self.container.service_name),
-                                      ProgressStore)
-        super().start()
-
-    def apply(self, envelopes):
-        save_enrollments(self.store, envelopes)
+    event_types = (ENROLLMENT_CREATED,)
+    store_class = ProgressStore
+    handle = staticmethod(save_enrollments)
