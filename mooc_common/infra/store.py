@@ -215,6 +215,13 @@ def concurrently(call, items, limit=16):
     return list(GreenPool(limit).imap(call, items))
 
 
+def concurrently_by_key(call, keys, limit=16):
+    """``{key: call(key)}`` for each distinct key, in first-seen order, read side by side
+    (``concurrently``): a batch's lookups by ``_id`` without asking twice for one key."""
+    unique = list(dict.fromkeys(keys))
+    return dict(zip(unique, concurrently(call, unique, limit)))
+
+
 NOT_IMPLEMENTED = 238  # the store's error code for an unsupported option
 
 

@@ -14,7 +14,7 @@ through ``EventBatches``; replicas share the queue (inserts keyed by id).
 from mooc_common.contracts.events.courses import ENROLLMENT_CREATED
 from mooc_common.infra import queue_retirement
 from mooc_common.infra.batch_consumer import StoreEventConsumer
-from mooc_common.infra.store import concurrently
+from mooc_common.infra.store import concurrently_by_key
 
 from . import domain
 from .storage import NotificationsStore
@@ -30,26 +30,18 @@ FORMER_HANDLER = (ENROLLMENT_CREATED,
 def queue_enrollment_mails(store, envelopes):
     """Queue the "enrolled" mail of each loaded ``enrollment.created`` envelope (once)."""
     payloads = [e["payload"] for e in envelopes]
-    courses = _read(store.get_course, [p["course_id"] for p in payloads])
-    intakes = _read(store.get_intake, [p["intake_id"] for p in payloads])
-    tenants = dict(zip(*_unique_and(store.tenant_name, [e["tenant_id"] for e in envelopes])))
+    courses = concurrently_by_key(store.get_course, [p["course_id"] for p in payloads])
+    intakes = concurrently_by_key(store.get_intake, [p["intake_id"] for p in payloads])
+    tenants = concurrently_by_key(store.tenant_name, [e["tenant_id"] for e in envelopes])
     store.enqueue([NotificationsStore.outbox_doc(
         domain.mail_id(domain.ENROLLED, e["event_id"], p["learner_id"]), domain.ENROLLED, e["tenant_id"],
-        {"course_title": courses[p["course_id"]].get("title") or "", "intake_name": intakes[p["intake_id"]].get("name"),
-         "starts_on": intakes[p["intake_id"]].get("starts_on"), "ends_on": intakes[p["intake_id"]].get("ends_on"),
-         "tenant_name": tenants[e["tenant_id"]]},
+        _context(courses[p["course_id"]] or {}, intakes[p["intake_id"]] or {}, tenants[e["tenant_id"]]),
         user_id=p["learner_id"], ref=p["enrollment_id"]) for e, p in zip(envelopes, payloads)])
 
 
-def _read(get, ids):
-    """{id: document, or {} if unknown}, each distinct id read once."""
-    unique, found = _unique_and(get, ids)
-    return {i: doc or {} for i, doc in zip(unique, found)}
-
-
-def _unique_and(call, items):
-    unique = list(dict.fromkeys(items))
-    return unique, concurrently(call, unique)
+def _context(course, intake, tenant_name):
+    return {"course_title": course.get("title") or "", "intake_name": intake.get("name"),
+            "starts_on": intake.get("starts_on"), "ends_on": intake.get("ends_on"), "tenant_name": tenant_name}
 
 
 class EnrollmentMails(StoreEventConsumer):

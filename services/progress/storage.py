@@ -13,7 +13,7 @@ from contextlib import ExitStack, contextmanager
 from pymongo.errors import DuplicateKeyError
 
 from mooc_common.infra.keyed_locks import KeyedLocks
-from mooc_common.infra.store import concurrently, insert_new, insert_once, utcnow
+from mooc_common.infra.store import concurrently, concurrently_by_key, insert_new, insert_once, utcnow
 
 # The activity hot path's in-process caches (every batch looked both up in the store): an
 # enrollment's id for a learner and course never changes once stored; a course replica is
@@ -96,8 +96,7 @@ class ProgressStore:
 
     def unit_paths(self, unit_ids):
         """{unit id: path} (a unit not known yet: its own id; no unit: ``[]``), read side by side."""
-        units = list(dict.fromkeys(unit_ids))
-        return dict(zip(units, concurrently(self._unit_path, units)))
+        return concurrently_by_key(self._unit_path, unit_ids)
 
     def _unit_path(self, unit_id):
         if unit_id is None:
@@ -159,8 +158,7 @@ class ProgressStore:
 
     def enrollment_ids(self, learner_courses):
         """{(learner, course): enrollment id or None}, looked up side by side."""
-        pairs = list(dict.fromkeys(learner_courses))
-        return dict(zip(pairs, concurrently(lambda pair: self.enrollment_id(*pair), pairs)))
+        return concurrently_by_key(lambda pair: self.enrollment_id(*pair), learner_courses)
 
     def get_enrollment(self, enrollment_id):
         return self.enrollments.find_one({"_id": enrollment_id})
@@ -185,9 +183,8 @@ class ProgressStore:
         """``{id: enrollment}`` read (side by side, by ``_id``) holding their locks until the
         block ends: the block folds them and writes them (``update_progress``) before any
         other change of them in this process."""
-        ids = list(dict.fromkeys(enrollment_ids))
-        with self._locked(ids):
-            yield dict(zip(ids, concurrently(self.get_enrollment, ids)))
+        with self._locked(enrollment_ids):
+            yield concurrently_by_key(self.get_enrollment, enrollment_ids)
 
     def update_progress(self, changes_by_id):
         """``{enrollment id: fields to $set}``, side by side; only inside

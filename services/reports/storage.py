@@ -18,7 +18,7 @@ import json
 from bson import Binary
 
 from mooc_common.contracts.tenancy import EVERY_TENANT
-from mooc_common.infra.store import concurrently, insert_new, insert_once
+from mooc_common.infra.store import concurrently, concurrently_by_key, insert_new, insert_once
 
 JOURNAL_ID = "batch"
 
@@ -103,8 +103,7 @@ class ReportsStore:
 
     def get_many(self, refs):
         """{(collection, id): fact or None}, looked up concurrently by _id."""
-        refs = list(refs)
-        return dict(zip(refs, concurrently(lambda ref: self.get(*ref), refs)))
+        return concurrently_by_key(lambda ref: self.get(*ref), refs)
 
     def find(self, collection, **equal):
         return list(self.db[collection].find(equal))
