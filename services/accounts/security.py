@@ -70,7 +70,10 @@ def issue_access_token(signing_key, user_id, tenant_id, role, now=None, session_
     now = now or utcnow()
     claims = {
         "iss": tokens.ISSUER, "aud": tokens.AUDIENCE, "sub": user_id, "tid": tenant_id,
-        "role": role, "iat": now, "exp": now + dt.timedelta(seconds=tokens.ACCESS_TOKEN_TTL_SECONDS),
+        # iat with its fraction of a second (a NumericDate may be non-integer, RFC 7519 section 2):
+        # the gateway refuses tokens issued up to a revocation, and whole seconds could not tell a
+        # token signed just after a reactivation from one signed just before the deactivation.
+        "role": role, "iat": now.timestamp(), "exp": now + dt.timedelta(seconds=tokens.ACCESS_TOKEN_TTL_SECONDS),
     }
     if session_id:
         claims["sid"] = session_id

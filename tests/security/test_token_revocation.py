@@ -7,7 +7,9 @@ import pytest
 
 from api_client import ApiClient, ApiError
 from gateway.tenant_status import RevokedAccess
-from gateway.tests.test_app import FakeRpc, auth, client
+from gateway.tests.test_app import PRIVATE_JWK, FakeRpc, auth, client
+from mooc_common.infra.signing_keys import SigningKey
+from services.accounts.security import issue_access_token
 from tests.e2e.accounts_fixtures import API, make_user, new_tenant
 from tests.polling import eventually
 
@@ -45,6 +47,21 @@ def test_the_gateway_refuses_a_revoked_token():
     result = client(rpc).simulate_get(f"/api/v1/tenants/{T1}",
                                       headers=auth("tenant_admin", iat=now - dt.timedelta(seconds=5)))
     assert result.status_code == 401 and "revoked" in result.json["message"]
+
+
+def test_a_token_issued_after_a_revocation_in_the_same_second_works_and_one_issued_before_does_not():
+    """A user deactivated and reactivated who signs in again within the same second: the token's
+    iat carries the sub-second time, so the gateway tells it from the tokens issued before the
+    deactivation (with whole seconds, a token of that second stayed refused until it expired)."""
+    second = dt.datetime.now(dt.timezone.utc).replace(microsecond=0) - dt.timedelta(seconds=1)
+    revoked_at = second + dt.timedelta(milliseconds=500)
+    rpc = FakeRpc({("accounts", "revoked_access"): {"users": {"u1": revoked_at.isoformat()}, "sessions": {}},
+                   ("accounts", "get_tenant"): {"tenant_id": T1}})
+    gateway, key = client(rpc), SigningKey(PRIVATE_JWK)
+    for issued_ms, status in ((800, 200), (200, 401)):
+        access = issue_access_token(key, "u1", T1, "tenant_admin", now=second + dt.timedelta(milliseconds=issued_ms))
+        result = gateway.simulate_get(f"/api/v1/tenants/{T1}", headers={"Authorization": f"Bearer {access}"})
+        assert result.status_code == status, (issued_ms, result.json)
 
 
 def _works(token_client, path):
